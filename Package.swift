@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mailtls",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mailtls", targets: ["mailtls"]),
+        .library(name: "MailTLSCore", targets: ["MailTLSCore"]),
+        .library(name: "MailTLSEngine", targets: ["MailTLSEngine"]),
+        .library(name: "MailTLSCheck", targets: ["MailTLSCheck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        /// Pure protocol core: bytes in, values out. No sockets, no clocks.
+        .target(name: "MailTLSCore"),
+        /// The one connection engine: TCP, timeouts, implicit TLS, STARTTLS, transcript, handshake facts.
+        .target(
+            name: "MailTLSEngine",
+            dependencies: [
+                "MailTLSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        /// Probes, certificate analysis and findings.
+        .target(
+            name: "MailTLSCheck",
+            dependencies: [
+                "MailTLSCore",
+                "MailTLSEngine",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        /// Renderers and localised text, apart from the checks.
+        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore"]),
+        .executableTarget(
+            name: "mailtls",
+            dependencies: [
+                "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore"]),
+        .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
+        .testTarget(
+            name: "MailTLSIntegrationTests",
+            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport"]
+        ),
+    ]
+)

@@ -1,0 +1,159 @@
+import _CryptoExtras
+import Crypto
+import Foundation
+import SwiftASN1
+@_spi(FixedExpiryValidationTime) import X509
+
+/// Turns a presented chain (DER, leaf first) into a `CertificateReport`: expiry, trust, name, key and signature.
+///
+/// Trust is judged apart from expiry (validated as of a moment inside the leaf's validity) so that an expired but
+/// otherwise sound certificate is reported as expired, not also as untrusted.
+public struct CertificateAnalyzer: Sendable {
+    public let anchors: TrustAnchors
+    public let now: Date
+
+    public init(anchors: TrustAnchors, now: Date = Date()) {
+        self.anchors = anchors
+        self.now = now
+    }
+
+    public func analyse(presentedChain: [[UInt8]], checkedName: String) async -> CertificateReport? {
+        let certificates = presentedChain.compactMap { try? Certificate(derEncoded: $0) }
+        guard let leaf = certificates.first, certificates.count == presentedChain.count else { return nil }
+        let summaries = zip(certificates, presentedChain).map { CertificateAnalyzer.summary(of: $0, der: $1) }
+        let leafSummary = summaries[0]
+
+        let names = CertificateAnalyzer.names(of: leaf)
+        let matches = HostnameMatcher.matches(reference: checkedName, dnsNames: names.dns, ipAddresses: names.ip,
+                                              commonName: CertificateAnalyzer.commonName(of: leaf))
+
+        var validationTime = now
+        if validationTime > leaf.notValidAfter { validationTime = leaf.notValidAfter.addingTimeInterval(-1) }
+        if validationTime < leaf.notValidBefore { validationTime = leaf.notValidBefore.addingTimeInterval(1) }
+        var verifier = Verifier(rootCertificates: anchors.store) {
+            RFC5280Policy(fixedExpiryValidationTime: validationTime)
+        }
+        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
+        var trusted = false
+        var failure: TrustFailure?
+        switch result {
+        case .validCertificate:
+            trusted = true
+        case .couldNotValidate(let failures):
+            failure = await diagnose(certificates: certificates, leafIsSelfSigned: leafSummary.isSelfSigned,
+                                     reason: failures.first.map { "\($0.policyFailureReason)" } ?? "no valid path")
+        }
+
+        var weakKeys: [String] = []
+        var weakSignatures: [String] = []
+        for (index, summary) in summaries.enumerated() {
+            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
+            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
+                weakKeys.append("\(label): RSA \(bits) bits")
+            }
+            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
+                weakKeys.append("\(label): \(summary.keyType) \(bits) bits")
+            }
+            let isRoot = summary.isSelfSigned && index > 0
+            let algorithm = summary.signatureAlgorithm.lowercased()
+            if !isRoot && (algorithm.contains("sha1") || algorithm.contains("md5")) {
+                weakSignatures.append("\(label): \(summary.signatureAlgorithm)")
+            }
+        }
+
+        let secondsLeft = leaf.notValidAfter.timeIntervalSince(now)
+        return CertificateReport(
+            leaf: leafSummary, chain: summaries,
+            daysLeft: Int((secondsLeft / 86400).rounded(.down)),
+            isExpired: now > leaf.notValidAfter, isNotYetValid: now < leaf.notValidBefore,
+            isTrusted: trusted, trustFailure: failure, checkedName: checkedName, hostnameMatches: matches,
+            weakKeys: weakKeys, weakSignatures: weakSignatures)
+    }
+
+    /// Names the most useful cause for a failed validation.
+    private func diagnose(certificates: [Certificate], leafIsSelfSigned: Bool, reason: String) async -> TrustFailure {
+        if leafIsSelfSigned { return .selfSigned }
+        // Follow issuer names through what the server sent.
+        var current = certificates[0]
+        var seen = 1
+        while seen < certificates.count,
+              let issuer = certificates.first(where: { $0.subject == current.issuer && $0 != current }) {
+            current = issuer
+            seen += 1
+        }
+        if CertificateAnalyzer.isSelfSigned(current) {
+            return .unknownRoot(issuer: current.subject.description)
+        }
+        let issuerKnown = anchors.rootSubjects.contains(current.issuer)
+        if issuerKnown { return .invalid(reason) }
+        if certificates.count == 1 { return .incompleteChain(missingIssuer: current.issuer.description) }
+        return .unknownRoot(issuer: current.issuer.description)
+    }
+
+    static func summary(of certificate: Certificate, der: [UInt8]) -> CertificateSummary {
+        let names = self.names(of: certificate)
+        let key = keyDescription(certificate.publicKey)
+        return CertificateSummary(
+            subject: certificate.subject.description, issuer: certificate.issuer.description,
+            subjectAlternativeNames: names.dns + names.ip, notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter, keyType: key.type, keyBits: key.bits,
+            signatureAlgorithm: signatureName(certificate.signatureAlgorithm),
+            isSelfSigned: isSelfSigned(certificate),
+            sha256Fingerprint: SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":"))
+    }
+
+    static func isSelfSigned(_ certificate: Certificate) -> Bool {
+        certificate.subject == certificate.issuer
+            && certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+    }
+
+    static func names(of certificate: Certificate) -> (dns: [String], ip: [String]) {
+        var dns: [String] = []
+        var ip: [String] = []
+        guard let alternativeNames = try? certificate.extensions.subjectAlternativeNames else { return ([], []) }
+        for name in alternativeNames {
+            switch name {
+            case .dnsName(let value): dns.append(value)
+            case .ipAddress(let octets): ip.append(ipString(Array(octets.bytes)))
+            default: continue
+            }
+        }
+        return (dns, ip)
+    }
+
+    static func commonName(of certificate: Certificate) -> String? {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return attribute.value.description
+            }
+        }
+        return nil
+    }
+
+    static func ipString(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        guard bytes.count == 16 else { return bytes.map { String(format: "%02x", $0) }.joined() }
+        var groups: [String] = []
+        for index in stride(from: 0, to: 16, by: 2) {
+            groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16))
+        }
+        return groups.joined(separator: ":")
+    }
+
+    static func keyDescription(_ key: Certificate.PublicKey) -> (type: String, bits: Int?) {
+        if let rsa = _RSA.Signing.PublicKey(key) { return ("RSA", rsa.keySizeInBits) }
+        if P256.Signing.PublicKey(key) != nil { return ("EC P-256", 256) }
+        if P384.Signing.PublicKey(key) != nil { return ("EC P-384", 384) }
+        if P521.Signing.PublicKey(key) != nil { return ("EC P-521", 521) }
+        if Curve25519.Signing.PublicKey(key) != nil { return ("Ed25519", 256) }
+        return ("unknown", nil)
+    }
+
+    static func signatureName(_ algorithm: Certificate.SignatureAlgorithm) -> String {
+        let text = algorithm.description
+        if text.hasPrefix("SignatureAlgorithm."), !text.contains("(") {
+            return String(text.dropFirst("SignatureAlgorithm.".count))
+        }
+        return text
+    }
+}

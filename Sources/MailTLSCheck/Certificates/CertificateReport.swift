@@ -1,0 +1,48 @@
+import Foundation
+
+/// One certificate as a person reads it.
+public struct CertificateSummary: Sendable, Codable, Equatable {
+    public var subject: String
+    public var issuer: String
+    public var subjectAlternativeNames: [String]
+    public var notBefore: Date
+    public var notAfter: Date
+    /// `RSA`, `EC P-256`, `Ed25519`.
+    public var keyType: String
+    public var keyBits: Int?
+    public var signatureAlgorithm: String
+    public var isSelfSigned: Bool
+    public var sha256Fingerprint: String
+}
+
+/// Why a chain is not trusted, most specific cause first.
+public enum TrustFailure: Sendable, Codable, Equatable {
+    case selfSigned
+    /// The server did not send the intermediate that issued its certificate.
+    case incompleteChain(missingIssuer: String)
+    /// The chain ends at a root that is not in the trust store (system roots or `--ca-file`).
+    case unknownRoot(issuer: String)
+    /// The chain is broken for another reason (bad signature, wrong key usage, a CA flag missing).
+    case invalid(String)
+}
+
+/// What the presented chain means for a client that connects with the given host name.
+public struct CertificateReport: Sendable, Codable, Equatable {
+    public var leaf: CertificateSummary
+    /// As presented, leaf first.
+    public var chain: [CertificateSummary]
+    public var daysLeft: Int
+    public var isExpired: Bool
+    public var isNotYetValid: Bool
+    public var isTrusted: Bool
+    public var trustFailure: TrustFailure?
+    /// The name the certificate was checked against (`--servername`, else the host).
+    public var checkedName: String
+    public var hostnameMatches: Bool
+    /// RSA under 2048 bits, EC under 256 bits, per certificate in the chain.
+    public var weakKeys: [String]
+    /// SHA-1 or MD5 signatures on the leaf or an intermediate (a root's own signature does not matter).
+    public var weakSignatures: [String]
+
+    public var chainLength: Int { chain.count }
+}

@@ -1,0 +1,121 @@
+/// How much a finding matters. Exit codes follow Nagios plugins: critical 2, warning 1.
+public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
+    case info
+    case warning
+    case critical
+
+    private var rank: Int {
+        switch self {
+        case .info: 0
+        case .warning: 1
+        case .critical: 2
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Stable finding identifiers; RFC 8460 result-type names where one exists. Never rename: scripts match on them.
+public enum FindingID: String, Sendable, Codable, CaseIterable {
+    case portClosed = "port-closed"
+    case portFiltered = "port-filtered"
+    case wrongModePlaintextOnTLSPort = "wrong-mode-plaintext-on-tls-port"
+    case wrongModeTLSOnSTARTTLSPort = "wrong-mode-tls-on-starttls-port"
+    case starttlsNotSupported = "starttls-not-supported"
+    case starttlsOptional = "starttls-optional"
+    case starttlsFailed = "starttls-failed"
+    case starttlsInjection = "starttls-injection"
+    case tlsHandshakeFailed = "tls-handshake-failed"
+    case cleartextAuthAllowed = "cleartext-auth-allowed"
+    case certificateExpired = "certificate-expired"
+    case certificateNotYetValid = "certificate-not-yet-valid"
+    case certificateExpiringSoon = "certificate-expiring-soon"
+    case certificateHostMismatch = "certificate-host-mismatch"
+    case certificateNotTrusted = "certificate-not-trusted"
+    case certificateSelfSigned = "certificate-self-signed"
+    case certificateChainIncomplete = "certificate-chain-incomplete"
+    case tlsVersionDeprecated = "tls-version-deprecated"
+    case tlsVersionModernMissing = "tls-version-modern-missing"
+    case weakCipher = "weak-cipher"
+    case weakKey = "weak-key"
+    case weakSignature = "weak-signature"
+    case serverUnavailable = "server-unavailable"
+    case greetingSlow = "greeting-slow"
+    case protocolError = "protocol-error"
+}
+
+/// One thing worth telling the user, with the evidence that shows it. Text lives in the renderers' catalogue,
+/// keyed by `id` and filled from `parameters`.
+public struct Finding: Sendable, Codable, Equatable {
+    public var id: FindingID
+    public var severity: Severity
+    public var ports: [Int]
+    /// The server's own words or the measured value.
+    public var evidence: String
+    public var parameters: [String: String]
+
+    public init(_ id: FindingID, _ severity: Severity, port: Int, evidence: String,
+                parameters: [String: String] = [:]) {
+        self.id = id
+        self.severity = severity
+        ports = [port]
+        self.evidence = evidence
+        self.parameters = parameters
+    }
+}
+
+/// Facts about the whole run that a per-port check may need.
+public struct CheckContext: Sendable {
+    public var warnDays: Int
+    /// Whether any probed port answered at all.
+    public var anyPortOpen: Bool
+
+    public init(warnDays: Int = 30, anyPortOpen: Bool = true) {
+        self.warnDays = warnDays
+        self.anyPortOpen = anyPortOpen
+    }
+}
+
+/// One check: looks at one port's observation and returns findings. Checks never render text.
+public protocol PortCheck: Sendable {
+    /// The finding ids this check can produce (for the catalogue and its tests).
+    var producibleFindings: [FindingID] { get }
+    func findings(for port: PortObservation, context: CheckContext) -> [Finding]
+}
+
+/// Every check mailtls runs, in one place.
+public enum CheckRegistry {
+    public static let standard: [any PortCheck] = [
+        ReachabilityCheck(),
+        AvailabilityCheck(),
+        WrongModeCheck(),
+        STARTTLSCheck(),
+        CleartextAuthenticationCheck(),
+        TLSVersionCheck(),
+        CipherCheck(),
+        CertificateCheck(),
+    ]
+
+    /// Runs every check on every port and merges identical findings (same id, severity and evidence) across ports.
+    public static func evaluate(_ ports: [PortObservation], context: CheckContext,
+                                checks: [any PortCheck] = standard) -> [Finding] {
+        var merged: [Finding] = []
+        for port in ports {
+            for check in checks {
+                for finding in check.findings(for: port, context: context) {
+                    if let index = merged.firstIndex(where: {
+                        $0.id == finding.id && $0.severity == finding.severity && $0.evidence == finding.evidence
+                    }) {
+                        merged[index].ports = Array(Set(merged[index].ports + finding.ports)).sorted()
+                    } else {
+                        merged.append(finding)
+                    }
+                }
+            }
+        }
+        return merged.sorted { lhs, rhs in
+            if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+            return (lhs.ports.first ?? 0, lhs.id.rawValue) < (rhs.ports.first ?? 0, rhs.id.rawValue)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import MailTLSCore
+import MailTLSEngine
+import NIOCore
+
+/// What `mailtls check` was asked to do.
+public struct CheckRequest: Sendable {
+    public var host: String
+    /// The name the certificate must carry and the SNI sent; defaults to `host` when that is a name.
+    public var serverName: String?
+    public var ports: [PortSpec]
+    public var caFile: String?
+    public var warnDays: Int
+    public var timeouts: ConnectionEngine.Timeouts
+    public var maximumConnections: Int
+    public var prober: PortProber.Options
+    /// The clock certificate expiry is judged against.
+    public var now: Date
+
+    public init(host: String, serverName: String? = nil, ports: [PortSpec] = PortSpec.wellKnown, caFile: String? = nil,
+                warnDays: Int = 30, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
+                prober: PortProber.Options = .init(), now: Date = Date()) {
+        self.host = host
+        self.serverName = serverName
+        self.ports = ports
+        self.caFile = caFile
+        self.warnDays = warnDays
+        self.timeouts = timeouts
+        self.maximumConnections = maximumConnections
+        self.prober = prober
+        self.now = now
+    }
+}
+
+/// Input mailtls cannot work with; each case is explained to the user with its fix.
+public enum CheckInputError: Error, Equatable, Sendable {
+    case unknownHost(String)
+    case unreadableCAFile(path: String, reason: String)
+    case noCertificatesInCAFile(path: String)
+}
+
+/// The outcome of `mailtls check`.
+public struct CheckReport: Sendable {
+    public var host: String
+    public var address: String
+    public var checkedName: String
+    public var ports: [PortObservation]
+    public var findings: [Finding]
+    public var startedAt: Date
+    public var durationMilliseconds: Double
+
+    /// Nagios plugin convention: 0 OK, 1 warning, 2 critical.
+    public var exitCode: Int32 {
+        let worst = findings.map(\.severity).max() ?? .info
+        switch worst {
+        case .critical: return 2
+        case .warning: return 1
+        case .info: return 0
+        }
+    }
+}
+
+/// Runs every port probe against one server and judges the result.
+public struct ServerChecker: Sendable {
+    public init() {}
+
+    public func run(_ request: CheckRequest) async throws(CheckInputError) -> CheckReport {
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        let anchors: TrustAnchors
+        do {
+            anchors = try TrustAnchors(caFile: request.caFile)
+        } catch {
+            switch error {
+            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
+            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
+            }
+        }
+        let address = try ServerChecker.resolve(request.host)
+        let checkedName = request.serverName ?? request.host
+        let serverName: String? = request.serverName ?? (HostnameMatcher.isIPAddress(request.host) ? nil : request.host)
+
+        let engine = ConnectionEngine(timeouts: request.timeouts)
+        let prober = PortProber(engine: engine, limiter: ConnectionLimiter(limit: request.maximumConnections),
+                                options: request.prober)
+        var observations = await withTaskGroup(of: PortObservation.self) { group in
+            for spec in request.ports {
+                group.addTask {
+                    var target = address
+                    target.port = spec.port
+                    return await prober.probe(spec, at: target, serverName: serverName)
+                }
+            }
+            var collected: [PortObservation] = []
+            for await observation in group { collected.append(observation) }
+            return collected
+        }
+        let order = request.ports.map(\.port)
+        observations.sort { (order.firstIndex(of: $0.spec.port) ?? 0) < (order.firstIndex(of: $1.spec.port) ?? 0) }
+
+        // Most servers present one chain on every port: analyse each distinct chain once.
+        let analyzer = CertificateAnalyzer(anchors: anchors, now: request.now)
+        var analysed: [[[UInt8]]: CertificateReport] = [:]
+        for index in observations.indices {
+            guard let chain = observations[index].handshake?.presentedChain, !chain.isEmpty else { continue }
+            if analysed[chain] == nil {
+                analysed[chain] = await analyzer.analyse(presentedChain: chain, checkedName: checkedName)
+            }
+            observations[index].certificate = analysed[chain]
+        }
+
+        let context = CheckContext(warnDays: request.warnDays,
+                                   anyPortOpen: observations.contains { $0.state == .open })
+        let findings = CheckRegistry.evaluate(observations, context: context)
+        return CheckReport(host: request.host, address: address.ipAddress ?? request.host, checkedName: checkedName,
+                           ports: observations, findings: findings, startedAt: startedAt,
+                           durationMilliseconds: clock.duration(to: .now).inMilliseconds)
+    }
+
+    static func resolve(_ host: String) throws(CheckInputError) -> SocketAddress {
+        let trimmed = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if let literal = try? SocketAddress(ipAddress: trimmed, port: 0) { return literal }
+        guard !trimmed.isEmpty, trimmed.count <= 253,
+              let resolved = try? SocketAddress.makeAddressResolvingHost(trimmed, port: 0)
+        else { throw .unknownHost(host) }
+        return resolved
+    }
+}

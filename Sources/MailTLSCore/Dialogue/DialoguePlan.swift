@@ -1,0 +1,115 @@
+/// What one probe connection should find out, decided before it starts.
+public struct DialoguePlan: Sendable, Equatable {
+    public var mailProtocol: MailProtocol
+    public var mode: TransportMode
+    /// Try a login with throwaway credentials before TLS to learn whether a password could cross in the clear.
+    public var probeCleartextLogin: Bool
+    /// Send MAIL FROM before TLS (submission ports) to learn whether STARTTLS is required or only offered.
+    public var probeMailBeforeTLS: Bool
+    /// Stop right after the TLS handshake (TLS version scans need nothing more).
+    public var stopAfterHandshake: Bool
+    /// The name sent in EHLO.
+    public var clientName: String
+    /// A random user name and password that exist nowhere: never real credentials.
+    public var throwawayCredentials: ThrowawayCredentials
+
+    public init(mailProtocol: MailProtocol, mode: TransportMode, probeCleartextLogin: Bool = false,
+                probeMailBeforeTLS: Bool = false, stopAfterHandshake: Bool = false,
+                clientName: String = "mailtls.invalid",
+                throwawayCredentials: ThrowawayCredentials = ThrowawayCredentials(user: "mailtls-probe",
+                                                                                  password: "mailtls-probe")) {
+        self.mailProtocol = mailProtocol
+        self.mode = mode
+        self.probeCleartextLogin = probeCleartextLogin
+        self.probeMailBeforeTLS = probeMailBeforeTLS
+        self.stopAfterHandshake = stopAfterHandshake
+        self.clientName = clientName
+        self.throwawayCredentials = throwawayCredentials
+    }
+}
+
+public struct ThrowawayCredentials: Sendable, Equatable {
+    public var user: String
+    public var password: String
+
+    public init(user: String, password: String) {
+        self.user = user
+        self.password = password
+    }
+}
+
+/// One command to send (or none, for a greeting) and how to read its answer.
+public struct DialogueRequest: Sendable, Equatable {
+    public enum Purpose: String, Sendable, Equatable {
+        case greeting, capabilities, helo, cleartextLogin, mailBeforeTLS, reset, startTLS
+    }
+
+    public enum Reader: Sendable, Equatable {
+        case smtp
+        case imap(tag: String?)
+        case pop3(multiline: Bool)
+
+        public func makeAssembler() -> any ResponseAssembler {
+            switch self {
+            case .smtp: SMTPReplyAssembler()
+            case .imap(let tag): IMAPResponseAssembler(tag: tag)
+            case .pop3(let multiline): POP3ResponseAssembler(multiline: multiline)
+            }
+        }
+    }
+
+    public var purpose: Purpose
+    /// The bytes to send, CRLF included; nil when only a response is awaited.
+    public var command: [UInt8]?
+    /// What the transcript shows for the command: secrets replaced by a placeholder.
+    public var transcriptText: String?
+    public var reader: Reader
+
+    public init(purpose: Purpose, command: String?, transcriptText: String? = nil, reader: Reader) {
+        self.purpose = purpose
+        self.command = command.map { Array(($0 + "\r\n").utf8) }
+        self.transcriptText = transcriptText ?? command
+        self.reader = reader
+    }
+}
+
+/// What a dialogue learned. Pure data: the check layer turns it into findings.
+public struct DialogueRecord: Sendable, Equatable {
+    public enum STARTTLSOutcome: Sendable, Equatable {
+        case notApplicable
+        case notOffered
+        case refused(MailResponse)
+        case accepted
+    }
+
+    public enum LoginOutcome: Sendable, Equatable {
+        case notTried
+        /// The server does not offer a cleartext login before TLS (no AUTH, LOGINDISABLED, or the command is unknown).
+        case notOffered(evidence: String)
+        /// The server refused to take a password before TLS (530, 538, PRIVACYREQUIRED, USER refused).
+        case refusedBeforeTLS(evidence: String)
+        /// The server took and checked a password sent in the clear (535, NO AUTHENTICATIONFAILED, -ERR after PASS).
+        case acceptedInClear(evidence: String)
+    }
+
+    public enum MailOutcome: Sendable, Equatable {
+        case notTried
+        case acceptedBeforeTLS(evidence: String)
+        case refusedBeforeTLS(evidence: String)
+        case inconclusive(evidence: String)
+    }
+
+    public var greeting: MailResponse?
+    /// A greeting that says the server will not serve now (SMTP 421/554, IMAP BYE, POP3 -ERR).
+    public var unavailable: MailResponse?
+    public var capabilitiesBeforeTLS: [String]?
+    public var capabilitiesAfterTLS: [String]?
+    public var startTLS: STARTTLSOutcome = .notApplicable
+    public var cleartextLogin: LoginOutcome = .notTried
+    public var mailBeforeTLS: MailOutcome = .notTried
+    public var tlsEstablished = false
+    /// Set when the dialogue ended early; says where.
+    public var interruptedDuring: DialogueRequest.Purpose?
+
+    public init() {}
+}

@@ -1,0 +1,207 @@
+/// Drives one probe conversation for SMTP, IMAP or POP3 without doing any I/O: each event returns the next action,
+/// which the connection engine carries out. Protocol specifics live in `MailDialect`.
+public struct DialogueStateMachine: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Write `request.command` (if any) and read one response with `request.reader`.
+        case exchange(DialogueRequest)
+        /// Start the TLS handshake now (implicit TLS at connect, or after the STARTTLS go-ahead).
+        case startTLS
+        /// Done: optionally send a farewell (QUIT / LOGOUT) without waiting, then close.
+        case finish(DialogueRecord, farewell: [UInt8]?)
+    }
+
+    private enum Step: Sendable, Equatable {
+        case greeting
+        case capabilities
+        case helo
+        case login(stage: Int)
+        case mailFrom
+        case reset
+        case startTLS
+    }
+
+    public let plan: DialoguePlan
+    public private(set) var record = DialogueRecord()
+    private let dialect: MailDialect
+    private var queue: [Step] = []
+    private var current: Step?
+    private var inTLS = false
+    private var tagCounter = 0
+    private var finished = false
+
+    public init(plan: DialoguePlan) {
+        self.plan = plan
+        dialect = MailDialect(plan.mailProtocol)
+    }
+
+    /// The first action. Implicit TLS begins with the handshake; STARTTLS ports with the greeting.
+    public mutating func start() -> Action {
+        switch plan.mode {
+        case .implicitTLS:
+            record.startTLS = .notApplicable
+            return .startTLS
+        case .startTLS:
+            return run(.greeting)
+        }
+    }
+
+    /// The TLS handshake completed.
+    public mutating func tlsEstablished() -> Action {
+        inTLS = true
+        record.tlsEstablished = true
+        if plan.stopAfterHandshake { return finish() }
+        switch plan.mode {
+        case .implicitTLS: return run(.greeting)
+        // RFC 3207 / 2595: forget what was learned in the clear and ask again.
+        case .startTLS: return run(.capabilities)
+        }
+    }
+
+    /// The connection ended or failed before the dialogue could finish.
+    public mutating func interrupted() -> DialogueRecord {
+        if record.interruptedDuring == nil, let current {
+            record.interruptedDuring = purpose(of: current)
+        }
+        finished = true
+        return record
+    }
+
+    /// A complete response to the current request.
+    public mutating func received(_ response: MailResponse) -> Action {
+        guard let step = current else { return finish() }
+        current = nil
+        switch step {
+        case .greeting:
+            record.greeting = response
+            guard response.outcome == .positive else {
+                record.unavailable = response
+                return finish()
+            }
+            if let capabilities = dialect.capabilitiesInGreeting(response), !inTLS || plan.mode == .implicitTLS {
+                storeCapabilities(capabilities)
+                return afterCapabilities()
+            }
+            return run(.capabilities)
+
+        case .capabilities:
+            if response.outcome == .positive {
+                storeCapabilities(dialect.capabilities(from: response))
+                return afterCapabilities()
+            }
+            if response.isTemporaryUnavailability && !inTLS {
+                record.unavailable = response
+                return finish()
+            }
+            if plan.mailProtocol == .smtp { return run(.helo) }
+            storeCapabilities([])
+            return afterCapabilities()
+
+        case .helo:
+            storeCapabilities([])
+            return afterCapabilities()
+
+        case .login(let stage):
+            let judgement = dialect.judgeLogin(stage: stage, response: response)
+            switch judgement {
+            case .continueWith(let next):
+                return run(.login(stage: next))
+            case .outcome(let outcome):
+                record.cleartextLogin = outcome
+                if response.isTemporaryUnavailability && response.outcome == .bye { return finish() }
+                return next()
+            }
+
+        case .mailFrom:
+            record.mailBeforeTLS = dialect.judgeMailBeforeTLS(response)
+            if case .acceptedBeforeTLS = record.mailBeforeTLS { queue.insert(.reset, at: 0) }
+            return next()
+
+        case .reset:
+            return next()
+
+        case .startTLS:
+            if response.outcome == .positive {
+                record.startTLS = .accepted
+                queue.removeAll()
+                return .startTLS
+            }
+            record.startTLS = .refused(response)
+            return finish()
+        }
+    }
+
+    private mutating func storeCapabilities(_ capabilities: [String]) {
+        if inTLS {
+            record.capabilitiesAfterTLS = capabilities
+        } else {
+            record.capabilitiesBeforeTLS = capabilities
+        }
+    }
+
+    private mutating func afterCapabilities() -> Action {
+        if inTLS || plan.mode == .implicitTLS { return finish() }
+        let capabilities = record.capabilitiesBeforeTLS ?? []
+        queue = []
+        if plan.probeCleartextLogin {
+            switch dialect.loginOffer(capabilities: capabilities) {
+            case .offered: queue.append(.login(stage: 0))
+            case .notOffered(let evidence): record.cleartextLogin = .notOffered(evidence: evidence)
+            }
+        }
+        if plan.probeMailBeforeTLS && plan.mailProtocol == .smtp { queue.append(.mailFrom) }
+        if dialect.offersSTARTTLS(capabilities: capabilities) {
+            queue.append(.startTLS)
+        } else {
+            record.startTLS = .notOffered
+        }
+        return next()
+    }
+
+    private mutating func next() -> Action {
+        guard !queue.isEmpty else { return finish() }
+        return run(queue.removeFirst())
+    }
+
+    private mutating func run(_ step: Step) -> Action {
+        current = step
+        tagCounter += 1
+        let tag = "m\(tagCounter)"
+        switch step {
+        case .greeting:
+            return .exchange(DialogueRequest(purpose: .greeting, command: nil, reader: dialect.greetingReader))
+        case .capabilities:
+            return .exchange(dialect.capabilityRequest(tag: tag, clientName: plan.clientName))
+        case .helo:
+            return .exchange(DialogueRequest(purpose: .helo, command: "HELO \(plan.clientName)", reader: .smtp))
+        case .login(let stage):
+            return .exchange(dialect.loginRequest(stage: stage, tag: tag,
+                                                  capabilities: record.capabilitiesBeforeTLS ?? [],
+                                                  credentials: plan.throwawayCredentials))
+        case .mailFrom:
+            return .exchange(DialogueRequest(purpose: .mailBeforeTLS, command: "MAIL FROM:<mailtls-probe@mailtls.invalid>",
+                                             reader: .smtp))
+        case .reset:
+            return .exchange(DialogueRequest(purpose: .reset, command: "RSET", reader: .smtp))
+        case .startTLS:
+            return .exchange(dialect.startTLSRequest(tag: tag))
+        }
+    }
+
+    private mutating func finish() -> Action {
+        finished = true
+        current = nil
+        return .finish(record, farewell: dialect.farewell(tag: "m\(tagCounter + 1)"))
+    }
+
+    private func purpose(of step: Step) -> DialogueRequest.Purpose {
+        switch step {
+        case .greeting: .greeting
+        case .capabilities: .capabilities
+        case .helo: .helo
+        case .login: .cleartextLogin
+        case .mailFrom: .mailBeforeTLS
+        case .reset: .reset
+        case .startTLS: .startTLS
+        }
+    }
+}

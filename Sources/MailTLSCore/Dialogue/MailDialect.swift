@@ -1,0 +1,213 @@
+/// The protocol-specific words of a probe dialogue: which command asks for capabilities, how STARTTLS is spelt,
+/// how a cleartext login is attempted and judged. The state machine is shared; only these words differ.
+struct MailDialect: Sendable {
+    enum LoginOffer: Sendable, Equatable {
+        case offered
+        case notOffered(evidence: String)
+    }
+
+    enum LoginJudgement: Sendable, Equatable {
+        case continueWith(stage: Int)
+        case outcome(DialogueRecord.LoginOutcome)
+    }
+
+    let mailProtocol: MailProtocol
+
+    init(_ mailProtocol: MailProtocol) {
+        self.mailProtocol = mailProtocol
+    }
+
+    var greetingReader: DialogueRequest.Reader {
+        switch mailProtocol {
+        case .smtp: .smtp
+        case .imap: .imap(tag: nil)
+        case .pop3: .pop3(multiline: false)
+        }
+    }
+
+    func capabilityRequest(tag: String, clientName: String) -> DialogueRequest {
+        switch mailProtocol {
+        case .smtp: DialogueRequest(purpose: .capabilities, command: "EHLO \(clientName)", reader: .smtp)
+        case .imap: DialogueRequest(purpose: .capabilities, command: "\(tag) CAPABILITY", reader: .imap(tag: tag))
+        case .pop3: DialogueRequest(purpose: .capabilities, command: "CAPA", reader: .pop3(multiline: true))
+        }
+    }
+
+    /// IMAP servers often list capabilities in the greeting (`* OK [CAPABILITY ...]`), saving a round trip.
+    func capabilitiesInGreeting(_ greeting: MailResponse) -> [String]? {
+        mailProtocol == .imap ? IMAPResponseAssembler.capabilities(in: greeting) : nil
+    }
+
+    func capabilities(from response: MailResponse) -> [String] {
+        switch mailProtocol {
+        case .smtp: SMTPCapabilities(ehloReply: response).keywords
+        case .imap: IMAPResponseAssembler.capabilities(in: response) ?? []
+        case .pop3: Array(response.lines.dropFirst())
+        }
+    }
+
+    func offersSTARTTLS(capabilities: [String]) -> Bool {
+        let upper = capabilities.map { $0.uppercased() }
+        switch mailProtocol {
+        case .smtp: return upper.contains("STARTTLS")
+        case .imap: return upper.contains("STARTTLS")
+        case .pop3: return upper.contains("STLS")
+        }
+    }
+
+    func startTLSRequest(tag: String) -> DialogueRequest {
+        switch mailProtocol {
+        case .smtp: DialogueRequest(purpose: .startTLS, command: "STARTTLS", reader: .smtp)
+        case .imap: DialogueRequest(purpose: .startTLS, command: "\(tag) STARTTLS", reader: .imap(tag: tag))
+        case .pop3: DialogueRequest(purpose: .startTLS, command: "STLS", reader: .pop3(multiline: false))
+        }
+    }
+
+    func farewell(tag: String) -> [UInt8] {
+        switch mailProtocol {
+        case .smtp: Array("QUIT\r\n".utf8)
+        case .imap: Array("\(tag) LOGOUT\r\n".utf8)
+        case .pop3: Array("QUIT\r\n".utf8)
+        }
+    }
+
+    // MARK: Cleartext login
+
+    /// Whether a cleartext login is on offer before TLS. SMTP needs AUTH PLAIN or LOGIN; IMAP must not advertise
+    /// LOGINDISABLED (RFC 3501 forbids LOGIN then); POP3 is always tried with USER, which carries no secret.
+    func loginOffer(capabilities: [String]) -> LoginOffer {
+        switch mailProtocol {
+        case .smtp:
+            let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
+            if mechanisms.contains("PLAIN") || mechanisms.contains("LOGIN") { return .offered }
+            if mechanisms.isEmpty { return .notOffered(evidence: "no AUTH in EHLO before STARTTLS") }
+            return .notOffered(evidence: "AUTH " + mechanisms.joined(separator: " "))
+        case .imap:
+            if capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }) {
+                return .notOffered(evidence: "LOGINDISABLED")
+            }
+            return .offered
+        case .pop3:
+            return .offered
+        }
+    }
+
+    func loginRequest(stage: Int, tag: String, capabilities: [String],
+                      credentials: ThrowawayCredentials) -> DialogueRequest {
+        switch mailProtocol {
+        case .smtp:
+            let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
+            if mechanisms.contains("PLAIN") {
+                let token = Base64.encode(Array("\0\(credentials.user)\0\(credentials.password)".utf8))
+                return DialogueRequest(purpose: .cleartextLogin, command: "AUTH PLAIN \(token)",
+                                       transcriptText: "AUTH PLAIN <throwaway credentials>", reader: .smtp)
+            }
+            switch stage {
+            case 0:
+                return DialogueRequest(purpose: .cleartextLogin, command: "AUTH LOGIN", reader: .smtp)
+            case 1:
+                return DialogueRequest(purpose: .cleartextLogin, command: Base64.encode(Array(credentials.user.utf8)),
+                                       transcriptText: "<throwaway user name>", reader: .smtp)
+            default:
+                return DialogueRequest(purpose: .cleartextLogin,
+                                       command: Base64.encode(Array(credentials.password.utf8)),
+                                       transcriptText: "<throwaway password>", reader: .smtp)
+            }
+        case .imap:
+            return DialogueRequest(purpose: .cleartextLogin,
+                                   command: "\(tag) LOGIN \"\(credentials.user)\" \"\(credentials.password)\"",
+                                   transcriptText: "\(tag) LOGIN <throwaway credentials>", reader: .imap(tag: tag))
+        case .pop3:
+            if stage == 0 {
+                return DialogueRequest(purpose: .cleartextLogin, command: "USER \(credentials.user)",
+                                       transcriptText: "USER <throwaway user name>", reader: .pop3(multiline: false))
+            }
+            return DialogueRequest(purpose: .cleartextLogin, command: "PASS \(credentials.password)",
+                                   transcriptText: "PASS <throwaway password>", reader: .pop3(multiline: false))
+        }
+    }
+
+    /// Decides from the reply whether the password crossed in the clear and was checked, or was refused unseen.
+    /// - SeeAlso: RFC 4954 (530, 534, 535, 538), RFC 5530 (PRIVACYREQUIRED, AUTHENTICATIONFAILED), RFC 3206
+    func judgeLogin(stage: Int, response: MailResponse) -> LoginJudgement {
+        let evidence = response.statusLine
+        switch mailProtocol {
+        case .smtp:
+            switch response.code ?? "" {
+            case "334":
+                return stage < 2 ? .continueWith(stage: stage + 1)
+                    : .outcome(.acceptedInClear(evidence: evidence))
+            case "235", "535", "454", "534":
+                // 235 logged in, 535 checked and rejected: either way the password was read before TLS.
+                return .outcome(.acceptedInClear(evidence: evidence))
+            case "530", "538", "523":
+                return .outcome(.refusedBeforeTLS(evidence: evidence))
+            case "500", "502", "503", "504":
+                return .outcome(.notOffered(evidence: evidence))
+            default:
+                return .outcome(stage == 0 ? .refusedBeforeTLS(evidence: evidence)
+                    : .acceptedInClear(evidence: evidence))
+            }
+        case .imap:
+            if response.outcome == .positive { return .outcome(.acceptedInClear(evidence: evidence)) }
+            // BAD: the server refused the command itself, so it never looked at the password.
+            let status = response.statusLine.split(separator: " ").dropFirst().first?.uppercased()
+            if response.code == "PRIVACYREQUIRED" || response.outcome == .bye || status == "BAD" {
+                return .outcome(.refusedBeforeTLS(evidence: evidence))
+            }
+            return .outcome(.acceptedInClear(evidence: evidence))
+        case .pop3:
+            if stage == 0 {
+                if response.outcome == .positive { return .continueWith(stage: 1) }
+                return .outcome(.refusedBeforeTLS(evidence: evidence))
+            }
+            return .outcome(.acceptedInClear(evidence: evidence))
+        }
+    }
+
+    /// MAIL FROM accepted before TLS means STARTTLS is optional on a submission port.
+    func judgeMailBeforeTLS(_ response: MailResponse) -> DialogueRecord.MailOutcome {
+        let evidence = response.statusLine
+        if response.outcome == .positive { return .acceptedBeforeTLS(evidence: evidence) }
+        let upper = evidence.uppercased()
+        if upper.contains("STARTTLS") || upper.contains("TLS") || upper.contains("ENCRYPT")
+            || response.code == "538" {
+            return .refusedBeforeTLS(evidence: evidence)
+        }
+        return .inconclusive(evidence: evidence)
+    }
+}
+
+extension SMTPCapabilities {
+    public init(keywords: [String]) {
+        self.keywords = keywords
+    }
+}
+
+/// RFC 4648 base64, for SASL tokens.
+public enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)],
+                       alphabet[Int(value >> 6 & 63)], alphabet[Int(value & 63)]]
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest == 1 {
+            let value = UInt32(bytes[index]) << 16
+            output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], UInt8(ascii: "="),
+                       UInt8(ascii: "=")]
+        } else if rest == 2 {
+            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)],
+                       alphabet[Int(value >> 6 & 63)], UInt8(ascii: "=")]
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,102 @@
+/// The three mail access protocols mailtls speaks.
+public enum MailProtocol: String, Sendable, Codable, CaseIterable {
+    case smtp
+    case imap
+    case pop3
+
+    public var displayName: String {
+        switch self {
+        case .smtp: "SMTP"
+        case .imap: "IMAP"
+        case .pop3: "POP3"
+        }
+    }
+}
+
+/// How a client starts TLS on a port.
+public enum TransportMode: String, Sendable, Codable {
+    /// TLS from the first byte ("SSL/TLS" in client settings). - SeeAlso: RFC 8314
+    case implicitTLS = "tls"
+    /// Plaintext greeting, then STARTTLS / STLS ("STARTTLS" in client settings). - SeeAlso: RFC 3207, RFC 2595
+    case startTLS = "starttls"
+}
+
+/// A port to probe: number, protocol and the mode a client is expected to use there.
+public struct PortSpec: Sendable, Hashable, Codable {
+    public var port: Int
+    public var mailProtocol: MailProtocol
+    public var mode: TransportMode
+    /// Whether the port carries message submission (MAIL FROM before TLS matters there).
+    public var isSubmission: Bool
+    /// Whether the port was named by the user rather than part of the default sweep.
+    public var isExplicit: Bool
+
+    public init(port: Int, mailProtocol: MailProtocol, mode: TransportMode, isSubmission: Bool? = nil,
+                isExplicit: Bool = false) {
+        self.port = port
+        self.mailProtocol = mailProtocol
+        self.mode = mode
+        self.isSubmission = isSubmission ?? (mailProtocol == .smtp && port != 25)
+        self.isExplicit = isExplicit
+    }
+
+    /// The well-known mail ports and what a client expects on each.
+    public static let wellKnown: [PortSpec] = [
+        PortSpec(port: 25, mailProtocol: .smtp, mode: .startTLS),
+        PortSpec(port: 465, mailProtocol: .smtp, mode: .implicitTLS),
+        PortSpec(port: 587, mailProtocol: .smtp, mode: .startTLS),
+        PortSpec(port: 2525, mailProtocol: .smtp, mode: .startTLS),
+        PortSpec(port: 143, mailProtocol: .imap, mode: .startTLS),
+        PortSpec(port: 993, mailProtocol: .imap, mode: .implicitTLS),
+        PortSpec(port: 110, mailProtocol: .pop3, mode: .startTLS),
+        PortSpec(port: 995, mailProtocol: .pop3, mode: .implicitTLS),
+    ]
+
+    public static func wellKnown(port: Int) -> PortSpec? {
+        wellKnown.first { $0.port == port }
+    }
+
+    public enum ParseError: Error, Equatable, Sendable {
+        case notANumber(String)
+        case outOfRange(Int)
+        case unknownPort(Int)
+        case unknownProtocol(String)
+        case unknownMode(String)
+        case malformed(String)
+    }
+
+    /// Parses `587` (a well-known port) or `PORT:PROTOCOL:MODE` such as `2465:smtp:tls` or `1143:imap:starttls`.
+    public static func parse(_ text: String) throws(ParseError) -> PortSpec {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: " ")
+        }
+        guard let first = parts.first, let number = Int(first) else { throw .notANumber(text) }
+        guard (1...65535).contains(number) else { throw .outOfRange(number) }
+        switch parts.count {
+        case 1:
+            guard var spec = wellKnown(port: number) else { throw .unknownPort(number) }
+            spec.isExplicit = true
+            return spec
+        case 3:
+            guard let proto = MailProtocol(rawValue: parts[1].lowercased()) else { throw .unknownProtocol(parts[1]) }
+            let mode: TransportMode
+            switch parts[2].lowercased() {
+            case "tls", "ssl", "implicit", "ssl/tls": mode = .implicitTLS
+            case "starttls", "stls": mode = .startTLS
+            default: throw .unknownMode(parts[2])
+            }
+            return PortSpec(port: number, mailProtocol: proto, mode: mode, isExplicit: true)
+        default:
+            throw .malformed(text)
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        var slice = self[...]
+        while slice.first == set { slice = slice.dropFirst() }
+        while slice.last == set { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,191 @@
+import MailTLSCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// The one connection engine every command uses: connect, run a probe dialogue with bounded waits, upgrade to TLS
+/// (implicit or STARTTLS), and report what was seen.
+public struct ConnectionEngine: Sendable {
+    public struct Timeouts: Sendable, Equatable {
+        /// TCP connect.
+        public var connect: Double
+        /// Each reply after the greeting, and the TLS handshake.
+        public var read: Double
+        /// The greeting; long enough for ordinary tarpits (Postfix's postscreen, greet delays).
+        public var greeting: Double
+        /// The whole conversation on one connection.
+        public var overall: Double
+
+        public init(connect: Double = 5, read: Double = 10, greeting: Double = 30, overall: Double = 90) {
+            self.connect = connect
+            self.read = read
+            self.greeting = greeting
+            self.overall = overall
+        }
+    }
+
+    public let timeouts: Timeouts
+    private let contexts: TLSContextCache
+
+    public init(timeouts: Timeouts = Timeouts()) {
+        self.timeouts = timeouts
+        contexts = TLSContextCache()
+    }
+
+    /// Runs `plan` against `address` and returns everything learned, also when the server misbehaves.
+    /// - Parameter onServerBytes: called once, when the server's first bytes arrive (lets a caller tell a silent
+    ///   implicit-TLS server on a STARTTLS port from a slow greeting).
+    public func probe(address: SocketAddress, plan: DialoguePlan, tls: TLSClientSettings = TLSClientSettings(),
+                      serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil) async -> ProbeOutcome {
+        let started = ContinuousClock.now
+        var outcome = ProbeOutcome()
+        let connection: MailConnection
+        do {
+            connection = try await MailConnection.connect(to: address, timeout: timeouts.connect)
+        } catch {
+            outcome.error = error as? EngineError ?? .connectFailed(String(describing: error))
+            outcome.record = DialogueRecord()
+            return outcome
+        }
+        outcome.connectMilliseconds = started.duration(to: .now).inMilliseconds
+        let deadlineHit = NIOLockedValueBox(false)
+        let channel = connection.channel
+        let overall = timeouts.overall
+        let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(overall * 1000))) {
+            deadlineHit.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        // Cancellation (a sibling probe already has the answer) closes the socket, which ends every wait at once.
+        outcome = await withTaskCancellationHandler {
+            var result = outcome
+            await run(plan: plan, tls: tls, serverName: serverName, on: connection, started: started,
+                      onServerBytes: onServerBytes, into: &result)
+            return result
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        deadline.cancel()
+        if deadlineHit.withLockedValue({ $0 }) { outcome.error = .deadlineExceeded(seconds: overall) }
+        await connection.close()
+        outcome.totalMilliseconds = started.duration(to: .now).inMilliseconds
+        return outcome
+    }
+
+    private func run(plan: DialoguePlan, tls: TLSClientSettings, serverName: String?, on connection: MailConnection,
+                     started: ContinuousClock.Instant, onServerBytes: (@Sendable () -> Void)?,
+                     into outcome: inout ProbeOutcome) async {
+        var machine = DialogueStateMachine(plan: plan)
+        var framer = LineFramer(maximumLineLength: 8192)
+        var notifyServerBytes = onServerBytes
+        var action = machine.start()
+        func note(_ direction: TranscriptLine.Direction, _ text: String) {
+            outcome.transcript.append(TranscriptLine(direction: direction, text: text,
+                                                     elapsedMilliseconds: started.duration(to: .now).inMilliseconds))
+        }
+        do {
+            dialogue: while true {
+                switch action {
+                case .exchange(let request):
+                    if let command = request.command {
+                        note(.client, request.transcriptText ?? "")
+                        try await connection.write(command)
+                    }
+                    var assembler = request.reader.makeAssembler()
+                    let isGreeting = request.purpose == .greeting
+                    let wait = isGreeting ? timeouts.greeting : timeouts.read
+                    let waitStarted = ContinuousClock.now
+                    var response: MailResponse?
+                    while response == nil {
+                        let line: [UInt8]?
+                        do {
+                            line = try framer.nextLine()
+                        } catch {
+                            throw EngineError.oversizedInput("a line longer than \(framer.maximumLineLength) bytes")
+                        }
+                        if let line {
+                            note(.server, line.printableLine)
+                            do {
+                                response = try assembler.consume(line: line)
+                            } catch {
+                                switch error {
+                                case .malformedLine(let text): throw EngineError.malformedResponse(text)
+                                case .responseTooLong(let limit):
+                                    throw EngineError.oversizedInput("a reply of more than \(limit) lines")
+                                }
+                            }
+                            continue
+                        }
+                        let remaining = wait - waitStarted.duration(to: .now).inMilliseconds / 1000
+                        guard remaining > 0 else {
+                            throw EngineError.readTimeout(seconds: wait, during: request.purpose.rawValue)
+                        }
+                        let bytes = try await connection.read(timeout: remaining, wholeWait: wait,
+                                                                  activity: request.purpose.rawValue)
+                        if let notify = notifyServerBytes {
+                            notify()
+                            notifyServerBytes = nil
+                        }
+                        framer.append(bytes)
+                    }
+                    if isGreeting { outcome.greetingMilliseconds = waitStarted.duration(to: .now).inMilliseconds }
+                    action = machine.received(response!)
+
+                case .startTLS:
+                    let leftover = framer.takeUnframedBytes()
+                    note(.note, "TLS handshake")
+                    var facts = try await connection.startTLS(
+                        context: try contexts.context(for: tls), serverName: serverName, timeout: timeouts.read,
+                        plaintextExpected: plan.mode == .implicitTLS)
+                    facts.injectedBytes = leftover + facts.injectedBytes
+                    if !facts.injectedBytes.isEmpty {
+                        note(.note, "discarded \(facts.injectedBytes.count) bytes sent in the clear after the go-ahead")
+                    }
+                    note(.note, "TLS established: \(facts.version?.rawValue ?? "?") \(facts.cipherSuite?.ianaName ?? "")")
+                    outcome.handshake = facts
+                    action = machine.tlsEstablished()
+
+                case .finish(let record, let farewell):
+                    outcome.record = record
+                    if let farewell {
+                        note(.client, String(decoding: farewell.dropLast(2), as: UTF8.self))
+                        try? await connection.write(farewell)
+                    }
+                    break dialogue
+                }
+            }
+        } catch {
+            outcome.record = machine.interrupted()
+            let engineError = error as? EngineError ?? .tlsHandshakeFailed(reason: String(describing: error), alert: nil)
+            outcome.error = engineError
+            note(.note, engineError.summary)
+        }
+    }
+}
+
+/// Everything one probe connection learned.
+public struct ProbeOutcome: Sendable, Equatable {
+    public var record = DialogueRecord()
+    public var handshake: HandshakeFacts?
+    public var error: EngineError?
+    public var transcript: [TranscriptLine] = []
+    public var connectMilliseconds: Double?
+    public var greetingMilliseconds: Double?
+    public var totalMilliseconds: Double = 0
+
+    public init() {}
+}
+
+/// `NIOSSLContext` creation parses configuration and loads BoringSSL state: build one per distinct offer and reuse.
+final class TLSContextCache: Sendable {
+    private let contexts = NIOLockedValueBox<[TLSClientSettings: NIOSSLContext]>([:])
+
+    func context(for settings: TLSClientSettings) throws -> NIOSSLContext {
+        try contexts.withLockedValue { cache in
+            if let existing = cache[settings] { return existing }
+            let context = try NIOSSLContext(configuration: settings.makeConfiguration())
+            cache[settings] = context
+            return context
+        }
+    }
+}

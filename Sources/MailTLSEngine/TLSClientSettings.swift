@@ -1,0 +1,60 @@
+import MailTLSCore
+import NIOSSL
+
+/// The TLS offer for one connection. Version scans pin `minimum == maximum`.
+public struct TLSClientSettings: Sendable, Hashable {
+    public var minimum: MailTLSCore.TLSVersion
+    public var maximum: MailTLSCore.TLSVersion
+
+    public init(minimum: MailTLSCore.TLSVersion = .tls10, maximum: MailTLSCore.TLSVersion = .tls13) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    public static func only(_ version: MailTLSCore.TLSVersion) -> TLSClientSettings {
+        TLSClientSettings(minimum: version, maximum: version)
+    }
+
+    /// Every TLS <= 1.2 suite BoringSSL can offer, strongest first, so that old servers still complete a
+    /// handshake and their choice can be reported. Named values only: an unknown cipher string crashes
+    /// `NIOSSLContext.init`.
+    static let offeredCiphers: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        .TLS_RSA_WITH_AES_128_GCM_SHA256, .TLS_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_RSA_WITH_AES_128_CBC_SHA, .TLS_RSA_WITH_AES_256_CBC_SHA,
+    ]
+
+    func makeConfiguration() -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // mailtls analyses the chain itself; the handshake must complete even for bad certificates.
+        configuration.certificateVerification = .none
+        configuration.minimumTLSVersion = minimum.nioVersion
+        configuration.maximumTLSVersion = maximum.nioVersion
+        configuration.cipherSuiteValues = TLSClientSettings.offeredCiphers
+        return configuration
+    }
+}
+
+extension MailTLSCore.TLSVersion {
+    var nioVersion: NIOSSL.TLSVersion {
+        switch self {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+
+    init(nio: NIOSSL.TLSVersion) {
+        switch nio {
+        case .tlsv1: self = .tls10
+        case .tlsv11: self = .tls11
+        case .tlsv12: self = .tls12
+        case .tlsv13: self = .tls13
+        }
+    }
+}

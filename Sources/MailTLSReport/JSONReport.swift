@@ -1,0 +1,203 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+
+/// `mailtls check --json`: a stable, versioned document. See docs/json-schema.md and docs/check-report.schema.json.
+public enum JSONReport {
+    /// Bump the major number on any change that can break a consumer; add fields in minor versions.
+    public static let schemaVersion = "1.0"
+
+    public struct Document: Codable, Sendable {
+        public var schemaVersion: String
+        public var tool: Tool
+        public var host: String
+        public var address: String
+        public var checkedName: String
+        public var startedAt: String
+        public var durationMs: Int
+        public var exitCode: Int
+        public var ports: [Port]
+        public var findings: [FindingEntry]
+    }
+
+    public struct Tool: Codable, Sendable {
+        public var name: String
+        public var version: String
+    }
+
+    public struct Port: Codable, Sendable {
+        public var port: Int
+        public var `protocol`: String
+        public var expectedMode: String
+        public var state: String
+        public var security: String
+        public var wrongMode: String?
+        public var greeting: String?
+        public var greetingMs: Int?
+        public var capabilitiesBeforeTLS: [String]?
+        public var capabilitiesAfterTLS: [String]?
+        public var authBeforeTLS: [String]?
+        public var authAfterTLS: [String]?
+        public var startTLS: String
+        public var cleartextLogin: Probe
+        public var mailBeforeTLS: Probe
+        public var error: String?
+        public var tls: TLS?
+        public var certificate: CertificateEntry?
+        public var durationMs: Int
+    }
+
+    public struct Probe: Codable, Sendable {
+        public var result: String
+        public var evidence: String?
+    }
+
+    public struct TLS: Codable, Sendable {
+        public var version: String?
+        public var cipher: String?
+        public var cipherOpenSSL: String?
+        public var cipherCode: String?
+        public var acceptedVersions: [String]
+        public var refusedVersions: [String]
+        public var untestedVersions: [String]
+        public var handshakeMs: Double
+        public var serverName: String?
+        public var injectedBytes: Int
+    }
+
+    public struct CertificateEntry: Codable, Sendable {
+        public var subject: String
+        public var sans: [String]
+        public var issuer: String
+        public var notBefore: String
+        public var notAfter: String
+        public var daysLeft: Int
+        public var trusted: Bool
+        public var trustFailure: String?
+        public var hostnameMatches: Bool
+        public var checkedName: String
+        public var chainLength: Int
+        public var selfSigned: Bool
+        public var keyType: String
+        public var keyBits: Int?
+        public var signatureAlgorithm: String
+        public var sha256: String
+        public var chain: [ChainEntry]
+    }
+
+    public struct ChainEntry: Codable, Sendable {
+        public var subject: String
+        public var issuer: String
+        public var notAfter: String
+    }
+
+    public struct FindingEntry: Codable, Sendable {
+        public var id: String
+        public var severity: String
+        public var ports: [Int]
+        public var evidence: String
+        public var message: String
+        public var fix: String
+    }
+
+    public static func document(_ report: CheckReport, language: Language, toolVersion: String) -> Document {
+        Document(
+            schemaVersion: schemaVersion, tool: Tool(name: "mailtls", version: toolVersion), host: report.host,
+            address: report.address, checkedName: report.checkedName, startedAt: ISO8601.format(report.startedAt),
+            durationMs: Int(report.durationMilliseconds.rounded()), exitCode: Int(report.exitCode),
+            ports: report.ports.map(port),
+            findings: report.findings.map { finding in
+                FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, ports: finding.ports,
+                             evidence: finding.evidence,
+                             message: FindingCatalog.message(for: finding, in: language),
+                             fix: FindingCatalog.fix(for: finding, in: language))
+            })
+    }
+
+    public static func render(_ report: CheckReport, language: Language, toolVersion: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(document(report, language: language, toolVersion: toolVersion))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func port(_ observation: PortObservation) -> Port {
+        let wrongMode: String?
+        switch observation.wrongMode {
+        case .plaintextOnTLSPort?: wrongMode = "plaintext-on-tls-port"
+        case .tlsOnSTARTTLSPort?: wrongMode = "tls-on-starttls-port"
+        case nil: wrongMode = nil
+        }
+        let startTLS: String
+        switch observation.record.startTLS {
+        case .notApplicable: startTLS = "not-applicable"
+        case .notOffered: startTLS = "not-offered"
+        case .refused: startTLS = "refused"
+        case .accepted: startTLS = "accepted"
+        }
+        var tls: TLS?
+        if let handshake = observation.handshake {
+            tls = TLS(version: handshake.version?.rawValue, cipher: handshake.cipherSuite?.ianaName,
+                      cipherOpenSSL: handshake.cipherSuite?.openSSLName, cipherCode: handshake.cipherSuite?.hexCode,
+                      acceptedVersions: observation.versions.accepted.map(\.rawValue),
+                      refusedVersions: observation.versions.refused.map(\.rawValue),
+                      untestedVersions: observation.versions.untested.map(\.rawValue),
+                      handshakeMs: (handshake.durationMilliseconds * 10).rounded() / 10,
+                      serverName: handshake.serverName, injectedBytes: handshake.injectedBytes.count)
+        }
+        return Port(
+            port: observation.spec.port, protocol: observation.spec.mailProtocol.rawValue,
+            expectedMode: observation.spec.mode.rawValue, state: observation.state.rawValue,
+            security: observation.security.rawValue, wrongMode: wrongMode,
+            greeting: observation.record.greeting?.lines.first,
+            greetingMs: observation.greetingMilliseconds.map { Int($0.rounded()) },
+            capabilitiesBeforeTLS: observation.capabilitiesBeforeTLS,
+            capabilitiesAfterTLS: observation.capabilitiesAfterTLS,
+            authBeforeTLS: observation.authBeforeTLS, authAfterTLS: observation.authAfterTLS,
+            startTLS: startTLS, cleartextLogin: loginProbe(observation.record.cleartextLogin),
+            mailBeforeTLS: mailProbe(observation.record.mailBeforeTLS),
+            error: (observation.failure ?? observation.handshakeFailure)?.summary, tls: tls,
+            certificate: observation.certificate.map(certificate),
+            durationMs: Int(observation.durationMilliseconds.rounded()))
+    }
+
+    static func loginProbe(_ outcome: DialogueRecord.LoginOutcome) -> Probe {
+        switch outcome {
+        case .notTried: Probe(result: "not-tried", evidence: nil)
+        case .notOffered(let evidence): Probe(result: "not-offered", evidence: evidence)
+        case .refusedBeforeTLS(let evidence): Probe(result: "refused", evidence: evidence)
+        case .acceptedInClear(let evidence): Probe(result: "accepted", evidence: evidence)
+        }
+    }
+
+    static func mailProbe(_ outcome: DialogueRecord.MailOutcome) -> Probe {
+        switch outcome {
+        case .notTried: Probe(result: "not-tried", evidence: nil)
+        case .acceptedBeforeTLS(let evidence): Probe(result: "accepted", evidence: evidence)
+        case .refusedBeforeTLS(let evidence): Probe(result: "refused", evidence: evidence)
+        case .inconclusive(let evidence): Probe(result: "inconclusive", evidence: evidence)
+        }
+    }
+
+    static func certificate(_ report: CertificateReport) -> CertificateEntry {
+        let failure: String?
+        switch report.trustFailure {
+        case .selfSigned?: failure = "self-signed"
+        case .incompleteChain?: failure = "incomplete-chain"
+        case .unknownRoot?: failure = "unknown-root"
+        case .invalid?: failure = "invalid"
+        case nil: failure = nil
+        }
+        return CertificateEntry(
+            subject: report.leaf.subject, sans: report.leaf.subjectAlternativeNames, issuer: report.leaf.issuer,
+            notBefore: ISO8601.format(report.leaf.notBefore), notAfter: ISO8601.format(report.leaf.notAfter),
+            daysLeft: report.daysLeft, trusted: report.isTrusted, trustFailure: failure,
+            hostnameMatches: report.hostnameMatches, checkedName: report.checkedName,
+            chainLength: report.chainLength, selfSigned: report.leaf.isSelfSigned, keyType: report.leaf.keyType,
+            keyBits: report.leaf.keyBits, signatureAlgorithm: report.leaf.signatureAlgorithm,
+            sha256: report.leaf.sha256Fingerprint,
+            chain: report.chain.map {
+                ChainEntry(subject: $0.subject, issuer: $0.issuer, notAfter: ISO8601.format($0.notAfter))
+            })
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+
+/// The report a person reads at a glance: a row per port, certificate details, then findings by severity with fixes.
+public struct TerminalReport: Sendable {
+    public var language: Language
+    public var color: Bool
+    public var showTranscripts: Bool
+
+    public init(language: Language, color: Bool, showTranscripts: Bool = false) {
+        self.language = language
+        self.color = color
+        self.showTranscripts = showTranscripts
+    }
+
+    public func render(_ report: CheckReport) -> String {
+        var out = ""
+        let seconds = String(format: "%.2f", report.durationMilliseconds / 1000)
+        out += bold(UIText.header(language, ["host": report.host, "address": report.address,
+                                             "name": report.checkedName, "seconds": seconds])) + "\n\n"
+        out += portTable(report.ports)
+        out += certificateSection(report.ports)
+        out += capabilitySection(report.ports)
+        if showTranscripts { out += transcriptSection(report.ports) }
+        out += findingsSection(report.findings)
+        return out
+    }
+
+    func portTable(_ ports: [PortObservation]) -> String {
+        let headers = [UIText.port, UIText.proto, UIText.state, UIText.security, UIText.tls, UIText.versions,
+                       UIText.cipher, UIText.certificate, UIText.daysLeft].map { $0(language) }
+        var rows: [[String]] = []
+        var severities: [Severity?] = []
+        for port in ports {
+            let versions = port.versions.accepted.map { $0.rawValue.replacingOccurrences(of: "TLSv", with: "") }
+            rows.append([
+                String(port.spec.port), port.spec.mailProtocol.displayName, UIText.state(port.state, language),
+                UIText.security(port, language), port.handshake?.version?.rawValue ?? "-",
+                versions.isEmpty ? "-" : versions.joined(separator: " "),
+                port.handshake?.cipherSuite.map { $0.openSSLName ?? $0.ianaName } ?? "-",
+                UIText.certificateStatus(port.certificate, language),
+                port.certificate.map { String($0.daysLeft) } ?? "-",
+            ])
+            severities.append(rowSeverity(port))
+        }
+        var widths = headers.map(\.displayWidth)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.displayWidth) }
+        }
+        var out = dim(zip(headers, widths).map { $0.padded(to: $1) }.joined(separator: "  ")) + "\n"
+        for (row, severity) in zip(rows, severities) {
+            let line = zip(row, widths).map { $0.padded(to: $1) }.joined(separator: "  ")
+            out += paint(line, severity) + "\n"
+        }
+        return out + "\n"
+    }
+
+    private func rowSeverity(_ port: PortObservation) -> Severity? {
+        let findings = CheckRegistry.evaluate([port], context: CheckContext())
+        return findings.map(\.severity).max()
+    }
+
+    func certificateSection(_ ports: [PortObservation]) -> String {
+        var groups: [(ports: [Int], report: CertificateReport)] = []
+        for port in ports {
+            guard let report = port.certificate else { continue }
+            if let index = groups.firstIndex(where: { $0.report == report }) {
+                groups[index].ports.append(port.spec.port)
+            } else {
+                groups.append(([port.spec.port], report))
+            }
+        }
+        var out = ""
+        for group in groups {
+            let report = group.report
+            let leaf = report.leaf
+            out += bold(UIText.certificateDetails(language, ["ports": group.ports.map(String.init)
+                    .joined(separator: ", ")])) + "\n"
+            out += "  \(UIText.subject(language)): \(leaf.subject)\n"
+            out += "  \(UIText.names(language)): \(leaf.subjectAlternativeNames.joined(separator: ", "))\n"
+            out += "  \(UIText.issuer(language)): \(leaf.issuer)\n"
+            out += "  \(UIText.validUntil(language)): \(ISO8601.format(leaf.notAfter)) (\(report.daysLeft))\n"
+            out += "  \(UIText.key(language)): \(leaf.keyType)\(leaf.keyBits.map { " \($0)" } ?? ""), "
+                + "\(leaf.signatureAlgorithm)\n"
+            out += "  \(UIText.chain(language)): " + report.chain.map { summary in
+                summary.subject
+            }.joined(separator: " <- ") + "\n\n"
+        }
+        return out
+    }
+
+    func capabilitySection(_ ports: [PortObservation]) -> String {
+        let open = ports.filter { $0.capabilitiesBeforeTLS != nil || $0.capabilitiesAfterTLS != nil }
+        guard !open.isEmpty else { return "" }
+        var out = bold(UIText.capabilities(language)) + "\n"
+        for port in open {
+            let before = port.authBeforeTLS.map { $0.isEmpty ? UIText.none(language) : $0.joined(separator: " ") }
+            let after = port.authAfterTLS.map { $0.isEmpty ? UIText.none(language) : $0.joined(separator: " ") }
+            var parts: [String] = []
+            if let before { parts.append("AUTH \(UIText.beforeTLS(language)): \(before)") }
+            if let after { parts.append("AUTH \(UIText.afterTLS(language)): \(after)") }
+            out += "  \(String(port.spec.port).padded(to: 5)) \(parts.joined(separator: "; "))\n"
+        }
+        return out + "\n"
+    }
+
+    func transcriptSection(_ ports: [PortObservation]) -> String {
+        var out = ""
+        for port in ports where !port.transcript.isEmpty {
+            out += bold("Transcript \(port.spec.port)/\(port.spec.mailProtocol.rawValue)") + "\n"
+            for line in port.transcript {
+                out += dim(String(format: "%7.1f ms ", line.elapsedMilliseconds)) + "\(line.direction.rawValue): "
+                    + line.text + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    func findingsSection(_ findings: [Finding]) -> String {
+        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
+        var out = bold(UIText.findingsHeader(language, [
+            "critical": String(counts[.critical] ?? 0), "warning": String(counts[.warning] ?? 0),
+            "info": String(counts[.info] ?? 0),
+        ])) + "\n"
+        if findings.isEmpty {
+            return out + paint("  " + UIText.noFindings(language), nil, ok: true) + "\n"
+        }
+        for finding in findings {
+            let label = "[\(UIText.severity(finding.severity, language))]"
+            let ports = finding.ports.map(String.init).joined(separator: ",")
+            out += "  " + paint(label, finding.severity) + " " + bold(finding.id.rawValue) + dim(" (\(ports))") + "\n"
+            out += "    " + FindingCatalog.message(for: finding, in: language) + "\n"
+            out += "    " + dim("\(UIText.evidence(language)): \(finding.evidence)") + "\n"
+            out += "    \(UIText.fix(language)): " + FindingCatalog.fix(for: finding, in: language) + "\n"
+        }
+        return out
+    }
+
+    // MARK: Colour
+
+    private func paint(_ text: String, _ severity: Severity?, ok: Bool = false) -> String {
+        guard color else { return text }
+        if ok { return "\u{1B}[32m\(text)\u{1B}[0m" }
+        switch severity {
+        case .critical?: return "\u{1B}[31m\(text)\u{1B}[0m"
+        case .warning?: return "\u{1B}[33m\(text)\u{1B}[0m"
+        case .info?: return "\u{1B}[36m\(text)\u{1B}[0m"
+        case nil: return text
+        }
+    }
+
+    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+}

@@ -1,0 +1,118 @@
+import MailTLSCheck
+import MailTLSCore
+
+/// Labels and sentences of the reports, in both languages.
+public enum UIText {
+    public static let port = LocalizedText(en: "PORT", ja: "ポート")
+    public static let proto = LocalizedText(en: "PROTOCOL", ja: "プロトコル")
+    public static let state = LocalizedText(en: "STATE", ja: "状態")
+    public static let security = LocalizedText(en: "SECURITY", ja: "暗号化")
+    public static let tls = LocalizedText(en: "TLS", ja: "TLS")
+    public static let versions = LocalizedText(en: "VERSIONS", ja: "対応バージョン")
+    public static let cipher = LocalizedText(en: "CIPHER", ja: "暗号スイート")
+    public static let certificate = LocalizedText(en: "CERTIFICATE", ja: "証明書")
+    public static let daysLeft = LocalizedText(en: "DAYS", ja: "残り日数")
+    public static let header = LocalizedText(
+        en: "mailtls check {host} ({address}), certificate name {name}, {seconds} s",
+        ja: "mailtls check {host} ({address})、証明書の名前 {name}、{seconds} 秒")
+    public static let findingsHeader = LocalizedText(
+        en: "Findings: {critical} critical, {warning} warnings, {info} notes",
+        ja: "診断結果: 重大 {critical} 件、警告 {warning} 件、情報 {info} 件")
+    public static let noFindings = LocalizedText(
+        en: "No problems found.", ja: "問題は見つかりませんでした。")
+    public static let evidence = LocalizedText(en: "Evidence", ja: "根拠")
+    public static let fix = LocalizedText(en: "Fix", ja: "対処")
+    public static let certificateDetails = LocalizedText(en: "Certificate on ports {ports}", ja: "ポート {ports} の証明書")
+    public static let subject = LocalizedText(en: "subject", ja: "サブジェクト")
+    public static let names = LocalizedText(en: "names", ja: "名前")
+    public static let issuer = LocalizedText(en: "issuer", ja: "発行者")
+    public static let validUntil = LocalizedText(en: "valid until", ja: "有効期限")
+    public static let key = LocalizedText(en: "key", ja: "鍵")
+    public static let chain = LocalizedText(en: "chain", ja: "チェーン")
+    public static let capabilities = LocalizedText(en: "Capabilities and AUTH", ja: "機能と認証方式")
+    public static let beforeTLS = LocalizedText(en: "before TLS", ja: "TLS 前")
+    public static let afterTLS = LocalizedText(en: "after TLS", ja: "TLS 後")
+    public static let none = LocalizedText(en: "none", ja: "なし")
+    public static let exitLine = LocalizedText(en: "Exit code {code}", ja: "終了コード {code}")
+
+    public static func severity(_ severity: Severity, _ language: Language) -> String {
+        switch severity {
+        case .critical: LocalizedText(en: "CRITICAL", ja: "重大")(language)
+        case .warning: LocalizedText(en: "WARNING", ja: "警告")(language)
+        case .info: LocalizedText(en: "INFO", ja: "情報")(language)
+        }
+    }
+
+    public static func state(_ state: PortState, _ language: Language) -> String {
+        switch state {
+        case .open: LocalizedText(en: "open", ja: "開")(language)
+        case .closed: LocalizedText(en: "closed", ja: "閉")(language)
+        case .filtered: LocalizedText(en: "filtered", ja: "遮断")(language)
+        case .error: LocalizedText(en: "error", ja: "エラー")(language)
+        }
+    }
+
+    public static func security(_ port: PortObservation, _ language: Language) -> String {
+        var text: String
+        switch port.security {
+        case .implicitTLS: text = LocalizedText(en: "SSL/TLS", ja: "SSL/TLS")(language)
+        case .startTLSRequired: text = LocalizedText(en: "STARTTLS required", ja: "STARTTLS 必須")(language)
+        case .startTLSOffered: text = LocalizedText(en: "STARTTLS optional", ja: "STARTTLS 任意")(language)
+        case .plaintext: text = LocalizedText(en: "plaintext", ja: "暗号化なし")(language)
+        case .unknown: text = "-"
+        }
+        if port.wrongMode != nil { text += LocalizedText(en: " (wrong mode)", ja: "(モード違い)")(language) }
+        return text
+    }
+
+    public static func certificateStatus(_ report: CertificateReport?, _ language: Language) -> String {
+        guard let report else { return "-" }
+        if report.isExpired { return LocalizedText(en: "expired", ja: "期限切れ")(language) }
+        switch report.trustFailure {
+        case .selfSigned?: return LocalizedText(en: "self-signed", ja: "自己署名")(language)
+        case .incompleteChain?: return LocalizedText(en: "chain incomplete", ja: "中間証明書なし")(language)
+        case .unknownRoot?, .invalid?: return LocalizedText(en: "untrusted", ja: "信頼されない")(language)
+        case nil: break
+        }
+        if !report.hostnameMatches { return LocalizedText(en: "name mismatch", ja: "名前不一致")(language) }
+        return LocalizedText(en: "valid", ja: "有効")(language)
+    }
+
+    // MARK: Errors the user can fix
+
+    public static func inputError(_ error: CheckInputError, _ language: Language) -> String {
+        switch error {
+        case .unknownHost(let host):
+            return LocalizedText(
+                en: "Cannot resolve host '{host}'. Check the spelling, or give an IP address.",
+                ja: "ホスト '{host}' の名前解決ができません。綴りを確認するか、IP アドレスを指定してください。")(
+                    language, ["host": host])
+        case .unreadableCAFile(let path, let reason):
+            return LocalizedText(
+                en: "Cannot read the CA file '{path}' ({reason}). Give a readable PEM or DER file with --ca-file.",
+                ja: "CA ファイル '{path}' を読めません({reason})。読み取り可能な PEM または DER ファイルを --ca-file で指定してください。")(
+                    language, ["path": path, "reason": reason])
+        case .noCertificatesInCAFile(let path):
+            return LocalizedText(
+                en: "The CA file '{path}' contains no certificate. Give a PEM file with BEGIN CERTIFICATE blocks, or a DER certificate.",
+                ja: "CA ファイル '{path}' に証明書がありません。BEGIN CERTIFICATE を含む PEM ファイルか DER 形式の証明書を指定してください。")(
+                    language, ["path": path])
+        }
+    }
+
+    public static func portSpecError(_ error: PortSpec.ParseError, _ language: Language) -> String {
+        let detail: String
+        switch error {
+        case .notANumber(let text): detail = text
+        case .outOfRange(let number): detail = String(number)
+        case .unknownPort(let number): detail = String(number)
+        case .unknownProtocol(let text): detail = text
+        case .unknownMode(let text): detail = text
+        case .malformed(let text): detail = text
+        }
+        return LocalizedText(
+            en: "Bad port '{detail}'. Use a mail port (25, 465, 587, 2525, 143, 993, 110, 995) or PORT:PROTOCOL:MODE such as 2465:smtp:tls (protocols smtp, imap, pop3; modes tls, starttls).",
+            ja: "ポート指定 '{detail}' が正しくありません。メールのポート(25、465、587、2525、143、993、110、995)か、2465:smtp:tls のような ポート:プロトコル:モード 形式で指定してください(プロトコルは smtp、imap、pop3、モードは tls、starttls)。")(
+                language, ["detail": detail])
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSEngine
+import MailTLSReport
+
+/// `mailtls check HOST`: every mail port of a server at once.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check every mail port of a server: modes, STARTTLS, TLS versions, certificates, findings.",
+        discussion: """
+            Exit codes: 0 no warnings, 1 warnings, 2 critical findings, 3 could not check.
+            Ports: 25, 465, 587, 2525 (SMTP), 143, 993 (IMAP), 110, 995 (POP3) unless --ports chooses.
+            """)
+
+    @Argument(help: "Host name or IP address of the mail server.")
+    var host: String
+
+    @Option(help: "Comma-separated ports to check, e.g. 25,587,993 (PORT:PROTOCOL:MODE also works).")
+    var ports: String?
+
+    @Option(name: .customLong("port"), help: "An extra port with protocol and mode, e.g. 2465:smtp:tls. Repeatable.")
+    var extraPorts: [String] = []
+
+    @Option(help: "The name the certificate must carry, also sent as SNI (default: HOST).")
+    var servername: String?
+
+    @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
+    var caFile: String?
+
+    @Option(name: .customLong("warn-days"), help: "Warn when the certificate expires within this many days.")
+    var warnDays = 30
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
+    var connectTimeout = 5.0
+
+    @Option(help: "Seconds to wait for each reply and for the TLS handshake.")
+    var timeout = 10.0
+
+    @Option(name: .customLong("greeting-timeout"),
+            help: "Seconds to wait for the greeting; tolerates tarpits that delay it on purpose.")
+    var greetingTimeout = 30.0
+
+    @Option(name: .customLong("max-connections"), help: "At most this many connections to the server at once.")
+    var maxConnections = 8
+
+    @Flag(name: .customLong("no-version-scan"), help: "Skip the per-version TLS handshakes (fewer connections).")
+    var noVersionScan = false
+
+    @Flag(name: .customLong("no-login-probe"),
+          help: "Do not try a throwaway login or MAIL FROM before TLS (cleartext-auth checks are then skipped).")
+    var noLoginProbe = false
+
+    @Flag(help: "Show the conversation on every port (throwaway credentials are masked).")
+    var transcript = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard warnDays >= 0 else { throw ValidationError("--warn-days must be 0 or more.") }
+        for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout),
+                              ("--greeting-timeout", greetingTimeout)] where !(value > 0 && value <= 3600) {
+            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
+        }
+        guard (1...64).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 64.") }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let specs = try portSpecs(language: language)
+        var request = CheckRequest(host: host, serverName: servername, ports: specs, caFile: caFile,
+                                   warnDays: warnDays,
+                                   timeouts: .init(connect: connectTimeout, read: timeout, greeting: greetingTimeout,
+                                                   overall: max(90, greetingTimeout + 6 * timeout)),
+                                   maximumConnections: maxConnections)
+        request.prober.scanVersions = !noVersionScan
+        request.prober.probeCleartext = !noLoginProbe
+        let report: CheckReport
+        do {
+            report = try await ServerChecker().run(request)
+        } catch {
+            throw UserFacingFailure(message: UIText.inputError(error, language))
+        }
+        if output.json {
+            print(JSONReport.render(report, language: language, toolVersion: MailTLSCommand.version))
+        } else {
+            print(TerminalReport(language: language, color: output.useColor, showTranscripts: transcript)
+                .render(report), terminator: "")
+        }
+        throw ExitCode(report.exitCode)
+    }
+
+    func portSpecs(language: Language) throws -> [PortSpec] {
+        var specs: [PortSpec] = []
+        do {
+            if let ports {
+                for item in ports.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+                    specs.append(try PortSpec.parse(item.trimmingCharacters(in: .whitespaces)))
+                }
+                if specs.isEmpty { throw PortSpec.ParseError.malformed(ports) }
+            }
+            for item in extraPorts {
+                specs.append(try PortSpec.parse(item))
+            }
+        } catch let error as PortSpec.ParseError {
+            throw UserFacingFailure(message: UIText.portSpecError(error, language))
+        }
+        if ports == nil { specs = PortSpec.wellKnown + specs }
+        var seen = Set<Int>()
+        return specs.filter { seen.insert($0.port).inserted }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import MailTLSReport
+
+/// `--json`, `--lang`, `--no-color`: the same meaning on every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print a JSON document (schema in docs/json-schema.md) instead of the report.")
+    var json = false
+
+    @Option(help: "Language of messages: en or ja (default from LANG).")
+    var lang: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colours, even on a terminal.")
+    var noColor = false
+
+    func validate() throws {
+        if let lang, Language(rawValue: lang.lowercased()) == nil {
+            throw ValidationError("--lang takes en or ja, not '\(lang)'.")
+        }
+    }
+
+    var language: Language {
+        if let lang, let chosen = Language(rawValue: lang.lowercased()) { return chosen }
+        return Language.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    var useColor: Bool {
+        !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
+    }
+
+    /// The language for errors that happen before parsing finishes.
+    static func languageHint(arguments: [String]) -> Language {
+        if let index = arguments.firstIndex(of: "--lang"), index + 1 < arguments.count,
+           let language = Language(rawValue: arguments[index + 1].lowercased()) {
+            return language
+        }
+        if let inline = arguments.first(where: { $0.hasPrefix("--lang=") }),
+           let language = Language(rawValue: String(inline.dropFirst(7)).lowercased()) {
+            return language
+        }
+        return Language.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+}
