@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
         .testTarget(
             name: "MailTLSIntegrationTests",
-            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport"]
+            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "mailtls"]
         ),
     ]
 )

@@ -17,6 +17,9 @@ final class MailConnection: Sendable {
 
     static func connect(to address: SocketAddress, timeout: Double,
                         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MailConnection {
+        // The bridge is captured as it is added: a server that greets and hangs up at once (421) tears the pipeline
+        // down before a later lookup could find it, and its greeting must still be read.
+        let captured = NIOLockedValueBox<NIOLoopBound<InboundBridge>?>(nil)
         let channel: Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -24,7 +27,9 @@ final class MailConnection: Sendable {
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(InboundBridge())
+                        let bridge = InboundBridge()
+                        try channel.pipeline.syncOperations.addHandler(bridge)
+                        captured.withLockedValue { $0 = NIOLoopBound(bridge, eventLoop: channel.eventLoop) }
                     }
                 }
                 .connect(to: address)
@@ -32,10 +37,9 @@ final class MailConnection: Sendable {
         } catch {
             throw MailConnection.connectError(error, timeout: timeout)
         }
-        let bridge = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: InboundBridge.self),
-                         eventLoop: channel.eventLoop)
-        }.get()
+        guard let bridge = captured.withLockedValue({ $0 }) else {
+            throw EngineError.connectFailed("no pipeline")
+        }
         return MailConnection(channel: channel, bridge: bridge)
     }
 

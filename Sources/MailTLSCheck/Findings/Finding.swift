@@ -96,22 +96,29 @@ public enum CheckRegistry {
         CertificateCheck(),
     ]
 
-    /// Runs every check on every port and merges identical findings (same id, severity and evidence) across ports.
+    /// Runs every check on every port and merges the same finding (id, severity, parameters) across ports. When the
+    /// evidence differs between ports, it is kept per port: `143: NO [AUTHENTICATIONFAILED] ...; 110: -ERR ...`.
     public static func evaluate(_ ports: [PortObservation], context: CheckContext,
                                 checks: [any PortCheck] = standard) -> [Finding] {
         var merged: [Finding] = []
+        var evidenceByPort: [Int: [(port: Int, evidence: String)]] = [:]
         for port in ports {
             for check in checks {
                 for finding in check.findings(for: port, context: context) {
                     if let index = merged.firstIndex(where: {
-                        $0.id == finding.id && $0.severity == finding.severity && $0.evidence == finding.evidence
+                        $0.id == finding.id && $0.severity == finding.severity && $0.parameters == finding.parameters
                     }) {
                         merged[index].ports = Array(Set(merged[index].ports + finding.ports)).sorted()
+                        evidenceByPort[index, default: []].append((finding.ports[0], finding.evidence))
                     } else {
+                        evidenceByPort[merged.count] = [(finding.ports[0], finding.evidence)]
                         merged.append(finding)
                     }
                 }
             }
+        }
+        for (index, entries) in evidenceByPort where Set(entries.map(\.evidence)).count > 1 {
+            merged[index].evidence = entries.map { "\($0.port): \($0.evidence)" }.joined(separator: "; ")
         }
         return merged.sorted { lhs, rhs in
             if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }

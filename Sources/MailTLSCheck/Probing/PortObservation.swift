@@ -79,7 +79,10 @@ public struct PortObservation: Sendable {
             return SMTPCapabilities(keywords: capabilities).authMechanisms
         case .imap:
             var mechanisms = capabilities.filter { $0.uppercased().hasPrefix("AUTH=") }.map { String($0.dropFirst(5)) }
-            if !capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }) { mechanisms.insert("LOGIN", at: 0) }
+            // The LOGIN command is a cleartext login of its own unless LOGINDISABLED says otherwise.
+            if !capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }), !mechanisms.contains("LOGIN") {
+                mechanisms.insert("LOGIN", at: 0)
+            }
             return mechanisms
         case .pop3:
             var mechanisms: [String] = []

@@ -33,7 +33,7 @@ public enum FindingCatalog {
         case .portClosed:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} is closed (connection refused).",
+                    en: "Nothing listens on port {ports} (connection refused).",
                     ja: "ポート {ports} は閉じています(接続拒否)。"),
                 fix: LocalizedText(
                     en: "If clients should use this port, start the service or open it in the firewall; otherwise nothing to do.",
@@ -49,7 +49,7 @@ public enum FindingCatalog {
         case .wrongModePlaintextOnTLSPort:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} should start with TLS (\"SSL/TLS\"), but the server answers in plaintext.",
+                    en: "The server answers in plaintext on port {ports}, where clients start with TLS (\"SSL/TLS\").",
                     ja: "ポート {ports} は最初から SSL/TLS で始まるべきですが、サーバーは暗号化なしで応答しています。"),
                 fix: LocalizedText(
                     en: "Enable implicit TLS on this port (Postfix: -o smtpd_tls_wrappermode=yes on 465; Dovecot: ssl=yes on the imaps/pop3s listener). Clients set to \"SSL/TLS\" cannot connect until then; do not tell them to turn encryption off.",
@@ -57,7 +57,7 @@ public enum FindingCatalog {
         case .wrongModeTLSOnSTARTTLSPort:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} should greet in plaintext and offer STARTTLS, but it expects TLS from the first byte.",
+                    en: "The server expects TLS from the first byte on port {ports}, where clients expect a plaintext greeting and STARTTLS.",
                     ja: "ポート {ports} は暗号化なしで挨拶して STARTTLS を提供するべきですが、最初から TLS を要求しています。"),
                 fix: LocalizedText(
                     en: "Configure the port for STARTTLS (Postfix: remove smtpd_tls_wrappermode from 587), or tell clients to choose \"SSL/TLS\" for this port. Clients set to \"STARTTLS\" time out here.",
@@ -65,7 +65,7 @@ public enum FindingCatalog {
         case .starttlsNotSupported:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} does not offer {keyword}: passwords and mail cross the network unencrypted.",
+                    en: "No {keyword} on port {ports}: passwords and mail cross the network unencrypted.",
                     ja: "ポート {ports} は {keyword} に対応していません。パスワードとメールが暗号化されずに送られます。"),
                 fix: LocalizedText(
                     en: "Enable STARTTLS with a valid certificate (Postfix: smtpd_tls_security_level=may or encrypt, smtpd_tls_chain_files; Dovecot: ssl=yes), or use the implicit TLS ports 465, 993 and 995.",
@@ -73,7 +73,7 @@ public enum FindingCatalog {
         case .starttlsOptional:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} accepts mail before STARTTLS: a client that skips STARTTLS, or an attacker who strips it, sends in the clear.",
+                    en: "Mail is accepted before STARTTLS on port {ports}: a client that skips STARTTLS, or an attacker who strips it, sends in the clear.",
                     ja: "ポート {ports} は STARTTLS の前でもメールを受け付けます。STARTTLS を使わないクライアントや、STARTTLS を取り除く攻撃者の通信は暗号化されません。"),
                 fix: LocalizedText(
                     en: "Require TLS on submission ports (Postfix: -o smtpd_tls_security_level=encrypt) and offer AUTH only after TLS (smtpd_tls_auth_only=yes).",
@@ -105,7 +105,7 @@ public enum FindingCatalog {
         case .cleartextAuthAllowed:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} accepts a password before TLS: anyone on the path can read it.",
+                    en: "A password is accepted before TLS on port {ports}: anyone on the path can read it.",
                     ja: "ポート {ports} は TLS の前にパスワードを受け付けます。経路上の誰でもパスワードを読めます。"),
                 fix: LocalizedText(
                     en: "Refuse authentication before TLS (Postfix: smtpd_tls_auth_only=yes; Dovecot: disable_plaintext_auth=yes or ssl=required) and have users choose \"SSL/TLS\" or \"STARTTLS\".",
@@ -161,7 +161,7 @@ public enum FindingCatalog {
         case .certificateChainIncomplete:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} sends its certificate without the intermediate that issued it ({issuer}). Browsers may cope; mail clients and MFPs usually fail.",
+                    en: "The server on port {ports} sends its certificate without the intermediate that issued it ({issuer}). Browsers may cope; mail clients and MFPs usually fail.",
                     ja: "ポート {ports} は発行元の中間証明書({issuer})を送っていません。ブラウザーは補えても、メールソフトや複合機の多くは失敗します。"),
                 fix: LocalizedText(
                     en: "Serve the full chain: Postfix smtpd_tls_chain_files = key.pem, fullchain.pem; Dovecot ssl_cert = </path/fullchain.pem.",
@@ -169,7 +169,7 @@ public enum FindingCatalog {
         case .tlsVersionDeprecated:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} still accepts {versions}, deprecated since 2021 (RFC 8996).",
+                    en: "The server on port {ports} still accepts {versions}, deprecated since 2021 (RFC 8996).",
                     ja: "ポート {ports} は非推奨の {versions} をまだ受け付けています(RFC 8996)。"),
                 fix: LocalizedText(
                     en: "Allow TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2; Dovecot: ssl_min_protocol = TLSv1.2). Old devices that need TLS 1.0 should send through a local relay.",
@@ -177,7 +177,7 @@ public enum FindingCatalog {
         case .tlsVersionModernMissing:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} offers nothing newer than {version}: current clients and providers refuse it.",
+                    en: "The server on port {ports} offers nothing newer than {version}: current clients and providers refuse it.",
                     ja: "ポート {ports} は {version} より新しいバージョンに対応していません。現在のクライアントやプロバイダーは接続を拒否します。"),
                 fix: LocalizedText(
                     en: "Enable TLS 1.2 and 1.3 in the server's TLS library and configuration.",
@@ -185,7 +185,7 @@ public enum FindingCatalog {
         case .weakCipher:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} chose {cipher}, a suite without forward secrecy or with a weak cipher.",
+                    en: "The server on port {ports} chose {cipher}, a suite without forward secrecy or with a weak cipher.",
                     ja: "ポート {ports} は {cipher} を選びました。前方秘匿性がないか、弱い暗号方式です。"),
                 fix: LocalizedText(
                     en: "Prefer ECDHE with AES-GCM or ChaCha20 (Postfix: tls_preempt_cipherlist = yes, smtpd_tls_mandatory_ciphers = high; Dovecot: ssl_prefer_server_ciphers = yes).",
@@ -209,7 +209,7 @@ public enum FindingCatalog {
         case .serverUnavailable:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} answered but refuses service for now: {evidence}. This is not a missing STARTTLS: the server is busy, rate-limiting or blocking this client.",
+                    en: "The server on port {ports} answered but refuses service for now: {evidence}. This is not a missing STARTTLS: the server is busy, rate-limiting or blocking this client.",
                     ja: "ポート {ports} は応答しましたが、現在はサービスを拒否しています: {evidence}。STARTTLS がないのではなく、サーバーが混雑しているか、接続を制限しているか、このクライアントを拒否しています。"),
                 fix: LocalizedText(
                     en: "Try again later or from another address; check the server's connection limits, postscreen or fail2ban rules, and its log.",
@@ -217,7 +217,7 @@ public enum FindingCatalog {
         case .greetingSlow:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} took {seconds} s to greet (a deliberate delay or an overloaded server). Clients with short timeouts give up.",
+                    en: "The server on port {ports} took {seconds} s to greet (a deliberate delay or an overloaded server). Clients with short timeouts give up.",
                     ja: "ポート {ports} の挨拶までに {seconds} 秒かかりました(意図的な遅延か、サーバーの過負荷)。タイムアウトの短いクライアントは接続をあきらめます。"),
                 fix: LocalizedText(
                     en: "Keep deliberate delays (postscreen, greet pauses) off submission ports; otherwise check reverse DNS lookups and the server's load.",
@@ -225,7 +225,7 @@ public enum FindingCatalog {
         case .protocolError:
             return Entry(
                 message: LocalizedText(
-                    en: "Port {ports} did not follow the protocol: {evidence}.",
+                    en: "The server on port {ports} did not follow the protocol: {evidence}.",
                     ja: "ポート {ports} はプロトコルどおりに応答しませんでした: {evidence}。"),
                 fix: LocalizedText(
                     en: "Check that a mail server, not another service, listens on this port, and read its log.",

@@ -1,0 +1,174 @@
+import Foundation
+import MailTLSCore
+import MailTLSEngine
+import Testing
+
+@testable import MailTLSCheck
+
+/// Observations built by hand, so each check's rule is tested without a server.
+enum ObservationFixture {
+    static func open(_ port: Int, _ proto: MailProtocol, _ mode: TransportMode) -> PortObservation {
+        var observation = PortObservation(spec: PortSpec(port: port, mailProtocol: proto, mode: mode),
+                                          address: "192.0.2.1")
+        observation.state = .open
+        observation.record.greeting = MailResponse(outcome: .positive, code: "220", lines: ["220 mail"])
+        return observation
+    }
+
+    static func handshake(_ version: TLSVersion = .tls13, cipher: UInt16 = 0x1301) -> HandshakeFacts {
+        HandshakeFacts(version: version, cipherSuite: CipherSuite(code: cipher), presentedChain: [[1]],
+                       durationMilliseconds: 3, injectedBytes: [], serverName: "mail.example.com")
+    }
+
+    static func certificate(daysLeft: Int = 200, trustFailure: TrustFailure? = nil, matches: Bool = true)
+        -> CertificateReport {
+        let now = Date()
+        let summary = CertificateSummary(
+            subject: "CN=mail.example.com", issuer: "CN=Example CA", subjectAlternativeNames: ["mail.example.com"],
+            notBefore: now.addingTimeInterval(-86400), notAfter: now.addingTimeInterval(Double(daysLeft) * 86400 + 60),
+            keyType: "RSA", keyBits: 2048, signatureAlgorithm: "sha256WithRSAEncryption", isSelfSigned: false,
+            sha256Fingerprint: "00")
+        return CertificateReport(leaf: summary, chain: [summary], daysLeft: daysLeft, isExpired: daysLeft < 0,
+                                 isNotYetValid: false, isTrusted: trustFailure == nil, trustFailure: trustFailure,
+                                 checkedName: "mail.example.com", hostnameMatches: matches, weakKeys: [],
+                                 weakSignatures: [])
+    }
+}
+
+@Suite struct CheckRegistryTests {
+    func ids(_ observation: PortObservation, context: CheckContext = CheckContext()) -> [String: Severity] {
+        Dictionary(CheckRegistry.evaluate([observation], context: context).map { ($0.id.rawValue, $0.severity) },
+                   uniquingKeysWith: max)
+    }
+
+    @Test func aHealthyPortHasNoFindings() {
+        var port = ObservationFixture.open(993, .imap, .implicitTLS)
+        port.handshake = ObservationFixture.handshake()
+        port.versions.accepted = [.tls12, .tls13]
+        port.certificate = ObservationFixture.certificate()
+        #expect(CheckRegistry.evaluate([port], context: CheckContext()).isEmpty)
+    }
+
+    @Test func closedDefaultPortIsInfoButNamedPortIsWarning() {
+        var port = PortObservation(spec: PortSpec(port: 2525, mailProtocol: .smtp, mode: .startTLS), address: "x")
+        port.state = .closed
+        #expect(ids(port) == ["port-closed": .info])
+        port.spec.isExplicit = true
+        #expect(ids(port) == ["port-closed": .warning])
+        port.spec.isExplicit = false
+        #expect(ids(port, context: CheckContext(anyPortOpen: false)) == ["port-closed": .warning])
+    }
+
+    @Test func unavailableIsNeverMissingSTARTTLS() {
+        var port = ObservationFixture.open(587, .smtp, .startTLS)
+        port.record.unavailable = MailResponse(outcome: .transientFailure, code: "421", lines: ["421 busy"])
+        port.record.startTLS = .notApplicable
+        #expect(ids(port) == ["server-unavailable": .warning])
+    }
+
+    @Test func missingSTARTTLSIsCriticalOnSubmissionButWarningOnPort25() {
+        var submission = ObservationFixture.open(587, .smtp, .startTLS)
+        submission.record.capabilitiesBeforeTLS = ["PIPELINING"]
+        submission.record.startTLS = .notOffered
+        #expect(ids(submission)["starttls-not-supported"] == .critical)
+        var relay = ObservationFixture.open(25, .smtp, .startTLS)
+        relay.record.capabilitiesBeforeTLS = ["PIPELINING"]
+        relay.record.startTLS = .notOffered
+        #expect(ids(relay)["starttls-not-supported"] == .warning)
+    }
+
+    @Test func starttlsOptionalNeedsMailAcceptedBeforeTLS() {
+        var port = ObservationFixture.open(587, .smtp, .startTLS)
+        port.record.startTLS = .accepted
+        port.handshake = ObservationFixture.handshake()
+        port.record.mailBeforeTLS = .acceptedBeforeTLS(evidence: "250 2.1.0 Ok")
+        #expect(ids(port)["starttls-optional"] == .warning)
+        #expect(port.security == .startTLSOffered)
+        port.record.mailBeforeTLS = .refusedBeforeTLS(evidence: "530 5.7.0 Must issue a STARTTLS command first")
+        #expect(ids(port)["starttls-optional"] == nil)
+        #expect(port.security == .startTLSRequired)
+    }
+
+    @Test func injectedBytesAreCritical() {
+        var port = ObservationFixture.open(25, .smtp, .startTLS)
+        port.record.startTLS = .accepted
+        var handshake = ObservationFixture.handshake()
+        handshake.injectedBytes = Array("250 injected\r\n".utf8)
+        port.handshake = handshake
+        let findings = CheckRegistry.evaluate([port], context: CheckContext())
+        let injection = findings.first { $0.id == .starttlsInjection }
+        #expect(injection?.severity == .critical)
+        #expect(injection?.parameters["bytes"] == "14")
+    }
+
+    @Test func versionsAndCiphers() {
+        var port = ObservationFixture.open(465, .smtp, .implicitTLS)
+        port.handshake = ObservationFixture.handshake(.tls12, cipher: 0x002F)
+        port.versions.accepted = [.tls10, .tls11, .tls12]
+        #expect(ids(port) == ["tls-version-deprecated": .warning, "weak-cipher": .warning])
+        port.versions.accepted = [.tls10]
+        #expect(ids(port)["tls-version-modern-missing"] == .critical)
+    }
+
+    @Test(arguments: [
+        (TrustFailure.selfSigned, "certificate-self-signed"),
+        (.incompleteChain(missingIssuer: "CN=Intermediate"), "certificate-chain-incomplete"),
+        (.unknownRoot(issuer: "CN=Private Root"), "certificate-not-trusted"),
+    ])
+    func mostSpecificTrustFailureAlone(failure: TrustFailure, id: String) {
+        var port = ObservationFixture.open(993, .imap, .implicitTLS)
+        port.handshake = ObservationFixture.handshake()
+        port.versions.accepted = [.tls13]
+        port.certificate = ObservationFixture.certificate(trustFailure: failure)
+        #expect(ids(port) == [id: .critical])
+    }
+
+    @Test func expiryThresholds() {
+        var port = ObservationFixture.open(993, .imap, .implicitTLS)
+        port.handshake = ObservationFixture.handshake()
+        port.versions.accepted = [.tls13]
+        port.certificate = ObservationFixture.certificate(daysLeft: 10)
+        #expect(ids(port) == ["certificate-expiring-soon": .warning])
+        #expect(ids(port, context: CheckContext(warnDays: 5)).isEmpty)
+        port.certificate = ObservationFixture.certificate(daysLeft: -3)
+        #expect(ids(port) == ["certificate-expired": .critical])
+    }
+
+    @Test func identicalFindingsMergeAcrossPorts() {
+        var ports: [PortObservation] = []
+        for (number, proto) in [(465, MailProtocol.smtp), (993, .imap), (995, .pop3)] {
+            var port = ObservationFixture.open(number, proto, .implicitTLS)
+            port.handshake = ObservationFixture.handshake()
+            port.versions.accepted = [.tls13]
+            port.certificate = ObservationFixture.certificate(matches: false)
+            ports.append(port)
+        }
+        let findings = CheckRegistry.evaluate(ports, context: CheckContext())
+        #expect(findings.count == 1)
+        #expect(findings.first?.ports == [465, 993, 995])
+    }
+
+    @Test func everyFindingIdComesFromSomeCheck() {
+        let producible = Set(CheckRegistry.standard.flatMap(\.producibleFindings))
+        #expect(producible == Set(FindingID.allCases))
+    }
+}
+
+@Suite struct FindingMergeTests {
+    @Test func differingEvidenceIsKeptPerPort() {
+        var ports: [PortObservation] = []
+        for (number, proto, evidence) in [(143, MailProtocol.imap, "m2 NO [AUTHENTICATIONFAILED] x"),
+                                          (110, .pop3, "-ERR [AUTH] x")] {
+            var port = ObservationFixture.open(number, proto, .startTLS)
+            port.record.startTLS = .accepted
+            port.handshake = ObservationFixture.handshake()
+            port.versions.accepted = [.tls13]
+            port.record.cleartextLogin = .acceptedInClear(evidence: evidence)
+            ports.append(port)
+        }
+        let findings = CheckRegistry.evaluate(ports, context: CheckContext())
+        #expect(findings.count == 1)
+        #expect(findings.first?.ports == [110, 143])
+        #expect(findings.first?.evidence == "143: m2 NO [AUTHENTICATIONFAILED] x; 110: -ERR [AUTH] x")
+    }
+}
