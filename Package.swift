@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MailTLSCore", targets: ["MailTLSCore"]),
         .library(name: "MailTLSEngine", targets: ["MailTLSEngine"]),
         .library(name: "MailTLSCheck", targets: ["MailTLSCheck"]),
+        .library(name: "MailTLSSandbox", targets: ["MailTLSSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -44,20 +45,40 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        /// The test mail server for devices: sessions, certificates, capture store and client reports.
+        .target(
+            name: "MailTLSSandbox",
+            dependencies: [
+                "MailTLSCore",
+                "MailTLSEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         /// Renderers and localised text, apart from the checks.
-        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore"]),
+        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox"]),
         .executableTarget(
             name: "mailtls",
             dependencies: [
-                "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine",
+                "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore"]),
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
+        .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
         .testTarget(
             name: "MailTLSIntegrationTests",
-            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "mailtls"]
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

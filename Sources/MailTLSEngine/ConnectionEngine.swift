@@ -33,19 +33,39 @@ public struct ConnectionEngine: Sendable {
         contexts = TLSContextCache()
     }
 
-    /// Runs `plan` against `address` and returns everything learned, also when the server misbehaves.
+    /// Runs the probe dialogue `plan` against `address` and returns everything learned, also when the server
+    /// misbehaves.
     /// - Parameter onServerBytes: called once, when the server's first bytes arrive (lets a caller tell a silent
     ///   implicit-TLS server on a STARTTLS port from a slow greeting).
     public func probe(address: SocketAddress, plan: DialoguePlan, tls: TLSClientSettings = TLSClientSettings(),
                       serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil) async -> ProbeOutcome {
-        let started = ContinuousClock.now
+        let conversation = await converse(DialogueStateMachine(plan: plan), address: address, tls: tls,
+                                          serverName: serverName, onServerBytes: onServerBytes)
         var outcome = ProbeOutcome()
+        outcome.record = conversation.record ?? DialogueRecord()
+        outcome.handshake = conversation.handshake
+        outcome.error = conversation.error
+        outcome.transcript = conversation.transcript
+        outcome.connectMilliseconds = conversation.connectMilliseconds
+        outcome.greetingMilliseconds = conversation.greetingMilliseconds
+        outcome.totalMilliseconds = conversation.totalMilliseconds
+        return outcome
+    }
+
+    /// Runs any client dialogue over one connection: connect, bounded reads, TLS upgrade, transcript.
+    public func converse<Dialogue: ClientDialogue>(
+        _ dialogue: Dialogue, address: SocketAddress, tls: TLSClientSettings = TLSClientSettings(),
+        serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil
+    ) async -> Conversation<Dialogue.Record> {
+        let started = ContinuousClock.now
+        var outcome = Conversation<Dialogue.Record>()
         let connection: MailConnection
         do {
             connection = try await MailConnection.connect(to: address, timeout: timeouts.connect)
         } catch {
             outcome.error = error as? EngineError ?? .connectFailed(String(describing: error))
-            outcome.record = DialogueRecord()
+            var unstarted = dialogue
+            outcome.record = unstarted.interrupted()
             return outcome
         }
         outcome.connectMilliseconds = started.duration(to: .now).inMilliseconds
@@ -59,7 +79,7 @@ public struct ConnectionEngine: Sendable {
         // Cancellation (a sibling probe already has the answer) closes the socket, which ends every wait at once.
         outcome = await withTaskCancellationHandler {
             var result = outcome
-            await run(plan: plan, tls: tls, serverName: serverName, on: connection, started: started,
+            await run(dialogue, tls: tls, serverName: serverName, on: connection, started: started,
                       onServerBytes: onServerBytes, into: &result)
             return result
         } onCancel: {
@@ -72,10 +92,12 @@ public struct ConnectionEngine: Sendable {
         return outcome
     }
 
-    private func run(plan: DialoguePlan, tls: TLSClientSettings, serverName: String?, on connection: MailConnection,
-                     started: ContinuousClock.Instant, onServerBytes: (@Sendable () -> Void)?,
-                     into outcome: inout ProbeOutcome) async {
-        var machine = DialogueStateMachine(plan: plan)
+    private func run<Dialogue: ClientDialogue>(
+        _ dialogue: Dialogue, tls: TLSClientSettings, serverName: String?, on connection: MailConnection,
+        started: ContinuousClock.Instant, onServerBytes: (@Sendable () -> Void)?,
+        into outcome: inout Conversation<Dialogue.Record>
+    ) async {
+        var machine = dialogue
         var framer = LineFramer(maximumLineLength: 8192)
         var notifyServerBytes = onServerBytes
         var action = machine.start()
@@ -136,7 +158,7 @@ public struct ConnectionEngine: Sendable {
                     note(.note, "TLS handshake")
                     var facts = try await connection.startTLS(
                         context: try contexts.context(for: tls), serverName: serverName, timeout: timeouts.read,
-                        plaintextExpected: plan.mode == .implicitTLS)
+                        plaintextExpected: machine.mode == .implicitTLS)
                     facts.injectedBytes = leftover + facts.injectedBytes
                     if !facts.injectedBytes.isEmpty {
                         note(.note, "discarded \(facts.injectedBytes.count) bytes sent in the clear after the go-ahead")
@@ -161,6 +183,19 @@ public struct ConnectionEngine: Sendable {
             note(.note, engineError.summary)
         }
     }
+}
+
+/// Everything one conversation showed: the dialogue's own record plus what the connection saw.
+public struct Conversation<Record: Sendable>: Sendable {
+    public var record: Record?
+    public var handshake: HandshakeFacts?
+    public var error: EngineError?
+    public var transcript: [TranscriptLine] = []
+    public var connectMilliseconds: Double?
+    public var greetingMilliseconds: Double?
+    public var totalMilliseconds: Double = 0
+
+    public init() {}
 }
 
 /// Everything one probe connection learned.

@@ -45,3 +45,11 @@ extension Double {
         return scaled == scaled.rounded() ? String(Int(scaled)) : String(scaled)
     }
 }
+
+/// BoringSSL and socket errors in a few words (`TLSV1_ALERT_UNKNOWN_CA`, `connection reset by the server`), for
+/// reports on either side of a connection.
+public enum TLSFailureReason {
+    public static func short(_ error: Error) -> String {
+        MailConnection.shortReason(String(describing: error))
+    }
+}

@@ -33,6 +33,13 @@ import Testing
         #expect(Base64.encode(Array("\0user\0pass".utf8)) == "AHVzZXIAcGFzcw==")
         #expect(Base64.encode(Array("ab".utf8)) == "YWI=")
         #expect(Base64.encode([]) == "")
+        #expect(Base64.decode("AHVzZXIAcGFzcw==") == Array("\0user\0pass".utf8))
+        #expect(Base64.decode("YWI") == Array("ab".utf8))
+        #expect(Base64.decode("not base64!") == nil)
+        for length in 0..<20 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
     }
 
     @Test func tlsVersionsFromUserText() {

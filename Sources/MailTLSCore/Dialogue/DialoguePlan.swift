@@ -42,6 +42,7 @@ public struct ThrowawayCredentials: Sendable, Equatable {
 public struct DialogueRequest: Sendable, Equatable {
     public enum Purpose: String, Sendable, Equatable {
         case greeting, capabilities, helo, cleartextLogin, mailBeforeTLS, reset, startTLS
+        case authenticate, mailFrom, recipient, data, messageBody
     }
 
     public enum Reader: Sendable, Equatable {
@@ -69,6 +70,14 @@ public struct DialogueRequest: Sendable, Equatable {
         self.purpose = purpose
         self.command = command.map { Array(($0 + "\r\n").utf8) }
         self.transcriptText = transcriptText ?? command
+        self.reader = reader
+    }
+
+    /// Raw bytes to send as they are (a message body), shown in the transcript as `transcriptText`.
+    public init(purpose: Purpose, bytes: [UInt8], transcriptText: String, reader: Reader) {
+        self.purpose = purpose
+        command = bytes
+        self.transcriptText = transcriptText
         self.reader = reader
     }
 }

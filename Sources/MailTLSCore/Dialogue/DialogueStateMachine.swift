@@ -1,14 +1,7 @@
 /// Drives one probe conversation for SMTP, IMAP or POP3 without doing any I/O: each event returns the next action,
 /// which the connection engine carries out. Protocol specifics live in `MailDialect`.
-public struct DialogueStateMachine: Sendable {
-    public enum Action: Sendable, Equatable {
-        /// Write `request.command` (if any) and read one response with `request.reader`.
-        case exchange(DialogueRequest)
-        /// Start the TLS handshake now (implicit TLS at connect, or after the STARTTLS go-ahead).
-        case startTLS
-        /// Done: optionally send a farewell (QUIT / LOGOUT) without waiting, then close.
-        case finish(DialogueRecord, farewell: [UInt8]?)
-    }
+public struct DialogueStateMachine: ClientDialogue {
+    public typealias Action = DialogueStep<DialogueRecord>
 
     private enum Step: Sendable, Equatable {
         case greeting
@@ -22,6 +15,7 @@ public struct DialogueStateMachine: Sendable {
 
     public let plan: DialoguePlan
     public private(set) var record = DialogueRecord()
+    public var mode: TransportMode { plan.mode }
     private let dialect: MailDialect
     private var queue: [Step] = []
     private var current: Step?

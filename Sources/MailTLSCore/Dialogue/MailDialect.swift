@@ -210,4 +210,34 @@ public enum Base64 {
         }
         return String(decoding: output, as: UTF8.self)
     }
+
+    /// Decodes standard base64 (padding optional, no whitespace); nil for anything else.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var values: [UInt8] = []
+        values.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(byte - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(byte - UInt8(ascii: "a") + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(byte - UInt8(ascii: "0") + 52)
+            case UInt8(ascii: "+"): values.append(62)
+            case UInt8(ascii: "/"): values.append(63)
+            case UInt8(ascii: "="): continue
+            default: return nil
+            }
+        }
+        guard values.count % 4 != 1 else { return nil }
+        var output: [UInt8] = []
+        var index = 0
+        while index < values.count {
+            let chunk = values[index..<min(index + 4, values.count)]
+            var accumulator: UInt32 = 0
+            for value in chunk { accumulator = accumulator << 6 | UInt32(value) }
+            accumulator <<= UInt32(6 * (4 - chunk.count))
+            let produced = chunk.count - 1
+            for shift in [16, 8, 0].prefix(produced) { output.append(UInt8(accumulator >> UInt32(shift) & 0xFF)) }
+            index += 4
+        }
+        return output
+    }
 }

@@ -1,0 +1,163 @@
+import Foundation
+import MailTLSSandbox
+
+/// How the sandbox talks: a live line per connection, the device summaries of `mailtls sandbox report`, and the
+/// list of captured messages, in English and Japanese.
+public struct SandboxText: Sendable {
+    public var language: Language
+    public var color: Bool
+
+    public init(language: Language, color: Bool) {
+        self.language = language
+        self.color = color
+    }
+
+    /// One line per finished connection.
+    public func liveLine(_ report: ConnectionReport) -> String {
+        var parts: [String] = []
+        let time = report.startedAt.split(separator: "T").last.map { String($0.prefix(8)) } ?? report.startedAt
+        parts.append("\(time) \(report.clientAddress):\(report.clientPort) -> \(report.serverPort)/\(report.protocol)")
+        switch report.startTLS {
+        case "used": parts.append("STARTTLS")
+        case "not-used" where report.mode == "starttls": parts.append(t("no STARTTLS", "STARTTLS なし"))
+        case "asked-without-advertisement": parts.append(t("asked for STARTTLS (not offered)", "STARTTLS を要求(未提供)"))
+        default: parts.append("SSL/TLS")
+        }
+        if let version = report.negotiatedVersion {
+            parts.append("\(version) \(report.negotiatedCipher ?? "")")
+        } else if let error = report.handshakeError {
+            parts.append(t("handshake failed: ", "ハンドシェイク失敗: ") + error)
+        }
+        if let offer = report.offer {
+            parts.append(t("offered ", "提示 ") + (offer.maximumVersion.map { "<= \($0)" } ?? offer.versions.joined(separator: ",")))
+        }
+        for auth in report.authentications {
+            parts.append("AUTH \(auth.mechanism) \(auth.succeeded ? "ok" : t("failed", "失敗"))"
+                + (auth.beforeTLS ? t(" BEFORE TLS", " (TLS 前)") : ""))
+        }
+        for message in report.messages {
+            parts.append(t("mail", "メール") + " \"\(message.subject ?? "")\" \(message.size) B")
+        }
+        var line = parts.joined(separator: "  ")
+        var warnings: [String] = []
+        if report.credentialsBeforeTLS { warnings.append(t("password sent unencrypted", "パスワードを暗号化せず送信")) }
+        if report.certificateValidation == .doesNotValidate {
+            warnings.append(t("accepted a bad certificate (\(report.portTest))", "不正な証明書を受け入れた(\(report.portTest))"))
+        }
+        if report.certificateValidation == .validates {
+            warnings.append(t("refused the certificate: validates", "証明書を拒否: 検証あり"))
+        }
+        if !warnings.isEmpty { line += "  [" + warnings.joined(separator: "; ") + "]" }
+        return line
+    }
+
+    /// `mailtls sandbox report`: one block per device.
+    public func devices(_ summaries: [DeviceSummary]) -> String {
+        guard !summaries.isEmpty else {
+            return t("No client has connected yet. Point a device at the sandbox, then run this again.",
+                     "まだ接続がありません。機器の送信先をサンドボックスにしてから、もう一度実行してください。") + "\n"
+        }
+        var out = ""
+        for device in summaries {
+            out += bold(t("Device \(device.address)", "機器 \(device.address)")) + "  "
+                + t("\(device.connections) connections, ports \(device.ports.map(String.init).joined(separator: ", "))",
+                    "接続 \(device.connections) 回、ポート \(device.ports.map(String.init).joined(separator: ", "))") + "\n"
+            out += "  " + t("TLS versions offered", "提示した TLS バージョン") + ": "
+                + (device.offeredVersions.isEmpty ? "-" : device.offeredVersions.joined(separator: ", ")) + "\n"
+            out += "  " + t("negotiated", "合意したバージョン") + ": "
+                + (device.negotiatedVersions.isEmpty ? "-" : device.negotiatedVersions.joined(separator: ", "))
+                + (device.negotiatedCipherSuites.isEmpty ? "" : " (\(device.negotiatedCipherSuites.joined(separator: ", ")))")
+                + "\n"
+            let suites = device.offeredCipherSuites
+            out += "  " + t("cipher suites offered", "提示した暗号スイート") + " (\(suites.count)): "
+                + suites.prefix(8).joined(separator: ", ") + (suites.count > 8 ? ", ..." : "") + "\n"
+            if !device.serverNames.isEmpty {
+                out += "  SNI: \(device.serverNames.joined(separator: ", "))\n"
+            }
+            out += "  STARTTLS: " + (device.usedSTARTTLS ? t("used", "使用") : t("not used", "未使用"))
+                + "   SSL/TLS: " + (device.usedImplicitTLS ? t("used", "使用") : t("not used", "未使用")) + "\n"
+            out += "  " + t("certificate validation", "証明書の検証") + ": " + validation(device.certificateValidation) + "\n"
+            out += "  " + t("password sent before TLS", "TLS 前のパスワード送信") + ": "
+                + (device.credentialsInClear ? paint(t("YES", "あり"), critical: true) : t("no", "なし")) + "\n"
+            if !device.authenticationMechanisms.isEmpty {
+                out += "  " + t("authentication", "認証方式") + ": " + device.authenticationMechanisms.joined(separator: ", ") + "\n"
+            }
+            out += "  " + t("messages sent", "送信メール数") + ": \(device.messagesSent)\n"
+            for advice in device.advice {
+                out += "  - " + self.advice(advice, device) + "\n"
+            }
+            if let recommendation = device.recommendedSubmission {
+                out += "  " + bold(t("Settings to use", "推奨設定")) + ": " + recommended(recommendation) + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    func validation(_ value: ConnectionReport.Validation) -> String {
+        switch value {
+        case .validates: return t("yes (refused a bad certificate)", "あり(不正な証明書を拒否)")
+        case .doesNotValidate: return paint(t("NO (accepted a wrong-name or expired certificate)",
+                                              "なし(名前違い・期限切れの証明書を受け入れた)"), critical: true)
+        case .unknown: return t("not tested (use a port with cert=wrong-name or cert=expired)",
+                                "未確認(cert=wrong-name または cert=expired のポートで試してください)")
+        }
+    }
+
+    func recommended(_ value: String) -> String {
+        switch value {
+        case "465 SSL/TLS": return t("SMTP port 465, security \"SSL/TLS\"", "SMTP ポート 465、暗号化「SSL/TLS」")
+        case "587 STARTTLS": return t("SMTP port 587, security \"STARTTLS\"", "SMTP ポート 587、暗号化「STARTTLS」")
+        default: return t("a local relay that accepts this device's TLS version and uses TLS 1.2 or later upstream",
+                          "この機器の TLS バージョンを受け付け、上流へは TLS 1.2 以上で送るローカル中継サーバー")
+        }
+    }
+
+    func advice(_ advice: DeviceSummary.Advice, _ device: DeviceSummary) -> String {
+        switch advice {
+        case .credentialsInClear:
+            return paint(t("The device sent its password unencrypted. Set its security to \"SSL/TLS\" (465, 993, 995) or \"STARTTLS\" (587, 143, 110), never \"none\".",
+                           "この機器はパスワードを暗号化せずに送りました。暗号化の設定を「SSL/TLS」(465、993、995)か「STARTTLS」(587、143、110)にしてください。「なし」は使わないでください。"), critical: true)
+        case .doesNotValidateCertificates:
+            return paint(t("The device accepted a certificate it should have refused: anyone on the network path could pose as your mail server. Turn on certificate verification if the device has it; otherwise keep it on a trusted network or behind a local relay.",
+                           "この機器は拒否すべき証明書を受け入れました。経路上の誰でもメールサーバーになりすませます。機器に証明書の検証設定があれば有効にし、なければ信頼できるネットワークかローカル中継サーバーの内側で使ってください。"), critical: true)
+        case .tlsTooOld:
+            return paint(t("The device offers at most \(device.maximumVersion ?? "?"). It cannot reach a server that requires TLS 1.2 (Microsoft 365, Gmail and most providers): update its firmware, or send through a local relay.",
+                           "この機器は \(device.maximumVersion ?? "?") までしか対応していません。TLS 1.2 を必須とするサーバー(Microsoft 365、Gmail など多くのプロバイダー)には接続できません。ファームウェアを更新するか、ローカル中継サーバー経由で送信してください。"), critical: true)
+        case .skipsSTARTTLS:
+            return t("The device sent commands without using the STARTTLS it was offered: choose \"STARTTLS\" in its settings, or port 465 with \"SSL/TLS\".",
+                     "この機器は提供された STARTTLS を使わずにコマンドを送りました。設定で「STARTTLS」を選ぶか、ポート 465 と「SSL/TLS」を使ってください。")
+        case .noTLS:
+            return t("The device never completed a TLS handshake with the sandbox.",
+                     "この機器はサンドボックスとの TLS ハンドシェイクを一度も完了しませんでした。")
+        case .importSandboxCA:
+            return t("The device refused the sandbox's test CA (unknown CA): import ca.pem or ca.der from the state directory into the device to go on testing.",
+                     "この機器はサンドボックスのテスト用 CA を拒否しました。状態ディレクトリの ca.pem か ca.der を機器に取り込んでからテストを続けてください。")
+        case .validatesCertificates:
+            return t("The device checks certificates: it needs a certificate from a CA it trusts.",
+                     "この機器は証明書を検証しています。信頼する認証局の証明書が必要です。")
+        }
+    }
+
+    /// `mailtls sandbox messages`.
+    public func messages(_ entries: [MessageStore.Entry], store: MessageStore) -> String {
+        guard !entries.isEmpty else { return t("No messages captured yet.", "まだメールは届いていません。") + "\n" }
+        var out = ""
+        for entry in entries {
+            let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: entry.receivedAt))
+            out += "\(entry.uid)  \(date)  \(entry.clientAddress)  \(entry.mailFrom) -> \(entry.recipients.joined(separator: ", "))"
+                + "  \"\(entry.subject ?? "")\"  \(entry.size) B  \(entry.overTLS ? "TLS" : t("no TLS", "暗号化なし"))\n"
+            out += "   \(store.path(of: entry.id))\n"
+        }
+        return out
+    }
+
+    private func t(_ english: String, _ japanese: String) -> String {
+        language == .ja ? japanese : english
+    }
+
+    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    private func paint(_ text: String, critical: Bool) -> String {
+        color && critical ? "\u{1B}[31m\(text)\u{1B}[0m" : text
+    }
+}

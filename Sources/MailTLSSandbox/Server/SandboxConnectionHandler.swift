@@ -1,0 +1,261 @@
+import Foundation
+import MailTLSCore
+import MailTLSEngine
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Shared by every connection of a running sandbox.
+struct SandboxContext: Sendable {
+    let store: MessageStore
+    let log: EventLog
+    let onReport: @Sendable (ConnectionReport) -> Void
+    let connections: NIOLockedValueBox<Int>
+    let maximumConnections: Int
+    let maximumLineBytes: Int
+}
+
+/// One client connection: frames lines, feeds the protocol session, carries out its actions (write, STARTTLS,
+/// close), and builds the client report. Runs on its channel's event loop.
+final class SandboxConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let port: SandboxPort
+    private let tlsContext: NIOSSLContext
+    private let shared: SandboxContext
+    private var session: any ServerSession
+    private var framer: LineFramer
+    private let observation = NIOLockedValueBox(HandshakeObservation())
+    private let started = Date()
+    private var clientAddress = "?"
+    private var clientPort = 0
+    private var serverPort = 0
+    private var tlsActive = false
+    private var closing = false
+    private var counted = false
+
+    // Report material
+    private var negotiatedVersion: MailTLSCore.TLSVersion?
+    private var handshakeError: String?
+    private var startTLS = "not-used"
+    private var commandsBeforeTLS: [String] = []
+    private var commandsAfterTLS = 0
+    private var authentications: [ConnectionReport.Authentication] = []
+    private var messages: [ConnectionReport.Message] = []
+    private var violations: [String] = []
+
+    init(port: SandboxPort, session: any ServerSession, tlsContext: NIOSSLContext, shared: SandboxContext) {
+        self.port = port
+        self.session = session
+        self.tlsContext = tlsContext
+        self.shared = shared
+        framer = LineFramer(maximumLineLength: shared.maximumLineBytes)
+        if port.mode == .implicitTLS { startTLS = "not-applicable" }
+    }
+
+    /// Implicit TLS: the TLS handlers go in before the first byte.
+    static func tlsHandlers(context: NIOSSLContext, observation: NIOLockedValueBox<HandshakeObservation>)
+        -> [ChannelHandler] {
+        [TLSHandshakeRecorder(observation: observation), NIOSSLServerHandler(context: context)]
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if let remote = context.channel.remoteAddress {
+            clientAddress = remote.ipAddress ?? "?"
+            clientPort = remote.port ?? 0
+        }
+        serverPort = context.channel.localAddress?.port ?? port.port
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let admitted = shared.connections.withLockedValue { count -> Bool in
+            guard count < shared.maximumConnections else { return false }
+            count += 1
+            return true
+        }
+        counted = admitted
+        guard admitted else {
+            violations.append("too many connections")
+            context.close(promise: nil)
+            return
+        }
+        if port.mode == .implicitTLS {
+            do {
+                let sync = context.pipeline.syncOperations
+                try sync.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                try sync.addHandler(TLSHandshakeRecorder(observation: observation), position: .first)
+            } catch {
+                context.close(promise: nil)
+                return
+            }
+        }
+        perform(session.start(), context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        let bytes = unwrapInboundIn(data)
+        framer.append(bytes.readableBytesView)
+        while !closing {
+            let line: [UInt8]?
+            do {
+                line = try framer.nextLine()
+            } catch {
+                violations.append("line longer than \(shared.maximumLineBytes) bytes")
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            guard let line else { break }
+            if tlsActive { commandsAfterTLS += 1 }
+            if session.wantsMailbox { session.mailboxLoaded(shared.store.mailbox()) }
+            perform(session.receive(line: line), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            tlsActive = true
+            if let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+               let version = handler.tlsVersion {
+                negotiatedVersion = MailTLSCore.TLSVersion(nioVersion: version)
+            }
+            perform(session.tlsEstablished(), context: context)
+            return
+        }
+        if event is IdleStateHandler.IdleStateEvent {
+            violations.append("idle timeout")
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if !tlsActive && (port.mode == .implicitTLS || startTLS == "used") {
+            handshakeError = TLSFailureReason.short(error)
+        }
+        closing = true
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if counted { shared.connections.withLockedValue { $0 -= 1 } }
+        let report = makeReport()
+        shared.log.append(report)
+        shared.onReport(report)
+        context.fireChannelInactive()
+    }
+
+    private func perform(_ actions: [SessionAction], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+            case .startTLS:
+                context.flush()
+                // RFC 3207 section 4: anything the client pipelined after STARTTLS is discarded, never read as TLS.
+                let leftover = framer.takeUnframedBytes()
+                if !leftover.isEmpty { violations.append("\(leftover.count) bytes pipelined after STARTTLS") }
+                startTLS = "used"
+                do {
+                    let sync = context.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                    try sync.addHandler(TLSHandshakeRecorder(observation: observation), position: .first)
+                } catch {
+                    closing = true
+                    context.close(promise: nil)
+                }
+            case .close:
+                closing = true
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: nil)
+                context.close(promise: nil)
+            case .event(let event):
+                record(event)
+            }
+        }
+        context.flush()
+    }
+
+    private func record(_ event: SessionEvent) {
+        switch event {
+        case .commandBeforeTLS(let verb):
+            if port.mode == .startTLS { commandsBeforeTLS.append(verb) }
+        case .startTLSWithoutAdvertisement:
+            startTLS = "asked-without-advertisement"
+        case .authentication(let mechanism, let user, let succeeded, let beforeTLS):
+            authentications.append(.init(mechanism: mechanism, user: user, succeeded: succeeded,
+                                         beforeTLS: beforeTLS))
+        case .messageCaptured(let message):
+            if let entry = shared.store.add(message, clientAddress: clientAddress) {
+                messages.append(.init(id: entry.id, from: entry.mailFrom, to: entry.recipients,
+                                      subject: entry.subject, size: entry.size))
+            } else {
+                violations.append("message not stored: the store is full")
+            }
+        case .messagesDeleted(let ids):
+            shared.store.delete(ids: ids)
+        case .protocolViolation(let text):
+            violations.append(text)
+        }
+    }
+
+    private func makeReport() -> ConnectionReport {
+        let seen = observation.withLockedValue { $0 }
+        let offer = seen.clientHello.map(ConnectionReport.Offer.init(hello:))
+        if let plaintext = seen.clientSentPlaintext, !tlsActive, handshakeError != nil || port.mode == .implicitTLS {
+            violations.append("plaintext where TLS was expected: \(Array(plaintext.prefix(60)).printableLine)")
+        }
+        let credentialsBeforeTLS = authentications.contains { $0.beforeTLS }
+        return ConnectionReport(
+            startedAt: ISO8601DateFormatter().string(from: started),
+            durationMs: Int(Date().timeIntervalSince(started) * 1000), clientAddress: clientAddress,
+            clientPort: clientPort, serverPort: serverPort, protocol: port.mailProtocol.rawValue,
+            mode: port.mode.rawValue, portTest: port.portTest, allowedVersions: port.versionRange, offer: offer,
+            negotiatedVersion: negotiatedVersion?.rawValue,
+            negotiatedCipher: seen.serverHello.map { CipherSuite(code: $0.cipherSuite).ianaName },
+            handshakeError: handshakeError, startTLS: startTLS, commandsBeforeTLS: commandsBeforeTLS,
+            credentialsBeforeTLS: credentialsBeforeTLS, authentications: authentications, messages: messages,
+            certificateValidation: validationVerdict(), protocolViolations: violations)
+    }
+
+    /// A device that goes on after being shown a bad certificate does not validate; one that aborts the handshake
+    /// with a certificate alert does.
+    private func validationVerdict() -> ConnectionReport.Validation {
+        let rejectedCertificate = handshakeError.map { error in
+            ["BAD_CERTIFICATE", "UNKNOWN_CA", "CERTIFICATE_UNKNOWN", "CERTIFICATE_EXPIRED", "DECRYPT_ERROR",
+             "ACCESS_DENIED", "UNSUPPORTED_CERTIFICATE", "CERTIFICATE_REVOKED"].contains { error.contains($0) }
+        } ?? false
+        if rejectedCertificate { return .validates }
+        guard port.certificate != .valid else { return .unknown }
+        if tlsActive && (commandsAfterTLS > 0 || !authentications.isEmpty || !messages.isEmpty) {
+            return .doesNotValidate
+        }
+        if tlsActive || handshakeError != nil { return .validates }
+        return .unknown
+    }
+}
+
+extension MailTLSCore.TLSVersion {
+    init?(nioVersion: NIOSSL.TLSVersion) {
+        switch nioVersion {
+        case .tlsv1: self = .tls10
+        case .tlsv11: self = .tls11
+        case .tlsv12: self = .tls12
+        case .tlsv13: self = .tls13
+        }
+    }
+}
+
+extension ConnectionReport.Offer {
+    init(hello: ClientHello) {
+        self.init(versions: hello.offeredVersions.map(\.rawValue), maximumVersion: hello.maximumVersion?.rawValue,
+                  cipherSuites: hello.cipherSuiteNames, serverName: hello.serverName, alpn: hello.alpn,
+                  groups: hello.supportedGroups.map(TLSNames.group),
+                  signatureAlgorithms: hello.signatureAlgorithms.map(TLSNames.signatureScheme))
+    }
+}

@@ -1,0 +1,268 @@
+import MailTLSCore
+
+/// The sandbox's SMTP server conversation: EHLO, STARTTLS, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA. It captures mail and
+/// never relays it.
+/// - SeeAlso: RFC 5321, RFC 3207, RFC 4954
+public struct SMTPServerSession: ServerSession {
+    private enum State: Sendable, Equatable {
+        case command
+        case authPlainResponse
+        case authLoginUser
+        case authLoginPassword(user: String)
+        case data
+    }
+
+    public let policy: SessionPolicy
+    private var state: State = .command
+    private var inTLS: Bool
+    private var heloSeen = false
+    private var authenticatedUser: String?
+    private var mailFrom: String?
+    private var recipients: [String] = []
+    private var dataBytes: [UInt8] = []
+    private var dataTooLarge = false
+    private var errors = 0
+    private var messageCounter = 0
+
+    public init(policy: SessionPolicy) {
+        self.policy = policy
+        inTLS = policy.implicitTLS
+    }
+
+    public mutating func start() -> [SessionAction] {
+        policy.implicitTLS ? [] : [greeting]
+    }
+
+    public mutating func tlsEstablished() -> [SessionAction] {
+        inTLS = true
+        // RFC 3207: forget everything learned before TLS.
+        heloSeen = false
+        resetTransaction()
+        return policy.implicitTLS ? [greeting] : []
+    }
+
+    private var greeting: SessionAction { .reply("220 \(policy.hostname) ESMTP mailtls sandbox") }
+
+    private var mayAuthenticate: Bool { inTLS || policy.allowAuthenticationBeforeTLS }
+
+    public mutating func receive(line: [UInt8]) -> [SessionAction] {
+        switch state {
+        case .data:
+            return receiveData(line)
+        case .authPlainResponse:
+            state = .command
+            return finishPlain(String(decoding: line, as: UTF8.self))
+        case .authLoginUser:
+            let text = String(decoding: line, as: UTF8.self)
+            if text == "*" { return cancelAuthentication() }
+            guard let user = Base64.decode(text) else { return authenticationSyntaxError() }
+            state = .authLoginPassword(user: String(decoding: user, as: UTF8.self))
+            return [.reply("334 UGFzc3dvcmQ6")]
+        case .authLoginPassword(let user):
+            let text = String(decoding: line, as: UTF8.self)
+            if text == "*" { return cancelAuthentication() }
+            guard let password = Base64.decode(text) else { return authenticationSyntaxError() }
+            state = .command
+            return verify(mechanism: "LOGIN", user: user, password: String(decoding: password, as: UTF8.self))
+        case .command:
+            return command(String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    private mutating func command(_ text: String) -> [SessionAction] {
+        let verb = text.prefix { $0 != " " }.uppercased()
+        let argument = text.dropFirst(verb.count).drop { $0 == " " }
+        var actions: [SessionAction] = []
+        if !inTLS && !["EHLO", "HELO", "STARTTLS", "QUIT", "NOOP", "RSET"].contains(verb) {
+            actions.append(.event(.commandBeforeTLS(verb)))
+        }
+        switch verb {
+        case "EHLO":
+            heloSeen = true
+            resetTransaction()
+            var lines = [policy.hostname, "PIPELINING", "SIZE \(policy.maximumMessageBytes)", "8BITMIME",
+                         "ENHANCEDSTATUSCODES"]
+            if !inTLS && policy.advertiseSTARTTLS { lines.append("STARTTLS") }
+            if mayAuthenticate { lines.append("AUTH PLAIN LOGIN") }
+            for (index, line) in lines.enumerated() {
+                actions.append(.reply("250\(index == lines.count - 1 ? " " : "-")\(line)"))
+            }
+        case "HELO":
+            heloSeen = true
+            resetTransaction()
+            actions.append(.reply("250 \(policy.hostname)"))
+        case "STARTTLS":
+            if inTLS {
+                actions.append(.reply("503 5.5.1 TLS already active"))
+            } else if !policy.advertiseSTARTTLS {
+                actions.append(.event(.startTLSWithoutAdvertisement))
+                actions.append(.reply("502 5.5.1 STARTTLS not available on this port (sandbox test)"))
+            } else {
+                actions.append(.reply("220 2.0.0 Ready to start TLS"))
+                actions.append(.startTLS)
+            }
+        case "AUTH":
+            actions += authenticate(argument)
+        case "MAIL":
+            actions += mail(argument)
+        case "RCPT":
+            actions += recipient(argument)
+        case "DATA":
+            if mailFrom == nil || recipients.isEmpty {
+                actions += error("503 5.5.1 Error: need MAIL and RCPT first")
+            } else {
+                state = .data
+                dataBytes = []
+                dataTooLarge = false
+                actions.append(.reply("354 End data with <CR><LF>.<CR><LF>"))
+            }
+        case "RSET":
+            resetTransaction()
+            actions.append(.reply("250 2.0.0 Ok"))
+        case "NOOP":
+            actions.append(.reply("250 2.0.0 Ok"))
+        case "VRFY":
+            actions.append(.reply("252 2.0.0 Cannot VRFY user"))
+        case "HELP":
+            actions.append(.reply("214 2.0.0 mailtls sandbox: EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT"))
+        case "QUIT":
+            actions.append(.reply("221 2.0.0 Bye"))
+            actions.append(.close)
+        default:
+            actions += error("500 5.5.2 Error: command not recognized")
+        }
+        return actions
+    }
+
+    private mutating func authenticate(_ argument: Substring) -> [SessionAction] {
+        guard authenticatedUser == nil else { return error("503 5.5.1 Error: already authenticated") }
+        let parts = argument.split(separator: " ")
+        guard let mechanism = parts.first?.uppercased() else { return error("501 5.5.4 Syntax: AUTH mechanism") }
+        guard mayAuthenticate else {
+            // The device sends credentials although AUTH was not offered before TLS: report it, refuse it.
+            var actions: [SessionAction] = []
+            if parts.count > 1, mechanism == "PLAIN", let credentials = SASLPlain.decode(parts[1]) {
+                actions.append(.event(.authentication(mechanism: "PLAIN", user: credentials.user, succeeded: false,
+                                                      beforeTLS: true)))
+            }
+            return actions + error("530 5.7.0 Must issue a STARTTLS command first")
+        }
+        switch mechanism {
+        case "PLAIN":
+            if parts.count > 1 { return finishPlain(String(parts[1])) }
+            state = .authPlainResponse
+            return [.reply("334 ")]
+        case "LOGIN":
+            if parts.count > 1, let user = Base64.decode(parts[1]) {
+                state = .authLoginPassword(user: String(decoding: user, as: UTF8.self))
+                return [.reply("334 UGFzc3dvcmQ6")]
+            }
+            state = .authLoginUser
+            return [.reply("334 VXNlcm5hbWU6")]
+        default:
+            return error("504 5.5.4 Unrecognized authentication type")
+        }
+    }
+
+    private mutating func finishPlain(_ token: String) -> [SessionAction] {
+        if token == "*" { return cancelAuthentication() }
+        guard let credentials = SASLPlain.decode(token) else { return authenticationSyntaxError() }
+        return verify(mechanism: "PLAIN", user: credentials.user, password: credentials.password)
+    }
+
+    private mutating func verify(mechanism: String, user: String, password: String) -> [SessionAction] {
+        state = .command
+        let succeeded = policy.accounts[user] == password
+        let event = SessionAction.event(.authentication(mechanism: mechanism, user: user, succeeded: succeeded,
+                                                        beforeTLS: !inTLS))
+        if succeeded {
+            authenticatedUser = user
+            return [event, .reply("235 2.7.0 Authentication successful")]
+        }
+        return [event] + error("535 5.7.8 Error: authentication failed")
+    }
+
+    private mutating func cancelAuthentication() -> [SessionAction] {
+        state = .command
+        return [.reply("501 5.7.0 Authentication cancelled")]
+    }
+
+    private mutating func authenticationSyntaxError() -> [SessionAction] {
+        state = .command
+        return error("501 5.5.2 Cannot decode response")
+    }
+
+    private mutating func mail(_ argument: Substring) -> [SessionAction] {
+        guard heloSeen else { return error("503 5.5.1 Error: send HELO/EHLO first") }
+        guard mailFrom == nil else { return error("503 5.5.1 Error: nested MAIL command") }
+        guard let address = SMTPServerSession.path(in: argument, keyword: "FROM:") else {
+            return error("501 5.5.4 Syntax: MAIL FROM:<address>")
+        }
+        mailFrom = address
+        return [.reply("250 2.1.0 Ok")]
+    }
+
+    private mutating func recipient(_ argument: Substring) -> [SessionAction] {
+        guard mailFrom != nil else { return error("503 5.5.1 Error: need MAIL command") }
+        guard let address = SMTPServerSession.path(in: argument, keyword: "TO:"), !address.isEmpty else {
+            return error("501 5.5.4 Syntax: RCPT TO:<address>")
+        }
+        guard recipients.count < policy.maximumRecipients else { return error("452 4.5.3 Error: too many recipients") }
+        recipients.append(address)
+        return [.reply("250 2.1.5 Ok")]
+    }
+
+    private mutating func receiveData(_ line: [UInt8]) -> [SessionAction] {
+        if line == [UInt8(ascii: ".")] {
+            state = .command
+            defer { resetTransaction() }
+            if dataTooLarge { return [.reply("552 5.3.4 Error: message too large")] }
+            messageCounter += 1
+            let message = CapturedMessage(mailFrom: mailFrom ?? "", recipients: recipients, data: dataBytes,
+                                          receivedOverTLS: inTLS, authenticatedUser: authenticatedUser)
+            return [.event(.messageCaptured(message)),
+                    .reply("250 2.0.0 Ok: captured by mailtls sandbox (never relayed)")]
+        }
+        let content = line.first == UInt8(ascii: ".") ? Array(line.dropFirst()) : line
+        if dataBytes.count + content.count + 2 > policy.maximumMessageBytes {
+            dataTooLarge = true
+            dataBytes = []
+        } else if !dataTooLarge {
+            dataBytes += content
+            dataBytes += [0x0D, 0x0A]
+        }
+        return []
+    }
+
+    private mutating func error(_ reply: String) -> [SessionAction] {
+        errors += 1
+        if errors >= policy.maximumErrors {
+            return [.event(.protocolViolation("too many errors")),
+                    .reply("421 4.7.0 \(policy.hostname) Error: too many errors"), .close]
+        }
+        return [.reply(reply)]
+    }
+
+    private mutating func resetTransaction() {
+        mailFrom = nil
+        recipients = []
+        dataBytes = []
+    }
+
+    /// `FROM:<a@b> SIZE=10` gives `a@b`; `FROM:<>` gives an empty string (the null reverse path).
+    static func path(in argument: Substring, keyword: String) -> String? {
+        let text = argument.trimmingPrefixSpaces()
+        guard text.uppercased().hasPrefix(keyword) else { return nil }
+        let rest = text.dropFirst(keyword.count).trimmingPrefixSpaces()
+        if rest.first == "<" {
+            guard let close = rest.firstIndex(of: ">") else { return nil }
+            return String(rest[rest.index(after: rest.startIndex)..<close])
+        }
+        let bare = rest.prefix { $0 != " " }
+        return bare.isEmpty ? nil : String(bare)
+    }
+}
+
+extension Substring {
+    func trimmingPrefixSpaces() -> Substring { drop { $0 == " " } }
+}

@@ -1,0 +1,164 @@
+import MailTLSCore
+
+/// What a server session asks its connection to do. Sessions are pure: bytes in, actions out.
+public enum SessionAction: Sendable, Equatable {
+    case send([UInt8])
+    /// Start the TLS handshake now; the go-ahead has already been queued with `.send`.
+    case startTLS
+    case close
+    case event(SessionEvent)
+}
+
+/// What a client did, for its report.
+public enum SessionEvent: Sendable, Equatable {
+    /// A command sent before TLS on a connection that began in plaintext (verb only, never arguments).
+    case commandBeforeTLS(String)
+    /// The client asked for STARTTLS / STLS although it was not advertised (the stripping test).
+    case startTLSWithoutAdvertisement
+    case authentication(mechanism: String, user: String, succeeded: Bool, beforeTLS: Bool)
+    case messageCaptured(CapturedMessage)
+    case messagesDeleted([String])
+    /// The peer broke the protocol (over-long line, too many errors).
+    case protocolViolation(String)
+}
+
+/// A message a device sent, before it is stored.
+public struct CapturedMessage: Sendable, Equatable {
+    public var mailFrom: String
+    public var recipients: [String]
+    public var data: [UInt8]
+    public var receivedOverTLS: Bool
+    public var authenticatedUser: String?
+
+    public init(mailFrom: String, recipients: [String], data: [UInt8], receivedOverTLS: Bool,
+                authenticatedUser: String?) {
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.data = data
+        self.receivedOverTLS = receivedOverTLS
+        self.authenticatedUser = authenticatedUser
+    }
+
+    /// The Subject header, unfolded, if any.
+    public var subject: String? { MessageHeaders.value(of: "Subject", in: data) }
+}
+
+/// A stored message as IMAP and POP3 serve it.
+public struct MailboxMessage: Sendable, Equatable {
+    public var id: String
+    public var uid: UInt32
+    public var data: [UInt8]
+    public var receivedAt: Double
+
+    public init(id: String, uid: UInt32, data: [UInt8], receivedAt: Double) {
+        self.id = id
+        self.uid = uid
+        self.data = data
+        self.receivedAt = receivedAt
+    }
+}
+
+/// How a session behaves: the per-port device tests are settings here.
+public struct SessionPolicy: Sendable, Equatable {
+    public var hostname: String
+    /// Whether the connection began with TLS (implicit TLS port).
+    public var implicitTLS: Bool
+    /// Advertise STARTTLS / STLS. Off for the STARTTLS-stripping test.
+    public var advertiseSTARTTLS: Bool
+    /// Offer AUTH / LOGIN before TLS. On for the stripping test, so a device that would send its password in the
+    /// clear shows it.
+    public var allowAuthenticationBeforeTLS: Bool
+    public var accounts: [String: String]
+    public var maximumMessageBytes: Int
+    public var maximumRecipients: Int
+    public var maximumErrors: Int
+
+    public init(hostname: String, implicitTLS: Bool, advertiseSTARTTLS: Bool = true,
+                allowAuthenticationBeforeTLS: Bool = false, accounts: [String: String],
+                maximumMessageBytes: Int = 10 << 20, maximumRecipients: Int = 100, maximumErrors: Int = 20) {
+        self.hostname = hostname
+        self.implicitTLS = implicitTLS
+        self.advertiseSTARTTLS = advertiseSTARTTLS
+        self.allowAuthenticationBeforeTLS = allowAuthenticationBeforeTLS
+        self.accounts = accounts
+        self.maximumMessageBytes = maximumMessageBytes
+        self.maximumRecipients = maximumRecipients
+        self.maximumErrors = maximumErrors
+    }
+}
+
+/// One server-side protocol conversation: SMTP, IMAP or POP3.
+public protocol ServerSession: Sendable {
+    /// The greeting and anything else due at connect (nothing for implicit TLS until the handshake completes).
+    mutating func start() -> [SessionAction]
+    mutating func receive(line: [UInt8]) -> [SessionAction]
+    mutating func tlsEstablished() -> [SessionAction]
+    /// Called before each line so a session can load the mailbox lazily.
+    var wantsMailbox: Bool { get }
+    mutating func mailboxLoaded(_ messages: [MailboxMessage])
+}
+
+extension ServerSession {
+    public var wantsMailbox: Bool { false }
+    public mutating func mailboxLoaded(_ messages: [MailboxMessage]) {}
+}
+
+/// Header lookups on raw message bytes.
+public enum MessageHeaders {
+    /// The first header field called `name`, unfolded. Works on bytes: in Swift "\r\n" is one Character, so
+    /// splitting a String on "\n" would not split CRLF lines.
+    public static func value(of name: String, in data: [UInt8]) -> String? {
+        let wanted = Array(name.lowercased().utf8)
+        var result: [UInt8]?
+        for rawLine in headerBytes(of: data).split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let line = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            if result != nil, let first = line.first, first == 0x20 || first == 0x09 {
+                result! += [0x20] + line.drop { $0 == 0x20 || $0 == 0x09 }
+                continue
+            }
+            if result != nil { break }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let field = line[line.startIndex..<colon].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+            if field == wanted { result = Array(line[(colon + 1)...].drop { $0 == 0x20 }) }
+        }
+        return result.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The header block including the blank line that ends it.
+    public static func headerBytes(of data: [UInt8]) -> [UInt8] {
+        var index = 0
+        while index + 1 < data.count {
+            if data[index] == 0x0A && data[index + 1] == 0x0A { return Array(data[...(index + 1)]) }
+            if index + 3 < data.count && data[index] == 0x0D && data[index + 1] == 0x0A && data[index + 2] == 0x0D
+                && data[index + 3] == 0x0A {
+                return Array(data[...(index + 3)])
+            }
+            index += 1
+        }
+        return data
+    }
+
+    public static func lineCount(of bytes: [UInt8]) -> Int {
+        bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(line text: String) {
+        self = Array((text + "\r\n").utf8)
+    }
+}
+
+extension SessionAction {
+    static func reply(_ text: String) -> SessionAction { .send(Array(line: text)) }
+}
+
+/// SASL PLAIN: `[authzid] NUL authcid NUL passwd`. - SeeAlso: RFC 4616
+enum SASLPlain {
+    static func decode(_ token: some StringProtocol) -> (user: String, password: String)? {
+        guard let bytes = Base64.decode(token) else { return nil }
+        let parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        return (String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self))
+    }
+}

@@ -1,0 +1,289 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MailTLSCore
+import MailTLSReport
+import MailTLSSandbox
+
+/// `mailtls sandbox`: a test mail server for devices.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "A test mail server for printers, scanners and mail clients: captures their mail and reports what TLS they can do.",
+        subcommands: [SandboxServeCommand.self, SandboxReportCommand.self, SandboxMessagesCommand.self],
+        defaultSubcommand: SandboxServeCommand.self)
+}
+
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "Where the sandbox keeps its CA, captured mail and client log.")
+    var stateDir: String?
+
+    var directory: URL {
+        if let stateDir { return URL(fileURLWithPath: stateDir) }
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: environment["HOME"] ?? NSTemporaryDirectory()).appendingPathComponent(".local/state")
+        return base.appendingPathComponent("mailtls/sandbox")
+    }
+}
+
+struct SandboxServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the sandbox (the default).",
+        discussion: """
+            Ports: the standard mail ports when mailtls runs as root, otherwise 20000 above them (20025, 20587, 20465,
+            20143, 20993, 20110, 20995). Device tests per port with --port PORT:PROTOCOL:MODE[:OPTIONS], options
+            tls=1.0-1.3 (allowed versions), cert=wrong-name|expired (does the device validate?), no-starttls (does it
+            send its password in the clear?). Example: --port 2588:smtp:starttls:cert=wrong-name
+            """)
+
+    @Option(help: "Address to listen on (default 127.0.0.1; give a LAN address on purpose for real devices).")
+    var listen = "127.0.0.1"
+
+    @Option(help: "Comma-separated standard ports to serve (25,587,465,143,993,110,995).")
+    var ports: String?
+
+    @Option(name: .customLong("port"), help: "An extra port with its protocol, mode and test options. Repeatable.")
+    var extraPorts: [String] = []
+
+    @Option(name: .customLong("port-offset"), help: "Added to the standard ports (default 0 as root, else 20000).")
+    var portOffset: Int?
+
+    @Option(name: .customLong("hostname"), help: "A name for the server certificate. Repeatable.")
+    var hostnames: [String] = []
+
+    @Option(help: "Your own certificate chain (PEM) instead of the sandbox's.")
+    var cert: String?
+
+    @Option(help: "The private key (PEM) for --cert.")
+    var key: String?
+
+    @Option(help: "User name of the sandbox's test account.")
+    var user = "device"
+
+    @Option(name: .customLong("password-file"), help: "File whose first line is the test account's password.")
+    var passwordFile: String?
+
+    @Option(help: "Stop after this many seconds (default: run until Ctrl-C).")
+    var duration: Double?
+
+    @Option(name: .customLong("max-connections"), help: "Concurrent connections at most.")
+    var maxConnections = 64
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a client may stay silent.")
+    var idleTimeout = 60.0
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+        guard (1...10_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 10000.") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be more than 0.") }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let text = SandboxText(language: language, color: output.useColor)
+        let configuration = try makeConfiguration(language: language)
+        let server: SandboxServer
+        do {
+            server = try await SandboxServer.start(configuration) { report in
+                Console.line(output.json ? JSONLines.encode(report) : text.liveLine(report))
+            }
+        } catch let error as SandboxError {
+            throw UserFacingFailure(message: SandboxMessages.error(error, language))
+        }
+        printBanner(server, configuration: configuration, language: language)
+        await waitForStop(seconds: duration)
+        await server.stop()
+    }
+
+    func makeConfiguration(language: Language) throws -> SandboxConfiguration {
+        let offset = portOffset ?? (geteuid() == 0 ? 0 : SandboxPort.documentedOffset)
+        var sandboxPorts: [SandboxPort] = []
+        let standard = SandboxPort.standardSet(offset: offset)
+        if let ports {
+            for item in ports.split(separator: ",") {
+                guard let number = Int(item.trimmingCharacters(in: .whitespaces)),
+                      let match = standard.first(where: { $0.port - offset == number })
+                else {
+                    throw UserFacingFailure(message: SandboxMessages.badPort(String(item), language))
+                }
+                sandboxPorts.append(match)
+            }
+        } else if extraPorts.isEmpty {
+            sandboxPorts = standard
+        }
+        for spec in extraPorts {
+            do {
+                sandboxPorts.append(try SandboxPort.parse(spec))
+            } catch {
+                throw UserFacingFailure(message: SandboxMessages.badPort(spec, language))
+            }
+        }
+        var custom: (chain: String, key: String)?
+        if let cert, let key {
+            guard let chain = try? String(contentsOfFile: cert, encoding: .utf8),
+                  let keyText = try? String(contentsOfFile: key, encoding: .utf8)
+            else { throw UserFacingFailure(message: SandboxMessages.unreadable(cert + ", " + key, language)) }
+            custom = (chain, keyText)
+        }
+        let directory = state.directory
+        let password = try accountPassword(stateDirectory: directory, language: language)
+        var names = hostnames
+        if names.isEmpty { names = ["localhost"] }
+        return SandboxConfiguration(listenAddress: listen, ports: sandboxPorts, stateDirectory: directory,
+                                    hostnames: names, accounts: [user: password], maximumConnections: maxConnections,
+                                    idleSeconds: idleTimeout, customCertificate: custom)
+    }
+
+    /// The test account's password: from --password-file, or generated once and kept (mode 0600) in the state
+    /// directory. It is never printed; the banner names the file.
+    func accountPassword(stateDirectory: URL, language: Language) throws -> String {
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8),
+                  let line = text.split(separator: "\n").first, !line.isEmpty
+            else { throw UserFacingFailure(message: SandboxMessages.unreadable(passwordFile, language)) }
+            return String(line)
+        }
+        let file = stateDirectory.appendingPathComponent("account-password")
+        if let text = try? String(contentsOf: file, encoding: .utf8), let line = text.split(separator: "\n").first {
+            return String(line)
+        }
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        let password = String((0..<16).map { _ in alphabet.randomElement()! })
+        try? FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data((password + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        return password
+    }
+
+    func printBanner(_ server: SandboxServer, configuration: SandboxConfiguration, language: Language) {
+        if output.json {
+            Console.line(JSONLines.encode(SandboxBanner(server: server, configuration: configuration, user: user,
+                                                        passwordFile: passwordFile ?? configuration.stateDirectory
+                                                            .appendingPathComponent("account-password").path)))
+        } else {
+            Console.line(SandboxMessages.banner(server: server, configuration: configuration, user: user,
+                                                passwordFile: passwordFile ?? configuration.stateDirectory
+                                                    .appendingPathComponent("account-password").path,
+                                                language: language))
+        }
+    }
+}
+
+/// Waits for Ctrl-C, SIGTERM or the given number of seconds.
+func waitForStop(seconds: Double?) async {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let stop = AsyncStream<Void> { continuation in
+        nonisolated(unsafe) let sources = [SIGINT, SIGTERM].map {
+            DispatchSource.makeSignalSource(signal: $0, queue: .global())
+        }
+        for source in sources {
+            source.setEventHandler { continuation.finish() }
+            source.resume()
+        }
+        if let seconds {
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.finish() }
+        }
+        continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
+    }
+    for await _ in stop {}
+}
+
+struct SandboxReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Summarise each device that connected: TLS, STARTTLS, certificate checks, advice.")
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let log = EventLog(path: state.directory.appendingPathComponent("events.jsonl"))
+        let summaries = DeviceSummary.summarise(log.reports())
+        if output.json {
+            print(JSONLines.encodePretty(summaries))
+        } else {
+            print(SandboxText(language: output.language, color: output.useColor).devices(summaries), terminator: "")
+        }
+    }
+}
+
+struct SandboxMessagesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "messages", abstract: "List captured messages.")
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let store: MessageStore
+        do {
+            store = try MessageStore(directory: state.directory.appendingPathComponent("messages"))
+        } catch {
+            throw UserFacingFailure(message: SandboxMessages.unreadable(state.directory.path, output.language))
+        }
+        if output.json {
+            print(JSONLines.encodePretty(store.all))
+        } else {
+            print(SandboxText(language: output.language, color: output.useColor).messages(store.all, store: store),
+                  terminator: "")
+        }
+    }
+}
+
+/// What `sandbox --json` prints first.
+struct SandboxBanner: Encodable {
+    struct Port: Encodable {
+        var port: Int
+        var `protocol`: String
+        var mode: String
+        var test: String
+        var versions: String
+    }
+
+    var event = "listening"
+    var address: String
+    var ports: [Port]
+    var caPEM: String
+    var caDER: String
+    var user: String
+    var passwordFile: String
+    var stateDirectory: String
+
+    init(server: SandboxServer, configuration: SandboxConfiguration, user: String, passwordFile: String) {
+        address = configuration.listenAddress
+        ports = server.ports.map {
+            Port(port: $0.port, protocol: $0.mailProtocol.rawValue, mode: $0.mode.rawValue, test: $0.portTest,
+                 versions: $0.versionRange)
+        }
+        caPEM = server.authority.caPEMPath
+        caDER = server.authority.caDERPath
+        self.user = user
+        self.passwordFile = passwordFile
+        stateDirectory = configuration.stateDirectory.path
+    }
+}
+
+/// Unbuffered lines on standard output, so live output reaches a pipe at once.
+enum Console {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
+
+enum JSONLines {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func encodePretty<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
