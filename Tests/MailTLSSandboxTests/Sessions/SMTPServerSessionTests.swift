@@ -1,0 +1,94 @@
+import MailTLSCore
+import Testing
+
+@testable import MailTLSSandbox
+
+@Suite struct SMTPServerSessionTests {
+    let plain = Base64.encode(Array("\0device\0s3cret".utf8))
+
+    @Test func fullSubmissionAfterSTARTTLS() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.starttls()))
+        #expect(harness.output == "220 sandbox.test ESMTP mailtls sandbox\r\n")
+        let ehlo = harness.send("EHLO printer\r\n")
+        #expect(ehlo.contains("250 STARTTLS"))
+        #expect(!ehlo.contains("AUTH"), "no AUTH before TLS on a normal port")
+        #expect(harness.send("STARTTLS\r\n") == "220 2.0.0 Ready to start TLS\r\n")
+        #expect(harness.tlsStarted)
+        harness.completeTLS()
+        let after = harness.send("EHLO printer\r\n")
+        #expect(after.contains("AUTH PLAIN LOGIN") && !after.contains("STARTTLS"))
+        #expect(harness.send("AUTH PLAIN \(plain)\r\n").hasPrefix("235"))
+        harness.send("MAIL FROM:<scan@printer.test> SIZE=100\r\nRCPT TO:<office@example.test>\r\nDATA\r\n")
+        let done = harness.send("Subject: Scan\r\n\r\n..dotted line\r\nbody\r\n.\r\n")
+        #expect(done.hasPrefix("250 2.0.0"))
+        let captured = harness.events.compactMap { event -> CapturedMessage? in
+            if case .messageCaptured(let message) = event { return message }
+            return nil
+        }
+        #expect(captured.count == 1)
+        #expect(captured.first?.mailFrom == "scan@printer.test")
+        #expect(captured.first?.recipients == ["office@example.test"])
+        #expect(captured.first?.subject == "Scan")
+        #expect(captured.first?.receivedOverTLS == true)
+        #expect(captured.first?.authenticatedUser == "device")
+        #expect(String(decoding: captured.first?.data ?? [], as: UTF8.self) == "Subject: Scan\r\n\r\n.dotted line\r\nbody\r\n")
+        #expect(harness.events.contains(.authentication(mechanism: "PLAIN", user: "device", succeeded: true,
+                                                        beforeTLS: false)))
+    }
+
+    @Test func authBeforeTLSIsRefusedButRecorded() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.starttls()))
+        harness.send("EHLO printer\r\n")
+        #expect(harness.send("AUTH PLAIN \(plain)\r\n").hasPrefix("530 5.7.0"))
+        #expect(harness.events.contains(.authentication(mechanism: "PLAIN", user: "device", succeeded: false,
+                                                        beforeTLS: true)))
+        #expect(harness.events.contains(.commandBeforeTLS("AUTH")))
+    }
+
+    @Test func strippingPortOffersAuthInTheClearAndRecordsIt() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.starttls(advertise: false)))
+        let ehlo = harness.send("EHLO printer\r\n")
+        #expect(!ehlo.contains("STARTTLS") && ehlo.contains("AUTH PLAIN LOGIN"))
+        #expect(harness.send("STARTTLS\r\n").hasPrefix("502"))
+        #expect(harness.events.contains(.startTLSWithoutAdvertisement))
+        #expect(harness.send("AUTH LOGIN\r\n") == "334 VXNlcm5hbWU6\r\n")
+        #expect(harness.send(Base64.encode(Array("device".utf8)) + "\r\n") == "334 UGFzc3dvcmQ6\r\n")
+        #expect(harness.send(Base64.encode(Array("wrong".utf8)) + "\r\n").hasPrefix("535 5.7.8"))
+        #expect(harness.events.contains(.authentication(mechanism: "LOGIN", user: "device", succeeded: false,
+                                                        beforeTLS: true)))
+    }
+
+    @Test func oversizedMessageIsRefusedAndNotCaptured() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.starttls(advertise: false)))
+        harness.send("EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<a@b>\r\nDATA\r\n")
+        let body = String(repeating: "x", count: 200)
+        var reply = ""
+        for _ in 0..<10 { reply += harness.send(body + "\r\n") }
+        reply += harness.send(".\r\n")
+        #expect(reply.hasPrefix("552"))
+        #expect(!harness.events.contains { if case .messageCaptured = $0 { true } else { false } })
+    }
+
+    @Test func sequenceErrorsAndTooManyErrorsClose() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.starttls()))
+        #expect(harness.send("MAIL FROM:<a@b>\r\n").hasPrefix("503"))
+        #expect(harness.send("DATA\r\n").hasPrefix("503"))
+        for _ in 0..<30 { harness.send("BOGUS\r\n") }
+        #expect(harness.closed)
+        #expect(harness.output.contains("421 4.7.0"))
+    }
+
+    @Test func implicitTLSGreetsAfterTheHandshake() {
+        var harness = SessionHarness(SMTPServerSession(policy: Policies.implicit))
+        #expect(harness.output.isEmpty)
+        harness.completeTLS()
+        #expect(harness.output.hasPrefix("220 "))
+        #expect(harness.send("EHLO x\r\n").contains("AUTH PLAIN LOGIN"))
+    }
+
+    @Test(arguments: [("FROM:<a@b.test>", "a@b.test"), ("FROM: <x@y> BODY=8BITMIME", "x@y"), ("FROM:<>", ""),
+                      ("FROM:bare@host", "bare@host")])
+    func reversePaths(argument: String, expected: String) {
+        #expect(SMTPServerSession.path(in: argument[...], keyword: "FROM:") == expected)
+    }
+}
