@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MailTLSEngine", targets: ["MailTLSEngine"]),
         .library(name: "MailTLSCheck", targets: ["MailTLSCheck"]),
         .library(name: "MailTLSSandbox", targets: ["MailTLSSandbox"]),
+        .library(name: "MailTLSDNS", targets: ["MailTLSDNS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -45,6 +46,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        /// libunbound, from Debian's libunbound-dev.
+        .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev"])]),
+        /// The DNS layer (validating, on libunbound) that setup and domain share.
+        .target(name: "MailTLSDNS", dependencies: ["CUnbound"]),
         /// The test mail server for devices: sessions, certificates, capture store and client reports.
         .target(
             name: "MailTLSSandbox",
@@ -73,6 +78,7 @@ let package = Package(
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore"]),
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
+        .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MailTLSIntegrationTests",
             dependencies: [

@@ -2,8 +2,9 @@
 """Generate the mailtls integration-test PKI.
 
 Usage: make_pki.py OUTDIR
+       make_pki.py --add-missing OUTDIR
 
-Creates (all RSA 2048, SHA-256):
+Creates (RSA 2048, SHA-256 unless noted):
 
   root-ca.pem / .key            "mailtls Test Root CA" (self-signed CA)
   intermediate-ca.pem / .key    "mailtls Test Intermediate CA" (signed by root, pathlen 0)
@@ -11,10 +12,14 @@ Creates (all RSA 2048, SHA-256):
   expired.pem / .key            leaf mail.mailtls.test, validity wholly in the past, signed by intermediate
   wrong-name.pem / .key         leaf wrong.example.test, valid now, signed by intermediate
   self-signed.pem / .key        SELF-SIGNED leaf mail.mailtls.test (CA:FALSE, issuer == subject)
+  weak.pem / .key               leaf mail.mailtls.test, valid now, signed by intermediate, but
+                                with an RSA 1024-bit key and a SHA-1 signature
+                                (sha1WithRSAEncryption)
 
 and the chain files that the servers send:
 
-  good.chain.pem, expired.chain.pem, wrong-name.chain.pem   leaf + intermediate (never the root)
+  good.chain.pem, expired.chain.pem, wrong-name.chain.pem,
+  weak.chain.pem                                              leaf + intermediate (never the root)
   self-signed.chain.pem                                       leaf only
   incomplete.chain.pem                                        good leaf only, intermediate missing
                                                               (key: good.key)
@@ -22,6 +27,12 @@ and the chain files that the servers send:
 Works with python3-cryptography from Debian 12 (38.x) and with current
 releases from PyPI. Idempotent at the directory level: the caller (lab.sh)
 only runs it when OUTDIR/.complete is absent; the marker is written last.
+
+--add-missing: for a PKI made before some leaves existed (OUTDIR/.complete
+present). Loads the existing intermediate CA and creates only the leaves in
+LATER_LEAVES whose files are missing; the CAs and all other files stay
+untouched. Each leaf's .chain.pem is written last, so a leaf counts as
+present when its .key, .pem and .chain.pem all exist.
 """
 
 import datetime
@@ -30,8 +41,8 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 SERVER_NAME = "mail.mailtls.test"
 WRONG_NAME = "wrong.example.test"
@@ -41,8 +52,17 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
-def new_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+# Leaves added after the first PKI layout; --add-missing creates these.
+LATER_LEAVES = ("weak",)
+
+# DER of the AlgorithmIdentifiers sha256WithRSAEncryption / sha1WithRSAEncryption
+# (OID + NULL parameters; both the same length).
+ALG_SHA256_RSA = bytes.fromhex("06092a864886f70d01010b0500")
+ALG_SHA1_RSA = bytes.fromhex("06092a864886f70d0101050500")
+
+
+def new_key(bits=2048):
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
 def name(cn):
@@ -89,6 +109,41 @@ def build(subject_cn, key, issuer_cert, issuer_key, not_before, not_after,
     return b.sign(signing_key, hashes.SHA256())
 
 
+def der_tlv(tag, body):
+    n = len(body)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + length + body
+
+
+def resign_sha1(cert, issuer_key):
+    """Return `cert` (signed with sha256WithRSAEncryption) re-signed by
+    issuer_key with sha1WithRSAEncryption.
+
+    cryptography >= 4x refuses SHA-1 in CertificateBuilder.sign ("Hash
+    algorithm "sha1" not supported for signatures"), but still signs raw data
+    with SHA-1. So: take the TBSCertificate, swap its signature
+    AlgorithmIdentifier for sha1WithRSAEncryption (same length, so no other
+    length changes), sign it and assemble Certificate ::= SEQUENCE {
+    tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }.
+    """
+    tbs = cert.tbs_certificate_bytes
+    if tbs.count(ALG_SHA256_RSA) != 1:
+        raise SystemExit("make_pki.py: unexpected TBSCertificate layout")
+    tbs = tbs.replace(ALG_SHA256_RSA, ALG_SHA1_RSA)
+    sig = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())
+    der = der_tlv(0x30, tbs + der_tlv(0x30, ALG_SHA1_RSA) + der_tlv(0x03, b"\0" + sig))
+    out = x509.load_der_x509_certificate(der)
+    # Self-test: parses, says SHA-1, and the signature verifies.
+    assert out.signature_algorithm_oid == SignatureAlgorithmOID.RSA_WITH_SHA1
+    issuer_key.public_key().verify(out.signature, out.tbs_certificate_bytes,
+                                   padding.PKCS1v15(), hashes.SHA1())
+    return out
+
+
 def pem_cert(c):
     return c.public_bytes(serialization.Encoding.PEM)
 
@@ -108,10 +163,53 @@ def write(path, data, mode=0o644):
     os.replace(tmp, path)
 
 
+def later_leaf(label, inter, int_key, t):
+    """Build one of LATER_LEAVES (also used by the full run)."""
+    day = datetime.timedelta(days=1)
+    if label == "weak":
+        k = new_key(1024)
+        c = build(SERVER_NAME, k, inter, int_key, t - day, t + 365 * day, False,
+                  san=[SERVER_NAME])
+        return k, resign_sha1(c, int_key)
+    raise ValueError(label)
+
+
+def write_leaf(out, label, key, cert, inter):
+    write(os.path.join(out, label + ".key"), pem_key(key), 0o600)
+    write(os.path.join(out, label + ".pem"), pem_cert(cert))
+    chain = pem_cert(cert)
+    if label != "self-signed":
+        chain += pem_cert(inter)   # leaf + intermediate, never the root
+    write(os.path.join(out, label + ".chain.pem"), chain)   # written last
+
+
+def leaf_present(out, label):
+    return all(os.path.exists(os.path.join(out, label + ext))
+               for ext in (".key", ".pem", ".chain.pem"))
+
+
+def add_missing(out):
+    if not os.path.exists(os.path.join(out, ".complete")):
+        sys.exit("make_pki.py: %s has no complete PKI (run without --add-missing)" % out)
+    with open(os.path.join(out, "intermediate-ca.pem"), "rb") as f:
+        inter = x509.load_pem_x509_certificate(f.read())
+    with open(os.path.join(out, "intermediate-ca.key"), "rb") as f:
+        int_key = serialization.load_pem_private_key(f.read(), password=None)
+    t = now()
+    for label in LATER_LEAVES:
+        if not leaf_present(out, label):
+            key, cert = later_leaf(label, inter, int_key, t)
+            write_leaf(out, label, key, cert, inter)
+            print("make_pki.py: added %s leaf to %s" % (label, out))
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: make_pki.py OUTDIR")
-    out = sys.argv[1]
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--add-missing":
+        return add_missing(args[1])
+    if len(args) != 1 or args[0].startswith("-"):
+        sys.exit("usage: make_pki.py [--add-missing] OUTDIR")
+    out = args[0]
     os.makedirs(out, exist_ok=True)
     t = now()
     day = datetime.timedelta(days=1)
@@ -136,18 +234,15 @@ def main():
     k = new_key()
     leaves["self-signed"] = (k, build(SERVER_NAME, k, None, None,
                                       t - day, t + 365 * day, False, san=[SERVER_NAME]))
+    for label in LATER_LEAVES:
+        leaves[label] = later_leaf(label, inter, int_key, t)
 
     write(os.path.join(out, "root-ca.pem"), pem_cert(root))
     write(os.path.join(out, "root-ca.key"), pem_key(root_key), 0o600)
     write(os.path.join(out, "intermediate-ca.pem"), pem_cert(inter))
     write(os.path.join(out, "intermediate-ca.key"), pem_key(int_key), 0o600)
     for label, (key, cert) in leaves.items():
-        write(os.path.join(out, label + ".key"), pem_key(key), 0o600)
-        write(os.path.join(out, label + ".pem"), pem_cert(cert))
-        chain = pem_cert(cert)
-        if label != "self-signed":
-            chain += pem_cert(inter)   # leaf + intermediate, never the root
-        write(os.path.join(out, label + ".chain.pem"), chain)
+        write_leaf(out, label, key, cert, inter)
     # Incomplete chain: the good leaf alone (no intermediate); key is good.key.
     write(os.path.join(out, "incomplete.chain.pem"), pem_cert(leaves["good"][1]))
     write(os.path.join(out, ".complete"), b"ok\n")

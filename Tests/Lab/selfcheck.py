@@ -7,12 +7,16 @@ Connects to every lab address and asserts the behaviour the Swift tests rely
 on (greetings, STARTTLS, certificate errors, protocol versions, timeouts).
 Prints one line per check and a closing "N passed, N failed" line; exits 1
 if anything failed. Only 127.0.0.0/8 is contacted; no DNS lookups (SNI is
-set explicitly, connections go to IP addresses).
+set explicitly, connections go to IP addresses). The WEAK checks also run
+the `openssl` command (s_client, x509).
 """
 
 import os
+import re
+import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import time
 import warnings
@@ -136,6 +140,53 @@ def expect_verify_error(addr, port, code):
             assert e.verify_code == code, "verify_code %s (%s)" % (e.verify_code, e.verify_message)
             return "verify_code=%d %s" % (e.verify_code, e.verify_message)
         raise AssertionError("handshake verified")
+    return fn
+
+
+def s_client(addr, port, proto, seclevel0=True):
+    """Run `openssl s_client -showcerts` (STARTTLS for 587/143) and return
+    its combined output."""
+    exe = shutil.which("openssl")
+    assert exe, "openssl command not found"
+    cmd = [exe, "s_client", "-connect", "%s:%d" % (addr, port),
+           "-servername", ENV["LAB_SERVERNAME"], "-verify_hostname", ENV["LAB_SERVERNAME"],
+           "-CAfile", ENV["LAB_CA"], "-showcerts"]
+    if seclevel0:
+        cmd += ["-cipher", "DEFAULT@SECLEVEL=0"]
+    if proto:
+        cmd += ["-starttls", proto]
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=15)
+    return r.stdout.decode("latin-1")
+
+
+def x509_text(pem):
+    r = subprocess.run([shutil.which("openssl"), "x509", "-noout", "-text"],
+                       input=pem.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10, check=True)
+    return r.stdout.decode("latin-1")
+
+
+def expect_weak_cert(addr, port):
+    """1024-bit RSA leaf signed with sha1WithRSAEncryption, sent with the
+    intermediate, chain valid for a SECLEVEL=0 client."""
+    def fn():
+        out = s_client(addr, port, {587: "smtp", 143: "imap"}.get(port))
+        m = re.search(r"^Server public key is (\d+) bit", out, re.M)
+        assert m and m.group(1) == "1024", "no 'Server public key is 1024 bit' in: %s" % out[-400:]
+        pems = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S)
+        assert len(pems) == 2, "%d certificates sent" % len(pems)
+        leaf = x509_text(pems[0])
+        sig = re.search(r"Signature Algorithm: (\S+)", leaf).group(1)
+        assert sig == "sha1WithRSAEncryption", sig
+        assert "Public-Key: (1024 bit)" in leaf, "leaf key is not 1024 bit"
+        assert "Verify return code: 0 (ok)" in out, re.findall(r"Verify return code: .*", out)
+        # "New, TLSv1.3, Cipher is ..." (the SSL-Session block with "Protocol :"
+        # is not always printed for TLS 1.3).
+        m2 = re.search(r"^New, (\S+), Cipher is", out, re.M)
+        proto = m2 and m2.group(1)
+        assert proto in ("TLSv1.2", "TLSv1.3"), proto
+        return "%s, leaf %s, 2 certs, %s, verify 0 (ok)" % (m.group(0), sig, proto)
     return fn
 
 
@@ -292,6 +343,22 @@ def main():
             raise AssertionError("port %d did not time out" % p)
         return "connect timed out"
     check("FILTERED", filtered)
+
+    # ---- weak key / SHA-1 signature --------------------------------------------
+    W = ENV["LAB_WEAK"]
+    for p in (465, 587, 143, 993):
+        check("WEAK %s:%d 1024-bit key, SHA-1 sig" % (W, p), expect_weak_cert(W, p))
+        # A client at OpenSSL 3's default security level rejects the leaf.
+        check("WEAK %s:%d default client" % (W, p), expect_verify_error(W, p, 66))
+    for p in (465, 993):
+        def weak_old(p=p):
+            try:
+                handshake(W, p, ctx(min_tls=ssl.TLSVersion.TLSv1_1,
+                                    max_tls=ssl.TLSVersion.TLSv1_1, seclevel0=True))
+            except (ssl.SSLError, ConnectionError, EOFError) as e:
+                return "refused: %s" % e
+            raise AssertionError("TLS 1.1 accepted")
+        check("WEAK %s:%d refuses TLS 1.1" % (W, p), weak_old)
 
     H = ENV["LAB_HOSTILE"]
 

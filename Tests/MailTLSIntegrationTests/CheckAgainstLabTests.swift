@@ -65,6 +65,18 @@ import Testing
         #expect(report.exitCode == 2)
     }
 
+    /// swift-certificates refuses RSA keys under 2048 bits; the report must still name the weak key and signature.
+    @Test func weakKeyAndSHA1SignatureAreReported() async throws {
+        let report = try await check("LAB_WEAK", ports: ["465", "587", "143", "993"].map { try PortSpec.parse($0) })
+        #expect(findingIDs(report) == ["weak-key", "weak-signature"])
+        let observation = try port(report, 993)
+        #expect(observation.certificate?.leaf.keyBits == 1024)
+        #expect(observation.certificate?.leaf.signatureAlgorithm == "sha1WithRSAEncryption")
+        #expect(observation.certificate?.hostnameMatches == true)
+        #expect(report.findings.first { $0.id == .weakKey }?.ports == [143, 465, 587, 993])
+        #expect(report.exitCode == 2)
+    }
+
     @Test func legacyTLSVersionsAreDeprecated() async throws {
         let report = try await check("LAB_LEGACY_TLS")
         #expect(findingIDs(report) == ["tls-version-deprecated"])

@@ -19,7 +19,9 @@ public struct CertificateAnalyzer: Sendable {
 
     public func analyse(presentedChain: [[UInt8]], checkedName: String) async -> CertificateReport? {
         let certificates = presentedChain.compactMap { try? Certificate(derEncoded: $0) }
-        guard let leaf = certificates.first, certificates.count == presentedChain.count else { return nil }
+        guard let leaf = certificates.first, certificates.count == presentedChain.count else {
+            return analyseLeniently(presentedChain: presentedChain, checkedName: checkedName)
+        }
         let summaries = zip(certificates, presentedChain).map { CertificateAnalyzer.summary(of: $0, der: $1) }
         let leafSummary = summaries[0]
 
@@ -68,6 +70,40 @@ public struct CertificateAnalyzer: Sendable {
             isExpired: now > leaf.notValidAfter, isNotYetValid: now < leaf.notValidBefore,
             isTrusted: trusted, trustFailure: failure, checkedName: checkedName, hostnameMatches: matches,
             weakKeys: weakKeys, weakSignatures: weakSignatures)
+    }
+
+    /// A chain swift-certificates will not parse (an RSA key under 2048 bits, an unusual encoding): still report
+    /// names, dates, keys and signatures, and say why trust could not be judged.
+    private func analyseLeniently(presentedChain: [[UInt8]], checkedName: String) -> CertificateReport? {
+        let readings = presentedChain.map(LenientCertificateReader.read)
+        guard let leafReading = readings.first ?? nil else { return nil }
+        let summaries = readings.compactMap { $0?.summary }
+        let leaf = leafReading.summary
+        var weakKeys: [String] = []
+        var weakSignatures: [String] = []
+        for (index, summary) in summaries.enumerated() {
+            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
+            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
+                weakKeys.append("\(label): RSA \(bits) bits")
+            }
+            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
+                weakKeys.append("\(label): \(summary.keyType) \(bits) bits")
+            }
+            let algorithm = summary.signatureAlgorithm.lowercased()
+            if !(summary.isSelfSigned && index > 0) && (algorithm.contains("sha1") || algorithm.contains("md5")) {
+                weakSignatures.append("\(label): \(summary.signatureAlgorithm)")
+            }
+        }
+        let matches = HostnameMatcher.matches(reference: checkedName, dnsNames: leafReading.dnsNames,
+                                              ipAddresses: leafReading.ipAddresses,
+                                              commonName: leafReading.commonName)
+        // Trust is not judged (it cannot be); the weak key or signature is the finding.
+        return CertificateReport(
+            leaf: leaf, chain: summaries,
+            daysLeft: Int((leaf.notAfter.timeIntervalSince(now) / 86400).rounded(.down)),
+            isExpired: now > leaf.notAfter, isNotYetValid: now < leaf.notBefore, isTrusted: false,
+            trustFailure: leaf.isSelfSigned ? .selfSigned : nil, checkedName: checkedName,
+            hostnameMatches: matches, weakKeys: weakKeys, weakSignatures: weakSignatures)
     }
 
     /// Names the most useful cause for a failed validation.

@@ -68,6 +68,8 @@ public enum UIText {
     public static func certificateStatus(_ report: CertificateReport?, _ language: Language) -> String {
         guard let report else { return "-" }
         if report.isExpired { return LocalizedText(en: "expired", ja: "期限切れ")(language) }
+        if !report.weakKeys.isEmpty { return LocalizedText(en: "weak key", ja: "鍵が弱い")(language) }
+        if !report.weakSignatures.isEmpty { return LocalizedText(en: "weak signature", ja: "署名が弱い")(language) }
         switch report.trustFailure {
         case .selfSigned?: return LocalizedText(en: "self-signed", ja: "自己署名")(language)
         case .incompleteChain?: return LocalizedText(en: "chain incomplete", ja: "中間証明書なし")(language)

@@ -1,0 +1,141 @@
+/// Record types mailtls asks for.
+public enum DNSRecordType: Int32, Sendable, CaseIterable {
+    case a = 1
+    case cname = 5
+    case mx = 15
+    case txt = 16
+    case aaaa = 28
+    case srv = 33
+    case ds = 43
+    case dnskey = 48
+    case tlsa = 52
+}
+
+/// Whether an answer was validated. - SeeAlso: RFC 4033
+public enum DNSSECStatus: Sendable, Equatable, Codable {
+    /// Signed and validated from a trust anchor.
+    case secure
+    /// Not signed (or no trust anchor covers it).
+    case insecure
+    /// Signed, but validation failed: the data may have been tampered with.
+    case bogus(reason: String)
+
+    public var label: String {
+        switch self {
+        case .secure: "secure"
+        case .insecure: "insecure"
+        case .bogus: "bogus"
+        }
+    }
+}
+
+/// One answer: its records (typed), whether it validated, and whether the name exists.
+public struct DNSAnswer<Record: Sendable & Equatable>: Sendable, Equatable {
+    public var name: String
+    public var records: [Record]
+    public var status: DNSSECStatus
+    /// The name does not exist (NXDOMAIN); `records` is then empty.
+    public var nameDoesNotExist: Bool
+    public var responseCode: Int
+    public var canonicalName: String?
+
+    public init(name: String, records: [Record], status: DNSSECStatus, nameDoesNotExist: Bool = false,
+                responseCode: Int = 0, canonicalName: String? = nil) {
+        self.name = name
+        self.records = records
+        self.status = status
+        self.nameDoesNotExist = nameDoesNotExist
+        self.responseCode = responseCode
+        self.canonicalName = canonicalName
+    }
+
+    public func map<Other: Sendable & Equatable>(_ transform: (Record) throws -> Other?) rethrows -> DNSAnswer<Other> {
+        DNSAnswer<Other>(name: name, records: try records.compactMap(transform), status: status,
+                         nameDoesNotExist: nameDoesNotExist, responseCode: responseCode, canonicalName: canonicalName)
+    }
+}
+
+public struct MXRecord: Sendable, Equatable, Codable {
+    public var preference: UInt16
+    public var exchange: String
+}
+
+/// - SeeAlso: RFC 2782; a target of "." means the service is not offered (RFC 6186 section 3.4).
+public struct SRVRecord: Sendable, Equatable, Codable {
+    public var priority: UInt16
+    public var weight: UInt16
+    public var port: UInt16
+    public var target: String
+
+    public var isNotOffered: Bool { target == "." || target.isEmpty }
+}
+
+/// - SeeAlso: RFC 6698, RFC 7672
+public struct TLSARecord: Sendable, Equatable, Codable {
+    public var usage: UInt8
+    public var selector: UInt8
+    public var matchingType: UInt8
+    public var data: [UInt8]
+}
+
+/// Parses record data in wire format (names uncompressed, as libunbound returns them). Pure and bounded.
+public enum RDataParser {
+    public static func name(_ bytes: [UInt8], at start: Int = 0) -> (String, Int)? {
+        var labels: [String] = []
+        var index = start
+        var total = 0
+        while index < bytes.count {
+            let length = Int(bytes[index])
+            if length == 0 { return (labels.isEmpty ? "." : labels.joined(separator: ".") + ".", index + 1) }
+            guard length < 64, index + 1 + length <= bytes.count else { return nil }
+            total += length + 1
+            guard total <= 255 else { return nil }
+            let label = bytes[(index + 1)..<(index + 1 + length)]
+            labels.append(String(decoding: label.map { $0 == 0x2E ? 0x5F : $0 }, as: UTF8.self))
+            index += 1 + length
+        }
+        return nil
+    }
+
+    public static func mx(_ bytes: [UInt8]) -> MXRecord? {
+        guard bytes.count >= 3, let (exchange, end) = name(bytes, at: 2), end == bytes.count else { return nil }
+        return MXRecord(preference: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), exchange: exchange)
+    }
+
+    public static func srv(_ bytes: [UInt8]) -> SRVRecord? {
+        guard bytes.count >= 7, let (target, end) = name(bytes, at: 6), end == bytes.count else { return nil }
+        func word(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+        return SRVRecord(priority: word(0), weight: word(2), port: word(4), target: target)
+    }
+
+    /// A TXT record's character-strings joined, as RFC 8461 and RFC 8460 read them.
+    public static func txt(_ bytes: [UInt8]) -> String? {
+        var index = 0
+        var text: [UInt8] = []
+        while index < bytes.count {
+            let length = Int(bytes[index])
+            guard index + 1 + length <= bytes.count else { return nil }
+            text += bytes[(index + 1)..<(index + 1 + length)]
+            index += 1 + length
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    public static func tlsa(_ bytes: [UInt8]) -> TLSARecord? {
+        guard bytes.count >= 3 else { return nil }
+        return TLSARecord(usage: bytes[0], selector: bytes[1], matchingType: bytes[2], data: Array(bytes[3...]))
+    }
+
+    public static func a(_ bytes: [UInt8]) -> String? {
+        bytes.count == 4 ? bytes.map(String.init).joined(separator: ".") : nil
+    }
+
+    public static func aaaa(_ bytes: [UInt8]) -> String? {
+        guard bytes.count == 16 else { return nil }
+        var groups: [String] = []
+        for index in stride(from: 0, to: 16, by: 2) {
+            groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16))
+        }
+        return groups.joined(separator: ":")
+    }
+}
