@@ -50,6 +50,15 @@ let package = Package(
         .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev"])]),
         /// The DNS layer (validating, on libunbound) that setup and domain share.
         .target(name: "MailTLSDNS", dependencies: ["CUnbound"]),
+        /// Server-to-server security: MTA-STS, TLS-RPT and DANE rules (pure), for `mailtls domain`.
+        .target(
+            name: "MailTLSDomain",
+            dependencies: [
+                "MailTLSDNS",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         /// The test mail server for devices: sessions, certificates, capture store and client reports.
         .target(
             name: "MailTLSSandbox",
@@ -79,6 +88,14 @@ let package = Package(
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
         .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MailTLSDomainTests",
+            dependencies: [
+                "MailTLSDomain", "MailTLSDNS",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "MailTLSIntegrationTests",
             dependencies: [

@@ -58,6 +58,11 @@ public struct DNSAnswer<Record: Sendable & Equatable>: Sendable, Equatable {
 public struct MXRecord: Sendable, Equatable, Codable {
     public var preference: UInt16
     public var exchange: String
+
+    public init(preference: UInt16, exchange: String) {
+        self.preference = preference
+        self.exchange = exchange
+    }
 }
 
 /// - SeeAlso: RFC 2782; a target of "." means the service is not offered (RFC 6186 section 3.4).
@@ -66,6 +71,13 @@ public struct SRVRecord: Sendable, Equatable, Codable {
     public var weight: UInt16
     public var port: UInt16
     public var target: String
+
+    public init(priority: UInt16, weight: UInt16, port: UInt16, target: String) {
+        self.priority = priority
+        self.weight = weight
+        self.port = port
+        self.target = target
+    }
 
     public var isNotOffered: Bool { target == "." || target.isEmpty }
 }
@@ -76,6 +88,13 @@ public struct TLSARecord: Sendable, Equatable, Codable {
     public var selector: UInt8
     public var matchingType: UInt8
     public var data: [UInt8]
+
+    public init(usage: UInt8, selector: UInt8, matchingType: UInt8, data: [UInt8]) {
+        self.usage = usage
+        self.selector = selector
+        self.matchingType = matchingType
+        self.data = data
+    }
 }
 
 /// Parses record data in wire format (names uncompressed, as libunbound returns them). Pure and bounded.
