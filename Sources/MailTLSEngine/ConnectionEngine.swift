@@ -39,17 +39,8 @@ public struct ConnectionEngine: Sendable {
     ///   implicit-TLS server on a STARTTLS port from a slow greeting).
     public func probe(address: SocketAddress, plan: DialoguePlan, tls: TLSClientSettings = TLSClientSettings(),
                       serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil) async -> ProbeOutcome {
-        let conversation = await converse(DialogueStateMachine(plan: plan), address: address, tls: tls,
-                                          serverName: serverName, onServerBytes: onServerBytes)
-        var outcome = ProbeOutcome()
-        outcome.record = conversation.record ?? DialogueRecord()
-        outcome.handshake = conversation.handshake
-        outcome.error = conversation.error
-        outcome.transcript = conversation.transcript
-        outcome.connectMilliseconds = conversation.connectMilliseconds
-        outcome.greetingMilliseconds = conversation.greetingMilliseconds
-        outcome.totalMilliseconds = conversation.totalMilliseconds
-        return outcome
+        await converse(DialogueStateMachine(plan: plan), address: address, tls: tls, serverName: serverName,
+                       onServerBytes: onServerBytes)
     }
 
     /// Runs any client dialogue over one connection: connect, bounded reads, TLS upgrade, transcript.
@@ -58,14 +49,13 @@ public struct ConnectionEngine: Sendable {
         serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil
     ) async -> Conversation<Dialogue.Record> {
         let started = ContinuousClock.now
-        var outcome = Conversation<Dialogue.Record>()
+        var unstarted = dialogue
+        var outcome = Conversation(record: unstarted.interrupted())
         let connection: MailConnection
         do {
             connection = try await MailConnection.connect(to: address, timeout: timeouts.connect)
         } catch {
             outcome.error = error as? EngineError ?? .connectFailed(String(describing: error))
-            var unstarted = dialogue
-            outcome.record = unstarted.interrupted()
             return outcome
         }
         outcome.connectMilliseconds = started.duration(to: .now).inMilliseconds
@@ -187,7 +177,7 @@ public struct ConnectionEngine: Sendable {
 
 /// Everything one conversation showed: the dialogue's own record plus what the connection saw.
 public struct Conversation<Record: Sendable>: Sendable {
-    public var record: Record?
+    public var record: Record
     public var handshake: HandshakeFacts?
     public var error: EngineError?
     public var transcript: [TranscriptLine] = []
@@ -195,21 +185,15 @@ public struct Conversation<Record: Sendable>: Sendable {
     public var greetingMilliseconds: Double?
     public var totalMilliseconds: Double = 0
 
-    public init() {}
+    public init(record: Record) {
+        self.record = record
+    }
 }
+
+extension Conversation: Equatable where Record: Equatable {}
 
 /// Everything one probe connection learned.
-public struct ProbeOutcome: Sendable, Equatable {
-    public var record = DialogueRecord()
-    public var handshake: HandshakeFacts?
-    public var error: EngineError?
-    public var transcript: [TranscriptLine] = []
-    public var connectMilliseconds: Double?
-    public var greetingMilliseconds: Double?
-    public var totalMilliseconds: Double = 0
-
-    public init() {}
-}
+public typealias ProbeOutcome = Conversation<DialogueRecord>
 
 /// `NIOSSLContext` creation parses configuration and loads BoringSSL state: build one per distinct offer and reuse.
 final class TLSContextCache: Sendable {

@@ -46,22 +46,7 @@ public struct CertificateAnalyzer: Sendable {
                                      reason: failures.first.map { "\($0.policyFailureReason)" } ?? "no valid path")
         }
 
-        var weakKeys: [String] = []
-        var weakSignatures: [String] = []
-        for (index, summary) in summaries.enumerated() {
-            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
-            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
-                weakKeys.append("\(label): RSA \(bits) bits")
-            }
-            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
-                weakKeys.append("\(label): \(summary.keyType) \(bits) bits")
-            }
-            let isRoot = summary.isSelfSigned && index > 0
-            let algorithm = summary.signatureAlgorithm.lowercased()
-            if !isRoot && (algorithm.contains("sha1") || algorithm.contains("md5")) {
-                weakSignatures.append("\(label): \(summary.signatureAlgorithm)")
-            }
-        }
+        let (weakKeys, weakSignatures) = CertificateAnalyzer.weaknesses(of: summaries)
 
         let secondsLeft = leaf.notValidAfter.timeIntervalSince(now)
         return CertificateReport(
@@ -79,21 +64,7 @@ public struct CertificateAnalyzer: Sendable {
         guard let leafReading = readings.first ?? nil else { return nil }
         let summaries = readings.compactMap { $0?.summary }
         let leaf = leafReading.summary
-        var weakKeys: [String] = []
-        var weakSignatures: [String] = []
-        for (index, summary) in summaries.enumerated() {
-            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
-            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
-                weakKeys.append("\(label): RSA \(bits) bits")
-            }
-            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
-                weakKeys.append("\(label): \(summary.keyType) \(bits) bits")
-            }
-            let algorithm = summary.signatureAlgorithm.lowercased()
-            if !(summary.isSelfSigned && index > 0) && (algorithm.contains("sha1") || algorithm.contains("md5")) {
-                weakSignatures.append("\(label): \(summary.signatureAlgorithm)")
-            }
-        }
+        let (weakKeys, weakSignatures) = CertificateAnalyzer.weaknesses(of: summaries)
         let matches = HostnameMatcher.matches(reference: checkedName, dnsNames: leafReading.dnsNames,
                                               ipAddresses: leafReading.ipAddresses,
                                               commonName: leafReading.commonName)
@@ -104,6 +75,27 @@ public struct CertificateAnalyzer: Sendable {
             isExpired: now > leaf.notAfter, isNotYetValid: now < leaf.notBefore, isTrusted: false,
             trustFailure: leaf.isSelfSigned ? .selfSigned : nil, checkedName: checkedName,
             hostnameMatches: matches, weakKeys: weakKeys, weakSignatures: weakSignatures)
+    }
+
+    /// RSA keys under 2048 bits, EC keys under 256 bits, and SHA-1 or MD5 signatures on anything but a root.
+    static func weaknesses(of summaries: [CertificateSummary]) -> (keys: [String], signatures: [String]) {
+        var keys: [String] = []
+        var signatures: [String] = []
+        for (index, summary) in summaries.enumerated() {
+            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
+            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
+                keys.append("\(label): RSA \(bits) bits")
+            }
+            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
+                keys.append("\(label): \(summary.keyType) \(bits) bits")
+            }
+            let isRoot = summary.isSelfSigned && index > 0
+            let algorithm = summary.signatureAlgorithm.lowercased()
+            if !isRoot && (algorithm.contains("sha1") || algorithm.contains("md5")) {
+                signatures.append("\(label): \(summary.signatureAlgorithm)")
+            }
+        }
+        return (keys, signatures)
     }
 
     /// Names the most useful cause for a failed validation.

@@ -137,7 +137,7 @@ public struct PortProber: Sendable {
             observation.effectiveMode = .implicitTLS
             return tls
         }
-        var outcome = result.dialogue ?? ProbeOutcome()
+        var outcome = result.dialogue ?? ProbeOutcome(record: DialogueRecord())
         if let tls = result.tls { outcome.transcript += tls.transcript }
         return outcome
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The language of every user-facing message. `--lang` wins; otherwise `LC_ALL`, `LC_MESSAGES`, `LANG`.
 public enum Language: String, Sendable, CaseIterable {
     case en
@@ -33,18 +35,6 @@ public struct LocalizedText: Sendable {
 }
 
 extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
-    }
-
     /// Columns this text takes in a terminal: East Asian wide characters take two.
     var displayWidth: Int {
         unicodeScalars.reduce(0) { width, scalar in
