@@ -53,7 +53,10 @@ public struct SandboxAuthority: Sendable {
             }
             caCertificate = try Certificate(
                 version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(caKey.publicKey),
-                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
+                // Back-dated beyond the expired leaf's start (400 days ago): a leaf valid before its issuer is not
+                // "expired but otherwise valid" to a validator that checks the chain as of the leaf's lifetime.
+                notValidBefore: now.addingTimeInterval(-401 * 86400),
+                notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
                 issuer: name, subject: name, signatureAlgorithm: .sha256WithRSAEncryption,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))

@@ -12,6 +12,8 @@ struct SandboxContext: Sendable {
     let log: EventLog
     let onReport: @Sendable (ConnectionReport) -> Void
     let connections: NIOLockedValueBox<Int>
+    /// Open client channels, so that stopping the sandbox closes them too.
+    let openChannels: NIOLockedValueBox<[ObjectIdentifier: Channel]>
     let maximumConnections: Int
     let maximumLineBytes: Int
 }
@@ -45,6 +47,10 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     private var authentications: [ConnectionReport.Authentication] = []
     private var messages: [ConnectionReport.Message] = []
     private var violations: [String] = []
+    /// Reads a TLS handshake that arrives where a plaintext command was expected (a client set to SSL/TLS on a
+    /// STARTTLS port, or one that starts TLS although STARTTLS was refused).
+    private var plaintextHello: ClientHelloParser?
+    private var linesRead = 0
 
     init(port: SandboxPort, session: any ServerSession, tlsContext: NIOSSLContext, shared: SandboxContext) {
         self.port = port
@@ -78,9 +84,21 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         counted = admitted
         guard admitted else {
             violations.append("too many connections")
+            // Say so, in the protocol's own words, where the connection is still plaintext.
+            if port.mode == .startTLS {
+                let refusal: String
+                switch port.mailProtocol {
+                case .smtp: refusal = "421 4.7.0 Too many connections, try again later"
+                case .imap: refusal = "* BYE [UNAVAILABLE] Too many connections, try again later"
+                case .pop3: refusal = "-ERR [SYS/TEMP] Too many connections, try again later"
+                }
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal + "\r\n")), promise: nil)
+            }
             context.close(promise: nil)
             return
         }
+        let channel = context.channel
+        shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
         if port.mode == .implicitTLS {
             do {
                 let sync = context.pipeline.syncOperations
@@ -98,6 +116,9 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let bytes = unwrapInboundIn(data)
+        if port.mode == .startTLS && !tlsActive && startTLS != "used" && readTLSHandshakeInPlaintext(bytes, context) {
+            return
+        }
         framer.append(bytes.readableBytesView)
         while !closing {
             let line: [UInt8]?
@@ -110,10 +131,32 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
                 return
             }
             guard let line else { break }
+            linesRead += 1
             if tlsActive { commandsAfterTLS += 1 }
             if session.wantsMailbox { session.mailboxLoaded(shared.store.mailbox()) }
             perform(session.receive(line: line), context: context)
         }
+    }
+
+    /// A TLS record (0x16) where the first command, or the first line after a refused STARTTLS, was expected is a
+    /// ClientHello: record the offer and close at once, rather than read binary as commands and wait for a line end
+    /// that may never come. Returns whether the bytes were taken.
+    private func readTLSHandshakeInPlaintext(_ bytes: ByteBuffer, _ context: ChannelHandlerContext) -> Bool {
+        if plaintextHello == nil {
+            guard linesRead == 0 || startTLS == "asked-without-advertisement", framer.bufferedByteCount == 0,
+                  bytes.readableBytesView.first == 0x16
+            else { return false }
+            plaintextHello = ClientHelloParser()
+        }
+        guard var parser = plaintextHello else { return false }
+        let verdict = parser.consume(bytes.readableBytesView)
+        plaintextHello = parser
+        if verdict == .needMoreBytes { return true }
+        if case .clientHello(let hello) = verdict { observation.withLockedValue { $0.clientHello = hello } }
+        violations.append("TLS handshake without STARTTLS (is the client set to SSL/TLS?)")
+        closing = true
+        context.close(promise: nil)
+        return true
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -144,7 +187,11 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if counted { shared.connections.withLockedValue { $0 -= 1 } }
+        if counted {
+            shared.connections.withLockedValue { $0 -= 1 }
+            let channel = context.channel
+            shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = nil }
+        }
         let report = makeReport()
         shared.log.append(report)
         shared.onReport(report)
@@ -184,7 +231,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     private func record(_ event: SessionEvent) {
         switch event {
         case .commandBeforeTLS(let verb):
-            if port.mode == .startTLS { commandsBeforeTLS.append(verb) }
+            if port.mode == .startTLS { commandsBeforeTLS.append(Self.reportableVerb(verb, port.mailProtocol)) }
         case .startTLSWithoutAdvertisement:
             startTLS = "asked-without-advertisement"
         case .authentication(let mechanism, let user, let succeeded, let beforeTLS):
@@ -202,6 +249,27 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         case .protocolViolation(let text):
             violations.append(text)
         }
+    }
+
+    /// A command verb as the report may show it. Known verbs as sent; anything else (a TLS handshake sent in the
+    /// clear, garbage, the base64 user name and password of an AUTH LOGIN that was refused before TLS) as
+    /// `(unknown)`, so that no credential and no binary junk reaches the report, the live output or events.jsonl.
+    static func reportableVerb(_ verb: String, _ mailProtocol: MailProtocol) -> String {
+        let known: Set<String>
+        switch mailProtocol {
+        case .smtp:
+            known = ["HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT",
+                     "VRFY", "EXPN", "HELP", "ETRN", "TURN", "ATRN"]
+        case .imap:
+            known = ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN", "ID", "ENABLE", "SELECT",
+                     "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS",
+                     "APPEND", "CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
+                     "UID", "IDLE", "NAMESPACE", "GETQUOTAROOT", "COMPRESS"]
+        case .pop3:
+            known = ["USER", "PASS", "APOP", "AUTH", "STLS", "CAPA", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE",
+                     "RSET", "NOOP", "QUIT"]
+        }
+        return known.contains(verb) ? verb : "(unknown)"
     }
 
     private func makeReport() -> ConnectionReport {

@@ -23,14 +23,16 @@ public final class SandboxServer: Sendable {
     public let store: MessageStore
     public let log: EventLog
     private let channels: [Channel]
+    private let openChannels: NIOLockedValueBox<[ObjectIdentifier: Channel]>
 
     private init(ports: [SandboxPort], authority: SandboxAuthority, store: MessageStore, log: EventLog,
-                 channels: [Channel]) {
+                 channels: [Channel], openChannels: NIOLockedValueBox<[ObjectIdentifier: Channel]>) {
         self.ports = ports
         self.authority = authority
         self.store = store
         self.log = log
         self.channels = channels
+        self.openChannels = openChannels
     }
 
     public static func start(_ configuration: SandboxConfiguration,
@@ -49,6 +51,7 @@ public final class SandboxServer: Sendable {
         }
         let log = EventLog(path: state.appendingPathComponent("events.jsonl"))
         let shared = SandboxContext(store: store, log: log, onReport: onReport, connections: NIOLockedValueBox(0),
+                                    openChannels: NIOLockedValueBox([:]),
                                     maximumConnections: configuration.maximumConnections,
                                     maximumLineBytes: configuration.maximumLineBytes)
 
@@ -128,11 +131,14 @@ public final class SandboxServer: Sendable {
             for channel in channels { try? await channel.close() }
             throw error
         }
-        return SandboxServer(ports: bound, authority: authority, store: store, log: log, channels: channels)
+        return SandboxServer(ports: bound, authority: authority, store: store, log: log, channels: channels,
+                             openChannels: shared.openChannels)
     }
 
+    /// Stops listening and closes every open client connection.
     public func stop() async {
         for channel in channels { try? await channel.close() }
+        for channel in openChannels.withLockedValue({ Array($0.values) }) { try? await channel.close() }
     }
 
     static func bindError(_ error: Error, address: String, port: Int) -> SandboxError {

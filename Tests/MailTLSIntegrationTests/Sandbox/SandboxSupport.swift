@@ -1,0 +1,463 @@
+import Foundation
+import MailTLSCore
+import MailTLSSandbox
+import NIOConcurrencyHelpers
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sandbox started in-process for one test: its own state directory, ephemeral ports on loopback, and the client
+/// reports it produced. Every test gets its own, so tests run in parallel without sharing ports or state.
+final class TestSandbox: Sendable {
+    static let user = "device"
+
+    let server: SandboxServer
+    let stateDirectory: URL
+    let address: String
+    let password: String
+    private let collected: NIOLockedValueBox<[ConnectionReport]>
+
+    private init(server: SandboxServer, stateDirectory: URL, address: String, password: String,
+                 collected: NIOLockedValueBox<[ConnectionReport]>) {
+        self.server = server
+        self.stateDirectory = stateDirectory
+        self.address = address
+        self.password = password
+        self.collected = collected
+    }
+
+    /// Runs `body` with a fresh sandbox on `address` (ports 0 become ephemeral ports), then stops it and removes its
+    /// state directory.
+    static func with<T>(_ ports: [SandboxPort], address: String = "127.0.0.1", maximumConnections: Int = 64,
+                        idleSeconds: Double = 30, maximumLineBytes: Int = 4096,
+                        _ body: (TestSandbox) async throws -> T) async throws -> T {
+        let sandbox = try await start(ports, address: address, maximumConnections: maximumConnections,
+                                      idleSeconds: idleSeconds, maximumLineBytes: maximumLineBytes)
+        do {
+            let result = try await body(sandbox)
+            await sandbox.stop()
+            return result
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    static func start(_ ports: [SandboxPort], address: String = "127.0.0.1", maximumConnections: Int = 64,
+                      idleSeconds: Double = 30, maximumLineBytes: Int = 4096) async throws -> TestSandbox {
+        let state = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mailtls-sandbox-test-\(UUID().uuidString)")
+        let password = "pw-" + UUID().uuidString.prefix(12).lowercased()
+        let collected = NIOLockedValueBox<[ConnectionReport]>([])
+        let configuration = SandboxConfiguration(
+            listenAddress: address, ports: ports, stateDirectory: state, hostnames: ["localhost"],
+            accounts: [user: password], maximumConnections: maximumConnections, idleSeconds: idleSeconds,
+            maximumLineBytes: maximumLineBytes)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try authorityTemplate(names: configuration.certificateNames),
+                                         to: state.appendingPathComponent("tls"))
+        let server = try await SandboxServer.start(configuration) { report in
+            collected.withLockedValue { $0.append(report) }
+        }
+        return TestSandbox(server: server, stateDirectory: state, address: address, password: password,
+                           collected: collected)
+    }
+
+    /// The test CA and server certificates, made once per test process for each set of names and copied into each
+    /// sandbox's state directory (the sandbox loads them from there), so that tests do not each spend CPU on RSA keys.
+    private static let templates = NIOLockedValueBox<[String: URL]>([:])
+    private static let templateRoot = FileManager.default.temporaryDirectory
+        .appendingPathComponent("mailtls-sandbox-test-ca-\(getpid())")
+
+    private static func authorityTemplate(names: [String]) throws -> URL {
+        try templates.withLockedValue { cache in
+            if let directory = cache[names.joined(separator: ",")] { return directory }
+            if cache.isEmpty { atexit { try? FileManager.default.removeItem(at: TestSandbox.templateRoot) } }
+            let directory = templateRoot.appendingPathComponent(UUID().uuidString)
+            _ = try SandboxAuthority.loadOrCreate(directory: directory, names: names)
+            cache[names.joined(separator: ",")] = directory
+            return directory
+        }
+    }
+
+    func stop() async {
+        await server.stop()
+        // Stopping closes the listeners, not connections still closing, whose reports may land in events.jsonl a
+        // moment later: remove the state directory again after them.
+        try? FileManager.default.removeItem(at: stateDirectory)
+        try? await Task.sleep(for: .milliseconds(300))
+        try? FileManager.default.removeItem(at: stateDirectory)
+    }
+
+    /// The bound port of the `index`th configured port.
+    func port(_ index: Int) -> Int { server.ports[index].port }
+
+    var caFile: String { server.authority.caPEMPath }
+    var store: MessageStore { server.store }
+
+    var reports: [ConnectionReport] { collected.withLockedValue { $0 } }
+
+    /// Waits until at least `count` reports (for `port`, if given) have arrived; records an issue and returns what
+    /// there is when they do not come within `timeout` seconds.
+    @discardableResult
+    func waitForReports(_ count: Int, port: Int? = nil, timeout: Double = 10,
+                        sourceLocation: SourceLocation = #_sourceLocation) async -> [ConnectionReport] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let matching = reports.filter { port == nil || $0.serverPort == port }
+            if matching.count >= count { return matching }
+            if Date() > deadline {
+                let wanted = port.map(String.init) ?? "any"
+                Issue.record("expected \(count) reports for port \(wanted), got \(matching.map(\.summary))",
+                             sourceLocation: sourceLocation)
+                return matching
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The one report for `port`, waiting for it.
+    func report(port: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ConnectionReport {
+        let found = await waitForReports(1, port: port, sourceLocation: sourceLocation)
+        #expect(found.count <= 1, "one connection expected: \(found.map(\.summary))", sourceLocation: sourceLocation)
+        return try #require(found.last, sourceLocation: sourceLocation)
+    }
+}
+
+extension SandboxPort {
+    /// A port on an ephemeral number (0), for a test sandbox.
+    static func any(_ mailProtocol: MailProtocol, _ mode: TransportMode,
+                    tls: ClosedRange<TLSVersion> = .tls10 ... .tls13,
+                    certificate: SandboxAuthority.CertificateKind = .valid,
+                    advertiseSTARTTLS: Bool = true) -> SandboxPort {
+        SandboxPort(port: 0, mailProtocol: mailProtocol, mode: mode, minimumTLS: tls.lowerBound,
+                    maximumTLS: tls.upperBound, certificate: certificate, advertiseSTARTTLS: advertiseSTARTTLS)
+    }
+}
+
+/// Client programs (swaks, curl, openssl, python3, mailtls) run without blocking Swift's cooperative threads, so many
+/// tests can wait on their clients at once.
+enum Tool {
+    static let swaks = "/usr/bin/swaks"
+    static let curl = "/usr/bin/curl"
+    static let openssl = "/usr/bin/openssl"
+    static let env = "/usr/bin/env"
+
+    static func fixture(_ name: String) -> String {
+        Lab.packageRoot.appendingPathComponent("Tests/MailTLSIntegrationTests/Fixtures/\(name)").path
+    }
+
+    private final class Handle: @unchecked Sendable {
+        let process = Process()
+        var timedOut = false
+        var ended: Date?
+    }
+
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil,
+                    environment: [String: String] = [:], timeout: Double = 30) async -> ProcessRunner.Result {
+        let handle = Handle()
+        let process = handle.process
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "LC_ALL": "C"]) { $1 }
+            .merging(environment) { $1 }
+        let files = FileManager.default
+        let base = files.temporaryDirectory.appendingPathComponent("mailtls-tool-\(UUID().uuidString)")
+        let stdoutFile = base.appendingPathExtension("out")
+        let stderrFile = base.appendingPathExtension("err")
+        let stdinFile = base.appendingPathExtension("in")
+        _ = files.createFile(atPath: stdoutFile.path, contents: nil)
+        _ = files.createFile(atPath: stderrFile.path, contents: nil)
+        _ = files.createFile(atPath: stdinFile.path, contents: Data((input ?? "").utf8))
+        defer {
+            for file in [stdoutFile, stderrFile, stdinFile] { try? files.removeItem(at: file) }
+        }
+        let started = Date()
+        let launched: Bool = await withCheckedContinuation { continuation in
+            do {
+                process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
+                process.standardError = try FileHandle(forWritingTo: stderrFile)
+                process.standardInput = try FileHandle(forReadingFrom: stdinFile)
+                process.terminationHandler = { _ in
+                    // Timed here, not after the await: a busy test process may resume the task late.
+                    handle.ended = Date()
+                    continuation.resume(returning: true)
+                }
+                try process.run()
+            } catch {
+                continuation.resume(returning: false)
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if handle.process.isRunning {
+                    handle.timedOut = true
+                    handle.process.terminate()
+                }
+            }
+        }
+        let seconds = (handle.ended ?? Date()).timeIntervalSince(started)
+        guard launched else {
+            return .init(status: -1, stdout: "", stderr: "could not start \(executable)", seconds: seconds)
+        }
+        let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+        if handle.timedOut {
+            return .init(status: -2, stdout: stdout, stderr: stderr + "\ntimed out after \(timeout) s",
+                         seconds: seconds)
+        }
+        return .init(status: process.terminationStatus, stdout: stdout, stderr: stderr, seconds: seconds)
+    }
+
+    static func python(_ script: String, _ arguments: [String], timeout: Double = 30) async -> ProcessRunner.Result {
+        await run(env, ["python3", fixture(script)] + arguments, timeout: timeout)
+    }
+
+    static func mailtls(_ arguments: [String], environment: [String: String] = [:],
+                        timeout: Double = 30) async -> ProcessRunner.Result {
+        await run(ProcessRunner.mailtlsBinary, arguments, environment: environment, timeout: timeout)
+    }
+}
+
+/// A program that keeps running while the test talks to it: standard output is read as it comes.
+final class LiveProcess: @unchecked Sendable {
+    private let process = Process()
+    private let output = NIOLockedValueBox(Data())
+    private let errors = NIOLockedValueBox(Data())
+    private let exited = NIOLockedValueBox<Int32?>(nil)
+    private let outputEnded = NIOLockedValueBox(false)
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "LC_ALL": "C"]) { $1 }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let output = output
+        let errors = errors
+        let outputEnded = outputEnded
+        stdout.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                outputEnded.withLockedValue { $0 = true }
+            } else {
+                output.withLockedValue { $0.append(data) }
+            }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { errors.withLockedValue { $0.append(data) } }
+        }
+        let exited = exited
+        process.terminationHandler = { process in exited.withLockedValue { $0 = process.terminationStatus } }
+        try process.run()
+    }
+
+    var stdout: String { String(decoding: output.withLockedValue { $0 }, as: UTF8.self) }
+    var stderr: String { String(decoding: errors.withLockedValue { $0 }, as: UTF8.self) }
+    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+
+    /// `waitForLine`, blocking: for a thread that must act the moment the line appears.
+    func waitForLineBlocking(timeout: Double = 15, where predicate: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = completeLines.first(where: predicate) { return line }
+            usleep(5_000)
+        }
+        return nil
+    }
+
+    /// Waits for a complete output line that satisfies `predicate`.
+    func waitForLine(timeout: Double = 15, where predicate: (String) -> Bool) async -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let hasExited = exited.withLockedValue { $0 } != nil
+            if let line = completeLines.first(where: predicate) { return line }
+            if hasExited || Date() > deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The output lines that have their line end.
+    private var completeLines: [String] {
+        let text = stdout
+        let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
+        return complete.split(separator: "\n").map(String.init)
+    }
+
+    /// Waits for the process to end by itself; terminates it after `timeout` seconds and returns nil then.
+    func waitForExit(timeout: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let status = exited.withLockedValue({ $0 }), outputEnded.withLockedValue({ $0 }) {
+                try? await Task.sleep(for: .milliseconds(50))  // standard error's last bytes
+                return status
+            }
+            if Date() > deadline { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        stop()
+        return nil
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Ctrl-C.
+    func interrupt() {
+        if process.isRunning { process.interrupt() }
+    }
+}
+
+/// Runs blocking work (sockets, sleeps) on a thread of its own, off Swift's cooperative pool.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+}
+
+/// A plain blocking TCP client for scripted and hostile conversations. Writes never raise SIGPIPE.
+final class RawClient {
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init?(host: String, port: Int, timeout: Double = 5) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+        setTimeout(timeout)
+    }
+
+    deinit { close(descriptor) }
+
+    func setTimeout(_ seconds: Double) {
+        var value = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Sends everything; false when the peer has gone (reset, closed) or the send timed out.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    @discardableResult
+    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    enum ReadOutcome: Equatable {
+        case data
+        /// The peer closed (EOF) or reset the connection.
+        case closed
+        case timedOut
+    }
+
+    /// Reads once into the buffer.
+    private func fill() -> ReadOutcome {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        if count > 0 {
+            buffer += chunk[..<count]
+            return .data
+        }
+        if count == 0 { return .closed }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed
+    }
+
+    /// The next line (without CRLF), or nil on close or timeout.
+    func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                var line = Array(buffer[..<newline])
+                buffer.removeFirst(newline + 1)
+                if line.last == 0x0D { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            guard fill() == .data else { return nil }
+        }
+    }
+
+    /// An SMTP reply: lines until one with a space after the code. Returns all lines, or nil on close or timeout.
+    func readSMTPReply() -> [String]? {
+        var lines: [String] = []
+        while let line = readLine() {
+            lines.append(line)
+            if line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-" { return lines }
+        }
+        return nil
+    }
+
+    /// Reads and discards until the peer closes (true) or `seconds` pass without it (false).
+    func waitForClose(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        setTimeout(0.1)
+        while Date() < deadline {
+            switch fill() {
+            case .closed: return true
+            case .data: buffer.removeAll()
+            case .timedOut: continue
+            }
+        }
+        return false
+    }
+}
+
+/// A well-behaved SMTP client: greeting, EHLO, QUIT. Returns how long the conversation took, or nil if the server
+/// did not serve it within `timeout` seconds.
+func plainSMTPConversation(host: String, port: Int, timeout: Double = 5) async -> Double? {
+    await onOwnThread { RawClient.smtpConversation(host: host, port: port, timeout: timeout) }
+}
+
+extension RawClient {
+    /// `plainSMTPConversation`, blocking.
+    static func smtpConversation(host: String, port: Int, timeout: Double = 5) -> Double? {
+        let started = Date()
+        guard let client = RawClient(host: host, port: port, timeout: timeout),
+              let greeting = client.readSMTPReply(), greeting.last?.hasPrefix("220") == true,
+              client.send("EHLO normal.client.test\r\n"),
+              let ehlo = client.readSMTPReply(), ehlo.last?.hasPrefix("250") == true,
+              client.send("QUIT\r\n"),
+              let bye = client.readSMTPReply(), bye.last?.hasPrefix("221") == true
+        else { return nil }
+        return Date().timeIntervalSince(started)
+    }
+}
+
+extension ConnectionReport {
+    /// Compact enough for an expectation message.
+    var summary: String {
+        "port \(serverPort) \(self.protocol)/\(mode) startTLS=\(startTLS) version=\(negotiatedVersion ?? "-") "
+            + "error=\(handshakeError ?? "-") auth=\(authentications) messages=\(messages.count) "
+            + "validation=\(certificateValidation.rawValue) violations=\(protocolViolations) "
+            + "before=\(commandsBeforeTLS)"
+    }
+}
