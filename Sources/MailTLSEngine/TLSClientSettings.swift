@@ -15,10 +15,10 @@ public struct TLSClientSettings: Sendable, Hashable {
         TLSClientSettings(minimum: version, maximum: version)
     }
 
-    /// Every TLS <= 1.2 suite BoringSSL can offer, strongest first, so that old servers still complete a
-    /// handshake and their choice can be reported. Named values only: an unknown cipher string crashes
-    /// `NIOSSLContext.init`.
-    static let offeredCiphers: [NIOTLSCipher] = [
+    /// Every TLS <= 1.2 suite BoringSSL can speak, strongest first: offered by the client so that old servers still
+    /// complete a handshake, accepted by the sandbox so that old devices do. Named values only: an unknown cipher
+    /// string crashes `NIOSSLContext.init`.
+    public static let allBoringSSLCiphers: [NIOTLSCipher] = [
         .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -34,7 +34,7 @@ public struct TLSClientSettings: Sendable, Hashable {
         configuration.certificateVerification = .none
         configuration.minimumTLSVersion = minimum.nioVersion
         configuration.maximumTLSVersion = maximum.nioVersion
-        configuration.cipherSuiteValues = TLSClientSettings.offeredCiphers
+        configuration.cipherSuiteValues = TLSClientSettings.allBoringSSLCiphers
         return configuration
     }
 }

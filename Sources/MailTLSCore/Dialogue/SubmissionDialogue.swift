@@ -137,7 +137,7 @@ public struct SubmissionDialogue: ClientDialogue {
         case .data:
             return .exchange(DialogueRequest(purpose: .data, command: "DATA", reader: .smtp))
         case .body:
-            let body = SubmissionDialogue.dotStuffed(plan.message)
+            let body = MessageFraming.dotStuffed(plan.message)
             return .exchange(DialogueRequest(purpose: .messageBody, bytes: body,
                                              transcriptText: "<message, \(plan.message.count) bytes>", reader: .smtp))
         }
@@ -160,10 +160,14 @@ public struct SubmissionDialogue: ClientDialogue {
         case .body: .messageBody
         }
     }
+}
 
-    /// CRLF line ends, leading dots doubled, and the final `.` line.
-    static func dotStuffed(_ message: [UInt8]) -> [UInt8] {
+/// How a message travels in SMTP DATA and POP3 RETR: CRLF line ends, leading dots doubled, a final `.` line.
+/// - SeeAlso: RFC 5321 section 4.5.2, RFC 1939 section 3
+public enum MessageFraming {
+    public static func dotStuffed(_ message: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(message.count + 64)
         var lines = message.split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         for line in lines {

@@ -142,7 +142,7 @@ public struct ClientHelloParser: Sendable {
     }
 
     static func parseSSLv2ClientHello(_ body: [UInt8]) throws(ParseError) -> ClientHello {
-        var reader = HelloReader(body)
+        var reader = ByteReader(body)
         guard reader.skip(1), let version = reader.readUInt16(), let specsLength = reader.readUInt16(),
               let sessionIDLength = reader.readUInt16(), let challengeLength = reader.readUInt16()
         else { throw ParseError("short SSL 2.0 ClientHello") }
@@ -180,7 +180,7 @@ public struct ClientHelloParser: Sendable {
 
     /// Parses the body of a ClientHello handshake message (after its 4-byte header). - SeeAlso: RFC 8446 4.1.2
     static func parseClientHello(_ body: [UInt8], recordVersion: UInt16) throws(ParseError) -> ClientHello {
-        var reader = HelloReader(body)
+        var reader = ByteReader(body)
         guard let legacyVersion = reader.readUInt16(), reader.skip(32) else { throw ParseError("short ClientHello") }
         guard let sessionIDLength = reader.readUInt8() else { throw ParseError("ClientHello ends before session ID") }
         guard sessionIDLength <= 32 else { throw ParseError("session ID length \(sessionIDLength)") }
@@ -212,7 +212,7 @@ public struct ClientHelloParser: Sendable {
         }
         guard reader.isAtEnd else { throw ParseError("trailing bytes after the extensions") }
 
-        var extensions = HelloReader(extensionBlock)
+        var extensions = ByteReader(extensionBlock)
         var seen: Set<UInt16> = []
         while !extensions.isAtEnd {
             guard let type = extensions.readUInt16(), let length = extensions.readUInt16() else {
@@ -264,7 +264,7 @@ extension ClientHello {
         case 0:
             // A client may send an empty server_name only in a ServerHello; tolerate it anyway.
             guard !data.isEmpty else { return }
-            var names = HelloReader(try Parser.vector(data, lengthBytes: 2, in: name))
+            var names = ByteReader(try Parser.vector(data, lengthBytes: 2, in: name))
             while !names.isAtEnd {
                 guard let nameType = names.readUInt8(), let length = names.readUInt16(),
                       let host = names.read(Int(length))
@@ -281,7 +281,7 @@ extension ClientHello {
             let kept = codes.filter { !TLSNames.isGREASE($0) }
             if type == 10 { supportedGroups = kept } else { signatureAlgorithms = kept }
         case 16:
-            var protocols = HelloReader(try Parser.vector(data, lengthBytes: 2, in: name))
+            var protocols = ByteReader(try Parser.vector(data, lengthBytes: 2, in: name))
             while !protocols.isAtEnd {
                 guard let length = protocols.readUInt8(), let value = protocols.read(Int(length)) else {
                     throw .init("\(name): entry runs past the list")
@@ -391,31 +391,3 @@ public struct ClientHello: Sendable, Equatable {
 }
 
 /// A bounds-checked cursor over the bytes of a ClientHello: every read either succeeds or returns nil.
-private struct HelloReader {
-    private let bytes: [UInt8]
-    private var index = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var isAtEnd: Bool { index >= bytes.count }
-
-    mutating func readUInt8() -> UInt8? {
-        guard index < bytes.count else { return nil }
-        defer { index += 1 }
-        return bytes[index]
-    }
-
-    mutating func readUInt16() -> UInt16? {
-        guard index + 2 <= bytes.count else { return nil }
-        defer { index += 2 }
-        return UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
-    }
-
-    mutating func read(_ count: Int) -> [UInt8]? {
-        guard count >= 0, count <= bytes.count - index else { return nil }
-        defer { index += count }
-        return Array(bytes[index..<(index + count)])
-    }
-
-    mutating func skip(_ count: Int) -> Bool { read(count) != nil }
-}

@@ -92,11 +92,14 @@ public struct ServerFlightParser: Sendable {
     }
 }
 
+/// Reads big-endian fields off a TLS message, never past its end. Shared by both TLS parsers.
 struct ByteReader {
     private let bytes: [UInt8]
     private var index = 0
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { index >= bytes.count }
 
     mutating func readUInt8() -> UInt8? {
         guard index < bytes.count else { return nil }
@@ -111,7 +114,7 @@ struct ByteReader {
     }
 
     mutating func read(_ count: Int) -> [UInt8]? {
-        guard count >= 0, index + count <= bytes.count else { return nil }
+        guard count >= 0, count <= bytes.count - index else { return nil }
         defer { index += count }
         return Array(bytes[index..<(index + count)])
     }

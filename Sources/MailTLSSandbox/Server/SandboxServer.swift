@@ -78,7 +78,7 @@ public final class SandboxServer: Sendable {
                     certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
                 tls.minimumTLSVersion = port.minimumTLS.sandboxNIOVersion
                 tls.maximumTLSVersion = port.maximumTLS.sandboxNIOVersion
-                tls.cipherSuiteValues = SandboxServer.acceptedCiphers
+                tls.cipherSuiteValues = TLSClientSettings.allBoringSSLCiphers
                 let context = try NIOSSLContext(configuration: tls)
                 contexts[key] = context
                 return context
@@ -155,17 +155,6 @@ public final class SandboxServer: Sendable {
         if text.contains("Permission denied") { return .permissionDenied(address: address, port: port) }
         return .addressUnavailable("\(address): \(text)")
     }
-
-    /// Everything BoringSSL can speak, so that old devices still complete a handshake and can be reported.
-    static let acceptedCiphers: [NIOTLSCipher] = [
-        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        .TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-        .TLS_RSA_WITH_AES_128_GCM_SHA256, .TLS_RSA_WITH_AES_256_GCM_SHA384,
-        .TLS_RSA_WITH_AES_128_CBC_SHA, .TLS_RSA_WITH_AES_256_CBC_SHA,
-    ]
 }
 
 extension MailTLSCore.TLSVersion {

@@ -128,7 +128,7 @@ public struct POP3ServerSession: ServerSession {
                 body = header + rest.prefix(lines).flatMap { Array($0) + [0x0A] }
             }
             actions.append(.reply("+OK \(body.count) octets"))
-            actions.append(.send(POP3ServerSession.dotStuffed(body)))
+            actions.append(.send(MessageFraming.dotStuffed(body)))
         case (.transaction, "DELE"):
             guard let number = Int(argument), message(number) != nil else {
                 return actions + error("-ERR No such message")
@@ -178,21 +178,5 @@ public struct POP3ServerSession: ServerSession {
             return [.event(.protocolViolation("too many errors")), .reply("-ERR Too many errors"), .close]
         }
         return [.reply(reply)]
-    }
-
-    /// The message in POP3 multi-line form: lines starting with "." doubled, CRLF line ends, "." at the end.
-    static func dotStuffed(_ data: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(data.count + 64)
-        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        for line in lines {
-            let content = line.last == 0x0D ? line.dropLast() : line
-            if content.first == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
-            output += content
-            output += [0x0D, 0x0A]
-        }
-        output += Array(".\r\n".utf8)
-        return output
     }
 }
