@@ -132,7 +132,7 @@ public struct TerminalReport: Sendable {
             let ports = finding.ports.map(String.init).joined(separator: ",")
             out += "  " + paint(label, finding.severity) + " " + bold(finding.id.rawValue) + dim(" (\(ports))") + "\n"
             out += "    " + FindingCatalog.message(for: finding, in: language) + "\n"
-            out += "    " + dim("\(UIText.evidence(language)): \(finding.evidence)") + "\n"
+            out += "    " + dim("\(UIText.evidence(language)): \(EvidenceText.render(finding.evidence, language))") + "\n"
             out += "    \(UIText.fix(language)): " + FindingCatalog.fix(for: finding, in: language) + "\n"
         }
         return out

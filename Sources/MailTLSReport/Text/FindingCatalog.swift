@@ -9,17 +9,17 @@ public enum FindingCatalog {
     }
 
     public static func message(for finding: Finding, in language: Language) -> String {
-        entry(finding.id).message(language, values(of: finding))
+        entry(finding.id).message(language, values(of: finding, language))
     }
 
     public static func fix(for finding: Finding, in language: Language) -> String {
-        entry(finding.id).fix(language, values(of: finding))
+        entry(finding.id).fix(language, values(of: finding, language))
     }
 
-    static func values(of finding: Finding) -> [String: String] {
+    static func values(of finding: Finding, _ language: Language) -> [String: String] {
         var values = finding.parameters
         values["ports"] = finding.ports.map(String.init).joined(separator: ", ")
-        values["evidence"] = finding.evidence
+        values["evidence"] = EvidenceText.render(finding.evidence, language)
         for key in ["keyword", "bytes", "date", "days", "name", "names", "issuer", "versions", "version", "cipher",
                     "seconds"] where values[key] == nil {
             values[key] = finding.evidence

@@ -43,3 +43,23 @@ import Testing
         #expect("PORT".displayWidth == 4)
     }
 }
+
+@Suite struct EvidenceTextTests {
+    @Test(arguments: [
+        ("connection refused", "接続拒否"),
+        ("no answer to TCP connect within 1 s", "1 秒以内に TCP 接続の応答なし"),
+        ("12 days left (notAfter 2026-12-11T00:00:00Z)", "残り 12 日(notAfter 2026-12-11T00:00:00Z)"),
+        ("mail.example.com not in [other.example.com]", "mail.example.com は証明書の名前 [other.example.com] に含まれない"),
+        ("no STLS in the capabilities", "機能一覧に STLS なし"),
+        ("accepts TLSv1.0, TLSv1.1", "受け付けるバージョン: TLSv1.0, TLSv1.1"),
+        ("MAIL FROM before STARTTLS: 250 2.1.0 Ok", "STARTTLS 前の MAIL FROM: 250 2.1.0 Ok"),
+        ("TLS handshake failed: connection reset by the server", "TLS ハンドシェイク失敗: サーバーが接続をリセット"),
+        ("leaf: RSA 1024 bits", "サーバー証明書: RSA 1024 ビット"),
+        ("3 s", "3 秒"),
+        ("421 4.7.0 busy", "421 4.7.0 busy"),
+    ])
+    func japaneseWordsAroundTheData(english: String, japanese: String) {
+        #expect(EvidenceText.render(english, .ja) == japanese)
+        #expect(EvidenceText.render(english, .en) == english)
+    }
+}
