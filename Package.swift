@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "MailTLSCore",
                 "MailTLSEngine",
+                "MailTLSDNS",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -76,11 +77,11 @@ let package = Package(
             ]
         ),
         /// Renderers and localised text, apart from the checks.
-        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox"]),
+        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS"]),
         .executableTarget(
             name: "mailtls",
             dependencies: [
-                "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox",
+                "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

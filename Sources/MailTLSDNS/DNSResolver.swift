@@ -22,11 +22,17 @@ public final class DNSResolver: @unchecked Sendable {
         /// A file of DS or DNSKEY records (zone-file format) or a root.key; nil uses the system root key if present.
         public var trustAnchorFile: String?
         public var timeout: Double
+        /// Validate from the system's root key when no trust anchor file is given. Off for plain address lookups
+        /// through a resolver that serves only private zones: there the root cannot be reached and every answer
+        /// would wait for it.
+        public var useSystemRootKey: Bool
 
-        public init(resolver: String? = nil, trustAnchorFile: String? = nil, timeout: Double = 10) {
+        public init(resolver: String? = nil, trustAnchorFile: String? = nil, timeout: Double = 10,
+                    useSystemRootKey: Bool = true) {
             self.resolver = resolver
             self.trustAnchorFile = trustAnchorFile
             self.timeout = timeout
+            self.useSystemRootKey = useSystemRootKey
         }
     }
 
@@ -61,7 +67,8 @@ public final class DNSResolver: @unchecked Sendable {
                     throw DNSError.unreadableTrustAnchor(path: file)
                 }
                 try check(ub_ctx_add_ta_file(context, file), "trust anchor \(file)")
-            } else if FileManager.default.isReadableFile(atPath: DNSResolver.systemRootKey) {
+            } else if configuration.useSystemRootKey,
+                      FileManager.default.isReadableFile(atPath: DNSResolver.systemRootKey) {
                 try check(ub_ctx_add_ta_file(context, DNSResolver.systemRootKey), "root key")
             }
             // Removing a local zone finalises the context, so it comes last.

@@ -56,6 +56,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Show the conversation on every port (throwaway credentials are masked).")
     var transcript = false
 
+    @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -74,7 +75,7 @@ struct CheckCommand: AsyncParsableCommand {
                                    warnDays: warnDays,
                                    timeouts: .init(connect: connectTimeout, read: timeout, greeting: greetingTimeout,
                                                    overall: max(90, greetingTimeout + 6 * timeout)),
-                                   maximumConnections: maxConnections)
+                                   maximumConnections: maxConnections, resolver: dns.addressLookup)
         request.prober.scanVersions = !noVersionScan
         request.prober.probeCleartext = !noLoginProbe
         let report: CheckReport

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailTLSDNS
 import MailTLSReport
 
 /// `--json`, `--lang`, `--no-color`: the same meaning on every command.
@@ -39,5 +40,20 @@ struct OutputOptions: ParsableArguments {
             return language
         }
         return Language.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+}
+
+/// `--resolver` and `--trust-anchor`: the same meaning on every command that looks things up in DNS.
+struct DNSOptions: ParsableArguments {
+    @Option(help: "Resolve names through this DNS server, ADDRESS or ADDRESS@PORT (default: the system's resolver).")
+    var resolver: String?
+
+    @Option(name: .customLong("trust-anchor"), help: "DNSSEC trust anchors (DS or DNSKEY records) for --resolver.")
+    var trustAnchor: String?
+
+    /// For address lookups only: answers are validated when `--trust-anchor` is given, not against the root.
+    var addressLookup: DNSResolver.Configuration? {
+        guard resolver != nil || trustAnchor != nil else { return nil }
+        return DNSResolver.Configuration(resolver: resolver, trustAnchorFile: trustAnchor, useSystemRootKey: false)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSCore
+import MailTLSDNS
 import MailTLSEngine
 import NIOCore
 
@@ -16,10 +17,13 @@ public struct CheckRequest: Sendable {
     public var prober: PortProber.Options
     /// The clock certificate expiry is judged against.
     public var now: Date
+    /// Resolve HOST through this DNS server (`--resolver`, `--trust-anchor`) instead of the system's resolver.
+    public var resolver: DNSResolver.Configuration?
 
     public init(host: String, serverName: String? = nil, ports: [PortSpec] = PortSpec.wellKnown, caFile: String? = nil,
                 warnDays: Int = 30, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
-                prober: PortProber.Options = .init(), now: Date = Date()) {
+                prober: PortProber.Options = .init(), now: Date = Date(),
+                resolver: DNSResolver.Configuration? = nil) {
         self.host = host
         self.serverName = serverName
         self.ports = ports
@@ -29,12 +33,14 @@ public struct CheckRequest: Sendable {
         self.maximumConnections = maximumConnections
         self.prober = prober
         self.now = now
+        self.resolver = resolver
     }
 }
 
 /// Input mailtls cannot work with; each case is explained to the user with its fix.
 public enum CheckInputError: Error, Equatable, Sendable {
     case unknownHost(String)
+    case resolver(DNSError)
     case unreadableCAFile(path: String, reason: String)
     case noCertificatesInCAFile(path: String)
 }
@@ -76,7 +82,7 @@ public struct ServerChecker: Sendable {
             case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
             }
         }
-        let address = try ServerChecker.resolve(request.host)
+        let address = try await ServerChecker.resolve(request.host, using: request.resolver)
         let checkedName = request.serverName ?? request.host
         let serverName: String? = request.serverName ?? (HostnameMatcher.isIPAddress(request.host) ? nil : request.host)
 
@@ -117,9 +123,23 @@ public struct ServerChecker: Sendable {
                            durationMilliseconds: clock.duration(to: .now).inMilliseconds)
     }
 
-    static func resolve(_ host: String) throws(CheckInputError) -> SocketAddress {
+    static func resolve(_ host: String, using resolver: DNSResolver.Configuration?) async throws(CheckInputError)
+        -> SocketAddress {
         let trimmed = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         if let literal = try? SocketAddress(ipAddress: trimmed, port: 0) { return literal }
+        if let resolver {
+            let answer: DNSAnswer<String>
+            do {
+                answer = try await DNSResolver(resolver).addresses(trimmed)
+            } catch {
+                throw .resolver(error)
+            }
+            // IPv4 first: the answer lists A records before AAAA.
+            guard let first = answer.records.first, let address = try? SocketAddress(ipAddress: first, port: 0) else {
+                throw .unknownHost(host)
+            }
+            return address
+        }
         guard !trimmed.isEmpty, trimmed.count <= 253,
               let resolved = try? SocketAddress.makeAddressResolvingHost(trimmed, port: 0)
         else { throw .unknownHost(host) }

@@ -1,5 +1,6 @@
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDNS
 
 /// Labels and sentences of the reports, in both languages.
 public enum UIText {
@@ -94,11 +95,38 @@ public enum UIText {
                 en: "Cannot read the CA file '{path}' ({reason}). Give a readable PEM or DER file with --ca-file.",
                 ja: "CA ファイル '{path}' を読めません({reason})。読み取り可能な PEM または DER ファイルを --ca-file で指定してください。")(
                     language, ["path": path, "reason": reason])
+        case .resolver(let problem):
+            return resolverError(problem, language)
         case .noCertificatesInCAFile(let path):
             return LocalizedText(
                 en: "The CA file '{path}' contains no certificate. Give a PEM file with BEGIN CERTIFICATE blocks, or a DER certificate.",
                 ja: "CA ファイル '{path}' に証明書がありません。BEGIN CERTIFICATE を含む PEM ファイルか DER 形式の証明書を指定してください。")(
                     language, ["path": path])
+        }
+    }
+
+    public static func resolverError(_ problem: DNSError, _ language: Language) -> String {
+        switch problem {
+        case .badResolverAddress(let text):
+            return LocalizedText(
+                en: "Bad resolver address '{text}'. Use an IP address, optionally with a port: 192.0.2.53 or 127.0.0.1@5353.",
+                ja: "リゾルバーのアドレス '{text}' が正しくありません。IP アドレス(必要ならポート付き)で指定してください: 192.0.2.53 や 127.0.0.1@5353。")(
+                    language, ["text": text])
+        case .unreadableTrustAnchor(let path):
+            return LocalizedText(
+                en: "Cannot read the trust anchor file '{path}'. Give a file of DS or DNSKEY records with --trust-anchor.",
+                ja: "トラストアンカーのファイル '{path}' を読めません。DS または DNSKEY レコードのファイルを --trust-anchor で指定してください。")(
+                    language, ["path": path])
+        case .timeout(let seconds):
+            return LocalizedText(
+                en: "The DNS resolver did not answer within {seconds} s. Check --resolver and the network.",
+                ja: "DNS リゾルバーが {seconds} 秒以内に応答しません。--resolver とネットワークを確認してください。")(
+                    language, ["seconds": String(Int(seconds))])
+        case .configuration(let detail), .resolution(let detail):
+            return LocalizedText(
+                en: "The DNS resolver failed ({detail}). Check --resolver and --trust-anchor.",
+                ja: "DNS リゾルバーでエラーが起きました({detail})。--resolver と --trust-anchor を確認してください。")(
+                    language, ["detail": detail])
         }
     }
 
