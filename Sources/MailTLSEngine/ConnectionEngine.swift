@@ -58,7 +58,6 @@ public struct ConnectionEngine: Sendable {
             outcome.error = error as? EngineError ?? .connectFailed(String(describing: error))
             return outcome
         }
-        outcome.connectMilliseconds = started.duration(to: .now).inMilliseconds
         let deadlineHit = NIOLockedValueBox(false)
         let channel = connection.channel
         let overall = timeouts.overall
@@ -181,7 +180,6 @@ public struct Conversation<Record: Sendable>: Sendable {
     public var handshake: HandshakeFacts?
     public var error: EngineError?
     public var transcript: [TranscriptLine] = []
-    public var connectMilliseconds: Double?
     public var greetingMilliseconds: Double?
     public var totalMilliseconds: Double = 0
 

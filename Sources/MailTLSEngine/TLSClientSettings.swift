@@ -40,7 +40,7 @@ public struct TLSClientSettings: Sendable, Hashable {
 }
 
 extension MailTLSCore.TLSVersion {
-    var nioVersion: NIOSSL.TLSVersion {
+    public var nioVersion: NIOSSL.TLSVersion {
         switch self {
         case .tls10: .tlsv1
         case .tls11: .tlsv11
@@ -49,7 +49,7 @@ extension MailTLSCore.TLSVersion {
         }
     }
 
-    init(nio: NIOSSL.TLSVersion) {
+    public init(nio: NIOSSL.TLSVersion) {
         switch nio {
         case .tlsv1: self = .tls10
         case .tlsv11: self = .tls11

@@ -19,7 +19,7 @@ public struct TerminalReport: Sendable {
         let seconds = String(format: "%.2f", report.durationMilliseconds / 1000)
         out += bold(UIText.header(language, ["host": report.host, "address": report.address,
                                              "name": report.checkedName, "seconds": seconds])) + "\n\n"
-        out += portTable(report.ports)
+        out += portTable(report.ports, findings: report.findings)
         out += certificateSection(report.ports)
         out += capabilitySection(report.ports)
         if showTranscripts { out += transcriptSection(report.ports) }
@@ -27,7 +27,7 @@ public struct TerminalReport: Sendable {
         return out
     }
 
-    func portTable(_ ports: [PortObservation]) -> String {
+    func portTable(_ ports: [PortObservation], findings: [Finding]) -> String {
         let headers = [UIText.port, UIText.proto, UIText.state, UIText.security, UIText.tls, UIText.versions,
                        UIText.cipher, UIText.certificate, UIText.daysLeft].map { $0(language) }
         var rows: [[String]] = []
@@ -42,7 +42,7 @@ public struct TerminalReport: Sendable {
                 UIText.certificateStatus(port.certificate, language),
                 port.certificate.map { String($0.daysLeft) } ?? "-",
             ])
-            severities.append(rowSeverity(port))
+            severities.append(findings.filter { $0.ports.contains(port.spec.port) }.map(\.severity).max())
         }
         var widths = headers.map(\.displayWidth)
         for row in rows {
@@ -54,11 +54,6 @@ public struct TerminalReport: Sendable {
             out += paint(line, severity) + "\n"
         }
         return out + "\n"
-    }
-
-    private func rowSeverity(_ port: PortObservation) -> Severity? {
-        let findings = CheckRegistry.evaluate([port], context: CheckContext())
-        return findings.map(\.severity).max()
     }
 
     func certificateSection(_ ports: [PortObservation]) -> String {

@@ -90,8 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
             """.utf8)
         for (port, tls, allowPlaintext) in [(bound[0], TLSClientSettings.only(.tls10), false),
                                             (bound[2], TLSClientSettings(), true)] {
-            var address = try SocketAddress(ipAddress: "127.0.0.1", port: port.port)
-            address.port = port.port
+            let address = try SocketAddress(ipAddress: "127.0.0.1", port: port.port)
             let plan = SubmissionDialogue.Plan(mode: .startTLS, clientName: "old-printer", user: "demo",
                                                password: password, allowPlaintextAuthentication: allowPlaintext,
                                                from: "printer@demo.test", recipients: ["office@demo.test"],

@@ -42,7 +42,7 @@ public struct CertificateAnalyzer: Sendable {
         case .validCertificate:
             trusted = true
         case .couldNotValidate(let failures):
-            failure = await diagnose(certificates: certificates, leafIsSelfSigned: leafSummary.isSelfSigned,
+            failure = diagnose(certificates: certificates, leafIsSelfSigned: leafSummary.isSelfSigned,
                                      reason: failures.first.map { "\($0.policyFailureReason)" } ?? "no valid path")
         }
 
@@ -99,7 +99,7 @@ public struct CertificateAnalyzer: Sendable {
     }
 
     /// Names the most useful cause for a failed validation.
-    private func diagnose(certificates: [Certificate], leafIsSelfSigned: Bool, reason: String) async -> TrustFailure {
+    private func diagnose(certificates: [Certificate], leafIsSelfSigned: Bool, reason: String) -> TrustFailure {
         if leafIsSelfSigned { return .selfSigned }
         // Follow issuer names through what the server sent.
         var current = certificates[0]

@@ -21,7 +21,6 @@ public struct DialogueStateMachine: ClientDialogue {
     private var current: Step?
     private var inTLS = false
     private var tagCounter = 0
-    private var finished = false
 
     public init(plan: DialoguePlan) {
         self.plan = plan
@@ -56,7 +55,6 @@ public struct DialogueStateMachine: ClientDialogue {
         if record.interruptedDuring == nil, let current {
             record.interruptedDuring = purpose(of: current)
         }
-        finished = true
         return record
     }
 
@@ -182,7 +180,6 @@ public struct DialogueStateMachine: ClientDialogue {
     }
 
     private mutating func finish() -> Action {
-        finished = true
         current = nil
         return .finish(record, farewell: dialect.farewell(tag: "m\(tagCounter + 1)"))
     }

@@ -178,12 +178,6 @@ struct MailDialect: Sendable {
     }
 }
 
-extension SMTPCapabilities {
-    public init(keywords: [String]) {
-        self.keywords = keywords
-    }
-}
-
 /// RFC 4648 base64, for SASL tokens.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)

@@ -71,6 +71,10 @@ public struct SMTPCapabilities: Sendable, Equatable {
         keywords = ehloReply.lines.dropFirst().map { String($0.dropFirst(4)) }
     }
 
+    public init(keywords: [String]) {
+        self.keywords = keywords
+    }
+
     public var offersSTARTTLS: Bool { has("STARTTLS") }
 
     /// SASL mechanisms from `AUTH` (and the pre-standard `AUTH=`) keywords.

@@ -61,10 +61,12 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         if port.mode == .implicitTLS { startTLS = "not-applicable" }
     }
 
-    /// Implicit TLS: the TLS handlers go in before the first byte.
-    static func tlsHandlers(context: NIOSSLContext, observation: NIOLockedValueBox<HandshakeObservation>)
-        -> [ChannelHandler] {
-        [TLSHandshakeRecorder(observation: observation), NIOSSLServerHandler(context: context)]
+    /// The TLS handler and, in front of it, the recorder that reads both hellos. Implicit TLS adds them before the
+    /// first byte; STARTTLS right after the go-ahead.
+    private func addTLSHandlers(_ context: ChannelHandlerContext) throws {
+        let sync = context.pipeline.syncOperations
+        try sync.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+        try sync.addHandler(TLSHandshakeRecorder(observation: observation), position: .first)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -101,9 +103,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
         if port.mode == .implicitTLS {
             do {
-                let sync = context.pipeline.syncOperations
-                try sync.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
-                try sync.addHandler(TLSHandshakeRecorder(observation: observation), position: .first)
+                try addTLSHandlers(context)
             } catch {
                 context.close(promise: nil)
                 return
@@ -164,7 +164,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             tlsActive = true
             if let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
                let version = handler.tlsVersion {
-                negotiatedVersion = MailTLSCore.TLSVersion(nioVersion: version)
+                negotiatedVersion = MailTLSCore.TLSVersion(nio: version)
             }
             perform(session.tlsEstablished(), context: context)
             return
@@ -210,9 +210,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
                 if !leftover.isEmpty { violations.append("\(leftover.count) bytes pipelined after STARTTLS") }
                 startTLS = "used"
                 do {
-                    let sync = context.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
-                    try sync.addHandler(TLSHandshakeRecorder(observation: observation), position: .first)
+                    try addTLSHandlers(context)
                 } catch {
                     closing = true
                     context.close(promise: nil)
@@ -308,16 +306,6 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     }
 }
 
-extension MailTLSCore.TLSVersion {
-    init?(nioVersion: NIOSSL.TLSVersion) {
-        switch nioVersion {
-        case .tlsv1: self = .tls10
-        case .tlsv11: self = .tls11
-        case .tlsv12: self = .tls12
-        case .tlsv13: self = .tls13
-        }
-    }
-}
 
 extension ConnectionReport.Offer {
     init(hello: ClientHello) {

@@ -76,8 +76,8 @@ public final class SandboxServer: Sendable {
                 let privateKey = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
                 var tls = TLSConfiguration.makeServerConfiguration(
                     certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
-                tls.minimumTLSVersion = port.minimumTLS.sandboxNIOVersion
-                tls.maximumTLSVersion = port.maximumTLS.sandboxNIOVersion
+                tls.minimumTLSVersion = port.minimumTLS.nioVersion
+                tls.maximumTLSVersion = port.maximumTLS.nioVersion
                 tls.cipherSuiteValues = TLSClientSettings.allBoringSSLCiphers
                 let context = try NIOSSLContext(configuration: tls)
                 contexts[key] = context
@@ -154,16 +154,5 @@ public final class SandboxServer: Sendable {
         if text.contains("Address already in use") { return .portInUse(address: address, port: port) }
         if text.contains("Permission denied") { return .permissionDenied(address: address, port: port) }
         return .addressUnavailable("\(address): \(text)")
-    }
-}
-
-extension MailTLSCore.TLSVersion {
-    var sandboxNIOVersion: NIOSSL.TLSVersion {
-        switch self {
-        case .tls10: .tlsv1
-        case .tls11: .tlsv11
-        case .tls12: .tlsv12
-        case .tls13: .tlsv13
-        }
     }
 }

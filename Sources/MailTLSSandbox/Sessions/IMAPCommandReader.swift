@@ -45,7 +45,6 @@ struct IMAPCommandReader: Sendable {
               let count = Int(String(decoding: digits, as: UTF8.self)), count <= maximumBytes
         else { return nil }
         literalRemaining = count
-        if count == 0 { return .needMore(sendContinuation: !nonSynchronizing) }
         return .needMore(sendContinuation: !nonSynchronizing)
     }
 
@@ -134,9 +133,7 @@ struct IMAPTokenizer {
         guard let close = bytes[index...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
         var digits = bytes[(index + 1)..<close]
         if digits.last == UInt8(ascii: "+") { digits = digits.dropLast() }
-        guard let count = Int(String(decoding: digits, as: UTF8.self)), close + 3 + count <= bytes.count + 0 else {
-            return nil
-        }
+        guard let count = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
         let start = close + 3  // past "}\r\n"
         guard start + count <= bytes.count else { return nil }
         index = start + count

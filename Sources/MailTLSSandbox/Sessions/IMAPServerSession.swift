@@ -25,10 +25,11 @@ public struct IMAPServerSession: ServerSession {
     private var messages: [MailboxMessage] = []
     private var flags: [UInt32: Set<String>] = [:]
     private var needsMailbox = false
-    private var errors = 0
+    private var errors: ErrorBudget
 
     public init(policy: SessionPolicy) {
         self.policy = policy
+        errors = ErrorBudget(limit: policy.maximumErrors)
         inTLS = policy.implicitTLS
     }
 
@@ -291,7 +292,8 @@ public struct IMAPServerSession: ServerSession {
         for part in set.split(separator: ",") {
             let bounds = part.split(separator: ":").map { $0 == "*" ? highest : Int($0) ?? -1 }
             guard let low = bounds.first, let high = bounds.last, low >= 0, high >= 0 else { continue }
-            let range = min(low, high)...min(max(low, high), max(highest, 0) + (byUID ? 0 : 0))
+            // Out-of-range numbers are filtered below; `5:3` means `3:5` (RFC 3501 section 9, seq-range).
+            let range = min(low, high)...max(low, high)
             if byUID {
                 for (index, message) in messages.enumerated() where range.contains(Int(message.uid)) {
                     wanted.insert(index)
@@ -449,10 +451,6 @@ public struct IMAPServerSession: ServerSession {
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
-        errors += 1
-        if errors >= policy.maximumErrors {
-            return [.event(.protocolViolation("too many errors")), .reply("* BYE Too many errors"), .close]
-        }
-        return [.reply(reply)]
+        errors.spend(reply: reply, farewell: "* BYE Too many errors")
     }
 }

@@ -17,10 +17,11 @@ public struct POP3ServerSession: ServerSession {
     private var deleted: Set<Int> = []
     private var loggedInUser: String?
     private var needsMailbox = false
-    private var errors = 0
+    private var errors: ErrorBudget
 
     public init(policy: SessionPolicy) {
         self.policy = policy
+        errors = ErrorBudget(limit: policy.maximumErrors)
         inTLS = policy.implicitTLS
     }
 
@@ -173,10 +174,6 @@ public struct POP3ServerSession: ServerSession {
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
-        errors += 1
-        if errors >= policy.maximumErrors {
-            return [.event(.protocolViolation("too many errors")), .reply("-ERR Too many errors"), .close]
-        }
-        return [.reply(reply)]
+        errors.spend(reply: reply, farewell: "-ERR Too many errors")
     }
 }

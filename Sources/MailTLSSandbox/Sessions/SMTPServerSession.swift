@@ -21,11 +21,12 @@ public struct SMTPServerSession: ServerSession {
     private var recipients: [String] = []
     private var dataBytes: [UInt8] = []
     private var dataTooLarge = false
-    private var errors = 0
+    private var errors: ErrorBudget
     private var messageCounter = 0
 
     public init(policy: SessionPolicy) {
         self.policy = policy
+        errors = ErrorBudget(limit: policy.maximumErrors)
         inTLS = policy.implicitTLS
     }
 
@@ -235,12 +236,7 @@ public struct SMTPServerSession: ServerSession {
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
-        errors += 1
-        if errors >= policy.maximumErrors {
-            return [.event(.protocolViolation("too many errors")),
-                    .reply("421 4.7.0 \(policy.hostname) Error: too many errors"), .close]
-        }
-        return [.reply(reply)]
+        errors.spend(reply: reply, farewell: "421 4.7.0 \(policy.hostname) Error: too many errors")
     }
 
     private mutating func resetTransaction() {

@@ -153,6 +153,24 @@ extension SessionAction {
     static func reply(_ text: String) -> SessionAction { .send(Array(line: text)) }
 }
 
+/// Counts a client's protocol errors; past the policy's limit the session says goodbye and closes, so a peer
+/// sending garbage cannot keep a connection busy forever.
+struct ErrorBudget: Sendable {
+    let limit: Int
+    private var spent = 0
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// `reply` for this error, or the protocol's `farewell` and a close once the budget is spent.
+    mutating func spend(reply: String, farewell: String) -> [SessionAction] {
+        spent += 1
+        guard spent >= limit else { return [.reply(reply)] }
+        return [.event(.protocolViolation("too many errors")), .reply(farewell), .close]
+    }
+}
+
 /// SASL PLAIN: `[authzid] NUL authcid NUL passwd`. - SeeAlso: RFC 4616
 enum SASLPlain {
     static func decode(_ token: some StringProtocol) -> (user: String, password: String)? {
