@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -57,7 +58,30 @@ let package = Package(
             dependencies: [
                 "MailTLSDNS",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// HTTPS fetches as senders and clients make them (MTA-STS policies, autoconfig files), on AsyncHTTPClient.
+        .target(
+            name: "MailTLSWeb",
+            dependencies: [
+                "MailTLSDNS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        /// `mailtls domain`: looks up, connects to and judges MX, DANE, MTA-STS and TLS-RPT.
+        .target(
+            name: "MailTLSDomainCheck",
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSDNS", "MailTLSDomain", "MailTLSEngine", "MailTLSWeb",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         /// The test mail server for devices: sessions, certificates, capture store and client reports.
@@ -77,30 +101,44 @@ let package = Package(
             ]
         ),
         /// Renderers and localised text, apart from the checks.
-        .target(name: "MailTLSReport", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS"]),
+        .target(
+            name: "MailTLSReport",
+            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
+                           "MailTLSDomainCheck", "MailTLSWeb"]
+        ),
         .executableTarget(
             name: "mailtls",
             dependencies: [
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
+                "MailTLSDomainCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore"]),
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
-        .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS"], exclude: ["Fixtures"]),
+        /// What the tests share: running programs with a deadline.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MailTLSDomainTests",
             dependencies: [
                 "MailTLSDomain", "MailTLSDNS",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MailTLSDomainCheckTests",
+            dependencies: ["MailTLSDomainCheck", "MailTLSDomain", "MailTLSCheck", "MailTLSCore", "MailTLSDNS",
+                           "MailTLSReport"]
         ),
         .testTarget(
             name: "MailTLSIntegrationTests",
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
+                "MailTLSDomainCheck", "MailTLSDNS", "TestSupport",
             ],
             exclude: ["Fixtures"]
         ),

@@ -1,4 +1,5 @@
 import Crypto
+import SwiftASN1
 import MailTLSDNS
 import X509
 
@@ -29,8 +30,8 @@ public enum TLSAMatcher {
         if record.selector == 0 {
             selected = certificateDER
         } else {
-            guard let certificate = try? Certificate(derEncoded: certificateDER) else { return false }
-            selected = Array(certificate.publicKey.subjectPublicKeyInfoBytes)
+            guard let spki = SubjectPublicKeyInfoReader.bytes(ofCertificate: certificateDER) else { return false }
+            selected = spki
         }
         switch record.matchingType {
         case 0: return selected == record.data
@@ -38,5 +39,29 @@ public enum TLSAMatcher {
         case 2: return Array(SHA512.hash(data: selected)) == record.data
         default: return false
         }
+    }
+}
+
+/// Digests as TLSA records write them.
+public enum TLSADigest {
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return SHA256.hash(data: bytes).map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 0x0F)])" }.joined()
+    }
+}
+
+/// The SubjectPublicKeyInfo exactly as the certificate carries it. swift-certificates re-encodes public keys (an RSA
+/// key loses its NULL algorithm parameters), and TLSA selector 1 hashes the original bytes.
+public enum SubjectPublicKeyInfoReader {
+    public static func bytes(ofCertificate der: [UInt8]) -> [UInt8]? {
+        guard let root = try? DER.parse(der), case .constructed(let certificate) = root.content,
+              let tbs = certificate.first(where: { _ in true }), case .constructed(let fields) = tbs.content
+        else { return nil }
+        var children = Array(fields)
+        // version [0] EXPLICIT is optional.
+        if let first = children.first, first.identifier.tagClass == .contextSpecific { children.removeFirst() }
+        // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+        guard children.count >= 6 else { return nil }
+        return Array(children[5].encodedBytes)
     }
 }

@@ -57,3 +57,11 @@ struct DNSOptions: ParsableArguments {
         return DNSResolver.Configuration(resolver: resolver, trustAnchorFile: trustAnchor, useSystemRootKey: false)
     }
 }
+
+extension DNSOptions {
+    /// For lookups whose DNSSEC status matters (`domain`, `setup`): validated from `--trust-anchor`, else from the
+    /// system's root key.
+    var validating: DNSResolver.Configuration {
+        DNSResolver.Configuration(resolver: resolver, trustAnchorFile: trustAnchor, useSystemRootKey: true)
+    }
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034
 # mailtls integration-test lab: one Postfix, one Dovecot and a few small Python
-# peers on loopback addresses 127.0.0.1 .. 127.0.0.15 and 127.0.0.17
-# (see README.md).
+# peers on loopback addresses 127.0.0.1 .. 127.0.0.15, 127.0.0.17 and
+# 127.0.0.18 (see README.md).
 #
 #   Tests/Lab/lab.sh up       start (idempotent; returns at once if healthy)
 #   Tests/Lab/lab.sh down     stop everything this script started
@@ -74,6 +74,7 @@ A_SLOW_GREETING=127.0.0.13
 A_FILTERED=127.0.0.14
 A_HOSTILE=127.0.0.15
 A_WEAK=127.0.0.17
+A_NO_STARTTLS=127.0.0.18
 # Dovecot's real listener for the GOOD instance's 143/110 (reached through
 # tcp_relay.py, see the comment there: Dovecot treats 127.0.0.1->127.0.0.1
 # as "secured").
@@ -97,6 +98,7 @@ P_SLOW_GREETING=25,587
 P_FILTERED=25,465,587,143,993,110,995
 P_HOSTILE=25,465,587,143,993,110,995,2525
 P_WEAK=465,587,143,993
+P_NO_STARTTLS=25
 
 log() { printf 'lab.sh: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -355,6 +357,9 @@ $A_WEAK:587 inet n - n - - smtpd
 $A_WEAK:465 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/weak-465 $tls_weak $sasl
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
+# NO STARTTLS: port 25 only; STARTTLS is not offered at all.
+$A_NO_STARTTLS:25 inet n - n - - smtpd
+  -o syslog_name=mailtls-lab/no-starttls-25 -o smtpd_tls_security_level=none
 # CLEARTEXT LOGIN ALLOWED: STARTTLS optional, AUTH accepted before TLS.
 $A_CLEARTEXT_LOGIN:587 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/cleartext-587 $tls_good $sasl
@@ -528,7 +533,7 @@ specs() {
     local kind=$1 var addr ports p k
     for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                IMPLICIT_587 CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 SLOW_GREETING \
-               FILTERED HOSTILE WEAK REFUSED; do
+               FILTERED HOSTILE WEAK NO_STARTTLS REFUSED; do
         addr=A_$var; addr=${!addr}
         ports=P_$var; ports=${!ports}
         for p in ${ports//,/ }; do
@@ -568,10 +573,25 @@ healthy() {
 # ---------------------------------------------------------------------------
 # start / stop
 # ---------------------------------------------------------------------------
+# detached LOG CMD...: run CMD with stdin /dev/null, stdout and stderr appended
+# to LOG, and every other descriptor closed. A daemon that inherits a
+# descriptor of its caller's (the flock on fd 9, a test runner's pipe that
+# tells it a child has ended) keeps it open, and whoever waits on it waits
+# forever: a CI run once hung that way.
+detached() {
+    local logf=$1; shift
+    (
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec "$@"
+    ) </dev/null >>"$logf" 2>&1 9>&-
+}
+
 start_peer() {    # start_peer NAME SCRIPT ARGS...
     local name=$1 script=$2; shift 2
-    # 9>&-: the daemon must not inherit the flock descriptor.
-    setsid "$PY" "$HERE/$script" "$@" </dev/null >>"$LOG/$name.log" 2>&1 9>&- &
+    detached "$LOG/$name.log" setsid "$PY" "$HERE/$script" "$@" &
     echo $! >"$RUN/$name.pid"
 }
 
@@ -588,7 +608,7 @@ write_env() {
         echo "LAB_SLOW_GREETING_SECONDS=$SLOW_GREETING_SECONDS"
         for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                    IMPLICIT_587 REFUSED CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 \
-                   SLOW_GREETING FILTERED HOSTILE WEAK; do
+                   SLOW_GREETING FILTERED HOSTILE WEAK NO_STARTTLS; do
             addr=A_$var; ports=P_$var
             echo "LAB_$var=${!addr}"
             echo "LAB_${var}_PORTS=${!ports}"
@@ -646,17 +666,16 @@ do_up() {
 
     # Dovecot first: Postfix needs its auth socket (at AUTH time only).
     : >"$DC/dovecot.log"
-    # 9>&- everywhere below: daemons must not inherit (and so keep holding)
-    # the flock descriptor.
-    # Daemons get no stdin/stdout/stderr of ours: a caller that reads our
-    # output until EOF (e.g. a test harness using a pipe) must not hang.
-    if ! dovecot -c "$DC/dovecot.conf" </dev/null >"$LOG/dovecot-start.log" 2>&1 9>&-; then
+    # Daemons get none of our descriptors (see detached).
+    : >"$LOG/dovecot-start.log"
+    if ! detached "$LOG/dovecot-start.log" dovecot -c "$DC/dovecot.conf"; then
         cat "$LOG/dovecot-start.log" >&2
         show_logs; do_down; die "dovecot failed to start"
     fi
 
     : >"$PF/postfix.log"
-    if ! postfix -c "$PFC" start </dev/null >"$LOG/postfix-start.log" 2>&1 9>&-; then
+    : >"$LOG/postfix-start.log"
+    if ! detached "$LOG/postfix-start.log" postfix -c "$PFC" start; then
         cat "$LOG/postfix-start.log" >&2
         show_logs; do_down; die "postfix failed to start"
     fi

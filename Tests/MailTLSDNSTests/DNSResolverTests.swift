@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import MailTLSDNS
@@ -9,17 +10,10 @@ enum DNSLab {
     static let shared: Result<DNSResolver.Configuration, LabFailure> = {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/dns-lab.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "up"]
-        do {
-            try process.run()
-        } catch {
-            return .failure(LabFailure(message: "\(error)"))
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return .failure(LabFailure(message: "dns-lab.sh up failed with \(process.terminationStatus)"))
+        // Not Foundation's Process: the unbound daemon the script starts would keep its end-of-process pipe open.
+        let result = Subprocess.runBlocking("/bin/bash", [script, "up"], timeout: 120)
+        guard result.status == 0 else {
+            return .failure(LabFailure(message: "dns-lab.sh up failed with \(result.status): \(result.stderr)"))
         }
         let directory = ProcessInfo.processInfo.environment["DNS_LAB_DIR"] ?? "/tmp/mailtls-dns-lab"
         return .success(DNSResolver.Configuration(resolver: "127.0.0.60@53",

@@ -30,7 +30,8 @@ import X509
             try! serializer.serialize(certificate)
             return serializer.serializedBytes
         }
-        return (der(leaf), der(ca), Array(leaf.publicKey.subjectPublicKeyInfoBytes))
+        // swift-crypto's DER form of a public key is the SubjectPublicKeyInfo.
+        return (der(leaf), der(ca), Array(leafKey.publicKey.derRepresentation))
     }()
 
     @Test func daneEEMatchesTheLeafBySPKIOrCertificate() {
@@ -44,6 +45,32 @@ import X509
         let results = TLSAMatcher.apply(records, toChain: [leaf, ca])
         #expect(results.map(\.matchedCertificate) == [0, 0, 0, nil])
         #expect(results.allSatisfy { $0.usable })
+    }
+
+    /// An RSA certificate made by openssl: selector 1 hashes its SubjectPublicKeyInfo exactly as encoded, with the
+    /// NULL algorithm parameters that swift-certificates drops when it re-encodes the key. The digest is openssl's
+    /// (`openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`).
+    @Test func daneEEMatchesAnRSALeafByItsOriginalSPKI() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/rsa-leaf.der")
+        let leaf = Array(try Data(contentsOf: url))
+        let opensslDigest = "4d880eee62f007a60b0bb327426f9f7f6ad430f85215e1f575b50045c471865d"
+        let record = TLSARecord(usage: 3, selector: 1, matchingType: 1, data: hexBytes(opensslDigest))
+        #expect(TLSAMatcher.apply([record], toChain: [leaf]).first?.matchedCertificate == 0)
+        let spki = try #require(SubjectPublicKeyInfoReader.bytes(ofCertificate: leaf))
+        #expect(TLSADigest.sha256Hex(spki) == opensslDigest)
+        #expect(SubjectPublicKeyInfoReader.bytes(ofCertificate: Array(leaf.prefix(40))) == nil)
+    }
+
+    func hexBytes(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            bytes.append(UInt8(text[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
     }
 
     @Test func daneTAMatchesTheIssuerButEENeverDoes() {

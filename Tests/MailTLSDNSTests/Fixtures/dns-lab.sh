@@ -16,6 +16,20 @@ DIR=${DNS_LAB_DIR:-/tmp/mailtls-dns-lab}
 ADDRESS=127.0.0.60
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Runs a daemon with only /dev/null and a log as its descriptors. A daemon that inherits any other descriptor (a
+# test runner's end-of-process pipe, the lock below) keeps it open, and whoever waits on it waits forever.
+detached() {
+    local log=$1
+    shift
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+        done
+        exec "$@" </dev/null >>"$log" 2>&1
+    )
+}
+
 running() { [[ -f $DIR/unbound.pid ]] && kill -0 "$(cat "$DIR/unbound.pid")" 2>/dev/null; }
 
 sign() {  # sign ZONE FILE -> FILE.signed, DS appended to anchors
@@ -57,6 +71,9 @@ server:
     use-syslog: no
     access-control: 127.0.0.0/8 allow
     do-not-query-localhost: no
+    # Authoritative zones only: never ask any server anywhere (no recursion beyond loopback).
+    do-not-query-address: 0.0.0.0/0
+    do-not-query-address: ::/0
     module-config: "iterator"
     local-zone: "test." nodefault
 auth-zone:
@@ -76,8 +93,7 @@ auth-zone:
     for-upstream: yes
 CONF
     unbound-checkconf "$DIR/unbound.conf" >/dev/null
-    # The daemon must not inherit the lock (fd 9), or every later `up` waits for it forever.
-    unbound -c "$DIR/unbound.conf" 9>&-
+    detached "$DIR/unbound.out" unbound -c "$DIR/unbound.conf"
     for _ in $(seq 1 50); do
         if running && drill -Q @"$ADDRESS" mailtls.test. SOA >/dev/null 2>&1; then break; fi
         sleep 0.1

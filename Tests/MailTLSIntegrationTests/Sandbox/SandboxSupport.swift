@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MailTLSCore
 import MailTLSSandbox
 import NIOConcurrencyHelpers
@@ -149,65 +150,10 @@ enum Tool {
         Lab.packageRoot.appendingPathComponent("Tests/MailTLSIntegrationTests/Fixtures/\(name)").path
     }
 
-    private final class Handle: @unchecked Sendable {
-        let process = Process()
-        var timedOut = false
-        var ended: Date?
-    }
-
     static func run(_ executable: String, _ arguments: [String], input: String? = nil,
                     environment: [String: String] = [:], timeout: Double = 30) async -> ProcessRunner.Result {
-        let handle = Handle()
-        let process = handle.process
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "LC_ALL": "C"]) { $1 }
-            .merging(environment) { $1 }
-        let files = FileManager.default
-        let base = files.temporaryDirectory.appendingPathComponent("mailtls-tool-\(UUID().uuidString)")
-        let stdoutFile = base.appendingPathExtension("out")
-        let stderrFile = base.appendingPathExtension("err")
-        let stdinFile = base.appendingPathExtension("in")
-        _ = files.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = files.createFile(atPath: stderrFile.path, contents: nil)
-        _ = files.createFile(atPath: stdinFile.path, contents: Data((input ?? "").utf8))
-        defer {
-            for file in [stdoutFile, stderrFile, stdinFile] { try? files.removeItem(at: file) }
-        }
-        let started = Date()
-        let launched: Bool = await withCheckedContinuation { continuation in
-            do {
-                process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
-                process.standardError = try FileHandle(forWritingTo: stderrFile)
-                process.standardInput = try FileHandle(forReadingFrom: stdinFile)
-                process.terminationHandler = { _ in
-                    // Timed here, not after the await: a busy test process may resume the task late.
-                    handle.ended = Date()
-                    continuation.resume(returning: true)
-                }
-                try process.run()
-            } catch {
-                continuation.resume(returning: false)
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                if handle.process.isRunning {
-                    handle.timedOut = true
-                    handle.process.terminate()
-                }
-            }
-        }
-        let seconds = (handle.ended ?? Date()).timeIntervalSince(started)
-        guard launched else {
-            return .init(status: -1, stdout: "", stderr: "could not start \(executable)", seconds: seconds)
-        }
-        let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
-        if handle.timedOut {
-            return .init(status: -2, stdout: stdout, stderr: stderr + "\ntimed out after \(timeout) s",
-                         seconds: seconds)
-        }
-        return .init(status: process.terminationStatus, stdout: stdout, stderr: stderr, seconds: seconds)
+        await Subprocess.run(executable, arguments, input: input,
+                             environment: ["LANG": "C", "LC_ALL": "C"].merging(environment) { $1 }, timeout: timeout)
     }
 
     static func python(_ script: String, _ arguments: [String], timeout: Double = 30) async -> ProcessRunner.Result {

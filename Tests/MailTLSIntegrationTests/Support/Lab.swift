@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import TestSupport
 
 /// The loopback lab of real Postfix and Dovecot instances (Tests/Lab/lab.sh), started once per test process.
 struct Lab: Sendable {
@@ -49,56 +50,13 @@ struct LabError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs a program with a deadline and collects its output.
+/// Runs a program with a deadline and collects its output (blocking the calling thread; see `Subprocess`).
 enum ProcessRunner {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        let seconds: Double
-    }
+    typealias Result = Subprocess.Result
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                     timeout: Double = 60) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let stdoutFile = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: stdoutFile)
-            try? FileManager.default.removeItem(at: stderrFile)
-        }
-        let started = Date()
-        do {
-            process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
-            process.standardError = try FileHandle(forWritingTo: stderrFile)
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        } catch {
-            return Result(status: -1, stdout: "", stderr: "could not start \(executable): \(error)", seconds: 0)
-        }
-        while process.isRunning && Date().timeIntervalSince(started) < timeout {
-            usleep(20_000)
-        }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            return Result(status: -2, stdout: read(stdoutFile), stderr: "timed out after \(timeout) s",
-                          seconds: Date().timeIntervalSince(started))
-        }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: read(stdoutFile), stderr: read(stderrFile),
-                      seconds: Date().timeIntervalSince(started))
-    }
-
-    private static func read(_ url: URL) -> String {
-        (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        Subprocess.runBlocking(executable, arguments, environment: environment, timeout: timeout)
     }
 
     /// The `mailtls` binary built beside the test bundle.

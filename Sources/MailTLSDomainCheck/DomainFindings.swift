@@ -1,0 +1,416 @@
+import Foundation
+import MailTLSCheck
+import MailTLSDNS
+import MailTLSDomain
+import MailTLSWeb
+
+/// Stable ids of `mailtls domain` findings. Where RFC 8460 names a result type, the id is that name, so a finding
+/// here and a line in a TLS-RPT report speak the same words. Never rename: scripts match on them.
+public enum DomainFindingID: String, Sendable, Codable, CaseIterable {
+    // RFC 8460 result types
+    case starttlsNotSupported = "starttls-not-supported"
+    case certificateHostMismatch = "certificate-host-mismatch"
+    case certificateExpired = "certificate-expired"
+    case certificateNotTrusted = "certificate-not-trusted"
+    case tlsaInvalid = "tlsa-invalid"
+    case dnssecInvalid = "dnssec-invalid"
+    case daneRequired = "dane-required"
+    case stsPolicyFetchError = "sts-policy-fetch-error"
+    case stsPolicyInvalid = "sts-policy-invalid"
+    case stsWebPKIInvalid = "sts-webpki-invalid"
+    // mailtls's own
+    case tlsrptInvalid = "tlsrpt-invalid"
+    case tlsrptMissing = "tlsrpt-missing"
+    case mtaSTSMissing = "mta-sts-missing"
+    case daneMissing = "dane-missing"
+    case tlsaUnusable = "tlsa-unusable"
+    case stsRecordInvalid = "sts-record-invalid"
+    case stsMXNotListed = "sts-mx-not-listed"
+    case stsModeTesting = "sts-mode-testing"
+    case stsModeNone = "sts-mode-none"
+    case mxUnreachable = "mx-unreachable"
+    case mxAddressMissing = "mx-address-missing"
+    case tlsHandshakeFailed = "tls-handshake-failed"
+    case certificateExpiringSoon = "certificate-expiring-soon"
+    case mxImplicit = "mx-implicit"
+    case nullMX = "null-mx"
+}
+
+/// One thing worth telling the domain's admin. `subjects` are what it concerns: the domain, an MX host, or
+/// `host (address)`. Text lives in the renderers' catalogue, keyed by `id` and filled from `parameters`.
+public struct DomainFinding: Sendable, Equatable {
+    public var id: DomainFindingID
+    public var severity: Severity
+    public var subjects: [String]
+    public var evidence: String
+    public var parameters: [String: String]
+
+    public init(_ id: DomainFindingID, _ severity: Severity, subject: String, evidence: String,
+                parameters: [String: String] = [:]) {
+        self.id = id
+        self.severity = severity
+        subjects = [subject]
+        self.evidence = evidence
+        self.parameters = parameters
+    }
+}
+
+/// One check over the whole domain observation. Checks never render text.
+public protocol DomainCheck: Sendable {
+    var producibleFindings: [DomainFindingID] { get }
+    func findings(for domain: DomainObservation) -> [DomainFinding]
+}
+
+/// Every check `mailtls domain` runs, in one place.
+public enum DomainCheckRegistry {
+    public static let standard: [any DomainCheck] = [
+        MXRecordCheck(),
+        MXTransportCheck(),
+        MXCertificateCheck(),
+        DANECheck(),
+        MTASTSCheck(),
+        TLSRPTCheck(),
+    ]
+
+    /// Runs every check and merges the same finding (id, severity, parameters) across subjects; evidence that
+    /// differs is kept per subject.
+    public static func evaluate(_ domain: DomainObservation, checks: [any DomainCheck] = standard)
+        -> [DomainFinding] {
+        var merged: [DomainFinding] = []
+        var evidence: [Int: [(subject: String, evidence: String)]] = [:]
+        for check in checks {
+            for finding in check.findings(for: domain) {
+                if let index = merged.firstIndex(where: {
+                    $0.id == finding.id && $0.severity == finding.severity && $0.parameters == finding.parameters
+                }) {
+                    for subject in finding.subjects where !merged[index].subjects.contains(subject) {
+                        merged[index].subjects.append(subject)
+                    }
+                    evidence[index, default: []].append((finding.subjects[0], finding.evidence))
+                } else {
+                    evidence[merged.count] = [(finding.subjects[0], finding.evidence)]
+                    merged.append(finding)
+                }
+            }
+        }
+        for (index, entries) in evidence where Set(entries.map(\.evidence)).count > 1 {
+            merged[index].evidence = entries.map { "\($0.subject): \($0.evidence)" }.joined(separator: "; ")
+        }
+        let order = DomainFindingID.allCases
+        return merged.enumerated().sorted { lhs, rhs in
+            if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
+            let left = order.firstIndex(of: lhs.element.id) ?? 0
+            let right = order.firstIndex(of: rhs.element.id) ?? 0
+            return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}
+
+extension DomainObservation {
+    /// How much a PKIX problem on an MX matters: under an enforced MTA-STS policy senders refuse the MX; without
+    /// one, only senders that authenticate by other means (DANE) are unaffected, and opportunistic senders go on.
+    func pkixSeverity(_ address: MXAddressObservation) -> Severity {
+        switch enforcedSTSMode {
+        case .enforce?: return .critical
+        case .testing?: return .warning
+        default:
+            if case .valid = address.dane { return .info }
+            return .warning
+        }
+    }
+
+    /// How much a missing or failing STARTTLS matters.
+    var transportSeverity: Severity {
+        enforcedSTSMode == .enforce ? .critical : .warning
+    }
+}
+
+func label(_ host: MXHostObservation, _ address: MXAddressObservation) -> String {
+    "\(host.name) (\(address.address))"
+}
+
+/// The MX answer itself: bogus, null MX, implicit MX.
+public struct MXRecordCheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] { [.dnssecInvalid, .nullMX, .mxImplicit, .mxAddressMissing] }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        var findings: [DomainFinding] = []
+        if case .bogus(let reason) = domain.mx.status {
+            findings.append(DomainFinding(.dnssecInvalid, .critical, subject: "\(domain.domain) MX",
+                                          evidence: reason, parameters: ["record": "MX"]))
+        }
+        if domain.mx.isNullMX {
+            findings.append(DomainFinding(.nullMX, .info, subject: domain.domain, evidence: "MX 0 ."))
+        } else if domain.mx.isImplicit {
+            findings.append(DomainFinding(.mxImplicit, .info, subject: domain.domain,
+                                          evidence: domain.hosts.first?.addresses.map(\.address)
+                                              .joined(separator: ", ") ?? ""))
+        }
+        for host in domain.hosts where host.addresses.isEmpty {
+            findings.append(DomainFinding(.mxAddressMissing, .critical, subject: host.name,
+                                          evidence: host.addressError ?? "no A or AAAA record"))
+        }
+        return findings
+    }
+}
+
+/// Port 25 on every MX address: reachable, STARTTLS offered, handshake completed.
+public struct MXTransportCheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] { [.mxUnreachable, .starttlsNotSupported, .tlsHandshakeFailed] }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        var findings: [DomainFinding] = []
+        for host in domain.hosts {
+            for address in host.addresses {
+                let port = address.port
+                let subject = label(host, address)
+                guard port.state == .open, port.record.greeting != nil else {
+                    let evidence = port.failure.map { "\($0)" } ?? port.state.rawValue
+                    findings.append(DomainFinding(.mxUnreachable, .critical, subject: subject,
+                                                  evidence: evidence, parameters: ["state": port.state.rawValue]))
+                    continue
+                }
+                switch port.record.startTLS {
+                case .notOffered, .refused:
+                    let ehlo = port.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
+                    findings.append(DomainFinding(.starttlsNotSupported, domain.transportSeverity, subject: subject,
+                                                  evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(ehlo)"))
+                case .accepted:
+                    if port.handshake == nil {
+                        let reason = port.handshakeFailure.map { "\($0)" } ?? "handshake failed"
+                        findings.append(DomainFinding(.tlsHandshakeFailed, domain.transportSeverity,
+                                                      subject: subject, evidence: reason))
+                    }
+                case .notApplicable:
+                    break
+                }
+            }
+        }
+        return findings
+    }
+}
+
+/// The MX certificates as MTA-STS senders judge them (PKIX, the MX host name, expiry).
+public struct MXCertificateCheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] {
+        [.certificateExpired, .certificateHostMismatch, .certificateNotTrusted, .certificateExpiringSoon]
+    }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        var findings: [DomainFinding] = []
+        for host in domain.hosts {
+            for address in host.addresses {
+                guard let certificate = address.port.certificate else { continue }
+                let subject = label(host, address)
+                let severity = domain.pkixSeverity(address)
+                let leaf = certificate.leaf
+                if certificate.isExpired {
+                    findings.append(DomainFinding(.certificateExpired, severity, subject: subject,
+                                                  evidence: "notAfter \(ISO8601.format(leaf.notAfter))"))
+                } else if certificate.daysLeft <= domain.warnDays {
+                    findings.append(DomainFinding(.certificateExpiringSoon, .warning, subject: subject,
+                                                  evidence: "\(certificate.daysLeft) days",
+                                                  parameters: ["days": String(certificate.daysLeft)]))
+                }
+                if !certificate.hostnameMatches {
+                    findings.append(DomainFinding(.certificateHostMismatch, severity, subject: subject,
+                                                  evidence: leaf.subjectAlternativeNames.joined(separator: ", ")))
+                }
+                if !certificate.isTrusted {
+                    findings.append(DomainFinding(.certificateNotTrusted, severity, subject: subject,
+                                                  evidence: describe(certificate.trustFailure, issuer: leaf.issuer),
+                                                  parameters: ["reason": reasonKey(certificate.trustFailure)]))
+                }
+            }
+        }
+        return findings
+    }
+}
+
+func describe(_ failure: TrustFailure?, issuer: String) -> String {
+    switch failure {
+    case .selfSigned?: return "self-signed: \(issuer)"
+    case .incompleteChain(let missing)?: return "incomplete chain: the server does not send \(missing)"
+    case .unknownRoot(let root)?: return "unknown root: \(root)"
+    case .invalid(let reason)?: return reason
+    case nil: return "issuer \(issuer)"
+    }
+}
+
+func reasonKey(_ failure: TrustFailure?) -> String {
+    switch failure {
+    case .selfSigned?: "self-signed"
+    case .incompleteChain?: "incomplete-chain"
+    case .unknownRoot?: "unknown-root"
+    case .invalid?, nil: "invalid"
+    }
+}
+
+/// DANE for SMTP: TLSA at `_25._tcp.<mx>`. - SeeAlso: RFC 7672
+public struct DANECheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] {
+        [.dnssecInvalid, .tlsaUnusable, .tlsaInvalid, .daneRequired, .daneMissing]
+    }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        var findings: [DomainFinding] = []
+        for host in domain.hosts {
+            guard let tlsa = host.tlsa else { continue }
+            if case .bogus(let reason) = tlsa.status {
+                findings.append(DomainFinding(.dnssecInvalid, .critical, subject: tlsa.name, evidence: reason,
+                                              parameters: ["record": "TLSA"]))
+                continue
+            }
+            if tlsa.records.isEmpty {
+                let signed = tlsa.status == .secure && domain.mx.status == .secure
+                findings.append(DomainFinding(.daneMissing, .info, subject: host.name,
+                                              evidence: signed ? "no TLSA at \(tlsa.name)"
+                                                  : "no TLSA at \(tlsa.name); the zone is not DNSSEC-signed",
+                                              parameters: ["signed": signed ? "yes" : "no"]))
+                continue
+            }
+            var reported: Set<String> = []
+            for address in host.addresses {
+                switch address.dane {
+                case .unusable(let reason) where reported.insert(reason.rawValue).inserted:
+                    findings.append(DomainFinding(.tlsaUnusable, .warning, subject: tlsa.name,
+                                                  evidence: evidence(tlsa.records),
+                                                  parameters: ["reason": reason.rawValue]))
+                case .mismatch(let detail):
+                    findings.append(DomainFinding(.tlsaInvalid, .critical, subject: label(host, address),
+                                                  evidence: detail))
+                case .noTLS:
+                    findings.append(DomainFinding(.daneRequired, .critical, subject: label(host, address),
+                                                  evidence: evidence(tlsa.records)))
+                default:
+                    break
+                }
+            }
+        }
+        return findings
+    }
+
+    func evidence(_ records: [TLSARecord]) -> String {
+        records.map { record in
+            let hex = record.data.map { String(format: "%02x", $0) }.joined()
+            return "\(record.usage) \(record.selector) \(record.matchingType) \(hex.prefix(16))…"
+        }.joined(separator: ", ")
+    }
+}
+
+/// MTA-STS: the TXT record, the policy file, and every MX against the policy. - SeeAlso: RFC 8461
+public struct MTASTSCheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] {
+        [.mtaSTSMissing, .stsRecordInvalid, .stsWebPKIInvalid, .stsPolicyFetchError, .stsPolicyInvalid,
+         .stsMXNotListed, .stsModeTesting, .stsModeNone]
+    }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        let sts = domain.sts
+        let subject = "_mta-sts.\(domain.domain)"
+        if sts.records.isEmpty {
+            if sts.policyServed {
+                return [DomainFinding(.mtaSTSMissing, .warning, subject: domain.domain,
+                                      evidence: "policy at \(sts.policyURL), no TXT at \(subject)",
+                                      parameters: ["policy": "served"])]
+            }
+            return [DomainFinding(.mtaSTSMissing, .info, subject: domain.domain, evidence: "no TXT at \(subject)")]
+        }
+        if sts.records.count > 1 {
+            return [DomainFinding(.stsRecordInvalid, .warning, subject: subject,
+                                  evidence: sts.records.joined(separator: " | "), parameters: ["reason": "several"])]
+        }
+        if let problem = sts.recordProblem {
+            return [DomainFinding(.stsRecordInvalid, .warning, subject: subject,
+                                  evidence: "\(sts.records[0]) (\(problem))", parameters: ["reason": "syntax"])]
+        }
+        let policySubject = sts.policyURL
+        if let failure = sts.fetchFailure {
+            switch failure {
+            case .certificate(let detail):
+                return [DomainFinding(.stsWebPKIInvalid, .critical, subject: policySubject, evidence: detail)]
+            case .dnssecBogus(_, let reason):
+                return [DomainFinding(.dnssecInvalid, .critical, subject: policySubject, evidence: reason,
+                                      parameters: ["record": "A"])]
+            default:
+                return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
+                                      evidence: describe(failure))]
+            }
+        }
+        guard let response = sts.response else { return [] }
+        if (300..<400).contains(response.status) {
+            return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
+                                  evidence: "HTTP \(response.status) -> \(response.location ?? "?") "
+                                      + "(redirects are not followed)", parameters: ["reason": "redirect"])]
+        }
+        guard response.status == 200 else {
+            return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
+                                  evidence: "HTTP \(response.status)", parameters: ["reason": "status"])]
+        }
+        if response.mediaType != "text/plain" {
+            return [DomainFinding(.stsPolicyInvalid, .critical, subject: policySubject,
+                                  evidence: "Content-Type: \(response.contentType ?? "(none)")",
+                                  parameters: ["reason": "content-type"])]
+        }
+        guard let policy = sts.policy, sts.policyProblems.isEmpty else {
+            return [DomainFinding(.stsPolicyInvalid, .critical, subject: policySubject,
+                                  evidence: sts.policyProblems.map { "\($0)" }.joined(separator: "; "),
+                                  parameters: ["reason": "syntax"])]
+        }
+        var findings: [DomainFinding] = []
+        switch policy.mode {
+        case .testing:
+            findings.append(DomainFinding(.stsModeTesting, .info, subject: policySubject, evidence: "mode: testing"))
+        case .none:
+            findings.append(DomainFinding(.stsModeNone, .info, subject: policySubject, evidence: "mode: none"))
+        case .enforce:
+            break
+        }
+        if policy.mode != .none {
+            for host in domain.hosts where host.listedInSTSPolicy == false {
+                findings.append(DomainFinding(.stsMXNotListed, policy.mode == .enforce ? .critical : .warning,
+                                              subject: host.name,
+                                              evidence: "mx: " + policy.mxPatterns.joined(separator: ", ")))
+            }
+        }
+        return findings
+    }
+
+    func describe(_ failure: HTTPSFetcher.Failure) -> String {
+        switch failure {
+        case .hostNotFound(let host, let detail): return "\(host): \(detail)"
+        case .dnssecBogus(let host, let reason): return "\(host): \(reason)"
+        case .connection(let detail), .certificate(let detail), .tls(let detail), .other(let detail): return detail
+        case .tooLarge(let limit): return "larger than \(limit) bytes"
+        case .timeout(let seconds): return "no answer within \(Int(seconds)) s"
+        }
+    }
+}
+
+/// TLS-RPT: the `_smtp._tls.<domain>` record. - SeeAlso: RFC 8460 section 3
+public struct TLSRPTCheck: DomainCheck {
+    public init() {}
+    public var producibleFindings: [DomainFindingID] { [.tlsrptMissing, .tlsrptInvalid] }
+
+    public func findings(for domain: DomainObservation) -> [DomainFinding] {
+        let subject = "_smtp._tls.\(domain.domain)"
+        let tlsrpt = domain.tlsrpt
+        if tlsrpt.records.isEmpty {
+            return [DomainFinding(.tlsrptMissing, .info, subject: domain.domain, evidence: "no TXT at \(subject)")]
+        }
+        if tlsrpt.records.count > 1 {
+            return [DomainFinding(.tlsrptInvalid, .warning, subject: subject,
+                                  evidence: tlsrpt.records.joined(separator: " | "), parameters: ["reason": "several"])]
+        }
+        if let problem = tlsrpt.problem {
+            return [DomainFinding(.tlsrptInvalid, .warning, subject: subject,
+                                  evidence: "\(tlsrpt.records[0]) (\(problem))", parameters: ["reason": "syntax"])]
+        }
+        return []
+    }
+}

@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import MailTLSDNS
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTPS GET as MTA-STS senders and mail clients make it: the name resolved through mailtls's own DNS layer,
+/// a PKIX-valid certificate for the name, no redirects followed, a size limit, a deadline.
+/// Used for MTA-STS policies (`mailtls domain`) and autoconfig files (`mailtls setup`).
+public struct HTTPSFetcher: Sendable {
+    public struct Options: Sendable {
+        public var maximumBytes: Int
+        public var timeout: Double
+        /// PEM or DER certificates trusted beside the system roots (`--ca-file`).
+        public var extraRootsDER: [[UInt8]]
+
+        public init(maximumBytes: Int = 64 * 1024, timeout: Double = 10, extraRootsDER: [[UInt8]] = []) {
+            self.maximumBytes = maximumBytes
+            self.timeout = timeout
+            self.extraRootsDER = extraRootsDER
+        }
+    }
+
+    /// What came back, before any judgement of the content.
+    public struct Response: Sendable, Equatable {
+        public var url: String
+        public var address: String
+        public var status: Int
+        /// The media type without parameters, lower-cased (`text/plain`).
+        public var mediaType: String?
+        /// The raw Content-Type header.
+        public var contentType: String?
+        /// A redirect's target, which is reported, never followed.
+        public var location: String?
+        public var body: [UInt8]
+    }
+
+    /// Why nothing usable came back.
+    public enum Failure: Error, Sendable, Equatable {
+        /// The host name has no address (or the lookup failed).
+        case hostNotFound(host: String, detail: String)
+        /// The DNS answer for the host failed DNSSEC validation.
+        case dnssecBogus(host: String, reason: String)
+        /// TCP failed: refused, unreachable, timed out.
+        case connection(String)
+        /// The server's certificate is not valid for the name (PKIX).
+        case certificate(String)
+        /// TLS failed for another reason.
+        case tls(String)
+        /// The body is larger than the limit.
+        case tooLarge(limit: Int)
+        case timeout(seconds: Double)
+        case other(String)
+    }
+
+    public let resolver: DNSResolver
+    public let options: Options
+
+    public init(resolver: DNSResolver, options: Options = Options()) {
+        self.resolver = resolver
+        self.options = options
+    }
+
+    public func get(host: String, path: String) async -> Result<Response, Failure> {
+        let url = "https://\(host)\(path)"
+        let address: String
+        do {
+            let answer = try await resolver.addresses(host)
+            if case .bogus(let reason) = answer.status { return .failure(.dnssecBogus(host: host, reason: reason)) }
+            guard let first = answer.records.first else {
+                return .failure(.hostNotFound(host: host, detail: answer.nameDoesNotExist ? "NXDOMAIN" : "no address"))
+            }
+            address = first
+        } catch {
+            return .failure(.hostNotFound(host: host, detail: "\(error)"))
+        }
+
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateVerification = .fullVerification
+        if !options.extraRootsDER.isEmpty {
+            let certificates = options.extraRootsDER.compactMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
+            tls.additionalTrustRoots = [.certificates(certificates)]
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(options.timeout * 1000)),
+                           read: .milliseconds(Int64(options.timeout * 1000))))
+        configuration.dnsOverride = [host: address]
+        configuration.httpVersion = .http1Only
+        configuration.connectionPool = .init(idleTimeout: .seconds(1))
+        let client = HTTPClient(eventLoopGroup: NIOSingletons.posixEventLoopGroup, configuration: configuration)
+        let outcome = await fetch(client: client, url: url, address: address)
+        try? await client.shutdown()
+        return outcome
+    }
+
+    private func fetch(client: HTTPClient, url: String, address: String) async -> Result<Response, Failure> {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "User-Agent", value: "mailtls")
+        let deadline = TimeAmount.milliseconds(Int64(options.timeout * 1000))
+        do {
+            let response = try await client.execute(request, timeout: deadline)
+            let contentType = response.headers.first(name: "Content-Type")
+            let mediaType = contentType.map {
+                String($0.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
+                    .lowercased()
+            }
+            var body: [UInt8] = []
+            for try await chunk in response.body {
+                body += chunk.readableBytesView
+                if body.count > options.maximumBytes { return .failure(.tooLarge(limit: options.maximumBytes)) }
+            }
+            return .success(Response(url: url, address: address, status: Int(response.status.code),
+                                     mediaType: mediaType, contentType: contentType,
+                                     location: response.headers.first(name: "Location"), body: body))
+        } catch {
+            return .failure(HTTPSFetcher.classify(error, timeout: options.timeout))
+        }
+    }
+
+    static func classify(_ error: any Error, timeout: Double) -> Failure {
+        let text = String(describing: error)
+        if let client = error as? HTTPClientError {
+            if client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
+                return .timeout(seconds: timeout)
+            }
+            if client == .remoteConnectionClosed { return .connection(text) }
+        }
+        if error is NIOSSLExtraError { return .certificate(text) }
+        if let ssl = error as? NIOSSLError {
+            if case .handshakeFailed(let inner) = ssl {
+                let detail = "\(inner)"
+                if detail.contains("CERTIFICATE_VERIFY_FAILED") || detail.contains("certificate") {
+                    return .certificate(detail)
+                }
+                return .tls(detail)
+            }
+            return .tls(text)
+        }
+        if error is NIOConnectionError || error is IOError || text.contains("connect") || text.contains("refused") {
+            return .connection(text)
+        }
+        return .other(text)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Glibc
+
+/// Runs a program for a test, with a deadline, and never hangs on the program's descendants.
+///
+/// Foundation's `Process` learns that a child ended when a descriptor the child inherited is closed; a daemon the
+/// child starts (unbound, Postfix, a relay) inherits that descriptor too and keeps it open, so `waitUntilExit` and
+/// `terminationHandler` never return. Here the child gets only standard input, output and error (every other
+/// descriptor is closed at spawn) and its end is learned from `waitpid` on its own pid.
+public enum Subprocess {
+    public struct Result: Sendable {
+        /// The exit status; 128 + N for a signal N; -1 when the program could not start; -2 when it timed out.
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+        public let seconds: Double
+
+        public init(status: Int32, stdout: String, stderr: String, seconds: Double) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+            self.seconds = seconds
+        }
+    }
+
+    private struct Spawned {
+        let pid: pid_t
+        let stdout: String
+        let stderr: String
+        let stdin: String
+        let started: Date
+    }
+
+    /// Runs and waits without blocking a thread of the cooperative pool.
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
+                           environment: [String: String] = [:], timeout: Double = 60) async -> Result {
+        let spawned: Spawned
+        switch spawn(executable, arguments, input: input, environment: environment) {
+        case .success(let value): spawned = value
+        case .failure(let message): return Result(status: -1, stdout: "", stderr: message, seconds: 0)
+        }
+        let deadline = spawned.started.addingTimeInterval(timeout)
+        while true {
+            if let status = reap(spawned.pid) { return finish(spawned, status: status) }
+            if Date() > deadline { return kill(spawned, timeout: timeout) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Runs and waits on the calling thread: for one-time set-up in a static initialiser.
+    public static func runBlocking(_ executable: String, _ arguments: [String], input: String? = nil,
+                                   environment: [String: String] = [:], timeout: Double = 60) -> Result {
+        let spawned: Spawned
+        switch spawn(executable, arguments, input: input, environment: environment) {
+        case .success(let value): spawned = value
+        case .failure(let message): return Result(status: -1, stdout: "", stderr: message, seconds: 0)
+        }
+        let deadline = spawned.started.addingTimeInterval(timeout)
+        while true {
+            if let status = reap(spawned.pid) { return finish(spawned, status: status) }
+            if Date() > deadline { return kill(spawned, timeout: timeout) }
+            usleep(10_000)
+        }
+    }
+
+    private enum SpawnResult {
+        case success(Spawned)
+        case failure(String)
+    }
+
+    private static func spawn(_ executable: String, _ arguments: [String], input: String?,
+                              environment: [String: String]) -> SpawnResult {
+        let base = NSTemporaryDirectory() + "mailtls-subprocess-\(UUID().uuidString)"
+        let paths = (stdout: base + ".out", stderr: base + ".err", stdin: base + ".in")
+        FileManager.default.createFile(atPath: paths.stdin, contents: Data((input ?? "").utf8))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, paths.stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, paths.stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, paths.stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        closeFrom(&actions, 3)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so that a timeout ends the program's helpers too (daemons leave it by setsid).
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
+                                                    | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let started = Date()
+        let code = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard code == 0 else {
+            for path in [paths.stdout, paths.stderr, paths.stdin] { unlink(path) }
+            return .failure("could not start \(executable): \(String(cString: strerror(code)))")
+        }
+        return .success(Spawned(pid: pid, stdout: paths.stdout, stderr: paths.stderr, stdin: paths.stdin,
+                                started: started))
+    }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not import.
+    private static let closeFromFunction: CloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0),
+                                 "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: CloseFrom.self)
+    }()
+
+    private static func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) {
+        if let closeFromFunction {
+            _ = closeFromFunction(actions, lowest)
+        } else {
+            // Older C libraries: close the descriptors this process has open now.
+            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            for name in open {
+                if let descriptor = Int32(name), descriptor >= lowest {
+                    posix_spawn_file_actions_addclose(actions, descriptor)
+                }
+            }
+        }
+    }
+
+    /// The wait status once the child has ended, else nil.
+    private static func reap(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { return status }
+        if result == -1 && errno != EINTR { return -1 << 8 }  // Reaped elsewhere: report an unknown failure.
+        return nil
+    }
+
+    private static func finish(_ spawned: Spawned, status: Int32) -> Result {
+        unlink(spawned.stdin)
+        let signal = status & 0x7F
+        let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        return Result(status: code, stdout: read(spawned.stdout), stderr: read(spawned.stderr),
+                      seconds: Date().timeIntervalSince(spawned.started))
+    }
+
+    private static func kill(_ spawned: Spawned, timeout: Double) -> Result {
+        Glibc.kill(-spawned.pid, SIGKILL)
+        Glibc.kill(spawned.pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(spawned.pid, &status, 0)
+        unlink(spawned.stdin)
+        let result = Result(status: -2, stdout: read(spawned.stdout),
+                            stderr: read(spawned.stderr) + "\ntimed out after \(timeout) s",
+                            seconds: Date().timeIntervalSince(spawned.started))
+        return result
+    }
+
+    private static func read(_ path: String) -> String {
+        defer { unlink(path) }
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+}
