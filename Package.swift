@@ -100,17 +100,29 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        /// Account settings as clients and devices know them: autoconfig files, exports (pure).
+        .target(name: "MailTLSSetup"),
+        /// `mailtls setup` and `mailtls diagnose`: discovery from every source, verification, step-by-step diagnosis.
+        .target(
+            name: "MailTLSAccount",
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSDNS", "MailTLSEngine", "MailTLSSetup", "MailTLSWeb",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         /// Renderers and localised text, apart from the checks.
         .target(
             name: "MailTLSReport",
             dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
-                           "MailTLSDomainCheck", "MailTLSWeb"]
+                           "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount"]
         ),
         .executableTarget(
             name: "mailtls",
             dependencies: [
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
-                "MailTLSDomainCheck",
+                "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,11 +146,13 @@ let package = Package(
             dependencies: ["MailTLSDomainCheck", "MailTLSDomain", "MailTLSCheck", "MailTLSCore", "MailTLSDNS",
                            "MailTLSReport"]
         ),
+        .testTarget(name: "MailTLSSetupTests", dependencies: ["MailTLSSetup", "MailTLSReport"]),
+        .testTarget(name: "MailTLSAccountTests", dependencies: ["MailTLSAccount", "MailTLSSetup", "MailTLSDNS"]),
         .testTarget(
             name: "MailTLSIntegrationTests",
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
-                "MailTLSDomainCheck", "MailTLSDNS", "TestSupport",
+                "MailTLSDomainCheck", "MailTLSDNS", "TestSupport", "MailTLSAccount", "MailTLSSetup",
             ],
             exclude: ["Fixtures"]
         ),

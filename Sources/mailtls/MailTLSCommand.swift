@@ -11,7 +11,8 @@ struct MailTLSCommand: AsyncParsableCommand {
         commandName: "mailtls",
         abstract: "Check, set up, test and troubleshoot encrypted e-mail (SMTP, IMAP, POP3 over STARTTLS and TLS).",
         version: version,
-        subcommands: [DemoCommand.self, CheckCommand.self, DomainCommand.self, SandboxCommand.self],
+        subcommands: [DemoCommand.self, CheckCommand.self, SetupCommand.self, DiagnoseCommand.self, DomainCommand.self,
+                      SandboxCommand.self],
         defaultSubcommand: DemoCommand.self)
 
     /// Exit codes follow Nagios plugins: 3 means "could not check", also for bad input.

@@ -35,7 +35,7 @@ public enum HostnameMatcher {
         return lower
     }
 
-    static func isIPAddress(_ text: String) -> Bool {
+    public static func isIPAddress(_ text: String) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         if parts.count == 4 && parts.allSatisfy({ UInt8($0) != nil }) { return true }
         return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }

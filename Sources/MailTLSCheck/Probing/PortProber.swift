@@ -19,9 +19,9 @@ public struct PortProber: Sendable {
         public init() {}
     }
 
-    let engine: ConnectionEngine
-    let limiter: ConnectionLimiter
-    let options: Options
+    public let engine: ConnectionEngine
+    public let limiter: ConnectionLimiter
+    public let options: Options
 
     public init(engine: ConnectionEngine, limiter: ConnectionLimiter, options: Options) {
         self.engine = engine

@@ -8,7 +8,7 @@ import Testing
         -> ProcessRunner.Result {
         let internet = try Internet.get()
         return await Tool.mailtls(["domain", name] + internet.options + ["--timeout", "5"] + extra,
-                                  environment: ["LANG": language], timeout: 90)
+                                  environment: ["LANG": language, "LC_ALL": language], timeout: 90)
     }
 
     func validate(_ json: String) async -> ProcessRunner.Result {

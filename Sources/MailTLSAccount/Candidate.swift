@@ -1,0 +1,90 @@
+import MailTLSCheck
+import MailTLSSetup
+
+/// Where a candidate setting came from, best first. - SeeAlso: ../shared notes on Thunderbird's order; RFC 6186
+public enum DiscoverySource: String, Sendable, Codable, CaseIterable, Comparable {
+    /// `https://autoconfig.<domain>/mail/config-v1.1.xml`
+    case autoconfig
+    /// `https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml`
+    case wellKnown = "well-known"
+    /// RFC 6186 / RFC 8314 SRV records.
+    case srv
+    /// The autoconfig file of the best MX host's domain.
+    case mxAutoconfig = "mx-autoconfig"
+    /// Host names and ports guessed as Thunderbird does, each probed.
+    case guess
+
+    var rank: Int { DiscoverySource.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (lhs: DiscoverySource, rhs: DiscoverySource) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One setting to try, and where it came from.
+public struct Candidate: Sendable, Equatable {
+    public var setting: ServerSetting
+    public var source: DiscoverySource
+    /// The URL, record name or guess that produced it.
+    public var origin: String
+
+    public init(setting: ServerSetting, source: DiscoverySource, origin: String) {
+        self.setting = setting
+        self.source = source
+        self.origin = origin
+    }
+}
+
+/// Why a candidate does not work, as a device would fail on it.
+public enum CandidateFailure: Sendable, Equatable {
+    case hostNotFound
+    case refused
+    case timedOut
+    /// A plaintext greeting where the setting expects SSL/TLS, or TLS where it expects STARTTLS.
+    case wrongMode(String)
+    case startTLSNotOffered
+    case tlsFailed(String)
+    case certificateExpired
+    case certificateNameMismatch(names: [String])
+    case certificateUntrusted(String)
+    /// A submission server that offers no AUTH after TLS.
+    case noAuthentication
+    case plaintextOnly
+    case other(String)
+}
+
+/// A candidate after a real connection.
+public struct VerifiedCandidate: Sendable {
+    public var candidate: Candidate
+    public var observation: PortObservation?
+    public var failure: CandidateFailure?
+    /// AUTH mechanisms after TLS (IMAP LOGIN and POP3 USER included as the probe reports them).
+    public var mechanisms: [String]
+
+    public var works: Bool { failure == nil }
+
+    public init(candidate: Candidate, observation: PortObservation?, failure: CandidateFailure?,
+                mechanisms: [String] = []) {
+        self.candidate = candidate
+        self.observation = observation
+        self.failure = failure
+        self.mechanisms = mechanisms
+    }
+}
+
+/// What one source yielded.
+public struct SourceOutcome: Sendable, Equatable {
+    public enum Result: Sendable, Equatable {
+        case found(Int)
+        case notPublished(String)
+        case failed(String)
+        case skipped(String)
+    }
+
+    public var source: DiscoverySource
+    public var origin: String
+    public var result: Result
+
+    public init(source: DiscoverySource, origin: String, result: Result) {
+        self.source = source
+        self.origin = origin
+        self.result = result
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSDNS
+import MailTLSEngine
+import MailTLSSetup
+import NIOCore
+
+/// The security setting a user picked on the device.
+public enum SecuritySetting: String, Sendable, Codable, CaseIterable {
+    case ssl
+    case starttls
+    case none
+
+    public var socketType: SocketType {
+        switch self {
+        case .ssl: .ssl
+        case .starttls: .startTLS
+        case .none: .plain
+        }
+    }
+}
+
+/// What `mailtls diagnose` was asked to replay.
+public struct DiagnosisRequest: Sendable {
+    public var host: String
+    public var port: Int
+    public var mailProtocol: MailProtocol
+    public var security: SecuritySetting
+    public var user: String?
+    /// Never printed, never logged, never sent before TLS unless `allowPlaintextAuthentication`.
+    public var password: String?
+    public var allowPlaintextAuthentication: Bool
+    /// Compare with what `setup` discovers for this address.
+    public var address: String?
+    /// Send a test message to this address after logging in (SMTP only).
+    public var testRecipient: String?
+    /// Simulates an old device: the highest TLS version the client offers.
+    public var clientMaximumTLS: TLSVersion?
+    public var resolver: DNSResolver.Configuration?
+    public var caFile: String?
+    public var timeouts: ConnectionEngine.Timeouts
+    public var now: Date
+
+    public init(host: String, port: Int, mailProtocol: MailProtocol, security: SecuritySetting, user: String? = nil,
+                password: String? = nil, allowPlaintextAuthentication: Bool = false, address: String? = nil,
+                testRecipient: String? = nil, clientMaximumTLS: TLSVersion? = nil,
+                resolver: DNSResolver.Configuration? = nil, caFile: String? = nil,
+                timeouts: ConnectionEngine.Timeouts = .init(connect: 5, read: 10, greeting: 15, overall: 60),
+                now: Date = Date()) {
+        self.host = host
+        self.port = port
+        self.mailProtocol = mailProtocol
+        self.security = security
+        self.user = user
+        self.password = password
+        self.allowPlaintextAuthentication = allowPlaintextAuthentication
+        self.address = address
+        self.testRecipient = testRecipient
+        self.clientMaximumTLS = clientMaximumTLS
+        self.resolver = resolver
+        self.caFile = caFile
+        self.timeouts = timeouts
+        self.now = now
+    }
+
+    public var setting: ServerSetting {
+        let kind: ServerKind
+        switch mailProtocol {
+        case .smtp: kind = .smtp
+        case .imap: kind = .imap
+        case .pop3: kind = .pop3
+        }
+        return ServerSetting(kind: kind, hostname: host, port: port, socketType: security.socketType,
+                             username: user ?? "%EMAILADDRESS%")
+    }
+}
+
+/// One step a client takes, and how it went.
+public struct DiagnosisStep: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case dns, tcp, greeting, starttls, tls, certificate, authentication
+        case testMessage = "test-message"
+    }
+
+    public enum Status: String, Sendable, Codable {
+        case passed, failed, skipped
+    }
+
+    public var kind: Kind
+    public var status: Status
+    /// The server's words or the measured value.
+    public var evidence: String
+
+    public init(_ kind: Kind, _ status: Status, _ evidence: String) {
+        self.kind = kind
+        self.status = status
+        self.evidence = evidence
+    }
+}
+
+/// The outcome of `mailtls diagnose`.
+public struct Diagnosis: Sendable {
+    public var request: DiagnosisRequest
+    public var address: String?
+    public var steps: [DiagnosisStep]
+    /// The first failure's cause; nil when the settings work.
+    public var cause: DiagnosisCause?
+    public var evidence: String
+    /// Values for the explanation (`{names}`, `{version}`, ...).
+    public var parameters: [String: String]
+    /// Other settings on the same host that do work.
+    public var alternatives: [VerifiedCandidate]
+    /// What `setup` recommends for `--address`, when given.
+    public var discovered: AccountRecommendation?
+    public var transcript: [TranscriptLine]
+    public var durationMilliseconds: Double
+
+    /// 0 the settings work; 2 they do not.
+    public var exitCode: Int32 { cause == nil ? 0 : 2 }
+}
+
+/// Input `diagnose` cannot work with.
+public enum DiagnosisInputError: Error, Equatable, Sendable {
+    case resolver(DNSError)
+    case unreadableCAFile(path: String, reason: String)
+    case noCertificatesInCAFile(path: String)
+    case badAddress(String)
+}
+
+/// Replays what a client with the entered settings does, step by step, and stops at the first failure.
+public struct Diagnoser: Sendable {
+    public init() {}
+
+    public func run(_ request: DiagnosisRequest) async throws(DiagnosisInputError) -> Diagnosis {
+        let clock = ContinuousClock.now
+        let anchors: TrustAnchors
+        do {
+            anchors = try TrustAnchors(caFile: request.caFile)
+        } catch {
+            switch error {
+            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
+            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
+            }
+        }
+        let resolver: DNSResolver
+        do {
+            resolver = try DNSResolver(request.resolver ?? DNSResolver.Configuration(useSystemRootKey: false))
+        } catch {
+            throw .resolver(error)
+        }
+        if let address = request.address, (try? AccountDiscovery.split(address)) == nil {
+            throw .badAddress(address)
+        }
+        var replay = Replay(request: request, anchors: anchors, resolver: resolver)
+        await replay.run()
+
+        var diagnosis = Diagnosis(
+            request: request, address: request.address, steps: replay.steps, cause: replay.cause,
+            evidence: replay.evidence, parameters: replay.parameters, alternatives: [], discovered: nil,
+            transcript: replay.transcript, durationMilliseconds: 0)
+        if replay.cause != nil && replay.cause != .hostNotFound {
+            diagnosis.alternatives = await Diagnoser.alternatives(for: request, anchors: anchors, resolver: resolver)
+        }
+        if let address = request.address {
+            let discovery = DiscoveryRequest(address: address, resolver: request.resolver ?? .init(),
+                                             caFile: request.caFile, timeouts: request.timeouts, now: request.now)
+            diagnosis.discovered = (try? await AccountDiscovery().run(discovery))?.recommendation
+        }
+        diagnosis.durationMilliseconds = clock.duration(to: .now).inMilliseconds
+        return diagnosis
+    }
+
+    /// The standard settings for the protocol on the same host, except the one entered; for SMTP that includes
+    /// 2525, the port that often gets through where 25 and 587 are blocked.
+    static func alternatives(for request: DiagnosisRequest, anchors: TrustAnchors, resolver: DNSResolver) async
+        -> [VerifiedCandidate] {
+        let kind = request.setting.kind
+        let standard: [(Int, SocketType)]
+        switch kind {
+        case .smtp: standard = [(465, .ssl), (587, .startTLS), (2525, .startTLS)]
+        case .imap: standard = [(993, .ssl), (143, .startTLS)]
+        case .pop3: standard = [(995, .ssl), (110, .startTLS)]
+        }
+        let candidates = standard.filter { $0.0 != request.port || $0.1 != request.security.socketType }.map {
+            Candidate(setting: ServerSetting(kind: kind, hostname: request.host, port: $0.0, socketType: $0.1),
+                      source: .guess, origin: "\(request.host):\($0.0)")
+        }
+        var options = CandidateVerifier.probeOptions
+        options.silenceBeforeTLSAttempt = 1
+        let verifier = CandidateVerifier(
+            resolver: resolver, anchors: anchors, now: request.now,
+            prober: PortProber(engine: ConnectionEngine(timeouts: request.timeouts),
+                               limiter: ConnectionLimiter(limit: 4), options: options))
+        return await verifier.verify(candidates)
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSDNS
+import MailTLSEngine
+import NIOCore
+
+/// The step-by-step replay behind `Diagnoser`: DNS, TCP, greeting, STARTTLS, TLS, certificate, login, test message.
+struct Replay {
+    let request: DiagnosisRequest
+    let anchors: TrustAnchors
+    let resolver: DNSResolver
+    var steps: [DiagnosisStep] = []
+    var cause: DiagnosisCause?
+    var evidence = ""
+    var parameters: [String: String] = [:]
+    var transcript: [TranscriptLine] = []
+
+    init(request: DiagnosisRequest, anchors: TrustAnchors, resolver: DNSResolver) {
+        self.request = request
+        self.anchors = anchors
+        self.resolver = resolver
+    }
+
+    mutating func fail(_ kind: DiagnosisStep.Kind, _ cause: DiagnosisCause, _ evidence: String,
+                       _ parameters: [String: String] = [:]) {
+        steps.append(DiagnosisStep(kind, .failed, evidence))
+        self.cause = cause
+        self.evidence = evidence
+        self.parameters.merge(parameters) { $1 }
+    }
+
+    mutating func pass(_ kind: DiagnosisStep.Kind, _ evidence: String) {
+        steps.append(DiagnosisStep(kind, .passed, evidence))
+    }
+
+    mutating func run() async {
+        guard let address = await resolve() else { return }
+        let engine = ConnectionEngine(timeouts: request.timeouts)
+        var tls = TLSClientSettings()
+        if let maximum = request.clientMaximumTLS {
+            tls.maximum = maximum
+            tls.minimum = min(tls.minimum, maximum)
+            parameters["clientVersion"] = maximum.rawValue
+        }
+        let serverName = HostnameMatcher.isIPAddress(request.host) ? nil : request.host
+        let plan = LoginDialogue.Plan(
+            mailProtocol: request.mailProtocol, mode: request.security == .ssl ? .implicitTLS : .startTLS,
+            upgrade: request.security == .starttls, user: request.user, password: request.password,
+            allowPlaintextAuthentication: request.allowPlaintextAuthentication)
+        let conversation = await engine.converse(LoginDialogue(plan: plan), address: address, tls: tls,
+                                                 serverName: serverName)
+        transcript = conversation.transcript
+        guard await interpret(conversation, address: address, engine: engine) else { return }
+        if request.mailProtocol == .smtp, let recipient = request.testRecipient {
+            await sendTestMessage(to: recipient, address: address, engine: engine, tls: tls, serverName: serverName)
+        }
+    }
+
+    // MARK: Steps
+
+    mutating func resolve() async -> SocketAddress? {
+        let host = request.host
+        if let literal = try? SocketAddress(ipAddress: host, port: request.port) {
+            steps.append(DiagnosisStep(.dns, .skipped, host))
+            return literal
+        }
+        do {
+            let answer = try await resolver.addresses(host)
+            if let first = answer.records.first, let address = try? SocketAddress(ipAddress: first, port: request.port) {
+                pass(.dns, "\(host) -> \(answer.records.joined(separator: ", "))")
+                return address
+            }
+            fail(.dns, .hostNotFound, answer.nameDoesNotExist ? "\(host): NXDOMAIN" : "\(host): no address",
+                 ["host": host])
+        } catch {
+            fail(.dns, .hostNotFound, "\(host): \(error)", ["host": host])
+        }
+        return nil
+    }
+
+    /// Returns whether the login part completed (so a test message can follow).
+    mutating func interpret(_ conversation: Conversation<LoginDialogue.Record>, address: SocketAddress,
+                            engine: ConnectionEngine) async -> Bool {
+        let record = conversation.record
+        let port = "\(address.ipAddress ?? request.host):\(request.port)"
+        switch conversation.error {
+        case .connectionRefused?:
+            fail(.tcp, .connectionRefused, "\(port): connection refused", ["port": String(request.port)])
+            return false
+        case .connectTimeout(let seconds)?:
+            fail(.tcp, .connectionTimedOut, "\(port): no answer within \(seconds) s", ["port": String(request.port)])
+            return false
+        case .connectFailed(let reason)?:
+            fail(.tcp, .connectionFailed, "\(port): \(reason)")
+            return false
+        default:
+            pass(.tcp, "\(port) connected")
+        }
+
+        if request.security == .ssl {
+            if case .plaintextOnTLSPort(let line)? = conversation.error {
+                fail(.tls, .tlsOnPlaintextPort, line)
+                return false
+            }
+            guard let handshake = conversation.handshake else {
+                handshakeFailed(conversation.error)
+                return false
+            }
+            pass(.tls, describe(handshake))
+            guard await certificateIsValid(handshake) else { return false }
+            guard greeted(record, conversation.error) else { return false }
+        } else {
+            if record.greeting == nil, record.refusedGreeting == nil {
+                if case .readTimeout(_, "greeting")? = conversation.error,
+                   await speaksImplicitTLS(address: address, engine: engine) {
+                    fail(.greeting, .plaintextOnTLSPort, "no greeting; the port completes a TLS handshake at once")
+                    return false
+                }
+            }
+            guard greeted(record, conversation.error) else { return false }
+            if request.security == .starttls {
+                switch record.startTLS {
+                case .notOffered:
+                    let offered = record.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
+                    fail(.starttls, .starttlsNotOffered, offered.isEmpty ? "no STARTTLS" : offered)
+                    return false
+                case .refused(let response):
+                    fail(.starttls, .starttlsNotOffered, response.statusLine)
+                    return false
+                case .accepted:
+                    pass(.starttls, "STARTTLS accepted")
+                case .notApplicable:
+                    if let error = conversation.error {
+                        fail(.starttls, .connectionFailed, error.summary)
+                        return false
+                    }
+                }
+                guard let handshake = conversation.handshake else {
+                    handshakeFailed(conversation.error)
+                    return false
+                }
+                pass(.tls, describe(handshake))
+                guard await certificateIsValid(handshake) else { return false }
+            } else {
+                steps.append(DiagnosisStep(.starttls, .skipped, "security: none"))
+                steps.append(DiagnosisStep(.tls, .skipped, "security: none"))
+            }
+        }
+        return authenticated(record, conversation.error)
+    }
+
+    mutating func greeted(_ record: LoginDialogue.Record, _ error: EngineError?) -> Bool {
+        if let refused = record.refusedGreeting {
+            fail(.greeting, .serviceUnavailable, refused.statusLine)
+            return false
+        }
+        guard let greeting = record.greeting else {
+            fail(.greeting, .noGreeting, error?.summary ?? "no greeting")
+            return false
+        }
+        pass(.greeting, greeting.lines.first ?? "")
+        return true
+    }
+
+    mutating func handshakeFailed(_ error: EngineError?) {
+        let detail = error?.summary ?? "TLS handshake failed"
+        let upper = detail.uppercased()
+        if request.clientMaximumTLS != nil,
+           upper.contains("PROTOCOL_VERSION") || upper.contains("UNSUPPORTED_PROTOCOL")
+            || upper.contains("VERSION") || upper.contains("NO_SUPPORTED_VERSIONS") {
+            fail(.tls, .tlsVersionTooOld, detail)
+        } else {
+            fail(.tls, .tlsHandshakeFailed, detail)
+        }
+    }
+
+    func describe(_ handshake: HandshakeFacts) -> String {
+        [handshake.version?.rawValue, handshake.cipherSuite?.ianaName].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// A device checks the certificate against the name typed into it.
+    mutating func certificateIsValid(_ handshake: HandshakeFacts) async -> Bool {
+        guard let report = await CertificateAnalyzer(anchors: anchors, now: request.now)
+            .analyse(presentedChain: handshake.presentedChain, checkedName: request.host) else {
+            fail(.certificate, .certificateUntrusted, "no certificate")
+            return false
+        }
+        let leaf = report.leaf
+        let names = leaf.subjectAlternativeNames.joined(separator: ", ")
+        parameters["names"] = names
+        parameters["notAfter"] = ISO8601.format(leaf.notAfter)
+        parameters["issuer"] = leaf.issuer
+        if report.isExpired {
+            fail(.certificate, .certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))")
+            return false
+        }
+        if report.isNotYetValid {
+            fail(.certificate, .certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
+            return false
+        }
+        // A self-signed certificate is the finding whatever name it carries: importing it is the device's choice.
+        if !report.isTrusted, report.trustFailure == .selfSigned {
+            fail(.certificate, .certificateSelfSigned, "self-signed: \(leaf.subject)")
+            return false
+        }
+        if !report.hostnameMatches {
+            fail(.certificate, .certificateNameMismatch, "\(request.host) not in: \(names)")
+            return false
+        }
+        if !report.isTrusted {
+            fail(.certificate, .certificateUntrusted, "issuer \(leaf.issuer)")
+            return false
+        }
+        pass(.certificate, "\(names); \(report.daysLeft) days left; \(leaf.issuer)")
+        return true
+    }
+
+    mutating func authenticated(_ record: LoginDialogue.Record, _ error: EngineError?) -> Bool {
+        let offered = (record.capabilitiesAfterTLS ?? record.capabilitiesBeforeTLS ?? []).joined(separator: " ")
+        switch record.authentication {
+        case .notTried:
+            if let error, request.user != nil {
+                fail(.authentication, .connectionFailed, error.summary)
+                return false
+            }
+            steps.append(DiagnosisStep(.authentication, .skipped,
+                                       request.user == nil ? "no --user; offered: \(offered)" : offered))
+            return true
+        case .succeeded(let mechanism, let response):
+            pass(.authentication, "\(mechanism): \(response.statusLine)")
+            return true
+        case .rejected(let mechanism, let response):
+            let cause = ReplyClassifier.cause(ofAuthenticationRefusal: response, mailProtocol: request.mailProtocol)
+            fail(.authentication, cause, "\(mechanism): \(response.statusLine)")
+            return false
+        case .noUsableMechanism(let mechanisms) where !record.tlsEstablished
+            && (record.capabilitiesBeforeTLS ?? []).contains { ["STARTTLS", "STLS"].contains($0.uppercased()) }:
+            // Servers hide AUTH until TLS (Postfix smtpd_tls_auth_only): the setting lacks STARTTLS.
+            fail(.authentication, .starttlsRequired,
+                 "no AUTH before TLS; offered: " + (record.capabilitiesBeforeTLS ?? []).joined(separator: " "))
+            return false
+        case .noUsableMechanism(let mechanisms):
+            fail(.authentication, .authMechanismMissing,
+                 mechanisms.isEmpty ? "no AUTH offered" : "offered: " + mechanisms.joined(separator: " "))
+            return false
+        case .withheldWithoutTLS:
+            fail(.authentication, .passwordWithheld, "no TLS on this connection; the password was not sent")
+            return false
+        }
+    }
+
+    /// Whether the port completes a TLS handshake without any greeting: it expects "SSL/TLS".
+    func speaksImplicitTLS(address: SocketAddress, engine: ConnectionEngine) async -> Bool {
+        let plan = LoginDialogue.Plan(mailProtocol: request.mailProtocol, mode: .implicitTLS)
+        let serverName = HostnameMatcher.isIPAddress(request.host) ? nil : request.host
+        let probe = await engine.converse(LoginDialogue(plan: plan), address: address, serverName: serverName)
+        return probe.handshake != nil
+    }
+
+    mutating func sendTestMessage(to recipient: String, address: SocketAddress, engine: ConnectionEngine,
+                                  tls: TLSClientSettings, serverName: String?) async {
+        guard request.security != .none || request.allowPlaintextAuthentication else {
+            steps.append(DiagnosisStep(.testMessage, .skipped, "security: none"))
+            return
+        }
+        let from = request.user.flatMap { $0.contains("@") ? $0 : nil } ?? recipient
+        let message = Array(("From: <\(from)>\r\nTo: <\(recipient)>\r\nSubject: mailtls diagnose test\r\n"
+            + "Date: \(Replay.rfc5322Date(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
+            + "This message was sent by mailtls diagnose to test the settings.\r\n").utf8)
+        let plan = SubmissionDialogue.Plan(
+            mode: request.security == .ssl ? .implicitTLS : .startTLS, user: request.user,
+            password: request.password, allowPlaintextAuthentication: request.allowPlaintextAuthentication,
+            from: from, recipients: [recipient], message: message)
+        let conversation = await engine.converse(SubmissionDialogue(plan: plan), address: address, tls: tls,
+                                                 serverName: serverName)
+        transcript += conversation.transcript
+        switch conversation.record.stop {
+        case .delivered(let response):
+            pass(.testMessage, "\(recipient): \(response.statusLine)")
+        case .refused(_, let response):
+            fail(.testMessage, ReplyClassifier.cause(ofMessageRefusal: response), response.statusLine)
+        case .noTLSForPassword:
+            fail(.testMessage, .passwordWithheld, "no TLS")
+        case .interrupted:
+            fail(.testMessage, .connectionFailed, conversation.error?.summary ?? "interrupted")
+        }
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
+    }
+}

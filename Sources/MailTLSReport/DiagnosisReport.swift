@@ -1,0 +1,133 @@
+import Foundation
+import MailTLSAccount
+import MailTLSSetup
+
+/// `mailtls diagnose` for a person: each step with its evidence, the cause and the fix, then what works instead.
+public struct DiagnosisTerminalReport: Sendable {
+    public var language: Language
+    public var color: Bool
+    public var showTranscript: Bool
+
+    public init(language: Language, color: Bool, showTranscript: Bool = false) {
+        self.language = language
+        self.color = color
+        self.showTranscript = showTranscript
+    }
+
+    public func render(_ diagnosis: Diagnosis) -> String {
+        let request = diagnosis.request
+        var out = bold(AccountText.diagnoseHeader(language, [
+            "host": request.host, "port": String(request.port), "protocol": request.mailProtocol.displayName,
+            "security": request.security.socketType.deviceLabel,
+        ])) + "\n\n"
+        for step in diagnosis.steps {
+            let status = "[\(AccountText.status(step.status, language))]"
+            let painted = step.status == .failed ? red(status) : (step.status == .passed ? green(status) : dim(status))
+            out += "  \(painted.padded(to: color ? 0 : 10)) \(AccountText.step(step.kind, language))\n"
+            out += dim("      \(step.evidence)") + "\n"
+        }
+        out += "\n"
+        if let cause = diagnosis.cause {
+            let values = DiagnosisTerminalReport.values(diagnosis)
+            out += bold("\(AccountText.cause(language)) (\(cause.rawValue))") + "\n"
+            out += "  " + DiagnosisCatalog.message(cause, language, values) + "\n"
+            out += bold(AccountText.fix(language)) + "\n"
+            out += "  " + DiagnosisCatalog.fix(cause, language, values) + "\n\n"
+            let working = diagnosis.alternatives.filter(\.works)
+            if !diagnosis.alternatives.isEmpty {
+                out += bold(AccountText.working(language)) + "\n"
+                if working.isEmpty { out += "  " + AccountText.noneWorking(language) + "\n" }
+                for alternative in working {
+                    let setting = alternative.candidate.setting
+                    out += green("  \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
+                        + "\(setting.socketType.deviceLabel)") + "\n"
+                }
+                out += "\n"
+            }
+        } else {
+            out += green(AccountText.verdictOK(language)) + "\n\n"
+        }
+        if let discovered = diagnosis.discovered, let address = diagnosis.address {
+            out += bold(AccountText.discoveredForAddress(language, ["address": address])) + "\n"
+            for (title, setting) in [(AccountText.incoming(language), discovered.incoming),
+                                     (AccountText.outgoing(language), discovered.outgoing)] {
+                guard let setting else { continue }
+                out += "  \(title): \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
+                    + "\(setting.socketType.deviceLabel)\n"
+            }
+            out += "\n"
+        }
+        if showTranscript {
+            for line in diagnosis.transcript {
+                out += dim(String(format: "%7.1f ms ", line.elapsedMilliseconds)) + "\(line.direction.rawValue): "
+                    + line.text + "\n"
+            }
+        }
+        return out
+    }
+
+    static func values(_ diagnosis: Diagnosis) -> [String: String] {
+        var values = diagnosis.parameters
+        values["host"] = values["host"] ?? diagnosis.request.host
+        values["port"] = String(diagnosis.request.port)
+        values["evidence"] = diagnosis.evidence
+        values["clientVersion"] = values["clientVersion"] ?? "?"
+        for key in ["names", "notAfter", "issuer"] where values[key] == nil { values[key] = "?" }
+        return values
+    }
+
+    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    private func green(_ text: String) -> String { color ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
+    private func red(_ text: String) -> String { color ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
+}
+
+/// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.
+public enum DiagnosisJSONReport {
+    public static let schemaVersion = "1.0"
+
+    public struct Document: Codable, Sendable {
+        public var schemaVersion: String
+        public var tool: JSONReport.Tool
+        public var host: String
+        public var port: Int
+        public var `protocol`: String
+        public var security: String
+        public var user: String?
+        public var works: Bool
+        public var exitCode: Int
+        public var durationMs: Int
+        public var steps: [Step]
+        public var cause: String?
+        public var evidence: String?
+        public var message: String?
+        public var fix: String?
+        public var alternatives: [ServerSetting]
+        public var discovered: AccountRecommendation?
+    }
+
+    public struct Step: Codable, Sendable {
+        public var step: String
+        public var status: String
+        public var evidence: String
+    }
+
+    public static func render(_ diagnosis: Diagnosis, language: Language, toolVersion: String) -> String {
+        let request = diagnosis.request
+        let values = DiagnosisTerminalReport.values(diagnosis)
+        let document = Document(
+            schemaVersion: schemaVersion, tool: .init(name: "mailtls", version: toolVersion), host: request.host,
+            port: request.port, protocol: request.mailProtocol.rawValue, security: request.security.rawValue,
+            user: request.user, works: diagnosis.cause == nil, exitCode: Int(diagnosis.exitCode),
+            durationMs: Int(diagnosis.durationMilliseconds.rounded()),
+            steps: diagnosis.steps.map { Step(step: $0.kind.rawValue, status: $0.status.rawValue, evidence: $0.evidence) },
+            cause: diagnosis.cause?.rawValue, evidence: diagnosis.cause == nil ? nil : diagnosis.evidence,
+            message: diagnosis.cause.map { DiagnosisCatalog.message($0, language, values) },
+            fix: diagnosis.cause.map { DiagnosisCatalog.fix($0, language, values) },
+            alternatives: diagnosis.alternatives.filter(\.works).map(\.candidate.setting),
+            discovered: diagnosis.discovered)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import MailTLSAccount
+import MailTLSCore
+import MailTLSReport
+
+/// `mailtls diagnose`: replays the settings a user entered, step by step, and says what is wrong and what works.
+struct DiagnoseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Explain why mail settings fail: DNS, port, SSL/TLS or STARTTLS, certificate, login, test message.",
+        discussion: """
+            The password comes from --password-file, --password-env or a prompt, never from the command line. It is
+            never printed and never sent before TLS unless --allow-plaintext-auth is given.
+            Exit codes: 0 the settings work, 2 they do not (the cause and the fix are shown), 3 bad input.
+            """)
+
+    @Option(help: "The server name as entered in the device or client.")
+    var host: String
+
+    @Option(help: "The port as entered.")
+    var port: Int
+
+    @Option(help: "The security setting: ssl (\"SSL/TLS\"), starttls or none.")
+    var security: String
+
+    @Option(name: .customLong("protocol"), help: "smtp, imap or pop3 (default from the port).")
+    var mailProtocol: String?
+
+    @Option(help: "The user name; the password then comes from --password-file, --password-env or a prompt.")
+    var user: String?
+
+    @Option(name: .customLong("password-file"), help: "A file whose first line is the password.")
+    var passwordFile: String?
+
+    @Option(name: .customLong("password-env"), help: "The name of an environment variable holding the password.")
+    var passwordEnv: String?
+
+    @Option(help: "The e-mail address: compares the entered settings with what mailtls setup discovers.")
+    var address: String?
+
+    @Flag(name: .customLong("send-test"), help: "After logging in (SMTP), send a test message to --address.")
+    var sendTest = false
+
+    @Option(name: .customLong("client-max-tls"), help: "Simulate an old device: the highest TLS version it offers (1.0, 1.1, 1.2, 1.3).")
+    var clientMaxTLS: String?
+
+    @Flag(name: .customLong("allow-plaintext-auth"), help: "Send the password even without TLS (trusted networks only).")
+    var allowPlaintextAuth = false
+
+    @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
+    var caFile: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
+    var connectTimeout = 5.0
+
+    @Option(help: "Seconds to wait for the greeting, each reply and the TLS handshake.")
+    var timeout = 10.0
+
+    @Flag(help: "Show the conversation (credentials are hidden).")
+    var transcript = false
+
+    @OptionGroup var dns: DNSOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535.") }
+        guard SecuritySetting(rawValue: security.lowercased()) != nil || security.lowercased() == "tls"
+            || security.lowercased() == "ssl/tls" else {
+            throw ValidationError("--security takes ssl, starttls or none, not '\(security)'.")
+        }
+        if let mailProtocol, MailProtocol(rawValue: mailProtocol.lowercased()) == nil {
+            throw ValidationError("--protocol takes smtp, imap or pop3, not '\(mailProtocol)'.")
+        }
+        if mailProtocol == nil, DiagnoseCommand.protocolFor(port: port) == nil {
+            throw ValidationError("Port \(port) is not a standard mail port: give --protocol smtp, imap or pop3.")
+        }
+        if let clientMaxTLS, DiagnoseCommand.tlsVersion(clientMaxTLS) == nil {
+            throw ValidationError("--client-max-tls takes 1.0, 1.1, 1.2 or 1.3, not '\(clientMaxTLS)'.")
+        }
+        if passwordFile != nil && passwordEnv != nil {
+            throw ValidationError("Give the password one way: --password-file or --password-env.")
+        }
+        if (passwordFile != nil || passwordEnv != nil) && user == nil {
+            throw ValidationError("A password needs --user.")
+        }
+        if sendTest && address == nil { throw ValidationError("--send-test sends to --address: give it.") }
+        for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout)]
+            where !(value > 0 && value <= 3600) {
+            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
+        }
+    }
+
+    static func protocolFor(port: Int) -> MailProtocol? {
+        switch port {
+        case 25, 465, 587, 2525: .smtp
+        case 143, 993: .imap
+        case 110, 995: .pop3
+        default: nil
+        }
+    }
+
+    static func tlsVersion(_ text: String) -> TLSVersion? {
+        switch text.lowercased().replacingOccurrences(of: "tlsv", with: "") {
+        case "1.0", "1": .tls10
+        case "1.1": .tls11
+        case "1.2": .tls12
+        case "1.3": .tls13
+        default: nil
+        }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let password = try readPassword(language)
+        let lowered = security.lowercased()
+        let setting: SecuritySetting = lowered == "tls" || lowered == "ssl/tls" ? .ssl : SecuritySetting(rawValue: lowered)!
+        let mailProtocol = self.mailProtocol.flatMap { MailProtocol(rawValue: $0.lowercased()) }
+            ?? DiagnoseCommand.protocolFor(port: port)!
+        var resolver = dns.validating
+        resolver.timeout = timeout
+        if dns.resolver != nil && dns.trustAnchor == nil { resolver.useSystemRootKey = false }
+        let request = DiagnosisRequest(
+            host: host.trimmingCharacters(in: .whitespaces), port: port, mailProtocol: mailProtocol,
+            security: setting, user: user, password: password, allowPlaintextAuthentication: allowPlaintextAuth,
+            address: address, testRecipient: sendTest ? address : nil,
+            clientMaximumTLS: clientMaxTLS.flatMap(DiagnoseCommand.tlsVersion), resolver: resolver, caFile: caFile,
+            timeouts: .init(connect: connectTimeout, read: timeout, greeting: timeout, overall: max(60, 8 * timeout)))
+        let diagnosis: Diagnosis
+        do {
+            diagnosis = try await Diagnoser().run(request)
+        } catch {
+            throw UserFacingFailure(message: AccountErrorText.diagnosis(error, language))
+        }
+        if output.json {
+            print(DiagnosisJSONReport.render(diagnosis, language: language, toolVersion: MailTLSCommand.version))
+        } else {
+            print(DiagnosisTerminalReport(language: language, color: output.useColor, showTranscript: transcript)
+                .render(diagnosis), terminator: "")
+        }
+        throw ExitCode(diagnosis.exitCode)
+    }
+
+    /// From a file, an environment variable, or a prompt on the terminal (echo off); never from argv.
+    func readPassword(_ language: Language) throws -> String? {
+        guard user != nil else { return nil }
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw UserFacingFailure(message: AccountErrorText.unreadablePasswordFile(passwordFile, language))
+            }
+            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+        if let passwordEnv {
+            guard let value = ProcessInfo.processInfo.environment[passwordEnv], !value.isEmpty else {
+                throw UserFacingFailure(message: AccountErrorText.missingPasswordVariable(passwordEnv, language))
+            }
+            return value
+        }
+        guard let value = PasswordPrompt.read(prompt: AccountErrorText.passwordPrompt(language)) else {
+            throw UserFacingFailure(message: AccountErrorText.noTerminalForPassword(language))
+        }
+        return value
+    }
+}
+
+/// Reads a password from the controlling terminal with echo off.
+enum PasswordPrompt {
+    static func read(prompt: String) -> String? {
+        let descriptor = open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var original = termios()
+        guard tcgetattr(descriptor, &original) == 0 else { return nil }
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        _ = write(descriptor, prompt, prompt.utf8.count)
+        tcsetattr(descriptor, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(descriptor, TCSAFLUSH, &original)
+            _ = write(descriptor, "\n", 1)
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(descriptor, &byte, 1) == 1, byte != 0x0A, bytes.count < 4096 {
+            bytes.append(byte)
+        }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
