@@ -70,7 +70,15 @@ public enum ReplyClassifier {
 
     /// A refusal of MAIL, RCPT or DATA during the test message.
     public static func cause(ofMessageRefusal response: MailResponse) -> DiagnosisCause {
-        providerCause(text: response.lines.joined(separator: " ").lowercased()) ?? .messageRejected
+        let text = response.lines.joined(separator: " ").lowercased()
+        if let provider = providerCause(text: text) { return provider }
+        if response.code == "530" || response.code == "554" {
+            if text.contains("starttls") || text.contains("tls first") { return .starttlsRequired }
+            if text.contains("authentication required") || text.contains("not authenticated") {
+                return .notAuthenticated
+            }
+        }
+        return .messageRejected
     }
 
     /// Microsoft 365 and Gmail say the real reason in words and their own codes.

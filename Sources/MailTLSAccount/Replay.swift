@@ -119,6 +119,10 @@ struct Replay {
                 }
             }
             guard greeted(record, conversation.error) else { return false }
+            if let refusal = record.refusedCapabilities, !record.tlsEstablished {
+                fail(.greeting, ReplyClassifier.cause(ofMessageRefusal: refusal), refusal.statusLine)
+                return false
+            }
             if request.security == .starttls {
                 switch record.startTLS {
                 case .notOffered:
@@ -146,6 +150,11 @@ struct Replay {
                 steps.append(DiagnosisStep(.starttls, .skipped, "security: none"))
                 steps.append(DiagnosisStep(.tls, .skipped, "security: none"))
             }
+        }
+        if let refusal = record.refusedCapabilities {
+            fail(record.tlsEstablished ? .tls : .greeting, ReplyClassifier.cause(ofMessageRefusal: refusal),
+                 refusal.statusLine)
+            return false
         }
         return authenticated(record, conversation.error)
     }
@@ -260,8 +269,8 @@ struct Replay {
 
     mutating func sendTestMessage(to recipient: String, address: SocketAddress, engine: ConnectionEngine,
                                   tls: TLSClientSettings, serverName: String?) async {
-        guard request.security != .none || request.allowPlaintextAuthentication else {
-            steps.append(DiagnosisStep(.testMessage, .skipped, "security: none"))
+        guard request.security != .none || request.password == nil || request.allowPlaintextAuthentication else {
+            steps.append(DiagnosisStep(.testMessage, .skipped, "security: none; the password is not sent"))
             return
         }
         let from = request.user.flatMap { $0.contains("@") ? $0 : nil } ?? recipient
@@ -269,7 +278,8 @@ struct Replay {
             + "Date: \(Replay.rfc5322Date(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
             + "This message was sent by mailtls diagnose to test the settings.\r\n").utf8)
         let plan = SubmissionDialogue.Plan(
-            mode: request.security == .ssl ? .implicitTLS : .startTLS, user: request.user,
+            mode: request.security == .ssl ? .implicitTLS : .startTLS, upgrade: request.security == .starttls,
+            user: request.user,
             password: request.password, allowPlaintextAuthentication: request.allowPlaintextAuthentication,
             from: from, recipients: [recipient], message: message)
         let conversation = await engine.converse(SubmissionDialogue(plan: plan), address: address, tls: tls,

@@ -30,6 +30,8 @@ import Testing
         ("421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.",
          .legacyTLSRejected),
         ("554 5.7.1 <x@y.test>: Relay access denied", .messageRejected),
+        ("530 5.7.0 Must issue a STARTTLS command first", .starttlsRequired),
+        ("530 5.7.0 Authentication required", .notAuthenticated),
     ])
     func messageRefusals(line: String, expected: DiagnosisCause) throws {
         #expect(ReplyClassifier.cause(ofMessageRefusal: try Self.smtp(line)) == expected)

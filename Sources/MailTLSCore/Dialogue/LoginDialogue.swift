@@ -45,6 +45,8 @@ public struct LoginDialogue: ClientDialogue {
         public var greeting: MailResponse?
         /// A greeting that refuses service (SMTP 4xx/5xx, IMAP BYE, POP3 -ERR).
         public var refusedGreeting: MailResponse?
+        /// An SMTP server that refuses EHLO (Microsoft 365 answers 421 4.7.66 to TLS 1.0/1.1 clients there).
+        public var refusedCapabilities: MailResponse?
         public var capabilitiesBeforeTLS: [String]?
         public var capabilitiesAfterTLS: [String]?
         public var startTLS: DialogueRecord.STARTTLSOutcome = .notApplicable
@@ -100,6 +102,10 @@ public struct LoginDialogue: ClientDialogue {
             record.greeting = response
             return ask(.capabilities)
         case .capabilities:
+            if plan.mailProtocol == .smtp, response.outcome != .positive {
+                record.refusedCapabilities = response
+                return finish()
+            }
             // POP3 servers without CAPA answer -ERR: they simply list nothing.
             let capabilities = response.outcome == .positive ? dialect.capabilities(from: response) : []
             if inTLS {

@@ -7,6 +7,8 @@
 public struct SubmissionDialogue: ClientDialogue {
     public struct Plan: Sendable {
         public var mode: TransportMode
+        /// Upgrade with STARTTLS when offered (the "STARTTLS" setting); false is the "None" setting.
+        public var upgrade: Bool
         public var clientName: String
         public var user: String?
         public var password: String?
@@ -15,10 +17,11 @@ public struct SubmissionDialogue: ClientDialogue {
         public var recipients: [String]
         public var message: [UInt8]
 
-        public init(mode: TransportMode, clientName: String = "mailtls.invalid", user: String? = nil,
-                    password: String? = nil, allowPlaintextAuthentication: Bool = false, from: String,
-                    recipients: [String], message: [UInt8]) {
+        public init(mode: TransportMode, upgrade: Bool = true, clientName: String = "mailtls.invalid",
+                    user: String? = nil, password: String? = nil, allowPlaintextAuthentication: Bool = false,
+                    from: String, recipients: [String], message: [UInt8]) {
             self.mode = mode
+            self.upgrade = upgrade
             self.clientName = clientName
             self.user = user
             self.password = password
@@ -92,7 +95,7 @@ public struct SubmissionDialogue: ClientDialogue {
         case .ehlo:
             let capabilities = SMTPCapabilities(ehloReply: response)
             if !inTLS && plan.mode == .startTLS {
-                if capabilities.offersSTARTTLS { return ask(.startTLS) }
+                if capabilities.offersSTARTTLS && plan.upgrade { return ask(.startTLS) }
                 if plan.password != nil && !plan.allowPlaintextAuthentication {
                     record.stop = .noTLSForPassword
                     return finish()

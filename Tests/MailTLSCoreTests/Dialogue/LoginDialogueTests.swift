@@ -167,3 +167,17 @@ struct ScriptedLogin {
         #expect(busy.record?.greeting == nil)
     }
 }
+
+@Suite struct LoginDialogueRefusalTests {
+    @Test func anEHLORefusedAfterTLSEndsTheDialogueWithTheReply() throws {
+        var login = ScriptedLogin(LoginDialogue.Plan(mailProtocol: .smtp, mode: .startTLS, user: "u", password: "p"))
+        try login.run(replies: [
+            "220 outlook ESMTP\r\n", "250-outlook\r\n250 STARTTLS\r\n", "220 2.0.0 SMTP server ready\r\n",
+            "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.\r\n",
+        ])
+        let record = try #require(login.record)
+        #expect(record.refusedCapabilities?.code == "421")
+        #expect(record.authentication == .notTried)
+        #expect(!login.sentAfterTLS.contains { $0.hasPrefix("AUTH") })
+    }
+}

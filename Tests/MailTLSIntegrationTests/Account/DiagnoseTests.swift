@@ -161,4 +161,11 @@ import Testing
                                         password: try labPassword(), allowPlaintext: true)
         #expect(forced.cause == .starttlsRequired, "AUTH is hidden until STARTTLS: \(forced.evidence)")
     }
+
+    @Test func noEncryptionMeetsThe530OfASubmissionPort() async throws {
+        let diagnosis = try await diagnose("mail.mailtls.test", 587, .none, testRecipient: "alice@mailtls.test")
+        #expect(diagnosis.cause == .starttlsRequired)
+        #expect(failedStep(diagnosis) == .testMessage)
+        #expect(diagnosis.evidence.hasPrefix("530"), "\(diagnosis.evidence)")
+    }
 }
