@@ -40,8 +40,8 @@ public struct DiscoveryRequest: Sendable {
 public enum DiscoveryInputError: Error, Equatable, Sendable {
     case badAddress(String)
     case resolver(DNSError)
-    case unreadableCAFile(path: String, reason: String)
-    case noCertificatesInCAFile(path: String)
+    /// `--ca-file` is unreadable or holds no certificate.
+    case caFile(TrustAnchors.LoadError)
 }
 
 /// Everything `setup` found, tried and recommends.
@@ -75,10 +75,7 @@ public struct AccountDiscovery: Sendable {
         do {
             anchors = try TrustAnchors(caFile: request.caFile)
         } catch {
-            switch error {
-            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
-            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
-            }
+            throw .caFile(error)
         }
         let resolver: DNSResolver
         do {
@@ -87,7 +84,7 @@ public struct AccountDiscovery: Sendable {
             throw .resolver(error)
         }
         let fetcher = HTTPSFetcher(resolver: resolver, options: .init(
-            maximumBytes: 256 * 1024, timeout: request.httpTimeout, extraRootsDER: AccountDiscovery.der(anchors)))
+            maximumBytes: 256 * 1024, timeout: request.httpTimeout, extraRootsDER: anchors.extraRootsDER))
         let verifier = CandidateVerifier(
             resolver: resolver, anchors: anchors, now: request.now,
             prober: PortProber(engine: ConnectionEngine(timeouts: request.timeouts),
@@ -190,14 +187,6 @@ public struct AccountDiscovery: Sendable {
 
     static func queryEscaped(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? ""
-    }
-
-    static func der(_ anchors: TrustAnchors) -> [[UInt8]] {
-        anchors.extraRoots.compactMap { certificate in
-            var serializer = DER.Serializer()
-            guard (try? serializer.serialize(certificate)) != nil else { return nil }
-            return serializer.serializedBytes
-        }
     }
 
     /// The same host, port and security from two sources is tried once, under the better source.

@@ -123,8 +123,8 @@ public struct Diagnosis: Sendable {
 /// Input `diagnose` cannot work with.
 public enum DiagnosisInputError: Error, Equatable, Sendable {
     case resolver(DNSError)
-    case unreadableCAFile(path: String, reason: String)
-    case noCertificatesInCAFile(path: String)
+    /// `--ca-file` is unreadable or holds no certificate.
+    case caFile(TrustAnchors.LoadError)
     case badAddress(String)
 }
 
@@ -138,10 +138,7 @@ public struct Diagnoser: Sendable {
         do {
             anchors = try TrustAnchors(caFile: request.caFile)
         } catch {
-            switch error {
-            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
-            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
-            }
+            throw .caFile(error)
         }
         let resolver: DNSResolver
         do {

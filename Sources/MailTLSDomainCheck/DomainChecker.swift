@@ -50,8 +50,8 @@ public enum DomainInputError: Error, Equatable, Sendable {
     case badDomain(String)
     case domainNotFound(String)
     case resolver(DNSError)
-    case unreadableCAFile(path: String, reason: String)
-    case noCertificatesInCAFile(path: String)
+    /// `--ca-file` is unreadable or holds no certificate.
+    case caFile(TrustAnchors.LoadError)
 }
 
 /// The outcome of `mailtls domain`.
@@ -85,10 +85,7 @@ public struct DomainChecker: Sendable {
         do {
             anchors = try TrustAnchors(caFile: request.caFile)
         } catch {
-            switch error {
-            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
-            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
-            }
+            throw .caFile(error)
         }
         let resolver: DNSResolver
         do {
@@ -96,14 +93,9 @@ public struct DomainChecker: Sendable {
         } catch {
             throw .resolver(error)
         }
-        let extraRoots: [[UInt8]] = anchors.extraRoots.compactMap { certificate in
-            var serializer = DER.Serializer()
-            guard (try? serializer.serialize(certificate)) != nil else { return nil }
-            return serializer.serializedBytes
-        }
         let fetcher = HTTPSFetcher(resolver: resolver,
                                    options: .init(maximumBytes: STSPolicy.maximumBytes, timeout: request.httpTimeout,
-                                                  extraRootsDER: extraRoots))
+                                                  extraRootsDER: anchors.extraRootsDER))
 
         async let stsObservation = DomainChecker.lookUpSTS(domain, resolver: resolver, fetcher: fetcher)
         async let tlsrptObservation = DomainChecker.lookUpTLSRPT(domain, resolver: resolver)

@@ -97,23 +97,31 @@ final class MailConnection: Sendable {
         let channel = self.channel
         let started = ContinuousClock.now
         let sni = serverName.flatMap { MailConnection.isIPAddress($0) ? nil : $0 }
-        let drained: [UInt8] = try await channel.eventLoop.submit {
-            let pending = bridge.value.drain()
-            let tlsHandler = try NIOSSLClientHandler(
-                context: context, serverHostname: sni,
-                customVerificationCallback: { certificates, result in
-                    chain.withLockedValue { stored in
-                        stored = certificates.compactMap { try? $0.toDERBytes() }
-                    }
-                    result.succeed(.certificateVerified)
-                })
-            let sync = channel.pipeline.syncOperations
-            try sync.addHandler(tlsHandler, position: .first)
-            try sync.addHandler(ServerFlightSniffer(verdict: verdict), position: .first)
-            try sync.addHandler(HandshakeObserver(promise: promise), position: .after(tlsHandler))
-            bridge.value.activity = "TLS handshake"
-            return pending
-        }.get()
+        let drained: [UInt8]
+        do {
+            drained = try await channel.eventLoop.submit {
+                let pending = bridge.value.drain()
+                let tlsHandler = try NIOSSLClientHandler(
+                    context: context, serverHostname: sni,
+                    customVerificationCallback: { certificates, result in
+                        chain.withLockedValue { stored in
+                            stored = certificates.compactMap { try? $0.toDERBytes() }
+                        }
+                        result.succeed(.certificateVerified)
+                    })
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(tlsHandler, position: .first)
+                try sync.addHandler(ServerFlightSniffer(verdict: verdict), position: .first)
+                try sync.addHandler(HandshakeObserver(promise: promise), position: .after(tlsHandler))
+                bridge.value.activity = "TLS handshake"
+                return pending
+            }.get()
+        } catch {
+            // The channel closed (or the handler could not be added) before the handshake began: the promise must
+            // still be completed, or it leaks.
+            promise.fail(error)
+            throw error as? EngineError ?? EngineError.closedByPeer(during: "TLS handshake")
+        }
         let timeoutTask = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
             promise.fail(EngineError.readTimeout(seconds: timeout, during: "TLS handshake"))
             channel.close(promise: nil)

@@ -10,9 +10,7 @@ public enum AccountErrorText {
                 ja: "'{text}' はメールアドレスではありません。user@example.com の形式で指定してください。")(
                     language, ["text": text])
         case .resolver(let problem): UIText.resolverError(problem, language)
-        case .unreadableCAFile(let path, let reason):
-            UIText.inputError(.unreadableCAFile(path: path, reason: reason), language)
-        case .noCertificatesInCAFile(let path): UIText.inputError(.noCertificatesInCAFile(path: path), language)
+        case .caFile(let problem): UIText.caFileError(problem, language)
         }
     }
 
@@ -20,9 +18,7 @@ public enum AccountErrorText {
         switch error {
         case .badAddress(let text): discovery(.badAddress(text), language)
         case .resolver(let problem): UIText.resolverError(problem, language)
-        case .unreadableCAFile(let path, let reason):
-            UIText.inputError(.unreadableCAFile(path: path, reason: reason), language)
-        case .noCertificatesInCAFile(let path): UIText.inputError(.noCertificatesInCAFile(path: path), language)
+        case .caFile(let problem): UIText.caFileError(problem, language)
         }
     }
 

@@ -21,9 +21,9 @@ public struct DiagnosisTerminalReport: Sendable {
             "security": request.security.socketType.deviceLabel,
         ])) + "\n\n"
         for step in diagnosis.steps {
-            let status = "[\(AccountText.status(step.status, language))]"
+            let status = "[\(AccountText.status(step.status, language))]".padded(to: 10)
             let painted = step.status == .failed ? red(status) : (step.status == .passed ? green(status) : dim(status))
-            out += "  \(painted.padded(to: color ? 0 : 10)) \(AccountText.step(step.kind, language))\n"
+            out += "  \(painted) \(AccountText.step(step.kind, language))\n"
             out += dim("      \(step.evidence)") + "\n"
         }
         out += "\n"
@@ -76,10 +76,13 @@ public struct DiagnosisTerminalReport: Sendable {
         return values
     }
 
-    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
-    private func green(_ text: String) -> String { color ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
-    private func red(_ text: String) -> String { color ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
+    // MARK: Colour
+
+    private var style: TerminalStyle { TerminalStyle(color: color) }
+    private func bold(_ text: String) -> String { style.bold(text) }
+    private func dim(_ text: String) -> String { style.dim(text) }
+    private func green(_ text: String) -> String { style.green(text) }
+    private func red(_ text: String) -> String { style.red(text) }
 }
 
 /// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.

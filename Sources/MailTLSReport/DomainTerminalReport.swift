@@ -145,17 +145,12 @@ public struct DomainTerminalReport: Sendable {
         return out
     }
 
-    private func paint(_ text: String, _ severity: Severity?, ok: Bool = false) -> String {
-        guard color else { return text }
-        if ok { return "\u{1B}[32m\(text)\u{1B}[0m" }
-        switch severity {
-        case .critical?: return "\u{1B}[31m\(text)\u{1B}[0m"
-        case .warning?: return "\u{1B}[33m\(text)\u{1B}[0m"
-        case .info?: return "\u{1B}[36m\(text)\u{1B}[0m"
-        case nil: return text
-        }
-    }
+    // MARK: Colour
 
-    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    private var style: TerminalStyle { TerminalStyle(color: color) }
+    private func bold(_ text: String) -> String { style.bold(text) }
+    private func dim(_ text: String) -> String { style.dim(text) }
+    private func paint(_ text: String, _ severity: Severity?, ok: Bool = false) -> String {
+        style.paint(text, severity, ok: ok)
+    }
 }

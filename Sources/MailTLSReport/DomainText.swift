@@ -105,10 +105,7 @@ public enum DomainText {
                     language, ["domain": domain])
         case .resolver(let problem):
             UIText.resolverError(problem, language)
-        case .unreadableCAFile(let path, let reason):
-            UIText.inputError(.unreadableCAFile(path: path, reason: reason), language)
-        case .noCertificatesInCAFile(let path):
-            UIText.inputError(.noCertificatesInCAFile(path: path), language)
+        case .caFile(let problem): UIText.caFileError(problem, language)
         }
     }
 }

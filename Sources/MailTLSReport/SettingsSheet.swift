@@ -16,7 +16,9 @@ public enum SettingsSheet {
         body.append("<h1>\(escaped(title))</h1>")
         body.append("<table class=\"account\">")
         body.append(row(Text.address(language), code: address))
-        if !recommendation.displayName.isEmpty { body.append(row(Text.name(language), plain: recommendation.displayName)) }
+        if !recommendation.displayName.isEmpty {
+            body.append(row(Text.name(language), plain: recommendation.displayName))
+        }
         body.append("</table>")
 
         body += serverSection(Text.incoming, recommendation.incoming, address: address, language: language,

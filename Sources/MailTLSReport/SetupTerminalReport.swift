@@ -74,9 +74,12 @@ public struct SetupTerminalReport: Sendable {
         return out
     }
 
-    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
-    private func green(_ text: String) -> String { color ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
+    // MARK: Colour
+
+    private var style: TerminalStyle { TerminalStyle(color: color) }
+    private func bold(_ text: String) -> String { style.bold(text) }
+    private func dim(_ text: String) -> String { style.dim(text) }
+    private func green(_ text: String) -> String { style.green(text) }
 }
 
 /// `mailtls setup --json`.

@@ -33,8 +33,12 @@ public enum AutoconfigParser {
         case tooLarge(byteCount: Int)
         /// A DOCTYPE can declare entities (external ones, or the "billion laughs"); autoconfig files never need one.
         case documentTypeDeclaration
-        /// NUL bytes: UTF-16 or UTF-32, which autoconfig files never use and which would hide a DOCTYPE.
-        case unsupportedEncoding
+        /// Not UTF-8 text (invalid sequences or NUL bytes, as in UTF-16): such bytes could hide a DOCTYPE from the
+        /// check before parsing, and Foundation's XMLParser on Linux crashes on invalid UTF-8 in element names.
+        case notUTF8
+        /// The XML declaration names an encoding other than UTF-8, US-ASCII or ISO-8859-1 (UTF-7 could spell a
+        /// DOCTYPE the check before parsing would not see).
+        case unsupportedEncoding(declared: String)
         /// Not well-formed XML.
         case malformedXML(line: Int, detail: String)
         /// The root element is not `clientConfig`.
@@ -45,9 +49,11 @@ public enum AutoconfigParser {
 
         public var description: String {
             switch self {
-            case .tooLarge(let count): "autoconfig file too large: \(count) bytes (limit \(AutoconfigParser.maximumBytes))"
+            case .tooLarge(let count):
+                "autoconfig file too large: \(count) bytes (limit \(AutoconfigParser.maximumBytes))"
             case .documentTypeDeclaration: "autoconfig file has a DOCTYPE, which is refused (entity declarations)"
-            case .unsupportedEncoding: "autoconfig file is not UTF-8 (it contains NUL bytes)"
+            case .notUTF8: "autoconfig file is not UTF-8 text"
+            case .unsupportedEncoding(let name): "autoconfig file declares encoding \"\(name)\"; only UTF-8 is read"
             case .malformedXML(let line, let detail): "autoconfig file is not well-formed XML (line \(line)): \(detail)"
             case .notClientConfig(let root): "autoconfig file has root element <\(root)>, not <clientConfig>"
             case .missingEmailProvider: "autoconfig file has no <emailProvider>"
@@ -59,7 +65,10 @@ public enum AutoconfigParser {
     /// Parses one config-v1.1.xml document.
     public static func parse(_ bytes: [UInt8]) -> Result<Parsed, Problem> {
         guard bytes.count <= maximumBytes else { return .failure(.tooLarge(byteCount: bytes.count)) }
-        guard !bytes.contains(0) else { return .failure(.unsupportedEncoding) }
+        guard !bytes.contains(0), isUTF8(bytes) else { return .failure(.notUTF8) }
+        if let declared = declaredEncoding(bytes), !acceptedEncodings.contains(declared.lowercased()) {
+            return .failure(.unsupportedEncoding(declared: String(declared.prefix(40))))
+        }
         guard !containsDocumentType(bytes) else { return .failure(.documentTypeDeclaration) }
 
         let reader = AutoconfigDocumentReader()
@@ -99,6 +108,33 @@ public enum AutoconfigParser {
             }
         }
         return .success(Parsed(config: config, skipped: skipped))
+    }
+
+    /// Encodings in which the ASCII DOCTYPE check sees what the XML parser will see.
+    static let acceptedEncodings: Set<String> = ["utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1"]
+
+    static func isUTF8(_ bytes: [UInt8]) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// The `encoding` of the XML declaration (`<?xml version="1.0" encoding="..."?>`), if the document starts with one.
+    static func declaredEncoding(_ bytes: [UInt8]) -> String? {
+        var text = Substring(String(decoding: bytes.prefix(256), as: UTF8.self))
+        if text.first == "\u{FEFF}" { text = text.dropFirst() }
+        guard text.hasPrefix("<?xml"), let end = text.range(of: "?>") else { return nil }
+        let declaration = text[..<end.lowerBound]
+        guard let key = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[key.upperBound...].drop { $0.isWhitespace || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote })
     }
 
     /// Whether `<!DOCTYPE` appears anywhere (ASCII, any case). Checked on the bytes, before any XML parsing.
@@ -166,8 +202,8 @@ struct AutoconfigServerElement {
         else { return .failure(.unusable("invalid socketType \"\(socketType.prefix(20))\"")) }
         var methods: [AuthenticationKind] = []
         for name in authentication {
-            guard let method = AuthenticationKind.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() })
-            else { continue }  // Unknown methods are ignored, as Thunderbird does.
+            let known = AuthenticationKind.allCases.first { $0.rawValue.lowercased() == name.lowercased() }
+            guard let method = known else { continue }  // Unknown methods are ignored, as Thunderbird does.
             if !methods.contains(method) { methods.append(method) }
         }
         guard !methods.isEmpty else { return .failure(.unusable("no authentication method mailtls knows")) }
@@ -289,9 +325,9 @@ final class AutoconfigDocumentReader: NSObject, XMLParserDelegate {
         refuseDeclaration(parser)
     }
 
+    /// Nothing is ever loaded (libxml2 also asks here about an undeclared entity, which then fails as malformed).
     func parser(_ parser: XMLParser, resolveExternalEntityName name: String, systemID: String?) -> Data? {
-        refuseDeclaration(parser)
-        return nil
+        nil
     }
 
     private func refuseDeclaration(_ parser: XMLParser) {

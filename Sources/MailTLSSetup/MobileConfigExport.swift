@@ -105,6 +105,9 @@ public enum MobileConfigExport {
 
     /// The address as one identifier component: letters, digits, `-` and `.`; anything else becomes `-`.
     static func identifierComponent(_ address: String) -> String {
-        String(address.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "-" })
+        String(address.lowercased().map { character in
+            character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-")
+                ? character : "-"
+        })
     }
 }

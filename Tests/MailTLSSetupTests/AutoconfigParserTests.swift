@@ -265,7 +265,9 @@ import Testing
               \(Self.imapServer(hostname: "root-level.example"))
               <emailProvider id="example.com">
                 <domain>example.com</domain>
-                <documentation>\(Self.imapServer(hostname: "in-docs.example"))<domain>evil.example</domain></documentation>
+                <documentation>
+                  \(Self.imapServer(hostname: "in-docs.example"))<domain>evil.example</domain>
+                </documentation>
                 \(Self.imapServer())
               </emailProvider>
             </clientConfig>
@@ -290,7 +292,9 @@ import Testing
     static let externalEntity = """
         <?xml version="1.0"?>
         <!DOCTYPE clientConfig [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-        <clientConfig version="1.1"><emailProvider id="x"><displayName>&secret;</displayName></emailProvider></clientConfig>
+        <clientConfig version="1.1">
+          <emailProvider id="x"><displayName>&secret;</displayName></emailProvider>
+        </clientConfig>
         """
 
     @Test(arguments: [
@@ -308,7 +312,8 @@ import Testing
         ("<clientConfig/><clientConfig/>", nil),
         (#"<html><body>404 Not Found</body></html>"#, .notClientConfig(root: "html")),
         ("<clientConfig version=\"1.1\"><webMail/></clientConfig>", .missingEmailProvider),
-        ("<clientConfig><emailProvider><displayName>x</displayName></emailProvider></clientConfig>", .missingProviderID),
+        ("<clientConfig><emailProvider><displayName>x</displayName></emailProvider></clientConfig>",
+         .missingProviderID),
     ] as [(String, AutoconfigParser.Problem?)])
     func refusedDocuments(text: String, expected: AutoconfigParser.Problem?) {
         let result = AutoconfigParser.parse(Array(text.utf8))
@@ -331,12 +336,40 @@ import Testing
         let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" + Self.billionLaughs
         var bytes: [UInt8] = [0xFF, 0xFE]
         for unit in text.utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
-        #expect(AutoconfigParser.parse(bytes) == .failure(.unsupportedEncoding))
+        #expect(AutoconfigParser.parse(bytes) == .failure(.notUTF8))
+    }
+
+    @Test(arguments: [
+        [0x3C, 0x63, 0xFF, 0x3E] as [UInt8],  // a byte UTF-8 never uses
+        Array("<clientConfig><emailProvider id=\"x\"><".utf8) + [0xDF]
+            + Array("tokenURL/></emailProvider></clientConfig>".utf8),  // the name that crashed XMLParser
+        Array("<clientConfig><domain>".utf8) + [0xE3, 0x81] + Array("</domain></clientConfig>".utf8),  // cut short
+    ])
+    func invalidUTF8IsRefused(bytes: [UInt8]) {
+        #expect(AutoconfigParser.parse(bytes) == .failure(.notUTF8))
+    }
+
+    /// UTF-7 can write `<!DOCTYPE` as `<+ACE-DOCTYPE`, which a byte check would not see.
+    @Test(arguments: [("UTF-7", "UTF-7"), ("utf-16", "utf-16"), ("IBM037", "IBM037"), ("Shift_JIS", "Shift_JIS")])
+    func encodingsOtherThanUTF8AreRefused(declared: String, reported: String) {
+        let text = "<?xml version=\"1.0\" encoding='\(declared)'?>\n<+ACE-DOCTYPE clientConfig><clientConfig/>"
+        #expect(AutoconfigParser.parse(Array(text.utf8)) == .failure(.unsupportedEncoding(declared: reported)))
+    }
+
+    @Test(arguments: ["UTF-8", "utf-8", "US-ASCII", "ISO-8859-1"])
+    func asciiCompatibleEncodingsAreRead(declared: String) throws {
+        let text = Self.file(servers: Self.imapServer())
+            .replacingOccurrences(of: #"encoding="UTF-8""#, with: #"encoding = "\#(declared)""#)
+        #expect(text.contains(declared))
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        #expect(try AutoconfigParser.parse(bom + Array(text.utf8)).get().config.incoming.count == 1)
     }
 
     @Test func sizeLimitIsExact() throws {
         let base = Array(Self.file(servers: Self.imapServer()).utf8)
-        let comment = { (length: Int) in Array("<!--".utf8) + Array(repeating: UInt8(ascii: "x"), count: length) + Array("-->".utf8) }
+        let comment = { (length: Int) in
+            Array("<!--".utf8) + Array(repeating: UInt8(ascii: "x"), count: length) + Array("-->".utf8)
+        }
         let atLimit = base + comment(AutoconfigParser.maximumBytes - base.count - 7)
         #expect(atLimit.count == AutoconfigParser.maximumBytes)
         #expect(try AutoconfigParser.parse(atLimit).get().config.incoming.count == 1)

@@ -19,7 +19,8 @@ import Testing
     }
 
     /// The profile parsed back with Foundation, as a device would read it.
-    static func parsedProfile(_ recommendation: AccountRecommendation) throws -> (top: [String: Any], account: [String: Any]) {
+    static func parsedProfile(_ recommendation: AccountRecommendation) throws
+        -> (top: [String: Any], account: [String: Any]) {
         let text = try MobileConfigExport.profile(for: recommendation, options: options).get()
         let value = try PropertyListSerialization.propertyList(from: Data(text.utf8), options: [], format: nil)
         let top = try #require(value as? [String: Any])
@@ -82,8 +83,11 @@ import Testing
             "IncomingMailServerUseSSL": true, "OutgoingMailServerUseSSL": true,
             "OutgoingPasswordSameAsIncomingPassword": true,
         ]
-        for (key, expected) in bools { #expect(Self.isBool(account[key]) && account[key] as? Bool == expected, "\(key)") }
-        #expect(Set(account.keys) == Set(strings.keys).union(integers.keys).union(bools.keys).union(["PayloadDisplayName"]))
+        for (key, expected) in bools {
+            #expect(Self.isBool(account[key]) && account[key] as? Bool == expected, "\(key)")
+        }
+        let expectedKeys = Set(strings.keys).union(integers.keys).union(bools.keys).union(["PayloadDisplayName"])
+        #expect(Set(account.keys) == expectedKeys)
     }
 
     @Test func neverHoldsAPassword() throws {

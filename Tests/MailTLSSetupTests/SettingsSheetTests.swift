@@ -26,7 +26,8 @@ import FoundationXML
                               incomingAlternative: alternative, outgoing: submission, deviceProfile: device)
     }
 
-    /// The page read as XML: the elements in document order, and the text of each `tr` row and `h2` heading.
+    /// The page read as XML: the elements in document order, the text of each `h2` heading, and each `tr` row as
+    /// "label|value".
     final class PageOutline: NSObject, XMLParserDelegate {
         var elements: [String] = []
         var attributes: [String: [String: String]] = [:]
@@ -43,7 +44,7 @@ import FoundationXML
             if elementName == "tr" || elementName == "h2" {
                 capturing = elementName
                 current = ""
-            } else if capturing == "tr" {
+            } else if capturing == "tr" && elementName == "td" {
                 current += "|"
             }
         }
@@ -88,13 +89,14 @@ import FoundationXML
         #expect(page.contains("@media print"))
         // Every tag is closed: XMLParser above refuses unbalanced tags; count them as well, for a parser that does not.
         for tag in ["section", "table", "tr", "th", "td", "h2", "p", "ul", "li", "code"] {
-            let opened = page.components(separatedBy: "<\(tag)>").count + page.components(separatedBy: "<\(tag) ").count - 2
-            #expect(opened == page.components(separatedBy: "</\(tag)>").count - 1, "\(tag) in \(language)")
+            func count(_ piece: String) -> Int { page.components(separatedBy: piece).count - 1 }
+            #expect(count("<\(tag)>") + count("<\(tag) ") == count("</\(tag)>"), "\(tag) in \(language)")
         }
     }
 
     @Test func japanesePageUsesTheGuideTerms() throws {
-        let page = SettingsSheet.render(Self.recommendation(), language: .ja, generatedAt: "2026-04-01 09:00")
+        let page = SettingsSheet.render(Self.recommendation(), language: .ja, generatedAt: "2026-04-01 09:00",
+                                        notes: ["実際のログインで確認済み。"])
         let outline = try Self.outline(page)
         for term in ["受信サーバー", "送信サーバー", "ホスト名", "ポート", "暗号化", "認証", "ユーザー名", "パスワード", "複合機",
                      "RFC 8314"] {
@@ -115,7 +117,9 @@ import FoundationXML
         let page = SettingsSheet.render(Self.recommendation(), language: .en, generatedAt: "2026-04-01 09:00",
                                         notes: ["note"])
         let outline = try Self.outline(page)
-        let japanese = outline.allText.unicodeScalars.filter { (0x3000...0x9FFF).contains($0.value) || (0xFF00...0xFFEF).contains($0.value) }
+        let japanese = outline.allText.unicodeScalars.filter {
+            (0x3000...0x9FFF).contains($0.value) || (0xFF00...0xFFEF).contains($0.value)
+        }
         #expect(japanese.isEmpty, "untranslated: \(String(String.UnicodeScalarView(japanese)))")
         #expect(outline.headings.contains("Incoming server (IMAP)"))
         #expect(outline.headings.contains("Outgoing server (SMTP)"))
@@ -130,7 +134,8 @@ import FoundationXML
     /// The password row names where the password goes and never holds one.
     @Test(arguments: Language.allCases)
     func noPasswordIsPrinted(language: Language) throws {
-        let outline = try Self.outline(SettingsSheet.render(Self.recommendation(), language: language, generatedAt: "x"))
+        let page = SettingsSheet.render(Self.recommendation(), language: language, generatedAt: "x")
+        let outline = try Self.outline(page)
         let label = SettingsSheet.Text.password(language)
         let passwordRows = outline.rows.filter { $0.hasPrefix(label + "|") }
         #expect(passwordRows.count == 4, "incoming, alternative, outgoing and the device table")
@@ -154,9 +159,11 @@ import FoundationXML
 
     @Test(arguments: Language.allCases)
     func deviceSectionExplainsTheRelay(language: Language) throws {
-        let refusing = try Self.outline(SettingsSheet.render(Self.recommendation(), language: language, generatedAt: "x"))
+        let refusingPage = SettingsSheet.render(Self.recommendation(), language: language, generatedAt: "x")
+        let refusing = try Self.outline(refusingPage)
+        let implicitTLS = SettingsSheet.Text.withoutSTARTTLS(language, ["port": "465", "security": "SSL/TLS"])
         #expect(refusing.headings.contains(SettingsSheet.Text.deviceHeading(language)))
-        #expect(refusing.allText.contains(SettingsSheet.Text.withoutSTARTTLS(language, ["port": "465", "security": "SSL/TLS"])))
+        #expect(refusing.allText.contains(implicitTLS))
         #expect(refusing.rows.filter { $0.hasSuffix("|465") }.count == 1)
         #expect(refusing.allText.contains(SettingsSheet.Text.legacyNeedsRelay(language)))
         #expect(refusing.allText.contains("TLS 1.2"))
@@ -185,8 +192,9 @@ import FoundationXML
 
     @Test(arguments: Language.allCases)
     func whyLineCitesRFC8314AndFooterTheTime(language: Language) throws {
-        let outline = try Self.outline(SettingsSheet.render(Self.recommendation(), language: language,
-                                                            generatedAt: "2026-04-01T09:00:00Z", notes: ["first", "second"]))
+        let page = SettingsSheet.render(Self.recommendation(), language: language,
+                                        generatedAt: "2026-04-01T09:00:00Z", notes: ["first", "second"])
+        let outline = try Self.outline(page)
         #expect(outline.allText.contains("RFC 8314"))
         #expect(outline.allText.contains("2026-04-01T09:00:00Z"))
         #expect(outline.elements.filter { $0 == "li" }.count == 2)

@@ -36,7 +36,8 @@ import Testing
         #expect(parsed.config.id == domain)
         #expect(parsed.config.domains == [domain])
         #expect(parsed.config.displayName == (recommendation.displayName.isEmpty ? domain : recommendation.displayName))
-        #expect(parsed.config.incoming == [recommendation.incoming, recommendation.incomingAlternative].compactMap { $0 })
+        let incoming = [recommendation.incoming, recommendation.incomingAlternative].compactMap { $0 }
+        #expect(parsed.config.incoming == incoming)
         #expect(parsed.config.outgoing == [recommendation.outgoing].compactMap { $0 })
     }
 

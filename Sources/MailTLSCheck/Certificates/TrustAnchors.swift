@@ -37,6 +37,15 @@ public struct TrustAnchors: Sendable {
         rootSubjects = Set(roots.map(\.subject))
     }
 
+    /// The `--ca-file` roots as DER, for TLS stacks that take bytes (NIOSSL, AsyncHTTPClient).
+    public var extraRootsDER: [[UInt8]] {
+        extraRoots.compactMap { certificate in
+            var serializer = DER.Serializer()
+            guard (try? serializer.serialize(certificate)) != nil else { return nil }
+            return serializer.serializedBytes
+        }
+    }
+
     /// Reads PEM (one or many certificates) or a single DER certificate.
     public static func loadCertificates(path: String) throws(LoadError) -> [Certificate] {
         let data: Data

@@ -105,6 +105,13 @@ public enum UIText {
         }
     }
 
+    public static func caFileError(_ error: TrustAnchors.LoadError, _ language: Language) -> String {
+        switch error {
+        case .unreadable(let path, let reason): inputError(.unreadableCAFile(path: path, reason: reason), language)
+        case .noCertificates(let path): inputError(.noCertificatesInCAFile(path: path), language)
+        }
+    }
+
     public static func resolverError(_ problem: DNSError, _ language: Language) -> String {
         switch problem {
         case .badResolverAddress(let text):

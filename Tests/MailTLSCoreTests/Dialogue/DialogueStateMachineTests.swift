@@ -2,52 +2,6 @@ import Testing
 
 @testable import MailTLSCore
 
-/// Drives the state machine with scripted server replies, no sockets.
-struct ScriptedDialogue {
-    var machine: DialogueStateMachine
-    var sent: [String] = []
-    var record: DialogueRecord?
-    var tlsStarts = 0
-
-    init(_ plan: DialoguePlan) {
-        machine = DialogueStateMachine(plan: plan)
-    }
-
-    /// Runs until the machine finishes, answering each request with the next scripted reply (raw protocol text).
-    mutating func run(replies: [String], tlsSucceeds: Bool = true) throws {
-        var remaining = replies
-        var action = machine.start()
-        while true {
-            switch action {
-            case .exchange(let request):
-                if let text = request.transcriptText, request.command != nil { sent.append(text) }
-                guard !remaining.isEmpty else {
-                    record = machine.interrupted()
-                    return
-                }
-                var framer = LineFramer()
-                framer.append(Array(remaining.removeFirst().utf8))
-                var assembler = request.reader.makeAssembler()
-                var response: MailResponse?
-                while response == nil, let line = try framer.nextLine() {
-                    response = try assembler.consume(line: line)
-                }
-                action = machine.received(try #require(response))
-            case .startTLS:
-                tlsStarts += 1
-                guard tlsSucceeds else {
-                    record = machine.interrupted()
-                    return
-                }
-                action = machine.tlsEstablished()
-            case .finish(let finished, _):
-                record = finished
-                return
-            }
-        }
-    }
-}
-
 @Suite struct DialogueStateMachineTests {
     let credentials = ThrowawayCredentials(user: "probe-user", password: "probe-secret")
 

@@ -2,54 +2,6 @@ import Testing
 
 @testable import MailTLSCore
 
-/// Drives `LoginDialogue` with scripted replies and records every byte it would send, before and after TLS.
-struct ScriptedLogin {
-    var dialogue: LoginDialogue
-    var sentBeforeTLS: [String] = []
-    var sentAfterTLS: [String] = []
-    var transcript: [String] = []
-    var record: LoginDialogue.Record?
-    var inTLS = false
-
-    init(_ plan: LoginDialogue.Plan) {
-        dialogue = LoginDialogue(plan: plan)
-        inTLS = plan.mode == .implicitTLS
-    }
-
-    mutating func run(replies: [String]) throws {
-        var remaining = replies
-        var step = dialogue.start()
-        while true {
-            switch step {
-            case .exchange(let request):
-                if let command = request.command {
-                    let text = String(decoding: command, as: UTF8.self)
-                    if inTLS { sentAfterTLS.append(text) } else { sentBeforeTLS.append(text) }
-                    transcript.append(request.transcriptText ?? "")
-                }
-                guard !remaining.isEmpty else {
-                    record = dialogue.interrupted()
-                    return
-                }
-                var framer = LineFramer()
-                framer.append(Array(remaining.removeFirst().utf8))
-                var assembler = request.reader.makeAssembler()
-                var response: MailResponse?
-                while response == nil, let line = try framer.nextLine() {
-                    response = try assembler.consume(line: line)
-                }
-                step = dialogue.received(try #require(response))
-            case .startTLS:
-                inTLS = true
-                step = dialogue.tlsEstablished()
-            case .finish(let finished, _):
-                record = finished
-                return
-            }
-        }
-    }
-}
-
 @Suite struct LoginDialogueTests {
     static let secret = "s3cret-Pässword"
 
