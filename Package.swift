@@ -126,7 +126,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore"]),
+        .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"]),
         .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
         /// What the tests share: running programs with a deadline.
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "MailTLSDomainTests",
             dependencies: [
-                "MailTLSDomain", "MailTLSDNS",
+                "MailTLSDomain", "MailTLSDNS", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -146,7 +146,7 @@ let package = Package(
             dependencies: ["MailTLSDomainCheck", "MailTLSDomain", "MailTLSCheck", "MailTLSCore", "MailTLSDNS",
                            "MailTLSReport"]
         ),
-        .testTarget(name: "MailTLSSetupTests", dependencies: ["MailTLSSetup", "MailTLSReport"]),
+        .testTarget(name: "MailTLSSetupTests", dependencies: ["MailTLSSetup", "MailTLSReport", "TestSupport"]),
         .testTarget(name: "MailTLSAccountTests", dependencies: ["MailTLSAccount", "MailTLSSetup", "MailTLSDNS"]),
         .testTarget(
             name: "MailTLSIntegrationTests",

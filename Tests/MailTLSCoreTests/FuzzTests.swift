@@ -1,20 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import MailTLSCore
 
 /// Random and mutated input must never crash or loop: every parser either answers, asks for more, or throws.
 @Suite struct FuzzTests {
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [[UInt8]] = [
         Array("220 mail ESMTP\r\n250-x\r\n250 STARTTLS\r\n".utf8),
         Array("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\nm1 NO [AUTHENTICATIONFAILED] x\r\n".utf8),

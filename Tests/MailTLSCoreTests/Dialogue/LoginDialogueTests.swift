@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import MailTLSCore
@@ -131,5 +132,36 @@ import Testing
         #expect(record.refusedCapabilities?.code == "421")
         #expect(record.authentication == .notTried)
         #expect(!login.sentAfterTLS.contains { $0.hasPrefix("AUTH") })
+    }
+}
+
+/// Any sequence of replies, however hostile, ends the dialogue within a bounded number of steps, and a password is
+/// never written before TLS.
+@Suite struct LoginDialogueFuzzTests {
+    static let replies = [
+        "220 x ESMTP\r\n", "250-x\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "235 ok\r\n",
+        "535 5.7.8 no\r\n", "421 4.7.0 bye\r\n", "* OK hi\r\n", "a2 OK done\r\n", "a3 NO [AUTHENTICATIONFAILED] x\r\n",
+        "+OK\r\n", "-ERR no\r\n", "+OK\r\nSTLS\r\nUSER\r\n.\r\n", "* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK\r\n",
+    ]
+
+    @Test(arguments: [MailProtocol.smtp, .imap, .pop3])
+    func randomRepliesEndTheDialogueAndNeverLeakThePassword(mailProtocol: MailProtocol) {
+        var generator = SeededGenerator(state: 0x6C6F_6769_6E + UInt64(mailProtocol.rawValue.count))
+        for _ in 0..<500 {
+            let plan = LoginDialogue.Plan(mailProtocol: mailProtocol, mode: Bool.random(using: &generator) ? .startTLS : .implicitTLS,
+                                          upgrade: Bool.random(using: &generator), user: "user",
+                                          password: "fuzz-secret-password")
+            var login = ScriptedLogin(plan)
+            let script = (0..<Int.random(in: 0...10, using: &generator)).map { _ in
+                Self.replies.randomElement(using: &generator)!
+            }
+            // A reply that does not fit the reader is a protocol error for the engine, not a crash here.
+            try? login.run(replies: script, lenient: true)
+            #expect(login.sent.count <= 12)
+            #expect(!login.sentBeforeTLS.joined().contains("fuzz-secret-password"))
+            let token = Base64.encode(Array("\0user\0fuzz-secret-password".utf8))
+            #expect(!login.sentBeforeTLS.joined().contains(token))
+            #expect(!login.sentBeforeTLS.joined().contains(Base64.encode(Array("fuzz-secret-password".utf8))))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import MailTLSCore
@@ -606,7 +607,6 @@ struct RecordedHello: Sendable, CustomTestStringConvertible {
 
     // MARK: - Fuzzing
 
-    typealias SeededGenerator = FuzzTests.SeededGenerator
 
     static func mutate(_ input: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
         var bytes = input
