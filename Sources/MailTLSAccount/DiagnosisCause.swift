@@ -30,6 +30,8 @@ public enum DiagnosisCause: String, Sendable, Codable, CaseIterable {
     case sendAsDenied = "send-as-denied"
     case legacyTLSRejected = "legacy-tls-rejected"
     case authenticationFailed = "authentication-failed"
+    /// Microsoft 365's bare 5.7.3: a wrong password, or SMTP AUTH, security defaults or MFA blocking the login.
+    case authenticationUnsuccessful = "authentication-unsuccessful"
     case messageRejected = "message-rejected"
     case connectionFailed = "connection-failed"
 }
@@ -83,16 +85,33 @@ public enum ReplyClassifier {
 
     /// Microsoft 365 and Gmail say the real reason in words and their own codes.
     static func providerCause(text: String) -> DiagnosisCause? {
-        if text.contains("smtpclientauthentication is disabled") || text.contains("5.7.139")
-            || text.contains("basic authentication is disabled") || text.contains("5.7.3 authentication unsuccessful") {
+        if text.contains("smtpclientauthentication is disabled") || has(text, code: "5.7.139")
+            || text.contains("basic authentication is disabled") {
             return .basicAuthDisabled
         }
-        if text.contains("5.7.57") { return .notAuthenticated }
-        if text.contains("5.7.60") { return .sendAsDenied }
-        if text.contains("4.7.66") || text.contains("tls version") && text.contains("not supported") {
+        if has(text, code: "5.7.57") { return .notAuthenticated }
+        if has(text, code: "5.7.60") { return .sendAsDenied }
+        if has(text, code: "4.7.66") || text.contains("tls version") && text.contains("not supported") {
             return .legacyTLSRejected
         }
-        if text.contains("application-specific password") || text.contains("5.7.9") { return .appPasswordRequired }
+        if text.contains("application-specific password") || has(text, code: "5.7.9") { return .appPasswordRequired }
+        if has(text, code: "5.7.3") && text.contains("authentication unsuccessful") { return .authenticationUnsuccessful }
         return nil
+    }
+
+    /// An enhanced status code as a whole word: 5.7.9 is not 5.7.90.
+    static func has(_ text: String, code: String) -> Bool {
+        var searchRange = text.startIndex..<text.endIndex
+        while let found = text.range(of: code, range: searchRange) {
+            let before = found.lowerBound == text.startIndex ? nil : text[text.index(before: found.lowerBound)]
+            let after = found.upperBound == text.endIndex ? nil : text[found.upperBound]
+            let isBoundary: (Character?) -> Bool = { character in
+                guard let character else { return true }
+                return !(character.isNumber || character == ".")
+            }
+            if isBoundary(before) && isBoundary(after) { return true }
+            searchRange = found.upperBound..<text.endIndex
+        }
+        return false
     }
 }

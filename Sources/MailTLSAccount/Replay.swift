@@ -152,8 +152,16 @@ struct Replay {
             }
         }
         if let refusal = record.refusedCapabilities {
-            fail(record.tlsEstablished ? .tls : .greeting, ReplyClassifier.cause(ofMessageRefusal: refusal),
-                 refusal.statusLine)
+            // The server refuses the session once TLS is up (Microsoft's 4.7.66 for TLS 1.0/1.1): the TLS step fails,
+            // in place of its earlier "passed".
+            let cause = ReplyClassifier.cause(ofMessageRefusal: refusal)
+            if record.tlsEstablished, let index = steps.lastIndex(where: { $0.kind == .tls }) {
+                steps[index] = DiagnosisStep(.tls, .failed, "\(steps[index].evidence), then: \(refusal.statusLine)")
+                self.cause = cause
+                evidence = refusal.statusLine
+            } else {
+                fail(.greeting, cause, refusal.statusLine)
+            }
             return false
         }
         return authenticated(record, conversation.error)

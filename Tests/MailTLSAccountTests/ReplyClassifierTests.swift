@@ -12,7 +12,9 @@ import Testing
 
     @Test(arguments: [
         ("535 5.7.8 Error: authentication failed: authentication failure", DiagnosisCause.badCredentials),
-        ("535 5.7.3 Authentication unsuccessful [BN9PR03CA0123.namprd03.prod.outlook.com]", .basicAuthDisabled),
+        ("535 5.7.3 Authentication unsuccessful [BN9PR03CA0123.namprd03.prod.outlook.com]",
+         .authenticationUnsuccessful),
+        ("535 5.7.30 Something else entirely", .badCredentials),
         ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
          .basicAuthDisabled),
         ("534 5.7.9 Application-specific password required.", .appPasswordRequired),

@@ -215,6 +215,14 @@ public enum DiagnosisCatalog {
                 fix: LocalizedText(
                     en: "Read the server's words above; check the user name form and password, and whether the account allows this kind of login.",
                     ja: "上のサーバーの応答を確認し、ユーザー名の形式とパスワード、このログイン方法がアカウントで許可されているかを確認してください。"))
+        case .authenticationUnsuccessful:
+            return .init(
+                message: LocalizedText(
+                    en: "The provider refused the login: {evidence}. Microsoft 365 says this for a wrong password and also when SMTP AUTH, security defaults or multi-factor authentication block password logins.",
+                    ja: "プロバイダーがログインを拒否しました: {evidence}。Microsoft 365 は、パスワードの誤りのほか、SMTP 認証の無効化、セキュリティの既定値、多要素認証によってパスワードでのログインが止められている場合にもこの応答を返します。"),
+                fix: LocalizedText(
+                    en: "First retype the password (and the user name, the full address). If it is right, an administrator must enable Authenticated SMTP for the mailbox or the device must use OAuth2 or a relay.",
+                    ja: "まずパスワード(とユーザー名: メールアドレス全体)を入力し直してください。正しい場合は、管理者がメールボックスの SMTP 認証を有効にするか、機器を OAuth2 対応にするか、リレーを使う必要があります。"))
         case .messageRejected:
             return .init(
                 message: LocalizedText(

@@ -152,14 +152,14 @@ import Testing
         #expect(diagnosis.evidence.contains("InvalidSecondFactor"))
     }
 
-    /// Microsoft 365's bare "535 5.7.3 Authentication unsuccessful": ReplyClassifier reads it as basic
-    /// authentication turned off (see the report: Microsoft also answers a plain wrong password this way).
+    /// Microsoft 365's bare "535 5.7.3 Authentication unsuccessful" means a wrong password or a blocked login: its own
+    /// cause, whose fix covers both.
     @Test func microsoftAuthenticationUnsuccessful() async throws {
         let peer = try await ProviderPeer.start()
         defer { peer.stop() }
         let diagnosis = try await diagnose(peer, user: "badpass@provider.test")
         connectionWorked(diagnosis)
-        #expect(diagnosis.cause == .basicAuthDisabled, "\(diagnosis.evidence)")
+        #expect(diagnosis.cause == .authenticationUnsuccessful, "\(diagnosis.evidence)")
         #expect(failedStep(diagnosis) == .authentication)
         #expect(diagnosis.evidence.contains("5.7.3"))
     }
@@ -210,38 +210,32 @@ import Testing
         #expect(diagnosis.evidence.contains("5.7.60"))
     }
 
-    /// An old device (TLS 1.0) that sends a test message without logging in: the EHLO after STARTTLS is answered
-    /// 421 4.7.66, and the test message's refusal carries it.
-    @Test func microsoftRefusesTLS10AfterTheHandshake() async throws {
+    /// An old device (TLS 1.0, Microsoft 365 wants 1.2): the handshake and the certificate pass, then the EHLO after
+    /// STARTTLS is answered 421 4.7.66 and the connection closed. The TLS step fails with the provider's words.
+    @Test(arguments: ["good@provider.test", nil] as [String?])
+    func microsoftRefusesTLS10AfterTheHandshake(user: String?) async throws {
         let peer = try await ProviderPeer.start(legacyGreeting: true)
         defer { peer.stop() }
-        let diagnosis = try await diagnose(peer, user: nil, testRecipient: "someone@provider.test",
+        let diagnosis = try await diagnose(peer, user: user, testRecipient: "someone@provider.test",
                                            clientMaximumTLS: .tls10)
-        let tls = try #require(diagnosis.steps.first { $0.kind == .tls })
-        #expect(tls.status == .passed)
-        #expect(tls.evidence.hasPrefix("TLSv1.0"), "\(tls.evidence)")
+        let tls = diagnosis.steps.filter { $0.kind == .tls }
+        #expect(tls.map(\.status) == [.failed], "one TLS step: \(diagnosis.steps)")
+        #expect(tls.first?.evidence.hasPrefix("TLSv1.0") == true, "\(tls)")
+        #expect(tls.first?.evidence.contains("4.7.66") == true, "\(tls)")
         #expect(status(diagnosis, .certificate) == .passed)
         #expect(diagnosis.cause == .legacyTLSRejected, "\(diagnosis.steps)")
-        #expect(failedStep(diagnosis) == .testMessage)
-        #expect(diagnosis.evidence.contains("4.7.66"))
+        #expect(failedStep(diagnosis) == .tls)
+        #expect(diagnosis.evidence.contains("421 4.7.66"))
         #expect(diagnosis.parameters["clientVersion"] == "TLSv1.0")
+        #expect(!diagnosis.steps.contains { $0.kind == .authentication || $0.kind == .testMessage },
+                "nothing is tried after the refusal")
     }
 
-    /// The same old device with a user name, as a real one has: the 421 to the EHLO after STARTTLS is not read by
-    /// Replay, which sees no AUTH offered and names a missing mechanism instead.
-    @Test func microsoftRefusesTLS10BeforeTheLogin() async throws {
+    /// The same peer serves a device that offers TLS 1.2 or later.
+    @Test func theLegacyPeerServesACurrentDevice() async throws {
         let peer = try await ProviderPeer.start(legacyGreeting: true)
         defer { peer.stop() }
-        let diagnosis = try await diagnose(peer, user: "good@provider.test", clientMaximumTLS: .tls10)
-        #expect(status(diagnosis, .tls) == .passed)
-        #expect(status(diagnosis, .certificate) == .passed)
-        withKnownIssue("Replay ignores a refused EHLO after STARTTLS (LoginDialogue keeps no reply for it)") {
-            #expect(diagnosis.cause == .legacyTLSRejected, "\(diagnosis.steps)")
-            #expect(diagnosis.evidence.contains("4.7.66"))
-        }
-        // What it says today.
-        #expect(diagnosis.cause == .authMechanismMissing, "\(diagnosis.steps)")
-        #expect(failedStep(diagnosis) == .authentication)
-        #expect(diagnosis.evidence == "no AUTH offered")
+        let diagnosis = try await diagnose(peer, user: "good@provider.test", testRecipient: "someone@provider.test")
+        #expect(diagnosis.cause == nil, "\(diagnosis.steps)")
     }
 }

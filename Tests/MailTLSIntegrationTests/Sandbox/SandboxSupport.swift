@@ -251,8 +251,15 @@ final class LiveProcess: @unchecked Sendable {
         return nil
     }
 
+    /// SIGTERM, then SIGKILL a second later: Foundation's `Process` hands its children the spawning thread's blocked
+    /// signals, and a child that cannot see SIGTERM (tcpdump, a Python peer) would otherwise outlive the test.
     func stop() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        process.terminate()
+        let process = self.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
     }
 
     /// Ctrl-C.
