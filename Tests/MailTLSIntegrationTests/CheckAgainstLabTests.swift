@@ -21,7 +21,15 @@ import Testing
 
     @Test func goodServerShowsEverySevenPortsAndNoFalseFindings() async throws {
         let report = try await check("LAB_GOOD")
-        #expect(report.findings.map(\.id) == [.portClosed], "only the unused 2525 is noted")
+        // A loaded test machine can slow Postfix's greeting past the note's threshold; that note is then true, so it
+        // is allowed exactly when the measured greeting was that slow.
+        #expect(report.findings.map(\.id).filter { $0 != .greetingSlow } == [.portClosed],
+                "only the unused 2525 is noted")
+        for finding in report.findings where finding.id == .greetingSlow {
+            for number in finding.ports {
+                #expect((try port(report, number).greetingMilliseconds ?? 0) >= 2000, "a true note: \(finding)")
+            }
+        }
         #expect(report.exitCode == 0)
         let expected: [Int: ObservedSecurity] = [
             25: .startTLSOffered, 465: .implicitTLS, 587: .startTLSRequired, 143: .startTLSRequired,

@@ -7,7 +7,7 @@ import Testing
     func mailtls(_ arguments: [String], language: String = "C", environment: [String: String] = [:]) async throws
         -> ProcessRunner.Result {
         let internet = try Internet.get()
-        return await Tool.mailtls(arguments + internet.options + ["--timeout", "5"],
+        return await Tool.mailtls(arguments + internet.options + ["--timeout", "10"],
                                   environment: ["LANG": language, "LC_ALL": language].merging(environment) { $1 },
                                   timeout: 90)
     }

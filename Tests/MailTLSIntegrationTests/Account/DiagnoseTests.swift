@@ -16,7 +16,7 @@ import Testing
             host: host, port: port, mailProtocol: mailProtocol, security: security, user: user, password: password,
             allowPlaintextAuthentication: allowPlaintext, testRecipient: testRecipient,
             clientMaximumTLS: clientMaximumTLS, resolver: internet.resolver,
-            caFile: caFile ? internet.caFile : nil, timeouts: .init(connect: 2, read: 3, greeting: 3, overall: 20))
+            caFile: caFile ? internet.caFile : nil, timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40))
         return try await Diagnoser().run(request)
     }
 

@@ -109,7 +109,7 @@ import Testing
             host: Self.address, port: peer.port, mailProtocol: .smtp, security: .starttls, user: user,
             password: user == nil ? nil : Self.password, testRecipient: testRecipient,
             clientMaximumTLS: clientMaximumTLS, resolver: internet.resolver, caFile: try Lab.get().caFile,
-            timeouts: .init(connect: 2, read: 3, greeting: 3, overall: 20))
+            timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40))
         return try await Diagnoser().run(request)
     }
 

@@ -10,7 +10,7 @@ import Testing
     func discover(_ address: String, guess: Bool = true) async throws -> DiscoveryReport {
         let internet = try Internet.get()
         let request = DiscoveryRequest(address: address, resolver: internet.resolver, caFile: internet.caFile,
-                                       timeouts: .init(connect: 2, read: 5, greeting: 5, overall: 30),
+                                       timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40),
                                        httpTimeout: 5, guess: guess)
         return try await AccountDiscovery().run(request)
     }

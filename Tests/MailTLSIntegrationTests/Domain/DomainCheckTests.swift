@@ -12,7 +12,7 @@ import Testing
         var prober = DomainRequest(domain: domain).prober
         prober.silenceBeforeTLSAttempt = 1
         let request = DomainRequest(domain: domain, resolver: internet.resolver, caFile: internet.caFile,
-                                    timeouts: .init(connect: 2, read: 5, greeting: 10, overall: 30),
+                                    timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40),
                                     httpTimeout: 5, prober: prober)
         return try await DomainChecker().run(request)
     }

@@ -7,7 +7,7 @@ import Testing
     func domain(_ name: String, _ extra: [String] = [], language: String = "C") async throws
         -> ProcessRunner.Result {
         let internet = try Internet.get()
-        return await Tool.mailtls(["domain", name] + internet.options + ["--timeout", "5"] + extra,
+        return await Tool.mailtls(["domain", name] + internet.options + ["--timeout", "10"] + extra,
                                   environment: ["LANG": language, "LC_ALL": language], timeout: 90)
     }
 
