@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "MailTLSDomainCheckTests",
             dependencies: ["MailTLSDomainCheck", "MailTLSDomain", "MailTLSCheck", "MailTLSCore", "MailTLSDNS",
-                           "MailTLSReport"]
+                           "MailTLSReport", "MailTLSWeb"]
         ),
         .testTarget(name: "MailTLSSetupTests", dependencies: ["MailTLSSetup", "MailTLSReport", "TestSupport"]),
         .testTarget(name: "MailTLSAccountTests", dependencies: ["MailTLSAccount", "MailTLSSetup", "MailTLSDNS"]),

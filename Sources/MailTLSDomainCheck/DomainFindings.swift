@@ -23,11 +23,14 @@ public enum DomainFindingID: String, Sendable, Codable, CaseIterable {
     case tlsrptMissing = "tlsrpt-missing"
     case mtaSTSMissing = "mta-sts-missing"
     case daneMissing = "dane-missing"
+    /// Some MX hosts have usable TLSA records and others none: an attacker can steer DANE senders to the others.
+    case danePartial = "dane-partial"
     case tlsaUnusable = "tlsa-unusable"
     case stsRecordInvalid = "sts-record-invalid"
     case stsMXNotListed = "sts-mx-not-listed"
     case stsModeTesting = "sts-mode-testing"
     case stsModeNone = "sts-mode-none"
+    case stsMaxAgeShort = "sts-max-age-short"
     case mxUnreachable = "mx-unreachable"
     case mxAddressMissing = "mx-address-missing"
     case tlsHandshakeFailed = "tls-handshake-failed"
@@ -253,16 +256,29 @@ func reasonKey(_ failure: TrustFailure?) -> String {
 public struct DANECheck: DomainCheck {
     public init() {}
     public var producibleFindings: [DomainFindingID] {
-        [.dnssecInvalid, .tlsaUnusable, .tlsaInvalid, .daneRequired, .daneMissing]
+        [.dnssecInvalid, .tlsaUnusable, .tlsaInvalid, .daneRequired, .daneMissing, .danePartial]
     }
 
     public func findings(for domain: DomainObservation) -> [DomainFinding] {
         var findings: [DomainFinding] = []
+        let protected = domain.hosts.filter { host in
+            host.addresses.contains { address in
+                switch address.dane {
+                case .valid, .mismatch, .noTLS: true
+                default: false
+                }
+            }
+        }.map(\.name)
         for host in domain.hosts {
             guard let tlsa = host.tlsa else { continue }
             if case .bogus(let reason) = tlsa.status {
                 findings.append(DomainFinding(.dnssecInvalid, .critical, subject: tlsa.name, evidence: reason,
                                               parameters: ["record": "TLSA"]))
+                continue
+            }
+            if tlsa.records.isEmpty, !protected.isEmpty {
+                findings.append(DomainFinding(.danePartial, .warning, subject: host.name,
+                                              evidence: "TLSA for \(protected.joined(separator: ", ")); none at \(tlsa.name)"))
                 continue
             }
             if tlsa.records.isEmpty {
@@ -304,10 +320,14 @@ public struct DANECheck: DomainCheck {
 
 /// MTA-STS: the TXT record, the policy file, and every MX against the policy. - SeeAlso: RFC 8461
 public struct MTASTSCheck: DomainCheck {
+    /// A policy that expires within a day protects little: an attacker who blocks its refresh waits a day.
+    /// RFC 8461 section 3.2 suggests weeks.
+    static let shortestUsefulMaxAge = 86400
+
     public init() {}
     public var producibleFindings: [DomainFindingID] {
         [.mtaSTSMissing, .stsRecordInvalid, .stsWebPKIInvalid, .stsPolicyFetchError, .stsPolicyInvalid,
-         .stsMXNotListed, .stsModeTesting, .stsModeNone]
+         .stsMXNotListed, .stsModeTesting, .stsModeNone, .stsMaxAgeShort]
     }
 
     public func findings(for domain: DomainObservation) -> [DomainFinding] {
@@ -370,6 +390,11 @@ public struct MTASTSCheck: DomainCheck {
             findings.append(DomainFinding(.stsModeNone, .info, subject: policySubject, evidence: "mode: none"))
         case .enforce:
             break
+        }
+        if policy.mode != .none, policy.maxAge < MTASTSCheck.shortestUsefulMaxAge {
+            findings.append(DomainFinding(.stsMaxAgeShort, .info, subject: policySubject,
+                                          evidence: "max_age: \(policy.maxAge)",
+                                          parameters: ["seconds": String(policy.maxAge)]))
         }
         if policy.mode != .none {
             for host in domain.hosts where host.listedInSTSPolicy == false {

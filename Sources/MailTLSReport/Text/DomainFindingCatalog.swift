@@ -16,6 +16,7 @@ public enum DomainFindingCatalog {
         values["subjects"] = finding.subjects.joined(separator: ", ")
         values["evidence"] = finding.evidence
         values["domain"] = domain
+        values["seconds"] = values["seconds"] ?? finding.evidence
         return values
     }
 
@@ -216,6 +217,22 @@ public enum DomainFindingCatalog {
                     ja: "任意: 署名済みゾーンに _25._tcp.<MX> TLSA 3 1 1 <サーバー公開鍵の SHA-256> を公開してください。"))
         case .tlsaUnusable:
             return base(.daneMissing)
+        case .danePartial:
+            return .init(
+                message: LocalizedText(
+                    en: "{subjects} has no TLSA records while other MX hosts do ({evidence}): an attacker can steer DANE senders to it, where they fall back to opportunistic TLS.",
+                    ja: "他の MX には TLSA レコードがありますが、{subjects} にはありません({evidence})。攻撃者は DANE を使う送信側をこの MX に誘導でき、そこでは日和見的な TLS に戻ってしまいます。"),
+                fix: LocalizedText(
+                    en: "Publish TLSA records for every MX host (or remove the MX that cannot have them).",
+                    ja: "すべての MX ホストに TLSA レコードを公開してください(公開できない MX は削除してください)。"))
+        case .stsMaxAgeShort:
+            return .init(
+                message: LocalizedText(
+                    en: "The MTA-STS policy's max_age is only {seconds} s: senders forget it within a day, and an attacker who blocks the refresh only has to wait.",
+                    ja: "MTA-STS ポリシーの max_age が {seconds} 秒しかありません。送信側は 1 日以内にポリシーを忘れるため、更新を妨害する攻撃者は待つだけで済みます。"),
+                fix: LocalizedText(
+                    en: "Once the policy is stable, raise max_age to weeks (604800 or more; RFC 8461 allows up to 31557600).",
+                    ja: "ポリシーが安定したら、max_age を数週間(604800 以上。RFC 8461 の上限は 31557600)に延ばしてください。"))
         case .stsRecordInvalid:
             return .init(
                 message: LocalizedText(

@@ -127,6 +127,11 @@ import Testing
         #expect(report.observation.hosts.map(\.name) == ["mail.mailtls.test", "nostarttls-mx.mailtls.test"])
         let finding = try finding(report, .starttlsNotSupported)
         #expect(finding.subjects == ["nostarttls-mx.mailtls.test (127.0.0.18)"])
+        let partial = try self.finding(report, .danePartial)
+        #expect(partial.severity == .warning)
+        #expect(partial.subjects == ["nostarttls-mx.mailtls.test"])
+        #expect(partial.evidence.contains("TLSA for mail.mailtls.test"))
+        #expect(!ids(report).contains(.daneMissing), "partial DANE is worse than none, and said once")
     }
 
     @Test func anExpiredMXCertificate() async throws {
