@@ -19,6 +19,32 @@ import Testing
         return await Tool.run("/usr/bin/env", ["python3", "-c", script, file.path])
     }
 
+    /// Validates with Python's jsonschema against docs/account-report.schema.json.
+    func validateAgainstSchema(_ json: String) async -> ProcessRunner.Result {
+        let schema = Lab.packageRoot.appendingPathComponent("docs/account-report.schema.json").path
+        return await python("""
+            import json, sys, jsonschema
+            schema = json.load(open("\(schema)"))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            jsonschema.validate(json.load(open(sys.argv[1])), schema)
+            print("ok")
+            """, json)
+    }
+
+    @Test(arguments: [
+        ["setup", "alice@srv.mailtls.test", "--json"],
+        ["setup", "alice@guess.mailtls.test", "--json", "--no-guess"],
+        ["diagnose", "--host", "mail.mailtls.test", "--port", "587", "--security", "ssl", "--json"],
+        ["diagnose", "--host", "mail.mailtls.test", "--port", "465", "--security", "ssl", "--json",
+         "--address", "alice@srv.mailtls.test"],
+    ])
+    func jsonMatchesTheSchema(arguments: [String]) async throws {
+        let result = try await mailtls(arguments)
+        #expect([0, 2].contains(result.status), "\(result.stderr)")
+        let validation = await validateAgainstSchema(result.stdout)
+        #expect(validation.status == 0, "schema: \(validation.stderr)\n\(result.stdout)")
+    }
+
     @Test func thunderbirdExportIsWellFormedConfigV11() async throws {
         let result = try await mailtls(["setup", "alice@srv.mailtls.test", "--format", "thunderbird"])
         #expect(result.status == 0, "\(result.stderr)")
