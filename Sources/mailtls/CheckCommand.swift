@@ -33,15 +33,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("warn-days"), help: "Warn when the certificate expires within this many days.")
     var warnDays = 30
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
-    var connectTimeout = 5.0
-
-    @Option(help: "Seconds to wait for each reply and for the TLS handshake.")
-    var timeout = 10.0
-
-    @Option(name: .customLong("greeting-timeout"),
-            help: "Seconds to wait for the greeting; tolerates tarpits that delay it on purpose.")
-    var greetingTimeout = 30.0
+    @OptionGroup var timeouts: TimeoutOptions
 
     @Option(name: .customLong("max-connections"), help: "At most this many connections to the server at once.")
     var maxConnections = 8
@@ -61,10 +53,6 @@ struct CheckCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard warnDays >= 0 else { throw ValidationError("--warn-days must be 0 or more.") }
-        for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout),
-                              ("--greeting-timeout", greetingTimeout)] where !(value > 0 && value <= 3600) {
-            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
-        }
         guard (1...64).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 64.") }
     }
 
@@ -73,8 +61,7 @@ struct CheckCommand: AsyncParsableCommand {
         let specs = try portSpecs(language: language)
         var request = CheckRequest(host: host, serverName: servername, ports: specs, caFile: caFile,
                                    warnDays: warnDays,
-                                   timeouts: .init(connect: connectTimeout, read: timeout, greeting: greetingTimeout,
-                                                   overall: max(90, greetingTimeout + 6 * timeout)),
+                                   timeouts: timeouts.engineTimeouts,
                                    maximumConnections: maxConnections, resolver: dns.addressLookup)
         request.prober.scanVersions = !noVersionScan
         request.prober.probeCleartext = !noLoginProbe

@@ -25,15 +25,7 @@ struct DomainCommand: AsyncParsableCommand {
     @Option(name: .customLong("warn-days"), help: "Warn when an MX certificate expires within this many days.")
     var warnDays = 14
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
-    var connectTimeout = 5.0
-
-    @Option(help: "Seconds to wait for each reply, the TLS handshake and the policy fetch.")
-    var timeout = 10.0
-
-    @Option(name: .customLong("greeting-timeout"),
-            help: "Seconds to wait for an MX's greeting; tolerates tarpits that delay it on purpose.")
-    var greetingTimeout = 30.0
+    @OptionGroup var timeouts: TimeoutOptions
 
     @Option(name: .customLong("max-connections"), help: "At most this many connections at once.")
     var maxConnections = 4
@@ -43,22 +35,16 @@ struct DomainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard warnDays >= 0 else { throw ValidationError("--warn-days must be 0 or more.") }
-        for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout),
-                              ("--greeting-timeout", greetingTimeout)] where !(value > 0 && value <= 3600) {
-            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
-        }
         guard (1...64).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 64.") }
     }
 
     func run() async throws {
         let language = output.language
         var resolver = dns.validating
-        resolver.timeout = timeout
+        resolver.timeout = timeouts.timeout
         let request = DomainRequest(
-            domain: domain, resolver: resolver, caFile: caFile,
-            timeouts: .init(connect: connectTimeout, read: timeout, greeting: greetingTimeout,
-                            overall: max(90, greetingTimeout + 6 * timeout)),
-            httpTimeout: timeout, warnDays: warnDays, maximumConnections: maxConnections)
+            domain: domain, resolver: resolver, caFile: caFile, timeouts: timeouts.engineTimeouts,
+            httpTimeout: timeouts.timeout, warnDays: warnDays, maximumConnections: maxConnections)
         let report: DomainReport
         do {
             report = try await DomainChecker().run(request)

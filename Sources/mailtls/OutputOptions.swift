@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailTLSDNS
+import MailTLSEngine
 import MailTLSReport
 
 /// `--json`, `--lang`, `--no-color`: the same meaning on every command.
@@ -63,5 +64,31 @@ extension DNSOptions {
     /// system's root key.
     var validating: DNSResolver.Configuration {
         DNSResolver.Configuration(resolver: resolver, trustAnchorFile: trustAnchor, useSystemRootKey: true)
+    }
+}
+
+/// `--connect-timeout`, `--timeout`, `--greeting-timeout`: the waits of commands that talk to mail servers.
+struct TimeoutOptions: ParsableArguments {
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
+    var connectTimeout = 5.0
+
+    @Option(help: "Seconds to wait for each reply and for the TLS handshake.")
+    var timeout = 10.0
+
+    @Option(name: .customLong("greeting-timeout"),
+            help: "Seconds to wait for the greeting; tolerates tarpits that delay it on purpose.")
+    var greetingTimeout = 30.0
+
+    func validate() throws {
+        for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout),
+                              ("--greeting-timeout", greetingTimeout)] where !(value > 0 && value <= 3600) {
+            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
+        }
+    }
+
+    /// The engine's timeouts; the whole conversation on one connection may take the greeting and six replies.
+    var engineTimeouts: ConnectionEngine.Timeouts {
+        .init(connect: connectTimeout, read: timeout, greeting: greetingTimeout,
+              overall: max(90, greetingTimeout + 6 * timeout))
     }
 }
