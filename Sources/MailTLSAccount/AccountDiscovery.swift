@@ -85,16 +85,14 @@ public struct AccountDiscovery: Sendable {
         }
         let fetcher = HTTPSFetcher(resolver: resolver, options: .init(
             maximumBytes: 256 * 1024, timeout: request.httpTimeout, extraRootsDER: anchors.extraRootsDER))
-        let verifier = CandidateVerifier(
-            resolver: resolver, anchors: anchors, now: request.now,
-            prober: PortProber(engine: ConnectionEngine(timeouts: request.timeouts),
-                               limiter: ConnectionLimiter(limit: request.maximumConnections),
-                               options: CandidateVerifier.probeOptions))
+        let verifier = CandidateVerifier(resolver: resolver, anchors: anchors, now: request.now,
+                                         timeouts: request.timeouts, maximumConnections: request.maximumConnections)
+        // Thunderbird's request: the address in the query lets a provider tailor the file.
+        let autoconfigPath = "/mail/config-v1.1.xml?emailaddress=\(AccountDiscovery.queryEscaped(address))"
 
         // Published sources, looked up together.
         async let autoconfig = AccountDiscovery.fetchConfig(
-            fetcher, host: "autoconfig.\(domain)",
-            path: "/mail/config-v1.1.xml?emailaddress=\(AccountDiscovery.queryEscaped(address))", source: .autoconfig)
+            fetcher, host: "autoconfig.\(domain)", path: autoconfigPath, source: .autoconfig)
         async let srv = AccountDiscovery.lookUpSRV(domain, resolver: resolver)
         async let mx = try? resolver.mx(domain)
 
@@ -123,12 +121,11 @@ public struct AccountDiscovery: Sendable {
             result: srvCandidates.isEmpty ? .notPublished(srvAnswers.summary) : .found(srvCandidates.count)))
         published += srvCandidates
 
-        let mxRecords = await mx
-        if let mxDomain = CandidatePlanner.mxDomain(of: mxRecords?.records ?? [], addressDomain: domain) {
+        let mxAnswer = await mx
+        let mxDomain = CandidatePlanner.mxDomain(of: mxAnswer?.records ?? [], addressDomain: domain)
+        if let mxDomain {
             let fromMX = await AccountDiscovery.fetchConfig(
-                fetcher, host: "autoconfig.\(mxDomain)",
-                path: "/mail/config-v1.1.xml?emailaddress=\(AccountDiscovery.queryEscaped(address))",
-                source: .mxAutoconfig)
+                fetcher, host: "autoconfig.\(mxDomain)", path: autoconfigPath, source: .mxAutoconfig)
             sources.append(fromMX.outcome)
             if let config = fromMX.config {
                 publishedConfig = publishedConfig ?? config
@@ -145,28 +142,27 @@ public struct AccountDiscovery: Sendable {
         if !workingKinds.contains(.smtp) { missing.insert(.smtp) }
         if !workingKinds.contains(.imap) && !workingKinds.contains(.pop3) { missing.formUnion([.imap, .pop3]) }
         if request.guess && !missing.isEmpty {
-            var domains = [domain]
-            if let mxDomain = CandidatePlanner.mxDomain(of: mxRecords?.records ?? [], addressDomain: domain) {
-                domains.append(mxDomain)
-            }
+            let domains = [domain] + (mxDomain.map { [$0] } ?? [])
+            // A guess that a published source already named was tried under that source.
+            let tried = Set(verified.map { AccountDiscovery.key($0.candidate.setting) })
             let guesses = domains.flatMap { CandidatePlanner.guesses(for: $0, kinds: missing) }
-            let resolvable = await verifier.resolvable(guesses)
+                .filter { !tried.contains(AccountDiscovery.key($0.setting)) }
+            let guessed = await verifier.verify(guesses, droppingUnresolved: true)
             sources.append(SourceOutcome(
                 source: .guess, origin: domains.joined(separator: ", "),
-                result: resolvable.isEmpty ? .notPublished("no guessed host name resolves")
-                    : .found(resolvable.count)))
-            verified += await verifier.verify(resolvable)
+                result: guessed.isEmpty ? .notPublished("no guessed host name resolves") : .found(guessed.count)))
+            verified += guessed
         } else if !missing.isEmpty {
             sources.append(SourceOutcome(source: .guess, origin: domain, result: .skipped("--no-guess")))
         }
 
         // The chosen submission server's TLS versions, for the device profile.
-        var recommendation = RecommendationBuilder.build(address: address, verified: verified)
-        if let outgoing = recommendation.outgoing {
-            let versions = await verifier.acceptedVersions(of: outgoing)
-            recommendation = RecommendationBuilder.build(address: address, verified: verified,
-                                                         outgoingVersions: versions)
+        var versions: [TLSVersion]?
+        if let outgoing = RecommendationBuilder.best(.smtp, in: verified) {
+            versions = await verifier.acceptedVersions(of: outgoing)
         }
+        var recommendation = RecommendationBuilder.build(address: address, verified: verified,
+                                                         outgoingVersions: versions)
         if let name = publishedConfig?.displayName, !name.isEmpty { recommendation.displayName = name }
         return DiscoveryReport(address: address, domain: domain, sources: sources, verified: verified,
                                recommendation: recommendation, publishedConfig: publishedConfig,
@@ -176,13 +172,11 @@ public struct AccountDiscovery: Sendable {
     static func split(_ input: String) throws(DiscoveryInputError) -> (String, String) {
         let address = input.trimmingCharacters(in: .whitespaces)
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), parts[1].count <= 253,
+        guard parts.count == 2, !parts[0].isEmpty,
               !address.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "\\" }),
-              parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ label in
-                  !label.isEmpty && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-              })
+              let domain = DomainName.validated(String(parts[1]))
         else { throw .badAddress(input) }
-        return (address, parts[1].lowercased())
+        return (address, domain)
     }
 
     static func queryEscaped(_ text: String) -> String {
@@ -192,11 +186,11 @@ public struct AccountDiscovery: Sendable {
     /// The same host, port and security from two sources is tried once, under the better source.
     static func unique(_ candidates: [Candidate]) -> [Candidate] {
         var seen = Set<String>()
-        return candidates.filter { candidate in
-            let setting = candidate.setting
-            return seen.insert("\(setting.kind)|\(setting.hostname.lowercased())|\(setting.port)|\(setting.socketType)")
-                .inserted
-        }
+        return candidates.filter { seen.insert(key($0.setting)).inserted }
+    }
+
+    static func key(_ setting: ServerSetting) -> String {
+        "\(setting.kind)|\(setting.hostname.lowercased())|\(setting.port)|\(setting.socketType)"
     }
 
     struct FetchedConfig: Sendable {

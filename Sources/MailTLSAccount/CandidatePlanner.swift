@@ -28,9 +28,9 @@ public enum CandidatePlanner {
                 ($0.priority, UInt16.max - $0.weight) < ($1.priority, UInt16.max - $1.weight)
             }
             for record in records where !record.isNotOffered && record.port > 0 {
-                let host = record.target.hasSuffix(".") ? String(record.target.dropLast()) : record.target
+                let host = DomainName.canonical(record.target)
                 result.append(Candidate(
-                    setting: ServerSetting(kind: service.kind, hostname: host.lowercased(), port: Int(record.port),
+                    setting: ServerSetting(kind: service.kind, hostname: host, port: Int(record.port),
                                            socketType: service.socketType),
                     source: .srv, origin: "\(service.name).\(domain)"))
             }
@@ -64,9 +64,7 @@ public enum CandidatePlanner {
     public static func mxDomain(of records: [MXRecord], addressDomain: String) -> String? {
         guard let best = records.filter({ $0.exchange != "." && !$0.exchange.isEmpty })
             .min(by: { $0.preference < $1.preference }) else { return nil }
-        var host = best.exchange.lowercased()
-        if host.hasSuffix(".") { host.removeLast() }
-        let labels = host.split(separator: ".")
+        let labels = DomainName.canonical(best.exchange).split(separator: ".")
         guard labels.count >= 3 else { return nil }
         let domain = labels.dropFirst().joined(separator: ".")
         return domain == addressDomain ? nil : domain

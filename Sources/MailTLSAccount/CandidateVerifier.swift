@@ -13,29 +13,34 @@ struct CandidateVerifier: Sendable {
     let now: Date
     let prober: PortProber
 
-    /// No throwaway logins on someone else's server; no version scan except for the chosen submission server.
-    static var probeOptions: PortProber.Options {
+    /// No throwaway logins on someone else's server, no version scan (only the recommended submission server gets
+    /// one, afterwards), and a short wait before trying TLS on a silent STARTTLS port.
+    init(resolver: DNSResolver, anchors: TrustAnchors, now: Date, timeouts: ConnectionEngine.Timeouts,
+         maximumConnections: Int) {
+        self.resolver = resolver
+        self.anchors = anchors
+        self.now = now
         var options = PortProber.Options()
         options.scanVersions = false
         options.probeCleartext = false
         options.silenceBeforeTLSAttempt = 1
-        return options
+        prober = PortProber(engine: ConnectionEngine(timeouts: timeouts),
+                            limiter: ConnectionLimiter(limit: maximumConnections), options: options)
     }
 
-    /// The candidates whose host name has an address; guesses that do not resolve are never probed.
-    func resolvable(_ candidates: [Candidate]) async -> [Candidate] {
-        var addresses: [String: Bool] = [:]
+    /// Every candidate, each host name looked up once. With `droppingUnresolved`, candidates whose host has no
+    /// address are left out (guesses that do not resolve are never reported, let alone probed); otherwise they are
+    /// reported as host not found.
+    func verify(_ candidates: [Candidate], droppingUnresolved: Bool = false) async -> [VerifiedCandidate] {
+        var addresses: [String: String] = [:]
         for host in Set(candidates.map(\.setting.hostname)) {
-            let answer = try? await resolver.addresses(host)
-            addresses[host] = !(answer?.records.isEmpty ?? true)
+            if let address = await address(of: host) { addresses[host] = address }
         }
-        return candidates.filter { addresses[$0.setting.hostname] == true }
-    }
-
-    func verify(_ candidates: [Candidate]) async -> [VerifiedCandidate] {
-        await withTaskGroup(of: (Int, VerifiedCandidate).self) { group in
-            for (index, candidate) in candidates.enumerated() {
-                group.addTask { (index, await verify(candidate)) }
+        let kept = droppingUnresolved ? candidates.filter { addresses[$0.setting.hostname] != nil } : candidates
+        return await withTaskGroup(of: (Int, VerifiedCandidate).self) { group in
+            for (index, candidate) in kept.enumerated() {
+                let address = addresses[candidate.setting.hostname]
+                group.addTask { (index, await verify(candidate, address: address)) }
             }
             var results: [(Int, VerifiedCandidate)] = []
             for await result in group { results.append(result) }
@@ -43,48 +48,41 @@ struct CandidateVerifier: Sendable {
         }
     }
 
-    func verify(_ candidate: Candidate) async -> VerifiedCandidate {
+    private func verify(_ candidate: Candidate, address: String?) async -> VerifiedCandidate {
         let setting = candidate.setting
-        guard let address = await address(of: setting.hostname, port: setting.port) else {
+        guard let address, let target = try? SocketAddress(ipAddress: address, port: setting.port) else {
             return VerifiedCandidate(candidate: candidate, observation: nil, failure: .hostNotFound)
         }
-        var observation = await prober.probe(spec(for: setting), at: address, serverName: setting.hostname)
+        var observation = await prober.probe(spec(for: setting), at: target, serverName: setting.hostname)
         if let chain = observation.handshake?.presentedChain, !chain.isEmpty {
             observation.certificate = await CertificateAnalyzer(anchors: anchors, now: now)
                 .analyse(presentedChain: chain, checkedName: setting.hostname)
         }
-        let mechanisms = observation.authAfterTLS ?? []
         return VerifiedCandidate(candidate: candidate, observation: observation,
                                  failure: CandidateVerifier.failure(of: observation, setting: setting),
-                                 mechanisms: mechanisms)
+                                 mechanisms: observation.authAfterTLS ?? [])
     }
 
-    /// The TLS versions the submission server accepts (for old devices), from one more probe with a version scan.
-    func acceptedVersions(of setting: ServerSetting) async -> [TLSVersion]? {
-        guard let address = await address(of: setting.hostname, port: setting.port) else { return nil }
-        var options = CandidateVerifier.probeOptions
-        options.scanVersions = true
-        let scanner = PortProber(engine: prober.engine, limiter: prober.limiter, options: options)
-        let observation = await scanner.probe(spec(for: setting), at: address, serverName: setting.hostname)
-        return observation.versions.accepted.isEmpty ? nil : observation.versions.accepted
+    /// The TLS versions a verified server accepts (for old devices): the version scan, on the address it was
+    /// verified at, without repeating the dialogue.
+    func acceptedVersions(of verified: VerifiedCandidate) async -> [TLSVersion]? {
+        guard let observation = verified.observation,
+              let target = try? SocketAddress(ipAddress: observation.address, port: observation.spec.port),
+              let support = await prober.versionSupport(of: observation, at: target,
+                                                        serverName: verified.candidate.setting.hostname)
+        else { return nil }
+        return support.accepted.isEmpty ? nil : support.accepted
     }
 
-    func address(of host: String, port: Int) async -> SocketAddress? {
-        if let literal = try? SocketAddress(ipAddress: host, port: port) { return literal }
-        guard let answer = try? await resolver.addresses(host), let first = answer.records.first else { return nil }
-        return try? SocketAddress(ipAddress: first, port: port)
+    /// The first address of a host (IPv4 first), or the host itself when it is an address.
+    func address(of host: String) async -> String? {
+        if (try? SocketAddress(ipAddress: host, port: 0)) != nil { return host }
+        return try? await resolver.addresses(host).records.first
     }
 
     func spec(for setting: ServerSetting) -> PortSpec {
-        let mailProtocol: MailProtocol
-        switch setting.kind {
-        case .imap: mailProtocol = .imap
-        case .pop3: mailProtocol = .pop3
-        case .smtp: mailProtocol = .smtp
-        }
-        return PortSpec(port: setting.port, mailProtocol: mailProtocol,
-                        mode: setting.socketType == .ssl ? .implicitTLS : .startTLS,
-                        isSubmission: setting.kind == .smtp)
+        PortSpec(port: setting.port, mailProtocol: setting.kind.mailProtocol,
+                 mode: setting.socketType == .ssl ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
     }
 
     /// Judges an observation as a client configured with `setting` experiences it.
@@ -124,5 +122,23 @@ struct CandidateVerifier: Sendable {
         }
         if setting.kind == .smtp, (observation.authAfterTLS ?? []).isEmpty { return .noAuthentication }
         return nil
+    }
+}
+
+extension ServerKind {
+    init(_ mailProtocol: MailProtocol) {
+        switch mailProtocol {
+        case .smtp: self = .smtp
+        case .imap: self = .imap
+        case .pop3: self = .pop3
+        }
+    }
+
+    var mailProtocol: MailProtocol {
+        switch self {
+        case .smtp: .smtp
+        case .imap: .imap
+        case .pop3: .pop3
+        }
     }
 }

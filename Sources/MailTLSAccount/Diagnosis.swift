@@ -65,14 +65,8 @@ public struct DiagnosisRequest: Sendable {
     }
 
     public var setting: ServerSetting {
-        let kind: ServerKind
-        switch mailProtocol {
-        case .smtp: kind = .smtp
-        case .imap: kind = .imap
-        case .pop3: kind = .pop3
-        }
-        return ServerSetting(kind: kind, hostname: host, port: port, socketType: security.socketType,
-                             username: user ?? "%EMAILADDRESS%")
+        ServerSetting(kind: ServerKind(mailProtocol), hostname: host, port: port, socketType: security.socketType,
+                      username: user ?? "%EMAILADDRESS%")
     }
 }
 
@@ -183,12 +177,8 @@ public struct Diagnoser: Sendable {
             Candidate(setting: ServerSetting(kind: kind, hostname: request.host, port: $0.0, socketType: $0.1),
                       source: .guess, origin: "\(request.host):\($0.0)")
         }
-        var options = CandidateVerifier.probeOptions
-        options.silenceBeforeTLSAttempt = 1
-        let verifier = CandidateVerifier(
-            resolver: resolver, anchors: anchors, now: request.now,
-            prober: PortProber(engine: ConnectionEngine(timeouts: request.timeouts),
-                               limiter: ConnectionLimiter(limit: 4), options: options))
+        let verifier = CandidateVerifier(resolver: resolver, anchors: anchors, now: request.now,
+                                         timeouts: request.timeouts, maximumConnections: 4)
         return await verifier.verify(candidates)
     }
 }

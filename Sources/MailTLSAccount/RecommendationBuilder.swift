@@ -9,36 +9,37 @@ public enum RecommendationBuilder {
     public static func build(address: String, verified: [VerifiedCandidate],
                              outgoingVersions: [TLSVersion]? = nil) -> AccountRecommendation {
         let domain = address.split(separator: "@").last.map(String.init) ?? address
-        let working = verified.enumerated().filter { $0.element.works }
-        func best(_ kind: ServerKind, socketType: SocketType? = nil) -> VerifiedCandidate? {
-            working.filter {
-                $0.element.candidate.setting.kind == kind
-                    && (socketType == nil || $0.element.candidate.setting.socketType == socketType)
-            }.min { lhs, rhs in
-                let left = lhs.element.candidate
-                let right = rhs.element.candidate
-                if left.source != right.source { return left.source < right.source }
-                let leftSSL = left.setting.socketType == .ssl ? 0 : 1
-                let rightSSL = right.setting.socketType == .ssl ? 0 : 1
-                if leftSSL != rightSSL { return leftSSL < rightSSL }
-                return lhs.offset < rhs.offset
-            }?.element
-        }
-        let imap = best(.imap).map(setting)
-        let pop3 = best(.pop3).map(setting)
-        let outgoing = best(.smtp).map(setting)
+        let imap = best(.imap, in: verified).map(setting)
+        let pop3 = best(.pop3, in: verified).map(setting)
+        let outgoing = best(.smtp, in: verified).map(setting)
         var profile: DeviceProfile?
         if outgoing != nil {
-            let implicit = best(.smtp, socketType: .ssl).map(setting)
-            let oldest = outgoingVersions?.min()
             profile = DeviceProfile(
-                withoutSTARTTLS: implicit, oldestTLSVersion: oldest?.rawValue,
+                withoutSTARTTLS: best(.smtp, socketType: .ssl, in: verified).map(setting),
+                oldestTLSVersion: outgoingVersions?.min()?.rawValue,
                 legacyTLSAccepted: outgoingVersions?.contains { $0 == .tls10 || $0 == .tls11 } ?? false)
         }
         return AccountRecommendation(
             address: address, displayName: domain,
             incoming: imap ?? pop3, incomingAlternative: imap != nil ? pop3 : nil, outgoing: outgoing,
             deviceProfile: profile)
+    }
+
+    /// The working candidate to recommend for `kind` (and `socketType`, if given), in the order described above.
+    public static func best(_ kind: ServerKind, socketType: SocketType? = nil, in verified: [VerifiedCandidate])
+        -> VerifiedCandidate? {
+        verified.enumerated().filter {
+            $0.element.works && $0.element.candidate.setting.kind == kind
+                && (socketType == nil || $0.element.candidate.setting.socketType == socketType)
+        }.min { lhs, rhs in
+            let left = lhs.element.candidate
+            let right = rhs.element.candidate
+            if left.source != right.source { return left.source < right.source }
+            let leftSSL = left.setting.socketType == .ssl ? 0 : 1
+            let rightSSL = right.setting.socketType == .ssl ? 0 : 1
+            if leftSSL != rightSSL { return leftSSL < rightSSL }
+            return lhs.offset < rhs.offset
+        }?.element
     }
 
     /// The candidate's setting; where it was not published, the authentication comes from what the server offers

@@ -251,8 +251,7 @@ struct Replay {
             let cause = ReplyClassifier.cause(ofAuthenticationRefusal: response, mailProtocol: request.mailProtocol)
             fail(.authentication, cause, "\(mechanism): \(response.statusLine)")
             return false
-        case .noUsableMechanism(let mechanisms) where !record.tlsEstablished
-            && (record.capabilitiesBeforeTLS ?? []).contains { ["STARTTLS", "STLS"].contains($0.uppercased()) }:
+        case .noUsableMechanism where !record.tlsEstablished && record.offersSTARTTLS:
             // Servers hide AUTH until TLS (Postfix smtpd_tls_auth_only): the setting lacks STARTTLS.
             fail(.authentication, .starttlsRequired,
                  "no AUTH before TLS; offered: " + (record.capabilitiesBeforeTLS ?? []).joined(separator: " "))

@@ -95,6 +95,18 @@ public struct TLSARecord: Sendable, Equatable, Codable {
         self.matchingType = matchingType
         self.data = data
     }
+
+    /// The association data in lower-case hex, as zone files write it.
+    public var dataHex: String { TLSARecord.hex(data) }
+
+    /// Lower-case hex, two digits a byte.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef")
+        return bytes.map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 0x0F)])" }.joined()
+    }
+
+    /// `3 1 1 <hex>`: the record as a zone file writes it.
+    public var presentation: String { "\(usage) \(selector) \(matchingType) \(dataHex)" }
 }
 
 /// Parses record data in wire format (names uncompressed, as libunbound returns them). Pure and bounded.

@@ -1,3 +1,5 @@
+import MailTLSDNS
+
 /// An MTA-STS policy as served at `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
 /// - SeeAlso: RFC 8461 section 3.2
 public struct STSPolicy: Sendable, Equatable {
@@ -99,8 +101,8 @@ public struct STSPolicy: Sendable, Equatable {
 /// - SeeAlso: RFC 8461 section 4.1
 public enum MXPattern {
     public static func matches(_ pattern: String, host: String) -> Bool {
-        let pattern = normalise(pattern)
-        let host = normalise(host)
+        let pattern = DomainName.canonical(pattern)
+        let host = DomainName.canonical(host)
         if pattern.hasPrefix("*.") {
             let suffix = pattern.dropFirst(1)  // ".example.com"
             guard host.hasSuffix(suffix) else { return false }
@@ -118,9 +120,4 @@ public enum MXPattern {
         }
     }
 
-    static func normalise(_ name: String) -> String {
-        var lower = name.lowercased()
-        if lower.hasSuffix(".") { lower.removeLast() }
-        return lower
-    }
 }

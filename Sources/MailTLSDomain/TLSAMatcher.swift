@@ -16,13 +16,17 @@ public enum TLSAMatcher {
 
     public static func apply(_ records: [TLSARecord], toChain chain: [[UInt8]]) -> [Result] {
         records.map { record in
-            let usable = (record.usage == 2 || record.usage == 3) && record.selector <= 1 && record.matchingType <= 2
-            guard usable else { return Result(record: record, usable: false, matchedCertificate: nil) }
+            guard isUsable(record) else { return Result(record: record, usable: false, matchedCertificate: nil) }
             // DANE-EE matches the leaf only; DANE-TA any certificate the server sent (RFC 7671 section 5.2.2).
             let candidates = record.usage == 3 ? Array(chain.prefix(1).enumerated()) : Array(chain.enumerated())
             let match = candidates.first { _, der in matches(record, certificateDER: der) }
             return Result(record: record, usable: true, matchedCertificate: match?.offset)
         }
+    }
+
+    /// DANE-TA(2) or DANE-EE(3), with a selector and matching type this matcher knows.
+    public static func isUsable(_ record: TLSARecord) -> Bool {
+        (record.usage == 2 || record.usage == 3) && record.selector <= 1 && record.matchingType <= 2
     }
 
     static func matches(_ record: TLSARecord, certificateDER: [UInt8]) -> Bool {
@@ -45,8 +49,7 @@ public enum TLSAMatcher {
 /// Digests as TLSA records write them.
 public enum TLSADigest {
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return SHA256.hash(data: bytes).map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 0x0F)])" }.joined()
+        TLSARecord.hex(SHA256.hash(data: bytes))
     }
 }
 

@@ -121,7 +121,7 @@ public struct DomainChecker: Sendable {
         } else {
             mx = MXLookup(records: records, status: mxAnswer.status)
         }
-        var hostNames: [(String, UInt16)] = records.map { (DomainChecker.stripDot($0.exchange), $0.preference) }
+        var hostNames: [(String, UInt16)] = records.map { (DomainName.canonical($0.exchange), $0.preference) }
         if mx.isImplicit { hostNames = [(domain, 0)] }
         if mx.isNullMX { hostNames = [] }
 
@@ -152,22 +152,11 @@ public struct DomainChecker: Sendable {
                             startedAt: startedAt, durationMilliseconds: clock.duration(to: .now).inMilliseconds)
     }
 
+    /// The domain, or the domain part of an address.
     static func normalise(_ input: String) throws(DomainInputError) -> String {
-        var domain = input.trimmingCharacters(in: .whitespaces).lowercased()
-        if domain.hasSuffix(".") { domain.removeLast() }
-        if let at = domain.lastIndex(of: "@") { domain = String(domain[domain.index(after: at)...]) }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard !domain.isEmpty, domain.count <= 253, labels.count >= 2,
-              labels.allSatisfy({ label in
-                  !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                      && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-              })
-        else { throw .badDomain(input) }
-        return domain
-    }
-
-    static func stripDot(_ name: String) -> String {
-        name.hasSuffix(".") ? String(name.dropLast()).lowercased() : name.lowercased()
+        let domain = input.lastIndex(of: "@").map { String(input[input.index(after: $0)...]) } ?? input
+        guard let valid = DomainName.validated(domain) else { throw .badDomain(input) }
+        return valid
     }
 
     // MARK: MX hosts
@@ -189,8 +178,7 @@ public struct DomainChecker: Sendable {
             host.addresses = await withTaskGroup(of: MXAddressObservation?.self) { group in
                 for address in answer.records {
                     group.addTask {
-                        guard var target = try? SocketAddress(ipAddress: address, port: 25) else { return nil }
-                        target.port = 25
+                        guard let target = try? SocketAddress(ipAddress: address, port: 25) else { return nil }
                         // SNI is the TLSA base domain, the MX host name (RFC 7672 section 8.1).
                         var port = await prober.probe(spec, at: target, serverName: name)
                         if let chain = port.handshake?.presentedChain, !chain.isEmpty {
@@ -233,8 +221,7 @@ public struct DomainChecker: Sendable {
         guard mxStatus == .secure else { return .unusable(.mxInsecure) }
         guard tlsa.status == .secure else { return .unusable(.tlsaInsecure) }
         guard let handshake = port.handshake else {
-            let usable = TLSAMatcher.apply(tlsa.records, toChain: []).contains(where: \.usable)
-            return usable ? .noTLS : .unusable(.onlyUnusableUsages)
+            return tlsa.records.contains(where: TLSAMatcher.isUsable) ? .noTLS : .unusable(.onlyUnusableUsages)
         }
         let results = TLSAMatcher.apply(tlsa.records, toChain: handshake.presentedChain)
         let usable = results.filter(\.usable)

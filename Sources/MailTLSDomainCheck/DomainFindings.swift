@@ -79,26 +79,12 @@ public enum DomainCheckRegistry {
     /// differs is kept per subject.
     public static func evaluate(_ domain: DomainObservation, checks: [any DomainCheck] = standard)
         -> [DomainFinding] {
-        var merged: [DomainFinding] = []
-        var evidence: [Int: [(subject: String, evidence: String)]] = [:]
-        for check in checks {
-            for finding in check.findings(for: domain) {
-                if let index = merged.firstIndex(where: {
-                    $0.id == finding.id && $0.severity == finding.severity && $0.parameters == finding.parameters
-                }) {
-                    for subject in finding.subjects where !merged[index].subjects.contains(subject) {
-                        merged[index].subjects.append(subject)
-                    }
-                    evidence[index, default: []].append((finding.subjects[0], finding.evidence))
-                } else {
-                    evidence[merged.count] = [(finding.subjects[0], finding.evidence)]
-                    merged.append(finding)
-                }
-            }
-        }
-        for (index, entries) in evidence where Set(entries.map(\.evidence)).count > 1 {
-            merged[index].evidence = entries.map { "\($0.subject): \($0.evidence)" }.joined(separator: "; ")
-        }
+        let found: [DomainFinding] = checks.flatMap { $0.findings(for: domain) }
+        let merged = FindingMerger.merge(
+            found, same: { (lhs: DomainFinding, rhs: DomainFinding) in
+                lhs.id == rhs.id && lhs.severity == rhs.severity && lhs.parameters == rhs.parameters
+            },
+            places: \DomainFinding.subjects, evidence: \DomainFinding.evidence, label: { (subject: String) in subject })
         let order = DomainFindingID.allCases
         return merged.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
@@ -311,10 +297,7 @@ public struct DANECheck: DomainCheck {
     }
 
     func evidence(_ records: [TLSARecord]) -> String {
-        records.map { record in
-            let hex = record.data.map { String(format: "%02x", $0) }.joined()
-            return "\(record.usage) \(record.selector) \(record.matchingType) \(hex.prefix(16))…"
-        }.joined(separator: ", ")
+        records.map { "\($0.presentation.prefix(22))…" }.joined(separator: ", ")
     }
 }
 

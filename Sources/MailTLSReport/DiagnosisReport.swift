@@ -129,8 +129,6 @@ public enum DiagnosisJSONReport {
             fix: diagnosis.cause.map { DiagnosisCatalog.fix($0, language, values) },
             alternatives: diagnosis.alternatives.filter(\.works).map(\.candidate.setting),
             discovered: diagnosis.discovered)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
+        return JSONReport.pretty(document)
     }
 }

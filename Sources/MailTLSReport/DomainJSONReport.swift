@@ -107,20 +107,15 @@ public enum DomainJSONReport {
     }
 
     public static func render(_ report: DomainReport, language: Language, toolVersion: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(document(report, language: language, toolVersion: toolVersion))) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        JSONReport.pretty(document(report, language: language, toolVersion: toolVersion))
     }
 
     static func host(_ host: MXHostObservation) -> Host {
         Host(name: host.name, preference: Int(host.preference), addressDNSSEC: host.addressStatus?.label,
              addressError: host.addressError,
              tlsa: host.tlsa.map { tlsa in
-                 TLSA(name: tlsa.name, dnssec: tlsa.status.label, records: tlsa.records.map { record in
-                     "\(record.usage) \(record.selector) \(record.matchingType) "
-                         + record.data.map { String(format: "%02x", $0) }.joined()
-                 }, error: tlsa.error)
+                 TLSA(name: tlsa.name, dnssec: tlsa.status.label, records: tlsa.records.map(\.presentation),
+                      error: tlsa.error)
              },
              listedInSTSPolicy: host.listedInSTSPolicy,
              addresses: host.addresses.map { address in

@@ -82,8 +82,7 @@ public struct DomainTerminalReport: Sendable {
             let status = tlsa.records.isEmpty ? DomainText.noRecord(language) : DomainText.dnssec(tlsa.status, language)
             out += bold(DomainText.tlsa(language, ["name": tlsa.name, "status": status])) + "\n"
             for record in tlsa.records {
-                let hex = record.data.map { String(format: "%02x", $0) }.joined()
-                out += "  \(record.usage) \(record.selector) \(record.matchingType) \(hex)\n"
+                out += "  \(record.presentation)\n"
             }
         }
         return out.isEmpty ? "" : out + "\n"
@@ -124,25 +123,13 @@ public struct DomainTerminalReport: Sendable {
     }
 
     func findingsSection(_ report: DomainReport) -> String {
-        let findings = report.findings
-        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
-        var out = bold(UIText.findingsHeader(language, [
-            "critical": String(counts[.critical] ?? 0), "warning": String(counts[.warning] ?? 0),
-            "info": String(counts[.info] ?? 0),
-        ])) + "\n"
-        if findings.isEmpty {
-            return out + paint("  " + UIText.noFindings(language), nil, ok: true) + "\n"
-        }
-        for finding in findings {
-            let label = "[\(UIText.severity(finding.severity, language))]"
-            out += "  " + paint(label, finding.severity) + " " + bold(finding.id.rawValue)
-                + dim(" (\(finding.subjects.joined(separator: ", ")))") + "\n"
-            out += "    " + DomainFindingCatalog.message(for: finding, domain: report.domain, in: language) + "\n"
-            out += "    " + dim("\(UIText.evidence(language)): \(finding.evidence)") + "\n"
-            out += "    \(UIText.fix(language)): "
-                + DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language) + "\n"
-        }
-        return out
+        style.findingsSection(report.findings.map { finding in
+            RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
+                            places: finding.subjects.joined(separator: ", "),
+                            message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
+                            evidence: finding.evidence,
+                            fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
+        }, language: language)
     }
 
     // MARK: Colour

@@ -115,10 +115,14 @@ public enum JSONReport {
     }
 
     public static func render(_ report: CheckReport, language: Language, toolVersion: String) -> String {
+        pretty(document(report, language: language, toolVersion: toolVersion))
+    }
+
+    /// Every `--json` document: indented, keys sorted (stable diffs), slashes unescaped (readable URLs).
+    public static func pretty<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(document(report, language: language, toolVersion: toolVersion))) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     static func port(_ observation: PortObservation) -> Port {

@@ -141,8 +141,6 @@ public enum SetupJSONReport {
                       tlsVersion: verified.observation?.handshake?.version?.rawValue, mechanisms: verified.mechanisms)
             },
             recommendation: report.recommendation)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
+        return JSONReport.pretty(document)
     }
 }

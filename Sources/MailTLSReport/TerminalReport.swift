@@ -114,23 +114,13 @@ public struct TerminalReport: Sendable {
     }
 
     func findingsSection(_ findings: [Finding]) -> String {
-        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
-        var out = bold(UIText.findingsHeader(language, [
-            "critical": String(counts[.critical] ?? 0), "warning": String(counts[.warning] ?? 0),
-            "info": String(counts[.info] ?? 0),
-        ])) + "\n"
-        if findings.isEmpty {
-            return out + paint("  " + UIText.noFindings(language), nil, ok: true) + "\n"
-        }
-        for finding in findings {
-            let label = "[\(UIText.severity(finding.severity, language))]"
-            let ports = finding.ports.map(String.init).joined(separator: ",")
-            out += "  " + paint(label, finding.severity) + " " + bold(finding.id.rawValue) + dim(" (\(ports))") + "\n"
-            out += "    " + FindingCatalog.message(for: finding, in: language) + "\n"
-            out += "    " + dim("\(UIText.evidence(language)): \(EvidenceText.render(finding.evidence, language))") + "\n"
-            out += "    \(UIText.fix(language)): " + FindingCatalog.fix(for: finding, in: language) + "\n"
-        }
-        return out
+        style.findingsSection(findings.map { finding in
+            RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
+                            places: finding.ports.map(String.init).joined(separator: ","),
+                            message: FindingCatalog.message(for: finding, in: language),
+                            evidence: EvidenceText.render(finding.evidence, language),
+                            fix: FindingCatalog.fix(for: finding, in: language))
+        }, language: language)
     }
 
     // MARK: Colour

@@ -25,3 +25,36 @@ public struct TerminalStyle: Sendable {
     public func green(_ text: String) -> String { color ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
     public func red(_ text: String) -> String { color ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
 }
+
+/// One finding as the terminal shows it, whatever command found it.
+struct RenderedFinding {
+    var severity: Severity
+    var id: String
+    /// Where it was seen: ports, MX hosts.
+    var places: String
+    var message: String
+    var evidence: String
+    var fix: String
+}
+
+extension TerminalStyle {
+    /// The findings block every report ends with: counts, then each finding with its explanation and fix.
+    func findingsSection(_ findings: [RenderedFinding], language: Language) -> String {
+        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
+        var out = bold(UIText.findingsHeader(language, [
+            "critical": String(counts[.critical] ?? 0), "warning": String(counts[.warning] ?? 0),
+            "info": String(counts[.info] ?? 0),
+        ])) + "\n"
+        if findings.isEmpty {
+            return out + paint("  " + UIText.noFindings(language), nil, ok: true) + "\n"
+        }
+        for finding in findings {
+            let label = "[\(UIText.severity(finding.severity, language))]"
+            out += "  " + paint(label, finding.severity) + " " + bold(finding.id) + dim(" (\(finding.places))") + "\n"
+            out += "    " + finding.message + "\n"
+            out += "    " + dim("\(UIText.evidence(language)): \(finding.evidence)") + "\n"
+            out += "    \(UIText.fix(language)): " + finding.fix + "\n"
+        }
+        return out
+    }
+}

@@ -13,7 +13,7 @@ public struct HTTPSFetcher: Sendable {
     public struct Options: Sendable {
         public var maximumBytes: Int
         public var timeout: Double
-        /// PEM or DER certificates trusted beside the system roots (`--ca-file`).
+        /// DER certificates trusted beside the system roots (`--ca-file`).
         public var extraRootsDER: [[UInt8]]
 
         public init(maximumBytes: Int = 64 * 1024, timeout: Double = 10, extraRootsDER: [[UInt8]] = []) {
@@ -57,10 +57,13 @@ public struct HTTPSFetcher: Sendable {
 
     public let resolver: DNSResolver
     public let options: Options
+    /// The `--ca-file` roots, parsed once for every request.
+    private let extraRoots: [NIOSSLCertificate]
 
     public init(resolver: DNSResolver, options: Options = Options()) {
         self.resolver = resolver
         self.options = options
+        extraRoots = options.extraRootsDER.compactMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
     }
 
     public func get(host: String, path: String) async -> Result<Response, Failure> {
@@ -80,10 +83,7 @@ public struct HTTPSFetcher: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.certificateVerification = .fullVerification
-        if !options.extraRootsDER.isEmpty {
-            let certificates = options.extraRootsDER.compactMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
-            tls.additionalTrustRoots = [.certificates(certificates)]
-        }
+        if !extraRoots.isEmpty { tls.additionalTrustRoots = [.certificates(extraRoots)] }
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(options.timeout * 1000)),

@@ -205,7 +205,7 @@ struct SandboxReportCommand: AsyncParsableCommand {
         let log = EventLog(path: state.directory.appendingPathComponent("events.jsonl"))
         let summaries = DeviceSummary.summarise(log.reports())
         if output.json {
-            print(JSONLines.encodePretty(summaries))
+            print(JSONReport.pretty(summaries))
         } else {
             print(SandboxText(language: output.language, color: output.useColor).devices(summaries), terminator: "")
         }
@@ -226,7 +226,7 @@ struct SandboxMessagesCommand: AsyncParsableCommand {
             throw UserFacingFailure(message: SandboxMessages.unreadable(state.directory.path, output.language))
         }
         if output.json {
-            print(JSONLines.encodePretty(store.all))
+            print(JSONReport.pretty(store.all))
         } else {
             print(SandboxText(language: output.language, color: output.useColor).messages(store.all, store: store),
                   terminator: "")
@@ -278,12 +278,6 @@ enum JSONLines {
     static func encode<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func encodePretty<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -72,6 +72,10 @@ struct SetupCommand: AsyncParsableCommand {
             throw UserFacingFailure(message: AccountErrorText.discovery(error, language))
         }
         let format = outputOptions.json ? .json : self.format
+        let exporting = format != .text && format != .json
+        if exporting && report.recommendation.incoming == nil && report.recommendation.outgoing == nil {
+            throw UserFacingFailure(message: SetupCommand.nothingToExport(language))
+        }
         let text: String
         switch format {
         case .text:
@@ -90,10 +94,6 @@ struct SetupCommand: AsyncParsableCommand {
         case .sheet:
             text = SettingsSheet.render(report.recommendation, language: language,
                                         generatedAt: ISO8601.format(report.startedAt))
-        }
-        if format != .text && format != .json
-            && report.recommendation.incoming == nil && report.recommendation.outgoing == nil {
-            throw UserFacingFailure(message: SetupCommand.nothingToExport(language))
         }
         if let output {
             do {

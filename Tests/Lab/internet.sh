@@ -114,6 +114,8 @@ if [[ $INTERNET_DIR != /?* ]]; then
     exit 2
 fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=/dev/null
+. "$HERE/daemons.sh"
 ZONES="$HERE/internet/zones"
 PKI="$LAB_DIR/pki"
 D=$INTERNET_DIR
@@ -278,20 +280,6 @@ server:
     do-not-query-address: ::/0
 $zones
 CONF
-}
-
-# detached LOG CMD...: run CMD (a self-daemonizing server) with stdin
-# /dev/null, stdout+stderr appended to LOG, and every other descriptor closed:
-# neither the lock (fd 9) nor any pipe of the caller's may live on in the daemon.
-detached() {
-    local logf=$1; shift
-    (
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-        done
-        exec "$@"
-    ) </dev/null >>"$logf" 2>&1 9>&-
 }
 
 start_unbound() {

@@ -41,6 +41,8 @@ if [[ $LAB_DIR != /?* || ${#LAB_DIR} -gt 60 ]]; then
 fi
 LAB_UP_TIMEOUT=${LAB_UP_TIMEOUT:-30}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=/dev/null
+. "$HERE/daemons.sh"
 LOCK_FILE="$LAB_DIR.lock"        # outside LAB_DIR so purge can delete the dir
 
 PKI="$LAB_DIR/pki"
@@ -573,28 +575,6 @@ healthy() {
 # ---------------------------------------------------------------------------
 # start / stop
 # ---------------------------------------------------------------------------
-# close_inherited_fds: close every descriptor above 2 of the current (sub)shell.
-# A daemon that inherits a descriptor of its caller's (the flock on fd 9, a test
-# runner's pipe that tells it a child has ended) keeps it open, and whoever
-# waits on it waits forever: a CI run once hung that way.
-close_inherited_fds() {
-    local fd
-    for fd in /proc/"$BASHPID"/fd/*; do
-        fd=${fd##*/}
-        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-}
-
-# detached LOG CMD...: run CMD (a self-daemonizing server) with stdin /dev/null,
-# stdout and stderr appended to LOG, and no other descriptor of ours.
-detached() {
-    local logf=$1; shift
-    (
-        close_inherited_fds
-        exec "$@"
-    ) </dev/null >>"$logf" 2>&1 9>&-
-}
-
 start_peer() {    # start_peer NAME SCRIPT ARGS...
     local name=$1 script=$2; shift 2
     # One subshell that becomes the peer, so $! is the peer's pid.

@@ -11,15 +11,10 @@ import Testing
         let lab = try Lab.get()
         let script = Lab.packageRoot.appendingPathComponent("Tests/MailTLSIntegrationTests/Fixtures/injecting_smtp_peer.py")
         let port = 2600 + Int.random(in: 0..<300)
-        let peer = Process()
-        peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        peer.arguments = ["python3", script.path, "127.0.0.16", String(port),
-                          lab["LAB_DIR"] + "/pki/good.chain.pem", lab["LAB_DIR"] + "/pki/good.key"]
-        let output = Pipe()
-        peer.standardOutput = output
-        try peer.run()
-        defer { peer.terminate() }
-        _ = output.fileHandleForReading.availableData  // "ready"
+        let peer = try LiveProcess("/usr/bin/env", ["python3", script.path, "127.0.0.16", String(port),
+                                                    lab["LAB_DIR"] + "/pki/good.chain.pem", lab["LAB_DIR"] + "/pki/good.key"])
+        defer { peer.stop() }
+        _ = await peer.waitForLine { _ in true }  // "ready"
 
         var request = lab.request("LAB_GOOD", ports: [try PortSpec.parse("\(port):smtp:starttls")])
         request.host = "127.0.0.16"

@@ -146,11 +146,15 @@ public enum Subprocess {
         return nil
     }
 
+    /// A wait status as a shell shows it: the exit status, or 128 + the signal.
+    private static func exitCode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
     private static func finish(_ spawned: Spawned, status: Int32) -> Result {
         unlink(spawned.stdin)
-        let signal = status & 0x7F
-        let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-        return Result(status: code, stdout: read(spawned.stdout), stderr: read(spawned.stderr),
+        return Result(status: exitCode(status), stdout: read(spawned.stdout), stderr: read(spawned.stderr),
                       seconds: Date().timeIntervalSince(spawned.started))
     }
 
@@ -169,5 +173,50 @@ public enum Subprocess {
     private static func read(_ path: String) -> String {
         defer { unlink(path) }
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A program that keeps running while a test talks to it (a server, a peer, a capture), spawned the same way:
+    /// only standard descriptors inherited, the signal mask reset (so SIGTERM and SIGINT reach it), its end learned
+    /// from `waitpid`. Output goes to files that can be read at any time; a program still running when this is
+    /// released is killed.
+    public final class Background: @unchecked Sendable {
+        private let spawned: Spawned
+        private let lock = NSLock()
+        private var status: Int32?
+
+        public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+            switch Subprocess.spawn(executable, arguments, input: nil, environment: environment) {
+            case .success(let value): spawned = value
+            case .failure(let message): throw SpawnError(description: message)
+            }
+        }
+
+        deinit {
+            if exitStatus == nil {
+                Glibc.kill(spawned.pid, SIGKILL)
+                var ignored: Int32 = 0
+                _ = waitpid(spawned.pid, &ignored, 0)
+            }
+            for path in [spawned.stdout, spawned.stderr, spawned.stdin] { unlink(path) }
+        }
+
+        public var stdout: String { (try? String(contentsOfFile: spawned.stdout, encoding: .utf8)) ?? "" }
+        public var stderr: String { (try? String(contentsOfFile: spawned.stderr, encoding: .utf8)) ?? "" }
+
+        /// The exit status once the program has ended (as a shell shows it), else nil.
+        public var exitStatus: Int32? {
+            lock.lock()
+            defer { lock.unlock() }
+            if status == nil, let waited = Subprocess.reap(spawned.pid) { status = Subprocess.exitCode(waited) }
+            return status
+        }
+
+        public func signal(_ number: Int32) {
+            if exitStatus == nil { Glibc.kill(spawned.pid, number) }
+        }
     }
 }

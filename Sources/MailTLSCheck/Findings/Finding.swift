@@ -100,26 +100,11 @@ public enum CheckRegistry {
     /// evidence differs between ports, it is kept per port: `143: NO [AUTHENTICATIONFAILED] ...; 110: -ERR ...`.
     public static func evaluate(_ ports: [PortObservation], context: CheckContext,
                                 checks: [any PortCheck] = standard) -> [Finding] {
-        var merged: [Finding] = []
-        var evidenceByPort: [Int: [(port: Int, evidence: String)]] = [:]
-        for port in ports {
-            for check in checks {
-                for finding in check.findings(for: port, context: context) {
-                    if let index = merged.firstIndex(where: {
-                        $0.id == finding.id && $0.severity == finding.severity && $0.parameters == finding.parameters
-                    }) {
-                        merged[index].ports = Array(Set(merged[index].ports + finding.ports)).sorted()
-                        evidenceByPort[index, default: []].append((finding.ports[0], finding.evidence))
-                    } else {
-                        evidenceByPort[merged.count] = [(finding.ports[0], finding.evidence)]
-                        merged.append(finding)
-                    }
-                }
-            }
-        }
-        for (index, entries) in evidenceByPort where Set(entries.map(\.evidence)).count > 1 {
-            merged[index].evidence = entries.map { "\($0.port): \($0.evidence)" }.joined(separator: "; ")
-        }
+        let all = ports.flatMap { port in checks.flatMap { $0.findings(for: port, context: context) } }
+        var merged = FindingMerger.merge(
+            all, same: { $0.id == $1.id && $0.severity == $1.severity && $0.parameters == $1.parameters },
+            places: \.ports, evidence: \.evidence, label: String.init)
+        for index in merged.indices { merged[index].ports.sort() }
         return merged.sorted { lhs, rhs in
             if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
             return (lhs.ports.first ?? 0, lhs.id.rawValue) < (rhs.ports.first ?? 0, rhs.id.rawValue)

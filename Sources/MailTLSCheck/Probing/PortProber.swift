@@ -19,9 +19,9 @@ public struct PortProber: Sendable {
         public init() {}
     }
 
-    public let engine: ConnectionEngine
-    public let limiter: ConnectionLimiter
-    public let options: Options
+    let engine: ConnectionEngine
+    let limiter: ConnectionLimiter
+    let options: Options
 
     public init(engine: ConnectionEngine, limiter: ConnectionLimiter, options: Options) {
         self.engine = engine
@@ -170,6 +170,14 @@ public struct PortProber: Sendable {
         } else {
             observation.failure = error
         }
+    }
+
+    /// The version scan for a port already probed without one (`setup` scans only the server it recommends).
+    public func versionSupport(of observation: PortObservation, at address: SocketAddress, serverName: String?) async
+        -> VersionSupport? {
+        guard let negotiated = observation.handshake?.version else { return nil }
+        return await scanVersions(negotiated: negotiated, mode: observation.effectiveMode, spec: observation.spec,
+                                  address: address, serverName: serverName)
     }
 
     /// Learns which of TLS 1.0-1.3 the port accepts, one pinned handshake per version not already known.

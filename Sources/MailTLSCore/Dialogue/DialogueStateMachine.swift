@@ -166,9 +166,11 @@ public struct DialogueStateMachine: ClientDialogue {
         case .helo:
             return .exchange(DialogueRequest(purpose: .helo, command: "HELO \(plan.clientName)", reader: .smtp))
         case .login(let stage):
-            return .exchange(dialect.loginRequest(stage: stage, tag: tag,
-                                                  capabilities: record.capabilitiesBeforeTLS ?? [],
-                                                  credentials: plan.throwawayCredentials))
+            let offered = SMTPCapabilities(keywords: record.capabilitiesBeforeTLS ?? []).authMechanisms
+            return .exchange(dialect.loginRequest(
+                stage: stage, tag: tag, smtpMechanism: offered.contains("PLAIN") ? "PLAIN" : "LOGIN",
+                user: plan.throwawayCredentials.user, password: plan.throwawayCredentials.password,
+                purpose: .cleartextLogin, labels: .throwaway))
         case .mailFrom:
             return .exchange(DialogueRequest(purpose: .mailBeforeTLS, command: "MAIL FROM:<mailtls-probe@mailtls.invalid>",
                                              reader: .smtp))

@@ -48,6 +48,8 @@ public struct LoginDialogue: ClientDialogue {
         /// An SMTP server that refuses EHLO (Microsoft 365 answers 421 4.7.66 to TLS 1.0/1.1 clients there).
         public var refusedCapabilities: MailResponse?
         public var capabilitiesBeforeTLS: [String]?
+        /// Whether the capabilities before TLS offer STARTTLS (STLS for POP3), whatever the setting does with it.
+        public var offersSTARTTLS = false
         public var capabilitiesAfterTLS: [String]?
         public var startTLS: DialogueRecord.STARTTLSOutcome = .notApplicable
         public var tlsEstablished = false
@@ -113,8 +115,9 @@ public struct LoginDialogue: ClientDialogue {
                 return login(capabilities)
             }
             record.capabilitiesBeforeTLS = capabilities
+            record.offersSTARTTLS = dialect.offersSTARTTLS(capabilities: capabilities)
             if plan.mode == .startTLS && plan.upgrade {
-                if dialect.offersSTARTTLS(capabilities: capabilities) { return ask(.startTLS) }
+                if record.offersSTARTTLS { return ask(.startTLS) }
                 record.startTLS = .notOffered
                 if plan.password != nil { record.authentication = .withheldWithoutTLS }
                 return finish()
@@ -190,47 +193,10 @@ public struct LoginDialogue: ClientDialogue {
         case .startTLS:
             return .exchange(dialect.startTLSRequest(tag: tag))
         case .login(let stage):
-            return .exchange(loginRequest(stage: stage, tag: tag))
+            return .exchange(dialect.loginRequest(stage: stage, tag: tag, smtpMechanism: mechanism,
+                                                  user: plan.user ?? "", password: plan.password ?? "",
+                                                  purpose: .authenticate, labels: .hidden))
         }
-    }
-
-    private func loginRequest(stage: Int, tag: String) -> DialogueRequest {
-        let user = plan.user ?? ""
-        let password = plan.password ?? ""
-        switch plan.mailProtocol {
-        case .smtp:
-            if mechanism == "PLAIN" {
-                let token = Base64.encode(Array("\0\(user)\0\(password)".utf8))
-                return DialogueRequest(purpose: .authenticate, command: "AUTH PLAIN \(token)",
-                                       transcriptText: "AUTH PLAIN <credentials hidden>", reader: .smtp)
-            }
-            switch stage {
-            case 0:
-                return DialogueRequest(purpose: .authenticate, command: "AUTH LOGIN", reader: .smtp)
-            case 1:
-                return DialogueRequest(purpose: .authenticate, command: Base64.encode(Array(user.utf8)),
-                                       transcriptText: "<user name hidden>", reader: .smtp)
-            default:
-                return DialogueRequest(purpose: .authenticate, command: Base64.encode(Array(password.utf8)),
-                                       transcriptText: "<password hidden>", reader: .smtp)
-            }
-        case .imap:
-            return DialogueRequest(purpose: .authenticate,
-                                   command: "\(tag) LOGIN \(LoginDialogue.quoted(user)) \(LoginDialogue.quoted(password))",
-                                   transcriptText: "\(tag) LOGIN <credentials hidden>", reader: .imap(tag: tag))
-        case .pop3:
-            if stage == 0 {
-                return DialogueRequest(purpose: .authenticate, command: "USER \(user)",
-                                       transcriptText: "USER <user name hidden>", reader: .pop3(multiline: false))
-            }
-            return DialogueRequest(purpose: .authenticate, command: "PASS \(password)",
-                                   transcriptText: "PASS <password hidden>", reader: .pop3(multiline: false))
-        }
-    }
-
-    /// An IMAP quoted string (RFC 3501 section 4.3): backslash and double quote escaped.
-    static func quoted(_ text: String) -> String {
-        "\"" + text.replacingBackslashesAndQuotes() + "\""
     }
 
     private mutating func finish() -> DialogueStep<Record> {
@@ -246,16 +212,5 @@ public struct LoginDialogue: ClientDialogue {
         case .startTLS: .startTLS
         case .login: .authenticate
         }
-    }
-}
-
-extension String {
-    func replacingBackslashesAndQuotes() -> String {
-        var output = ""
-        for character in self {
-            if character == "\\" || character == "\"" { output.append("\\") }
-            output.append(character)
-        }
-        return output
     }
 }

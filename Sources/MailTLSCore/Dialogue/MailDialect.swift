@@ -92,39 +92,64 @@ struct MailDialect: Sendable {
         }
     }
 
-    func loginRequest(stage: Int, tag: String, capabilities: [String],
-                      credentials: ThrowawayCredentials) -> DialogueRequest {
+    /// What stands in the transcript for the secrets a login sends.
+    struct CredentialLabels: Sendable {
+        let credentials: String
+        let user: String
+        let password: String
+
+        /// The probe's random throwaway login.
+        static let throwaway = CredentialLabels(credentials: "throwaway credentials", user: "throwaway user name",
+                                                password: "throwaway password")
+        /// The user's own login (`diagnose`).
+        static let hidden = CredentialLabels(credentials: "credentials hidden", user: "user name hidden",
+                                             password: "password hidden")
+    }
+
+    /// One step of a login: SMTP AUTH PLAIN in one step or AUTH LOGIN in three (`smtpMechanism`), IMAP LOGIN with
+    /// quoted strings, POP3 USER then PASS. The transcript carries `labels`, never the secrets.
+    /// - SeeAlso: RFC 4954, RFC 3501 section 6.2.3, RFC 1939 section 7
+    func loginRequest(stage: Int, tag: String, smtpMechanism: String, user: String, password: String,
+                      purpose: DialogueRequest.Purpose, labels: CredentialLabels) -> DialogueRequest {
         switch mailProtocol {
         case .smtp:
-            let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
-            if mechanisms.contains("PLAIN") {
-                let token = Base64.encode(Array("\0\(credentials.user)\0\(credentials.password)".utf8))
-                return DialogueRequest(purpose: .cleartextLogin, command: "AUTH PLAIN \(token)",
-                                       transcriptText: "AUTH PLAIN <throwaway credentials>", reader: .smtp)
+            if smtpMechanism == "PLAIN" {
+                let token = Base64.encode(Array("\0\(user)\0\(password)".utf8))
+                return DialogueRequest(purpose: purpose, command: "AUTH PLAIN \(token)",
+                                       transcriptText: "AUTH PLAIN <\(labels.credentials)>", reader: .smtp)
             }
             switch stage {
             case 0:
-                return DialogueRequest(purpose: .cleartextLogin, command: "AUTH LOGIN", reader: .smtp)
+                return DialogueRequest(purpose: purpose, command: "AUTH LOGIN", reader: .smtp)
             case 1:
-                return DialogueRequest(purpose: .cleartextLogin, command: Base64.encode(Array(credentials.user.utf8)),
-                                       transcriptText: "<throwaway user name>", reader: .smtp)
+                return DialogueRequest(purpose: purpose, command: Base64.encode(Array(user.utf8)),
+                                       transcriptText: "<\(labels.user)>", reader: .smtp)
             default:
-                return DialogueRequest(purpose: .cleartextLogin,
-                                       command: Base64.encode(Array(credentials.password.utf8)),
-                                       transcriptText: "<throwaway password>", reader: .smtp)
+                return DialogueRequest(purpose: purpose, command: Base64.encode(Array(password.utf8)),
+                                       transcriptText: "<\(labels.password)>", reader: .smtp)
             }
         case .imap:
-            return DialogueRequest(purpose: .cleartextLogin,
-                                   command: "\(tag) LOGIN \"\(credentials.user)\" \"\(credentials.password)\"",
-                                   transcriptText: "\(tag) LOGIN <throwaway credentials>", reader: .imap(tag: tag))
+            return DialogueRequest(purpose: purpose,
+                                   command: "\(tag) LOGIN \(MailDialect.quoted(user)) \(MailDialect.quoted(password))",
+                                   transcriptText: "\(tag) LOGIN <\(labels.credentials)>", reader: .imap(tag: tag))
         case .pop3:
             if stage == 0 {
-                return DialogueRequest(purpose: .cleartextLogin, command: "USER \(credentials.user)",
-                                       transcriptText: "USER <throwaway user name>", reader: .pop3(multiline: false))
+                return DialogueRequest(purpose: purpose, command: "USER \(user)",
+                                       transcriptText: "USER <\(labels.user)>", reader: .pop3(multiline: false))
             }
-            return DialogueRequest(purpose: .cleartextLogin, command: "PASS \(credentials.password)",
-                                   transcriptText: "PASS <throwaway password>", reader: .pop3(multiline: false))
+            return DialogueRequest(purpose: purpose, command: "PASS \(password)",
+                                   transcriptText: "PASS <\(labels.password)>", reader: .pop3(multiline: false))
         }
+    }
+
+    /// An IMAP quoted string (RFC 3501 section 4.3): backslash and double quote escaped.
+    static func quoted(_ text: String) -> String {
+        var output = "\""
+        for character in text {
+            if character == "\\" || character == "\"" { output.append("\\") }
+            output.append(character)
+        }
+        return output + "\""
     }
 
     /// Decides from the reply whether the password crossed in the clear and was checked, or was refused unseen.

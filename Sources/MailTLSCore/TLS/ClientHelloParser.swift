@@ -389,5 +389,3 @@ public struct ClientHello: Sendable, Equatable {
     public var signatureAlgorithmNames: [String] { signatureAlgorithms.map(TLSNames.signatureScheme) }
     public var extensionNames: [String] { extensionTypes.map(TLSNames.extensionName) }
 }
-
-/// A bounds-checked cursor over the bytes of a ClientHello: every read either succeeds or returns nil.

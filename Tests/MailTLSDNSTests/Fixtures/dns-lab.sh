@@ -15,20 +15,8 @@ export PATH="$PATH:/usr/sbin:/sbin"
 DIR=${DNS_LAB_DIR:-/tmp/mailtls-dns-lab}
 ADDRESS=127.0.0.60
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-# Runs a daemon with only /dev/null and a log as its descriptors. A daemon that inherits any other descriptor (a
-# test runner's end-of-process pipe, the lock below) keeps it open, and whoever waits on it waits forever.
-detached() {
-    local log=$1
-    shift
-    (
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            if ((fd > 2)); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
-        done
-        exec "$@" </dev/null >>"$log" 2>&1
-    )
-}
+# shellcheck source=/dev/null
+. "$HERE/../../Lab/daemons.sh"
 
 running() { [[ -f $DIR/unbound.pid ]] && kill -0 "$(cat "$DIR/unbound.pid")" 2>/dev/null; }
 

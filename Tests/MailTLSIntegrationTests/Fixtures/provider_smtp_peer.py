@@ -19,7 +19,6 @@ Prints "ready" once listening; exits 3 when the address is in use; exits by itse
 """
 import base64
 import binascii
-import signal
 import socket
 import ssl
 import sys
@@ -92,10 +91,6 @@ def parse_arguments(argv):
 
 
 address, port, chain, key, legacy, lifetime = parse_arguments(sys.argv)
-# Foundation's Process (the tests' LiveProcess) passes on the spawning thread's blocked signals: unblock them here,
-# before any thread starts, or LiveProcess.stop() (SIGTERM) and interrupt() (SIGINT) cannot end the peer.
-signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
-signal.signal(signal.SIGTERM, signal.SIG_DFL)
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(chain, key)
 if legacy:

@@ -167,45 +167,15 @@ enum Tool {
 }
 
 /// A program that keeps running while the test talks to it: standard output is read as it comes.
-final class LiveProcess: @unchecked Sendable {
-    private let process = Process()
-    private let output = NIOLockedValueBox(Data())
-    private let errors = NIOLockedValueBox(Data())
-    private let exited = NIOLockedValueBox<Int32?>(nil)
-    private let outputEnded = NIOLockedValueBox(false)
+final class LiveProcess: Sendable {
+    private let program: Subprocess.Background
 
     init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "LC_ALL": "C"]) { $1 }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        let output = output
-        let errors = errors
-        let outputEnded = outputEnded
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                outputEnded.withLockedValue { $0 = true }
-            } else {
-                output.withLockedValue { $0.append(data) }
-            }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { errors.withLockedValue { $0.append(data) } }
-        }
-        let exited = exited
-        process.terminationHandler = { process in exited.withLockedValue { $0 = process.terminationStatus } }
-        try process.run()
+        program = try Subprocess.Background(executable, arguments, environment: ["LANG": "C", "LC_ALL": "C"])
     }
 
-    var stdout: String { String(decoding: output.withLockedValue { $0 }, as: UTF8.self) }
-    var stderr: String { String(decoding: errors.withLockedValue { $0 }, as: UTF8.self) }
+    var stdout: String { program.stdout }
+    var stderr: String { program.stderr }
     var lines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// `waitForLine`, blocking: for a thread that must act the moment the line appears.
@@ -222,7 +192,7 @@ final class LiveProcess: @unchecked Sendable {
     func waitForLine(timeout: Double = 15, where predicate: (String) -> Bool) async -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let hasExited = exited.withLockedValue { $0 } != nil
+            let hasExited = program.exitStatus != nil
             if let line = completeLines.first(where: predicate) { return line }
             if hasExited || Date() > deadline { return nil }
             try? await Task.sleep(for: .milliseconds(20))
@@ -239,32 +209,22 @@ final class LiveProcess: @unchecked Sendable {
     /// Waits for the process to end by itself; terminates it after `timeout` seconds and returns nil then.
     func waitForExit(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let status = exited.withLockedValue({ $0 }), outputEnded.withLockedValue({ $0 }) {
-                try? await Task.sleep(for: .milliseconds(50))  // standard error's last bytes
-                return status
-            }
-            if Date() > deadline { break }
+        while Date() <= deadline {
+            if let status = program.exitStatus { return status }
             try? await Task.sleep(for: .milliseconds(20))
         }
         stop()
         return nil
     }
 
-    /// SIGTERM, then SIGKILL a second later: Foundation's `Process` hands its children the spawning thread's blocked
-    /// signals, and a child that cannot see SIGTERM (tcpdump, a Python peer) would otherwise outlive the test.
+    /// SIGTERM. (A program still running when the test lets go of it is killed.)
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let process = self.process
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        program.signal(SIGTERM)
     }
 
     /// Ctrl-C.
     func interrupt() {
-        if process.isRunning { process.interrupt() }
+        program.signal(SIGINT)
     }
 }
 
