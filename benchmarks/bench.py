@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Times `mailtls check` side by side with openssl s_client, sslyze and testssl.sh on the loopback lab.
 
-Each tool is run on the same seven TLS ports (SMTP 25/465/587, IMAP 143/993, POP3 110/995); wall time is the
+The lab runs Postfix and Dovecot with their stock authentication settings (auth failure delay and anvil penalty
+on). mailtls runs with its default options: all nine mail ports, the version scan, and the login probe that cancels
+an authentication instead of failing one; once on the healthy server and once on the server that takes passwords
+before TLS (where the probe reaches the authentication exchange). The peers run on the seven TLS ports (SMTP
+25/465/587, IMAP 143/993, POP3 110/995); one openssl s_client handshake is the floor. Wall time is the
 median of --runs runs, peak RSS the largest resident set of any process the tool started (ru_maxrss of children).
 Prints a table of medians and ratios. Only loopback addresses are contacted.
 """
@@ -43,6 +47,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mailtls", required=True)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--cleartext-host", default="127.0.0.10",
+                        help="the lab server that takes a password before TLS (LAB_CLEARTEXT_LOGIN)")
     parser.add_argument("--servername", default="mail.mailtls.test")
     parser.add_argument("--ca-file", required=True)
     parser.add_argument("--runs", type=int, default=9)
@@ -53,7 +59,13 @@ def main():
     ports = ",".join(str(port) for port in PORTS)
 
     rows = []
-    rows.append(measure("mailtls check (7 ports, full scan)",
+    rows.append(measure("mailtls check (defaults, all 9 ports)",
+                        [[args.mailtls, "check", host, "--ca-file", args.ca_file, "--servername", name, "--json"]],
+                        args.runs))
+    rows.append(measure("mailtls check, password-before-TLS server",
+                        [[args.mailtls, "check", args.cleartext_host, "--ca-file", args.ca_file,
+                          "--servername", name, "--json"]], args.runs))
+    rows.append(measure("mailtls check (7 TLS ports)",
                         [[args.mailtls, "check", host, "--ports", ports, "--ca-file", args.ca_file,
                           "--servername", name, "--json"]], args.runs))
     rows.append(measure("mailtls check --no-version-scan",
@@ -66,6 +78,7 @@ def main():
         if starttls:
             command += ["-starttls", starttls]
         openssl.append(command)
+    rows.append(measure("openssl s_client (one handshake, port 465)", [openssl[1]], args.runs))
     rows.append(measure("openssl s_client (1 handshake per port)", openssl, args.runs))
 
     if shutil.which("sslyze"):

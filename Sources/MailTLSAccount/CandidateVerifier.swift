@@ -22,7 +22,7 @@ struct CandidateVerifier: Sendable {
         self.now = now
         var options = PortProber.Options()
         options.scanVersions = false
-        options.probeCleartext = false
+        options.loginProbe = nil
         options.silenceBeforeTLSAttempt = 1
         prober = PortProber(engine: ConnectionEngine(timeouts: timeouts),
                             limiter: ConnectionLimiter(limit: maximumConnections), options: options)

@@ -38,7 +38,7 @@ public struct DomainRequest: Sendable {
             // Server-to-server: no login or MAIL probes on someone's MX, one handshake per address.
             var options = PortProber.Options()
             options.scanVersions = false
-            options.probeCleartext = false
+            options.loginProbe = nil
             self.prober = options
         }
         self.now = now

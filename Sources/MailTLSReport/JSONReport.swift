@@ -5,7 +5,7 @@ import MailTLSCore
 /// `mailtls check --json`: a stable, versioned document. See docs/json-schema.md and docs/check-report.schema.json.
 public enum JSONReport {
     /// Bump the major number on any change that can break a consumer; add fields in minor versions.
-    public static let schemaVersion = "1.0"
+    public static let schemaVersion = "1.1"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String
@@ -16,6 +16,8 @@ public enum JSONReport {
         public var startedAt: String
         public var durationMs: Int
         public var exitCode: Int
+        /// How a password before TLS was probed for: `cancel`, `failed-login` or `off`.
+        public var loginProbe: String
         public var ports: [Port]
         public var findings: [FindingEntry]
     }
@@ -105,7 +107,7 @@ public enum JSONReport {
             schemaVersion: schemaVersion, tool: Tool(name: "mailtls", version: toolVersion), host: report.host,
             address: report.address, checkedName: report.checkedName, startedAt: ISO8601.format(report.startedAt),
             durationMs: Int(report.durationMilliseconds.rounded()), exitCode: Int(report.exitCode),
-            ports: report.ports.map(port),
+            loginProbe: report.loginProbe?.rawValue ?? "off", ports: report.ports.map(port),
             findings: report.findings.map { finding in
                 FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, ports: finding.ports,
                              evidence: finding.evidence,
@@ -171,6 +173,7 @@ public enum JSONReport {
         case .notOffered(let evidence): Probe(result: "not-offered", evidence: evidence)
         case .refusedBeforeTLS(let evidence): Probe(result: "refused", evidence: evidence)
         case .acceptedInClear(let evidence): Probe(result: "accepted", evidence: evidence)
+        case .inconclusive(let evidence): Probe(result: "inconclusive", evidence: evidence)
         }
     }
 

@@ -21,7 +21,7 @@ public struct TerminalReport: Sendable {
                                              "name": report.checkedName, "seconds": seconds])) + "\n\n"
         out += portTable(report.ports, findings: report.findings)
         out += certificateSection(report.ports)
-        out += capabilitySection(report.ports)
+        out += capabilitySection(report.ports, loginProbe: report.loginProbe)
         if showTranscripts { out += transcriptSection(report.ports) }
         out += findingsSection(report.findings)
         return out
@@ -85,10 +85,13 @@ public struct TerminalReport: Sendable {
         return out
     }
 
-    func capabilitySection(_ ports: [PortObservation]) -> String {
+    func capabilitySection(_ ports: [PortObservation], loginProbe loginProbeMethod: LoginProbeMethod?) -> String {
         let open = ports.filter { $0.capabilitiesBeforeTLS != nil || $0.capabilitiesAfterTLS != nil }
         guard !open.isEmpty else { return "" }
         var out = bold(UIText.capabilities(language)) + "\n"
+        if let method = loginProbeMethod {
+            out += "  " + dim(UIText.loginProbeMethod(method, language)) + "\n"
+        }
         for port in open {
             let before = port.authBeforeTLS.map { $0.isEmpty ? UIText.none(language) : $0.joined(separator: " ") }
             let after = port.authAfterTLS.map { $0.isEmpty ? UIText.none(language) : $0.joined(separator: " ") }

@@ -41,8 +41,15 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-version-scan"), help: "Skip the per-version TLS handshakes (fewer connections).")
     var noVersionScan = false
 
-    @Flag(name: .customLong("no-login-probe"),
-          help: "Do not try a throwaway login or MAIL FROM before TLS (cleartext-auth checks are then skipped).")
+    @Option(name: .customLong("login-probe"),
+            help: ArgumentHelp("""
+                How to learn whether a password could cross before TLS: cancel (start AUTH and cancel it before \
+                any credential; no failed login in the server's log), failed-login (a throwaway login that fails \
+                and is logged), or off.
+                """, valueName: "cancel|failed-login|off"))
+    var loginProbe: LoginProbeChoice = .cancel
+
+    @Flag(name: .customLong("no-login-probe"), help: "The same as --login-probe off: no AUTH or MAIL FROM before TLS.")
     var noLoginProbe = false
 
     @Flag(help: "Show the conversation on every port (throwaway credentials are masked).")
@@ -64,7 +71,7 @@ struct CheckCommand: AsyncParsableCommand {
                                    timeouts: timeouts.engineTimeouts,
                                    maximumConnections: maxConnections, resolver: dns.addressLookup)
         request.prober.scanVersions = !noVersionScan
-        request.prober.probeCleartext = !noLoginProbe
+        request.prober.loginProbe = noLoginProbe ? nil : loginProbe.method
         let report: CheckReport
         do {
             report = try await ServerChecker().run(request)
@@ -78,6 +85,20 @@ struct CheckCommand: AsyncParsableCommand {
                 .render(report), terminator: "")
         }
         throw ExitCode(report.exitCode)
+    }
+
+    enum LoginProbeChoice: String, ExpressibleByArgument, CaseIterable {
+        case cancel
+        case failedLogin = "failed-login"
+        case off
+
+        var method: LoginProbeMethod? {
+            switch self {
+            case .cancel: .cancel
+            case .failedLogin: .failedLogin
+            case .off: nil
+            }
+        }
     }
 
     func portSpecs(language: Language) throws -> [PortSpec] {

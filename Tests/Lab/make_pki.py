@@ -15,6 +15,7 @@ Creates (RSA 2048, SHA-256 unless noted):
   weak.pem / .key               leaf mail.mailtls.test, valid now, signed by intermediate, but
                                 with an RSA 1024-bit key and a SHA-1 signature
                                 (sha1WithRSAEncryption)
+  auth-failures.pem / .key      leaf auth-failures.mailtls.test (the AUTH_FAILURES instance)
 
 and the chain files that the servers send:
 
@@ -46,6 +47,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorit
 
 SERVER_NAME = "mail.mailtls.test"
 WRONG_NAME = "wrong.example.test"
+FAILURES_NAME = "auth-failures.mailtls.test"
 
 
 def now():
@@ -53,7 +55,7 @@ def now():
 
 
 # Leaves added after the first PKI layout; --add-missing creates these.
-LATER_LEAVES = ("weak",)
+LATER_LEAVES = ("weak", "auth-failures")
 
 # DER of the AlgorithmIdentifiers sha256WithRSAEncryption / sha1WithRSAEncryption
 # (OID + NULL parameters; both the same length).
@@ -171,6 +173,10 @@ def later_leaf(label, inter, int_key, t):
         c = build(SERVER_NAME, k, inter, int_key, t - day, t + 365 * day, False,
                   san=[SERVER_NAME])
         return k, resign_sha1(c, int_key)
+    if label == "auth-failures":
+        k = new_key()
+        return k, build(FAILURES_NAME, k, inter, int_key, t - day, t + 365 * day, False,
+                        san=[FAILURES_NAME])
     raise ValueError(label)
 
 

@@ -56,8 +56,9 @@ import Testing
         var generator = SeededGenerator(state: 42)
         for _ in 0..<500 {
             let proto = [MailProtocol.smtp, .imap, .pop3].randomElement(using: &generator)!
+            let method = LoginProbeMethod.allCases.randomElement(using: &generator)!
             var machine = DialogueStateMachine(plan: DialoguePlan(mailProtocol: proto, mode: .startTLS,
-                                                                  probeCleartextLogin: true, probeMailBeforeTLS: true))
+                                                                  loginProbe: method, probeMailBeforeTLS: true))
             var action = machine.start()
             var steps = 0
             loop: while steps < 50 {

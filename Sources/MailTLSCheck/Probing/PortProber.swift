@@ -13,7 +13,8 @@ public struct PortProber: Sendable {
         /// How long a STARTTLS port may stay silent before mailtls also tries TLS on a second connection.
         public var silenceBeforeTLSAttempt: Double = 2
         public var scanVersions = true
-        public var probeCleartext = true
+        /// How to learn whether a password could cross before TLS; nil skips that and the MAIL FROM probe.
+        public var loginProbe: LoginProbeMethod? = .cancel
         public var clientName = "mailtls.invalid"
 
         public init() {}
@@ -33,8 +34,8 @@ public struct PortProber: Sendable {
         let started = ContinuousClock.now
         var observation = PortObservation(spec: spec, address: address.ipAddress ?? "?")
         let plan = DialoguePlan(
-            mailProtocol: spec.mailProtocol, mode: spec.mode, probeCleartextLogin: options.probeCleartext,
-            probeMailBeforeTLS: options.probeCleartext && spec.isSubmission, clientName: options.clientName,
+            mailProtocol: spec.mailProtocol, mode: spec.mode, loginProbe: options.loginProbe,
+            probeMailBeforeTLS: options.loginProbe != nil && spec.isSubmission, clientName: options.clientName,
             throwawayCredentials: ThrowawayCredentials.random())
 
         var main: ProbeOutcome
@@ -63,7 +64,7 @@ public struct PortProber: Sendable {
             || observation.record.interruptedDuring == .reset {
             var tlsOnly = plan
             tlsOnly.mode = observation.effectiveMode
-            tlsOnly.probeCleartextLogin = false
+            tlsOnly.loginProbe = nil
             tlsOnly.probeMailBeforeTLS = false
             let retryPlan = tlsOnly
             let retry = await limited { await engine.probe(address: address, plan: retryPlan, serverName: serverName) }
@@ -98,7 +99,7 @@ public struct PortProber: Sendable {
         }
         var implicitPlan = plan
         implicitPlan.mode = .implicitTLS
-        implicitPlan.probeCleartextLogin = false
+        implicitPlan.loginProbe = nil
         implicitPlan.probeMailBeforeTLS = false
         let tlsPlan = implicitPlan
         let result: (dialogue: ProbeOutcome?, tls: ProbeOutcome?) = await withTaskGroup(of: Branch.self) { group in

@@ -52,6 +52,8 @@ public struct CheckReport: Sendable {
     public var checkedName: String
     public var ports: [PortObservation]
     public var findings: [Finding]
+    /// How a password before TLS was probed for (nil: it was not).
+    public var loginProbe: LoginProbeMethod?
     public var startedAt: Date
     public var durationMilliseconds: Double
 
@@ -119,7 +121,8 @@ public struct ServerChecker: Sendable {
                                    anyPortOpen: observations.contains { $0.state == .open })
         let findings = CheckRegistry.evaluate(observations, context: context)
         return CheckReport(host: request.host, address: address.ipAddress ?? request.host, checkedName: checkedName,
-                           ports: observations, findings: findings, startedAt: startedAt,
+                           ports: observations, findings: findings, loginProbe: request.prober.loginProbe,
+                           startedAt: startedAt,
                            durationMilliseconds: clock.duration(to: .now).inMilliseconds)
     }
 

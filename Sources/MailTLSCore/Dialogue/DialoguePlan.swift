@@ -2,25 +2,26 @@
 public struct DialoguePlan: Sendable, Equatable {
     public var mailProtocol: MailProtocol
     public var mode: TransportMode
-    /// Try a login with throwaway credentials before TLS to learn whether a password could cross in the clear.
-    public var probeCleartextLogin: Bool
+    /// Learn whether a password could cross before TLS, and how (nil: do not ask). The default cancels an
+    /// authentication before any credential; a failed throwaway login only when asked for.
+    public var loginProbe: LoginProbeMethod?
     /// Send MAIL FROM before TLS (submission ports) to learn whether STARTTLS is required or only offered.
     public var probeMailBeforeTLS: Bool
     /// Stop right after the TLS handshake (TLS version scans need nothing more).
     public var stopAfterHandshake: Bool
     /// The name sent in EHLO.
     public var clientName: String
-    /// A random user name and password that exist nowhere: never real credentials.
+    /// A random user name (POP3 USER, failed-login method) and password that exist nowhere: never real credentials.
     public var throwawayCredentials: ThrowawayCredentials
 
-    public init(mailProtocol: MailProtocol, mode: TransportMode, probeCleartextLogin: Bool = false,
+    public init(mailProtocol: MailProtocol, mode: TransportMode, loginProbe: LoginProbeMethod? = nil,
                 probeMailBeforeTLS: Bool = false, stopAfterHandshake: Bool = false,
                 clientName: String = "mailtls.invalid",
                 throwawayCredentials: ThrowawayCredentials = ThrowawayCredentials(user: "mailtls-probe",
                                                                                   password: "mailtls-probe")) {
         self.mailProtocol = mailProtocol
         self.mode = mode
-        self.probeCleartextLogin = probeCleartextLogin
+        self.loginProbe = loginProbe
         self.probeMailBeforeTLS = probeMailBeforeTLS
         self.stopAfterHandshake = stopAfterHandshake
         self.clientName = clientName
@@ -97,8 +98,11 @@ public struct DialogueRecord: Sendable, Equatable {
         case notOffered(evidence: String)
         /// The server refused to take a password before TLS (530, 538, PRIVACYREQUIRED, USER refused).
         case refusedBeforeTLS(evidence: String)
-        /// The server took and checked a password sent in the clear (535, NO AUTHENTICATIONFAILED, -ERR after PASS).
+        /// The server asked for a password on the unencrypted connection (334, `+`, USER +OK), or took and checked
+        /// a throwaway one (535, NO AUTHENTICATIONFAILED, -ERR after PASS).
         case acceptedInClear(evidence: String)
+        /// A temporary refusal (421, 454, `[UNAVAILABLE]`, `[SYS/TEMP]`) says nothing either way.
+        case inconclusive(evidence: String)
     }
 
     public enum MailOutcome: Sendable, Equatable {

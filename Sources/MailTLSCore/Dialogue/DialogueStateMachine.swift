@@ -7,7 +7,8 @@ public struct DialogueStateMachine: ClientDialogue {
         case greeting
         case capabilities
         case helo
-        case login(stage: Int)
+        case login(CleartextLoginProbe.Opening, stage: Int)
+        case cancelLogin
         case mailFrom
         case reset
         case startTLS
@@ -21,6 +22,12 @@ public struct DialogueStateMachine: ClientDialogue {
     private var current: Step?
     private var inTLS = false
     private var tagCounter = 0
+    /// Whether the server answered the capability request (POP3 servers without CAPA answer -ERR).
+    private var capabilitiesKnown = true
+
+    private var loginProbe: CleartextLoginProbe? {
+        plan.loginProbe.map { CleartextLoginProbe(mailProtocol: plan.mailProtocol, method: $0) }
+    }
 
     public init(plan: DialoguePlan) {
         self.plan = plan
@@ -85,6 +92,7 @@ public struct DialogueStateMachine: ClientDialogue {
                 return finish()
             }
             if plan.mailProtocol == .smtp { return run(.helo) }
+            capabilitiesKnown = false
             storeCapabilities([])
             return afterCapabilities()
 
@@ -92,16 +100,24 @@ public struct DialogueStateMachine: ClientDialogue {
             storeCapabilities([])
             return afterCapabilities()
 
-        case .login(let stage):
-            let judgement = dialect.judgeLogin(stage: stage, response: response)
-            switch judgement {
+        case .login(let opening, let stage):
+            guard let probe = loginProbe else { return next() }
+            switch probe.judge(opening, stage: stage, response: response) {
             case .continueWith(let next):
-                return run(.login(stage: next))
+                return run(.login(opening, stage: next))
+            case .cancel(let outcome):
+                record.cleartextLogin = outcome
+                queue.insert(.cancelLogin, at: 0)
+                return next()
             case .outcome(let outcome):
                 record.cleartextLogin = outcome
-                if response.isTemporaryUnavailability && response.outcome == .bye { return finish() }
+                if response.outcome == .bye { return finish() }
                 return next()
             }
+
+        case .cancelLogin:
+            if response.outcome == .bye { return finish() }
+            return next()
 
         case .mailFrom:
             record.mailBeforeTLS = dialect.judgeMailBeforeTLS(response)
@@ -134,10 +150,10 @@ public struct DialogueStateMachine: ClientDialogue {
         if inTLS || plan.mode == .implicitTLS { return finish() }
         let capabilities = record.capabilitiesBeforeTLS ?? []
         queue = []
-        if plan.probeCleartextLogin {
-            switch dialect.loginOffer(capabilities: capabilities) {
-            case .offered: queue.append(.login(stage: 0))
-            case .notOffered(let evidence): record.cleartextLogin = .notOffered(evidence: evidence)
+        if let probe = loginProbe {
+            switch probe.start(capabilities: capabilities, capabilitiesKnown: capabilitiesKnown) {
+            case .send(let opening): queue.append(.login(opening, stage: 0))
+            case .decided(let outcome): record.cleartextLogin = outcome
             }
         }
         if plan.probeMailBeforeTLS && plan.mailProtocol == .smtp { queue.append(.mailFrom) }
@@ -156,7 +172,8 @@ public struct DialogueStateMachine: ClientDialogue {
 
     private mutating func run(_ step: Step) -> Action {
         current = step
-        tagCounter += 1
+        // The cancel answers the command still open, under that command's tag.
+        if step != .cancelLogin { tagCounter += 1 }
         let tag = "m\(tagCounter)"
         switch step {
         case .greeting:
@@ -165,12 +182,12 @@ public struct DialogueStateMachine: ClientDialogue {
             return .exchange(dialect.capabilityRequest(tag: tag, clientName: plan.clientName))
         case .helo:
             return .exchange(DialogueRequest(purpose: .helo, command: "HELO \(plan.clientName)", reader: .smtp))
-        case .login(let stage):
-            let offered = SMTPCapabilities(keywords: record.capabilitiesBeforeTLS ?? []).authMechanisms
-            return .exchange(dialect.loginRequest(
-                stage: stage, tag: tag, smtpMechanism: offered.contains("PLAIN") ? "PLAIN" : "LOGIN",
-                user: plan.throwawayCredentials.user, password: plan.throwawayCredentials.password,
-                purpose: .cleartextLogin, labels: .throwaway))
+        case .login(let opening, let stage):
+            guard let probe = loginProbe else { return next() }
+            return .exchange(probe.request(opening, stage: stage, tag: tag, credentials: plan.throwawayCredentials))
+        case .cancelLogin:
+            return .exchange(CleartextLoginProbe(mailProtocol: plan.mailProtocol, method: .cancel)
+                .cancelRequest(tag: tag))
         case .mailFrom:
             return .exchange(DialogueRequest(purpose: .mailBeforeTLS, command: "MAIL FROM:<mailtls-probe@mailtls.invalid>",
                                              reader: .smtp))
@@ -191,7 +208,7 @@ public struct DialogueStateMachine: ClientDialogue {
         case .greeting: .greeting
         case .capabilities: .capabilities
         case .helo: .helo
-        case .login: .cleartextLogin
+        case .login, .cancelLogin: .cleartextLogin
         case .mailFrom: .mailBeforeTLS
         case .reset: .reset
         case .startTLS: .startTLS

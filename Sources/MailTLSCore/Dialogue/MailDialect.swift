@@ -1,16 +1,6 @@
 /// The protocol-specific words of a probe dialogue: which command asks for capabilities, how STARTTLS is spelt,
 /// how a cleartext login is attempted and judged. The state machine is shared; only these words differ.
 struct MailDialect: Sendable {
-    enum LoginOffer: Sendable, Equatable {
-        case offered
-        case notOffered(evidence: String)
-    }
-
-    enum LoginJudgement: Sendable, Equatable {
-        case continueWith(stage: Int)
-        case outcome(DialogueRecord.LoginOutcome)
-    }
-
     let mailProtocol: MailProtocol
 
     init(_ mailProtocol: MailProtocol) {
@@ -71,26 +61,7 @@ struct MailDialect: Sendable {
         }
     }
 
-    // MARK: Cleartext login
-
-    /// Whether a cleartext login is on offer before TLS. SMTP needs AUTH PLAIN or LOGIN; IMAP must not advertise
-    /// LOGINDISABLED (RFC 3501 forbids LOGIN then); POP3 is always tried with USER, which carries no secret.
-    func loginOffer(capabilities: [String]) -> LoginOffer {
-        switch mailProtocol {
-        case .smtp:
-            let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
-            if mechanisms.contains("PLAIN") || mechanisms.contains("LOGIN") { return .offered }
-            if mechanisms.isEmpty { return .notOffered(evidence: "no AUTH in EHLO before STARTTLS") }
-            return .notOffered(evidence: "AUTH " + mechanisms.joined(separator: " "))
-        case .imap:
-            if capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }) {
-                return .notOffered(evidence: "LOGINDISABLED")
-            }
-            return .offered
-        case .pop3:
-            return .offered
-        }
-    }
+    // MARK: Login
 
     /// What stands in the transcript for the secrets a login sends.
     struct CredentialLabels: Sendable {
@@ -150,44 +121,6 @@ struct MailDialect: Sendable {
             output.append(character)
         }
         return output + "\""
-    }
-
-    /// Decides from the reply whether the password crossed in the clear and was checked, or was refused unseen.
-    /// - SeeAlso: RFC 4954 (530, 534, 535, 538), RFC 5530 (PRIVACYREQUIRED, AUTHENTICATIONFAILED), RFC 3206
-    func judgeLogin(stage: Int, response: MailResponse) -> LoginJudgement {
-        let evidence = response.statusLine
-        switch mailProtocol {
-        case .smtp:
-            switch response.code ?? "" {
-            case "334":
-                return stage < 2 ? .continueWith(stage: stage + 1)
-                    : .outcome(.acceptedInClear(evidence: evidence))
-            case "235", "535", "454", "534":
-                // 235 logged in, 535 checked and rejected: either way the password was read before TLS.
-                return .outcome(.acceptedInClear(evidence: evidence))
-            case "530", "538", "523":
-                return .outcome(.refusedBeforeTLS(evidence: evidence))
-            case "500", "502", "503", "504":
-                return .outcome(.notOffered(evidence: evidence))
-            default:
-                return .outcome(stage == 0 ? .refusedBeforeTLS(evidence: evidence)
-                    : .acceptedInClear(evidence: evidence))
-            }
-        case .imap:
-            if response.outcome == .positive { return .outcome(.acceptedInClear(evidence: evidence)) }
-            // BAD: the server refused the command itself, so it never looked at the password.
-            let status = response.statusLine.split(separator: " ").dropFirst().first?.uppercased()
-            if response.code == "PRIVACYREQUIRED" || response.outcome == .bye || status == "BAD" {
-                return .outcome(.refusedBeforeTLS(evidence: evidence))
-            }
-            return .outcome(.acceptedInClear(evidence: evidence))
-        case .pop3:
-            if stage == 0 {
-                if response.outcome == .positive { return .continueWith(stage: 1) }
-                return .outcome(.refusedBeforeTLS(evidence: evidence))
-            }
-            return .outcome(.acceptedInClear(evidence: evidence))
-        }
     }
 
     /// MAIL FROM accepted before TLS means STARTTLS is optional on a submission port.

@@ -27,6 +27,7 @@ public enum EvidenceText {
         ("unknown root ", "不明なルート: "),
         ("no (STARTTLS|STLS) in the capabilities", "機能一覧に $1 なし"),
         ("MAIL FROM before STARTTLS: ", "STARTTLS 前の MAIL FROM: "),
+        ("no LOGINDISABLED before STARTTLS", "STARTTLS 前に LOGINDISABLED の表示なし"),
         ("([0-9]+) bytes after the go-ahead: ", "許可の応答の後に $1 バイト: "),
         ("^accepts ", "受け付けるバージョン: "),
         ("best version ", "最高バージョン "),

@@ -36,6 +36,24 @@ public enum UIText {
     public static let none = LocalizedText(en: "none", ja: "なし")
     public static let exitLine = LocalizedText(en: "Exit code {code}", ja: "終了コード {code}")
 
+    /// How the report learned whether a password could cross before TLS.
+    public static func loginProbeMethod(_ method: LoginProbeMethod, _ language: Language) -> String {
+        switch method {
+        case .cancel:
+            LocalizedText(
+                en: "Password before TLS: learned by starting AUTH and cancelling it before any credential "
+                    + "(no failed login in the server's log)",
+                ja: "TLS 前のパスワード: 認証を開始し、資格情報を送る前に取り消して確認しました"
+                    + "(サーバーのログに認証失敗は残りません)")(language)
+        case .failedLogin:
+            LocalizedText(
+                en: "Password before TLS: learned with a throwaway login that failed (--login-probe failed-login; "
+                    + "the server logged a failed login)",
+                ja: "TLS 前のパスワード: 使い捨てのアカウントでログインに失敗させて確認しました"
+                    + "(--login-probe failed-login。サーバーのログに認証失敗が残ります)")(language)
+        }
+    }
+
     public static func severity(_ severity: Severity, _ language: Language) -> String {
         switch severity {
         case .critical: LocalizedText(en: "CRITICAL", ja: "重大")(language)

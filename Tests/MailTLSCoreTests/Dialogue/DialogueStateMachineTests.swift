@@ -6,7 +6,7 @@ import Testing
     let credentials = ThrowawayCredentials(user: "probe-user", password: "probe-secret")
 
     @Test func submissionWithRequiredSTARTTLS() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, loginProbe: .cancel,
                                                      probeMailBeforeTLS: true, throwawayCredentials: credentials))
         try dialogue.run(replies: [
             "220 mail.example ESMTP Postfix\r\n",
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func cleartextAuthIsTriedAndJudgedWithoutLeakingTheSecretToTheTranscript() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, loginProbe: .failedLogin,
                                                      probeMailBeforeTLS: true, throwawayCredentials: credentials))
         try dialogue.run(replies: [
             "220 mail.example ESMTP\r\n",
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func authLoginOnlyWalksThreeSteps() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .smtp, mode: .startTLS, loginProbe: .failedLogin,
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: [
             "220 x\r\n", "250-x\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n",
@@ -72,8 +72,9 @@ import Testing
         #expect(dialogue.record?.startTLS == .notOffered)
     }
 
-    @Test func imapLoginDisabledIsNotTried() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .imap, mode: .startTLS, probeCleartextLogin: true,
+    @Test(arguments: LoginProbeMethod.allCases)
+    func imapLoginDisabledIsNotTried(method: LoginProbeMethod) throws {
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .imap, mode: .startTLS, loginProbe: method,
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: [
             "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n",
@@ -92,7 +93,7 @@ import Testing
         ("m2 BAD [ALERT] LOGIN disabled\r\n", false),
     ])
     func imapLoginJudgement(reply: String, acceptedInClear: Bool) throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .imap, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .imap, mode: .startTLS, loginProbe: .failedLogin,
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: ["* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", reply,
                                    "m3 OK Begin TLS\r\n", "* CAPABILITY IMAP4rev1\r\nm4 OK\r\n"])
@@ -103,7 +104,7 @@ import Testing
     }
 
     @Test func pop3UserRefusedMeansPasswordNeverSent() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, loginProbe: .failedLogin,
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: [
             "+OK Dovecot ready.\r\n",
@@ -118,7 +119,7 @@ import Testing
     }
 
     @Test func pop3PassRejectedMeansPasswordCrossedInClear() throws {
-        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, probeCleartextLogin: true,
+        var dialogue = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, loginProbe: .failedLogin,
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: ["+OK ready\r\n", "+OK\r\nUSER\r\n.\r\n", "+OK\r\n",
                                    "-ERR [AUTH] Authentication failed.\r\n"])

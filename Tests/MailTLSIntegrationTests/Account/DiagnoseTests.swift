@@ -134,8 +134,11 @@ import Testing
         #expect(failedStep(diagnosis) == .authentication)
     }
 
+    /// Wrong passwords go to the AUTH_FAILURES instance: its own Dovecot takes the auth penalty they earn.
+    static let failuresHost = "auth-failures.mailtls.test"
+
     @Test func aWrongPassword() async throws {
-        let diagnosis = try await diagnose("mail.mailtls.test", 465, .ssl, user: "alice@mailtls.test",
+        let diagnosis = try await diagnose(DiagnoseTests.failuresHost, 465, .ssl, user: "alice@mailtls.test",
                                            password: "wrong-password")
         #expect(diagnosis.cause == .badCredentials)
         #expect(diagnosis.evidence.contains("535"))
@@ -145,10 +148,10 @@ import Testing
     @Test(arguments: [MailProtocol.imap, .pop3])
     func aWrongPasswordOverIMAPAndPOP3(mailProtocol: MailProtocol) async throws {
         let port = mailProtocol == .imap ? 993 : 995
-        let diagnosis = try await diagnose("mail.mailtls.test", port, .ssl, protocol: mailProtocol,
+        let diagnosis = try await diagnose(DiagnoseTests.failuresHost, port, .ssl, protocol: mailProtocol,
                                            user: "alice@mailtls.test", password: "wrong-password")
         #expect(diagnosis.cause == .badCredentials, "\(diagnosis.evidence)")
-        let right = try await diagnose("mail.mailtls.test", port, .ssl, protocol: mailProtocol,
+        let right = try await diagnose(DiagnoseTests.failuresHost, port, .ssl, protocol: mailProtocol,
                                        user: "alice@mailtls.test", password: try labPassword())
         #expect(right.cause == nil, "\(right.steps)")
     }

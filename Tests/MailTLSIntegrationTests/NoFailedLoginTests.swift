@@ -1,0 +1,77 @@
+import Foundation
+import MailTLSCore
+import Testing
+
+@testable import MailTLSCheck
+
+/// `check` learns "a password would cross before TLS" without failing a login: run after run against the stock
+/// Dovecot and Postfix (auth failure delay and anvil penalty on), the findings stay the same and the servers' logs
+/// gain no line that fail2ban counts (how fast that is, `benchmarks/run` measures). The old method, a failed throwaway login, stays
+/// available on request, and is shown to leave exactly such a line.
+@Suite(.serialized) struct NoFailedLoginTests {
+    /// Lines that mean a failed login to fail2ban's dovecot and postfix filters (and to an admin reading the log).
+    static let failureMarkers = ["auth failed", "Login failed", "authentication failed", "tried to use disallowed",
+                                 "tried to use disabled", "Authentication failure"]
+
+    /// New lines in a server log since `offset`, about the CLEARTEXT_LOGIN instance only (other suites run beside).
+    static func failedLoginLines(in path: String, since offset: UInt64, instance: [String]) throws -> [String] {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: "\n").map(String.init).filter { line in
+            instance.contains { line.contains($0) } && failureMarkers.contains { line.contains($0) }
+        }
+    }
+
+    static func size(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    let ports: [PortSpec] = PortSpec.wellKnown
+
+    @Test func fiftyRunsInARowLeaveNoFailedLoginAndTheSameFindings() async throws {
+        let lab = try Lab.get()
+        let dovecotLog = lab["LAB_DOVECOT_LOG"]
+        let postfixLog = lab["LAB_POSTFIX_LOG"]
+        let instance = ["lip=\(lab["LAB_CLEARTEXT_LOGIN"]),", "mailtls-lab/cleartext-"]
+        let dovecotStart = NoFailedLoginTests.size(dovecotLog)
+        let postfixStart = NoFailedLoginTests.size(postfixLog)
+        var first: [Finding]?
+        for run in 1...50 {
+            let report = try await ServerChecker().run(lab.request("LAB_CLEARTEXT_LOGIN", ports: ports))
+            #expect(report.loginProbe == .cancel)
+            if let first {
+                #expect(report.findings == first, "run \(run) differs from the first")
+            } else {
+                first = report.findings
+                let cleartext = try #require(report.findings.first { $0.id == .cleartextAuthAllowed })
+                #expect(cleartext.ports == [110, 143, 587], "all three protocols take a password before TLS")
+            }
+        }
+        // Dovecot logs a login process's end when it exits; give it a moment to write.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try NoFailedLoginTests.failedLoginLines(in: dovecotLog, since: dovecotStart, instance: instance) == [])
+        #expect(try NoFailedLoginTests.failedLoginLines(in: postfixLog, since: postfixStart, instance: instance) == [])
+    }
+
+    /// The named case where a failed login is wanted: `--login-probe failed-login`, against the AUTH_FAILURES
+    /// instance (its own Dovecot, so the penalty stays there). The server refuses the password there, after reading
+    /// it: the finding stands, the method is said, and the server's log shows what it cost.
+    @Test func aFailedThrowawayLoginOnlyOnRequest() async throws {
+        let lab = try Lab.get()
+        let dovecotLog = lab["LAB_AUTH_FAILURES_DOVECOT_LOG"]
+        let instance = ["lip=\(lab["LAB_AUTH_FAILURES"]),"]
+        let start = NoFailedLoginTests.size(dovecotLog)
+        var request = lab.request("LAB_AUTH_FAILURES", ports: [.init(port: 110, mailProtocol: .pop3, mode: .startTLS)])
+        request.serverName = lab["LAB_AUTH_FAILURES_SERVERNAME"]
+        request.prober.loginProbe = .failedLogin
+        request.timeouts.read = 20
+        let report = try await ServerChecker().run(request)
+        #expect(report.loginProbe == .failedLogin)
+        #expect(report.ports.first?.record.cleartextLogin == .refusedBeforeTLS(
+            evidence: "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try !NoFailedLoginTests.failedLoginLines(in: dovecotLog, since: start, instance: instance).isEmpty)
+    }
+}
