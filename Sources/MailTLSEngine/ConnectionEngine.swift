@@ -104,7 +104,7 @@ public struct ConnectionEngine: Sendable {
                     }
                     var assembler = request.reader.makeAssembler()
                     let isGreeting = request.purpose == .greeting
-                    let wait = isGreeting ? timeouts.greeting : timeouts.read
+                    let wait = isGreeting ? timeouts.greeting : max(timeouts.read, request.minimumWait ?? 0)
                     let waitStarted = ContinuousClock.now
                     var response: MailResponse?
                     while response == nil {

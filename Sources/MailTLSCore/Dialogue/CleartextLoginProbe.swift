@@ -41,11 +41,18 @@ struct CleartextLoginProbe: Sendable {
     let mailProtocol: MailProtocol
     let method: LoginProbeMethod
 
+    /// Dovecot holds back even the continuation for an address with an auth penalty (2 s doubling to 15 s, earned
+    /// by other clients' failures behind the same address): a slow `+` is not a refusal.
+    static let penaltyPatience = 20.0
+
     // MARK: What to send
 
-    /// Decides from the capabilities before TLS whether anything needs to be sent, and what.
-    func start(capabilities: [String], capabilitiesKnown: Bool) -> Start {
+    /// Decides from the capabilities before TLS whether anything needs to be sent, and what. Only a mechanism the
+    /// server advertises in this state is ever tried: Dovecot, Exim and Postfix with Cyrus SASL log an unadvertised
+    /// one as an attack (fail2ban's filters match it).
+    func start(capabilities: [String], capabilitiesKnown: Bool, greeting: MailResponse? = nil) -> Start {
         let upper = capabilities.map { $0.uppercased() }
+        let cancelIsLogged = CleartextLoginProbe.logsCancelAsFailedLogin(greeting)
         switch mailProtocol {
         case .smtp:
             let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
@@ -58,6 +65,7 @@ struct CleartextLoginProbe: Sendable {
             if upper.contains("LOGINDISABLED") { return .decided(.notOffered(evidence: "LOGINDISABLED")) }
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             if let mechanism = ["PLAIN", "LOGIN"].first(where: { upper.contains("AUTH=" + $0) }) {
+                if cancelIsLogged { return .decided(.acceptedInClear(evidence: "AUTH=\(mechanism) before STARTTLS")) }
                 return .send(.sasl(mechanism))
             }
             // RFC 3501: without LOGINDISABLED, LOGIN is permitted, and a client set to no encryption sends its
@@ -67,11 +75,21 @@ struct CleartextLoginProbe: Sendable {
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             let sasl = upper.first { $0.hasPrefix("SASL ") }.map { $0.split(separator: " ").dropFirst().map(String.init) }
                 ?? []
-            if let mechanism = ["PLAIN", "LOGIN"].first(where: sasl.contains) { return .send(.sasl(mechanism)) }
+            if let mechanism = ["PLAIN", "LOGIN"].first(where: sasl.contains) {
+                if cancelIsLogged { return .decided(.acceptedInClear(evidence: "SASL \(mechanism) before STLS")) }
+                return .send(.sasl(mechanism))
+            }
             // A server without CAPA (RFC 1939 only) may still take USER/PASS.
             if upper.contains("USER") || !capabilitiesKnown { return .send(.pop3User) }
             return .decided(.notOffered(evidence: "CAPA lists neither USER nor SASL PLAIN or LOGIN before STARTTLS"))
         }
+    }
+
+    /// Courier logs a cancelled authentication as `LOGIN FAILED` (fail2ban's courier-auth filter matches it) and
+    /// sleeps 5 s: there the capabilities decide alone. Its IMAP greeting names it; its POP3 greeting is its own.
+    static func logsCancelAsFailedLogin(_ greeting: MailResponse?) -> Bool {
+        guard let line = greeting?.lines.first else { return false }
+        return line.contains("Courier-IMAP") || line.hasPrefix("+OK Hello there")
     }
 
     /// The command for `stage` of `opening`. Throwaway secrets appear in the transcript only as labels.
@@ -79,14 +97,17 @@ struct CleartextLoginProbe: Sendable {
         let purpose = DialogueRequest.Purpose.cleartextLogin
         switch opening {
         case .sasl(let mechanism):
+            var request: DialogueRequest
             switch mailProtocol {
-            case .smtp: return DialogueRequest(purpose: purpose, command: "AUTH \(mechanism)", reader: .smtp)
+            case .smtp: request = DialogueRequest(purpose: purpose, command: "AUTH \(mechanism)", reader: .smtp)
             case .imap:
-                return DialogueRequest(purpose: purpose, command: "\(tag) AUTHENTICATE \(mechanism)",
-                                       reader: .imap(tag: tag))
+                request = DialogueRequest(purpose: purpose, command: "\(tag) AUTHENTICATE \(mechanism)",
+                                          reader: .imap(tag: tag))
             case .pop3:
-                return DialogueRequest(purpose: purpose, command: "AUTH \(mechanism)", reader: .pop3(multiline: false))
+                request = DialogueRequest(purpose: purpose, command: "AUTH \(mechanism)", reader: .pop3(multiline: false))
             }
+            request.minimumWait = CleartextLoginProbe.penaltyPatience
+            return request
         case .pop3User:
             return DialogueRequest(purpose: purpose, command: "USER \(credentials.user)",
                                    transcriptText: "USER <throwaway user name>", reader: .pop3(multiline: false))

@@ -66,6 +66,8 @@ public struct DialogueRequest: Sendable, Equatable {
     /// What the transcript shows for the command: secrets replaced by a placeholder.
     public var transcriptText: String?
     public var reader: Reader
+    /// A longer wait than the usual read timeout, for a reply a stock server may hold back on purpose.
+    public var minimumWait: Double?
 
     public init(purpose: Purpose, command: String?, transcriptText: String? = nil, reader: Reader) {
         self.purpose = purpose

@@ -61,6 +61,10 @@ public struct DialogueStateMachine: ClientDialogue {
     public mutating func interrupted() -> DialogueRecord {
         if record.interruptedDuring == nil, let current {
             record.interruptedDuring = purpose(of: current)
+            // No answer to the authentication (a penalised address waits up to 15 s at Dovecot) is no verdict.
+            if case .login = current, record.cleartextLogin == .notTried {
+                record.cleartextLogin = .inconclusive(evidence: "no complete reply to the authentication request")
+            }
         }
         return record
     }
@@ -117,6 +121,13 @@ public struct DialogueStateMachine: ClientDialogue {
 
         case .cancelLogin:
             if response.outcome == .bye { return finish() }
+            // A server that takes `*` as the user name (hMailServer's and Haraka's AUTH LOGIN) would check the next
+            // line, even QUIT, as the password: hang up without another word, and try TLS on a new connection.
+            if response.outcome == .intermediate {
+                record.interruptedDuring = .cleartextLogin
+                current = nil
+                return .finish(record, farewell: nil)
+            }
             return next()
 
         case .mailFrom:
@@ -151,7 +162,8 @@ public struct DialogueStateMachine: ClientDialogue {
         let capabilities = record.capabilitiesBeforeTLS ?? []
         queue = []
         if let probe = loginProbe {
-            switch probe.start(capabilities: capabilities, capabilitiesKnown: capabilitiesKnown) {
+            switch probe.start(capabilities: capabilities, capabilitiesKnown: capabilitiesKnown,
+                               greeting: record.greeting) {
             case .send(let opening): queue.append(.login(opening, stage: 0))
             case .decided(let outcome): record.cleartextLogin = outcome
             }

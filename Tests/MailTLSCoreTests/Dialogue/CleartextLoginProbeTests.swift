@@ -190,3 +190,60 @@ import Testing
         }
     }
 }
+
+/// Servers where the usual cancel would cost the user: measured or read from their sources.
+@Suite struct CleartextLoginProbeHazardTests {
+    let plan = DialoguePlan(mailProtocol: .smtp, mode: .startTLS, loginProbe: .cancel,
+                            throwawayCredentials: ThrowawayCredentials(user: "u", password: "p"))
+
+    /// hMailServer's AUTH LOGIN takes `*` as the user name and asks for the password: the next line, even QUIT,
+    /// would be checked as one and count toward its auto-ban. The probe hangs up at once.
+    @Test func aSecondContinuationAfterTheCancelEndsTheConnectionWithoutAnotherWord() throws {
+        var dialogue = ScriptedDialogue(plan)
+        var step = dialogue.dialogue.start()
+        for reply in ["220 mx ESMTP\r\n", "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
+                      "334 UGFzc3dvcmQ6\r\n"] {
+            guard case .exchange(let request) = step else { Issue.record("ended early: \(step)"); return }
+            var assembler = request.reader.makeAssembler()
+            var framer = LineFramer()
+            framer.append(Array(reply.utf8))
+            var response: MailResponse?
+            while response == nil, let line = try framer.nextLine() { response = try assembler.consume(line: line) }
+            step = dialogue.dialogue.received(try #require(response))
+        }
+        guard case .finish(let record, let farewell) = step else { Issue.record("not finished: \(step)"); return }
+        #expect(farewell == nil, "no QUIT: it would be read as the password")
+        #expect(record.interruptedDuring == .cleartextLogin, "so the prober checks TLS on a new connection")
+        #expect(record.cleartextLogin == .acceptedInClear(evidence: "AUTH LOGIN → 334 VXNlcm5hbWU6"))
+    }
+
+    /// Courier logs a cancelled AUTHENTICATE as LOGIN FAILED and sleeps: its capabilities decide alone.
+    @Test func courierIsJudgedByItsCapabilitiesAlone() throws {
+        var imap = ScriptedDialogue(DialoguePlan(mailProtocol: .imap, mode: .startTLS, loginProbe: .cancel))
+        try imap.run(replies: [
+            "* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT STARTTLS AUTH=PLAIN] "
+                + "Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution "
+                + "information.\r\n",
+            "m2 OK Begin SSL/TLS negotiation now.\r\n",
+            "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nm3 OK CAPABILITY completed\r\n",
+        ])
+        #expect(imap.sent == ["m2 STARTTLS", "m3 CAPABILITY"])
+        #expect(imap.record?.cleartextLogin == .acceptedInClear(evidence: "AUTH=PLAIN before STARTTLS"))
+
+        var pop3 = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, loginProbe: .cancel))
+        try pop3.run(replies: [
+            "+OK Hello there.\r\n", "+OK Here's what I can do:\r\nSTLS\r\nTOP\r\nUSER\r\nSASL PLAIN\r\n.\r\n",
+            "+OK Begin SSL/TLS negotiation now.\r\n", "+OK\r\nUSER\r\n.\r\n",
+        ])
+        #expect(pop3.sent == ["CAPA", "STLS", "CAPA"])
+        #expect(pop3.record?.cleartextLogin == .acceptedInClear(evidence: "SASL PLAIN before STLS"))
+    }
+
+    /// No answer to AUTH within the wait is no verdict either way.
+    @Test func aSilentAuthenticationIsInconclusive() throws {
+        var dialogue = ScriptedDialogue(plan)
+        try dialogue.run(replies: ["220 mx ESMTP\r\n", "250-mx\r\n250 AUTH PLAIN\r\n"])
+        #expect(dialogue.record?.cleartextLogin == .inconclusive(evidence: "no complete reply to the authentication request"))
+        #expect(dialogue.record?.interruptedDuring == .cleartextLogin)
+    }
+}
