@@ -31,6 +31,8 @@ public struct DiagnosisRequest: Sendable {
     /// Never printed, never logged, never sent before TLS unless `allowPlaintextAuthentication`.
     public var password: String?
     public var allowPlaintextAuthentication: Bool
+    /// Send the password even over TLS whose certificate fails (`--insecure-send-password`); the report says so.
+    public var sendPasswordDespiteCertificate: Bool
     /// Compare with what `setup` discovers for this address.
     public var address: String?
     /// Send a test message to this address after logging in (SMTP only).
@@ -43,7 +45,8 @@ public struct DiagnosisRequest: Sendable {
     public var now: Date
 
     public init(host: String, port: Int, mailProtocol: MailProtocol, security: SecuritySetting, user: String? = nil,
-                password: String? = nil, allowPlaintextAuthentication: Bool = false, address: String? = nil,
+                password: String? = nil, allowPlaintextAuthentication: Bool = false,
+                sendPasswordDespiteCertificate: Bool = false, address: String? = nil,
                 testRecipient: String? = nil, clientMaximumTLS: TLSVersion? = nil,
                 resolver: DNSResolver.Configuration? = nil, caFile: String? = nil,
                 timeouts: ConnectionEngine.Timeouts = .init(connect: 5, read: 10, greeting: 15, overall: 60),
@@ -55,6 +58,7 @@ public struct DiagnosisRequest: Sendable {
         self.user = user
         self.password = password
         self.allowPlaintextAuthentication = allowPlaintextAuthentication
+        self.sendPasswordDespiteCertificate = sendPasswordDespiteCertificate
         self.address = address
         self.testRecipient = testRecipient
         self.clientMaximumTLS = clientMaximumTLS
@@ -109,9 +113,29 @@ public struct Diagnosis: Sendable {
     public var discovered: AccountRecommendation?
     public var transcript: [TranscriptLine]
     public var durationMilliseconds: Double
+    /// What became of the password: never sent, or sent, and on what terms.
+    public var password: PasswordFate = .notGiven
 
     /// 0 the settings work; 2 they do not.
     public var exitCode: Int32 { cause == nil ? 0 : 2 }
+}
+
+/// What happened to the user's password, said plainly in every report.
+public enum PasswordFate: String, Sendable, Codable {
+    /// No password was given (`--user` without one, or no `--user`).
+    case notGiven = "not-given"
+    /// Sent over TLS whose certificate was accepted.
+    case sentOverVerifiedTLS = "sent-over-verified-tls"
+    /// Not sent: the certificate was not accepted.
+    case withheldUntrustedCertificate = "withheld-untrusted-certificate"
+    /// Not sent: there was no TLS.
+    case withheldWithoutTLS = "withheld-without-tls"
+    /// Not sent: the dialogue stopped before the login (connection, greeting, STARTTLS or TLS failed).
+    case notReached = "not-reached"
+    /// Sent although the certificate failed, because the user forced it (`--insecure-send-password`).
+    case sentDespiteCertificate = "sent-despite-certificate"
+    /// Sent without TLS, because the user forced it (`--allow-plaintext-auth`).
+    case sentWithoutTLS = "sent-without-tls"
 }
 
 /// Input `diagnose` cannot work with.
@@ -149,7 +173,7 @@ public struct Diagnoser: Sendable {
         var diagnosis = Diagnosis(
             request: request, address: request.address, steps: replay.steps, cause: replay.cause,
             evidence: replay.evidence, parameters: replay.parameters, alternatives: [], discovered: nil,
-            transcript: replay.transcript, durationMilliseconds: 0)
+            transcript: replay.transcript, durationMilliseconds: 0, password: replay.password)
         if replay.cause != nil && replay.cause != .hostNotFound {
             diagnosis.alternatives = await Diagnoser.alternatives(for: request, anchors: anchors, resolver: resolver)
         }

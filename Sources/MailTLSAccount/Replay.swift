@@ -4,6 +4,7 @@ import MailTLSCore
 import MailTLSDNS
 import MailTLSEngine
 import NIOCore
+import Synchronization
 
 /// The step-by-step replay behind `Diagnoser`: DNS, TCP, greeting, STARTTLS, TLS, certificate, login, test message.
 struct Replay {
@@ -15,6 +16,9 @@ struct Replay {
     var evidence = ""
     var parameters: [String: String] = [:]
     var transcript: [TranscriptLine] = []
+    var password: PasswordFate = .notGiven
+    /// The certificate verdicts the gate reached at each handshake, by presented chain, for the certificate step.
+    let judgements = CertificateJudgements()
 
     init(request: DiagnosisRequest, anchors: TrustAnchors, resolver: DNSResolver) {
         self.request = request
@@ -22,12 +26,30 @@ struct Replay {
         self.resolver = resolver
     }
 
+    /// A failed step. The first failure is the cause; a later one (a forced login after a failed certificate) is
+    /// only shown.
     mutating func fail(_ kind: DiagnosisStep.Kind, _ cause: DiagnosisCause, _ evidence: String,
                        _ parameters: [String: String] = [:]) {
         steps.append(DiagnosisStep(kind, .failed, evidence))
+        self.parameters.merge(parameters) { $1 }
+        guard self.cause == nil else { return }
         self.cause = cause
         self.evidence = evidence
-        self.parameters.merge(parameters) { $1 }
+    }
+
+    /// Judges the certificate at the handshake, as the device would, before the dialogue sends the password: a
+    /// certificate the device would refuse never sees the credentials.
+    var certificateGate: CertificateGate {
+        let analyzer = CertificateAnalyzer(anchors: anchors, now: request.now)
+        let host = request.host
+        let judgements = self.judgements
+        return { facts in
+            let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: host)
+            let judgement = Replay.judge(report, host: host)
+            judgements.store(judgement, for: facts.presentedChain)
+            guard let cause = judgement.cause else { return .accepted }
+            return .rejected(reason: cause.rawValue)
+        }
     }
 
     mutating func pass(_ kind: DiagnosisStep.Kind, _ evidence: String) {
@@ -47,10 +69,12 @@ struct Replay {
         let plan = LoginDialogue.Plan(
             mailProtocol: request.mailProtocol, mode: request.security == .ssl ? .implicitTLS : .startTLS,
             upgrade: request.security == .starttls, user: request.user, password: request.password,
-            allowPlaintextAuthentication: request.allowPlaintextAuthentication)
+            allowPlaintextAuthentication: request.allowPlaintextAuthentication,
+            sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate)
         let conversation = await engine.converse(LoginDialogue(plan: plan), address: address, tls: tls,
-                                                 serverName: serverName)
+                                                 serverName: serverName, certificateGate: certificateGate)
         transcript = conversation.transcript
+        password = Replay.passwordFate(request, conversation.record)
         guard await interpret(conversation, address: address, engine: engine) else { return }
         if request.mailProtocol == .smtp, let recipient = request.testRecipient {
             await sendTestMessage(to: recipient, address: address, engine: engine, tls: tls, serverName: serverName)
@@ -108,7 +132,8 @@ struct Replay {
                 return false
             }
             pass(.tls, describe(handshake))
-            guard await certificateIsValid(handshake) else { return false }
+            // A forced login (--insecure-send-password) goes on past the failed certificate, to show what happened.
+            guard await certificateIsValid(handshake) || record.passwordSentDespiteCertificate else { return false }
             guard greeted(record, conversation.error) else { return false }
         } else {
             if record.greeting == nil, record.refusedGreeting == nil {
@@ -145,7 +170,9 @@ struct Replay {
                     return false
                 }
                 pass(.tls, describe(handshake))
-                guard await certificateIsValid(handshake) else { return false }
+                guard await certificateIsValid(handshake) || record.passwordSentDespiteCertificate else {
+                    return false
+                }
             } else {
                 steps.append(DiagnosisStep(.starttls, .skipped, "security: none"))
                 steps.append(DiagnosisStep(.tls, .skipped, "security: none"))
@@ -196,41 +223,59 @@ struct Replay {
         [handshake.version?.rawValue, handshake.cipherSuite?.ianaName].compactMap { $0 }.joined(separator: ", ")
     }
 
-    /// A device checks the certificate against the name typed into it.
+    /// A device checks the certificate against the name typed into it. The gate judged it at the handshake; the
+    /// step shows that verdict (or reaches it now, for a conversation without a gate).
     mutating func certificateIsValid(_ handshake: HandshakeFacts) async -> Bool {
-        guard let report = await CertificateAnalyzer(anchors: anchors, now: request.now)
-            .analyse(presentedChain: handshake.presentedChain, checkedName: request.host) else {
-            fail(.certificate, .certificateUntrusted, "no certificate")
+        var judgement = judgements.judgement(for: handshake.presentedChain)
+        if judgement == nil {
+            let report = await CertificateAnalyzer(anchors: anchors, now: request.now)
+                .analyse(presentedChain: handshake.presentedChain, checkedName: request.host)
+            judgement = Replay.judge(report, host: request.host)
+        }
+        guard let judgement else { return false }
+        parameters.merge(judgement.parameters) { $1 }
+        if let cause = judgement.cause {
+            fail(.certificate, cause, judgement.evidence)
             return false
         }
+        pass(.certificate, judgement.evidence)
+        return true
+    }
+
+    /// The verdict a device reaches on a certificate, in the order devices check: expiry, then self-signed (the
+    /// finding whatever name it carries: importing it is the device's choice), then the name, then the issuer.
+    static func judge(_ report: CertificateReport?, host: String) -> CertificateJudgement {
+        guard let report else { return CertificateJudgement(cause: .certificateUntrusted, evidence: "no certificate") }
         let leaf = report.leaf
         let names = leaf.subjectAlternativeNames.joined(separator: ", ")
-        parameters["names"] = names
-        parameters["notAfter"] = ISO8601.format(leaf.notAfter)
-        parameters["issuer"] = leaf.issuer
-        if report.isExpired {
-            fail(.certificate, .certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))")
-            return false
+        let parameters = ["names": names, "notAfter": ISO8601.format(leaf.notAfter), "issuer": leaf.issuer]
+        func failure(_ cause: DiagnosisCause, _ evidence: String) -> CertificateJudgement {
+            CertificateJudgement(cause: cause, evidence: evidence, parameters: parameters)
         }
+        if report.isExpired { return failure(.certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))") }
         if report.isNotYetValid {
-            fail(.certificate, .certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
-            return false
+            return failure(.certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
         }
-        // A self-signed certificate is the finding whatever name it carries: importing it is the device's choice.
         if !report.isTrusted, report.trustFailure == .selfSigned {
-            fail(.certificate, .certificateSelfSigned, "self-signed: \(leaf.subject)")
-            return false
+            return failure(.certificateSelfSigned, "self-signed: \(leaf.subject)")
         }
-        if !report.hostnameMatches {
-            fail(.certificate, .certificateNameMismatch, "\(request.host) not in: \(names)")
-            return false
+        if !report.hostnameMatches { return failure(.certificateNameMismatch, "\(host) not in: \(names)") }
+        if !report.isTrusted { return failure(.certificateUntrusted, "issuer \(leaf.issuer)") }
+        return CertificateJudgement(cause: nil, evidence: "\(names); \(report.daysLeft) days left; \(leaf.issuer)",
+                                    parameters: parameters)
+    }
+
+    /// What became of the password on the login connection.
+    static func passwordFate(_ request: DiagnosisRequest, _ record: LoginDialogue.Record) -> PasswordFate {
+        guard request.user != nil, request.password != nil else { return .notGiven }
+        switch record.authentication {
+        case .withheldUntrustedCertificate: return .withheldUntrustedCertificate
+        case .withheldWithoutTLS: return .withheldWithoutTLS
+        case .notTried, .noUsableMechanism: return .notReached
+        case .succeeded, .rejected:
+            if record.passwordSentDespiteCertificate { return .sentDespiteCertificate }
+            return record.tlsEstablished ? .sentOverVerifiedTLS : .sentWithoutTLS
         }
-        if !report.isTrusted {
-            fail(.certificate, .certificateUntrusted, "issuer \(leaf.issuer)")
-            return false
-        }
-        pass(.certificate, "\(names); \(report.daysLeft) days left; \(leaf.issuer)")
-        return true
     }
 
     mutating func authenticated(_ record: LoginDialogue.Record, _ error: EngineError?) -> Bool {
@@ -263,6 +308,9 @@ struct Replay {
         case .withheldWithoutTLS:
             fail(.authentication, .passwordWithheld, "no TLS on this connection; the password was not sent")
             return false
+        case .withheldUntrustedCertificate:
+            // The certificate step already failed and says why; the report says the password stayed here.
+            return false
         }
     }
 
@@ -288,9 +336,10 @@ struct Replay {
             mode: request.security == .ssl ? .implicitTLS : .startTLS, upgrade: request.security == .starttls,
             user: request.user,
             password: request.password, allowPlaintextAuthentication: request.allowPlaintextAuthentication,
+            sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate,
             from: from, recipients: [recipient], message: message)
         let conversation = await engine.converse(SubmissionDialogue(plan: plan), address: address, tls: tls,
-                                                 serverName: serverName)
+                                                 serverName: serverName, certificateGate: certificateGate)
         transcript += conversation.transcript
         switch conversation.record.stop {
         case .delivered(let response):
@@ -299,6 +348,10 @@ struct Replay {
             fail(.testMessage, ReplyClassifier.cause(ofMessageRefusal: response), response.statusLine)
         case .noTLSForPassword:
             fail(.testMessage, .passwordWithheld, "no TLS")
+        case .untrustedCertificate(let reason):
+            // A certificate swapped between the login and the test message: the second connection sends nothing.
+            fail(.testMessage, .certificateUntrusted, "certificate rejected (\(reason)); the password was not sent")
+            password = .withheldUntrustedCertificate
         case .interrupted:
             fail(.testMessage, .connectionFailed, conversation.error?.summary ?? "interrupted")
         }
@@ -310,5 +363,25 @@ struct Replay {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
         return formatter.string(from: date)
+    }
+}
+
+/// A device's verdict on a certificate: nil cause when it would accept it.
+struct CertificateJudgement: Sendable {
+    var cause: DiagnosisCause?
+    var evidence: String
+    var parameters: [String: String] = [:]
+}
+
+/// The gate's verdicts, shared between the connection (which judges at the handshake) and the report.
+final class CertificateJudgements: Sendable {
+    private let byChain = Mutex<[[[UInt8]]: CertificateJudgement]>([:])
+
+    func store(_ judgement: CertificateJudgement, for chain: [[UInt8]]) {
+        byChain.withLock { $0[chain] = judgement }
+    }
+
+    func judgement(for chain: [[UInt8]]) -> CertificateJudgement? {
+        byChain.withLock { $0[chain] }
     }
 }

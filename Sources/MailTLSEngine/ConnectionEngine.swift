@@ -44,9 +44,11 @@ public struct ConnectionEngine: Sendable {
     }
 
     /// Runs any client dialogue over one connection: connect, bounded reads, TLS upgrade, transcript.
+    /// - Parameter certificateGate: judges the server's certificate right after the handshake, before the dialogue
+    ///   sends anything more; a dialogue that carries credentials sends none when it says `.rejected`.
     public func converse<Dialogue: ClientDialogue>(
         _ dialogue: Dialogue, address: SocketAddress, tls: TLSClientSettings = TLSClientSettings(),
-        serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil
+        serverName: String?, onServerBytes: (@Sendable () -> Void)? = nil, certificateGate: CertificateGate? = nil
     ) async -> Conversation<Dialogue.Record> {
         let started = ContinuousClock.now
         var unstarted = dialogue
@@ -69,7 +71,7 @@ public struct ConnectionEngine: Sendable {
         outcome = await withTaskCancellationHandler {
             var result = outcome
             await run(dialogue, tls: tls, serverName: serverName, on: connection, started: started,
-                      onServerBytes: onServerBytes, into: &result)
+                      onServerBytes: onServerBytes, certificateGate: certificateGate, into: &result)
             return result
         } onCancel: {
             channel.close(promise: nil)
@@ -83,7 +85,7 @@ public struct ConnectionEngine: Sendable {
 
     private func run<Dialogue: ClientDialogue>(
         _ dialogue: Dialogue, tls: TLSClientSettings, serverName: String?, on connection: MailConnection,
-        started: ContinuousClock.Instant, onServerBytes: (@Sendable () -> Void)?,
+        started: ContinuousClock.Instant, onServerBytes: (@Sendable () -> Void)?, certificateGate: CertificateGate?,
         into outcome: inout Conversation<Dialogue.Record>
     ) async {
         var machine = dialogue
@@ -154,7 +156,13 @@ public struct ConnectionEngine: Sendable {
                     }
                     note(.note, "TLS established: \(facts.version?.rawValue ?? "?") \(facts.cipherSuite?.ianaName ?? "")")
                     outcome.handshake = facts
-                    action = machine.tlsEstablished()
+                    var acceptance = CertificateAcceptance.notJudged
+                    if let certificateGate {
+                        acceptance = await certificateGate(facts)
+                        if case .rejected(let reason) = acceptance { note(.note, "certificate rejected: \(reason)") }
+                    }
+                    outcome.certificate = acceptance
+                    action = machine.tlsEstablished(certificate: acceptance)
 
                 case .finish(let record, let farewell):
                     outcome.record = record
@@ -178,6 +186,8 @@ public struct ConnectionEngine: Sendable {
 public struct Conversation<Record: Sendable>: Sendable {
     public var record: Record
     public var handshake: HandshakeFacts?
+    /// What the certificate gate decided, when there was one.
+    public var certificate: CertificateAcceptance = .notJudged
     public var error: EngineError?
     public var transcript: [TranscriptLine] = []
     public var greetingMilliseconds: Double?
@@ -192,6 +202,9 @@ extension Conversation: Equatable where Record: Equatable {}
 
 /// Everything one probe connection learned.
 public typealias ProbeOutcome = Conversation<DialogueRecord>
+
+/// Judges a server's certificate at the handshake, before a dialogue sends credentials.
+public typealias CertificateGate = @Sendable (HandshakeFacts) async -> CertificateAcceptance
 
 /// `NIOSSLContext` creation parses configuration and loads BoringSSL state: build one per distinct offer and reuse.
 final class TLSContextCache: Sendable {

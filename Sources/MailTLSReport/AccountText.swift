@@ -52,6 +52,38 @@ public enum AccountText {
     public static let discoveredForAddress = LocalizedText(
         en: "What mailtls setup finds for {address}", ja: "mailtls setup が {address} について見つけた設定")
 
+    /// What became of the password, said plainly whenever one was given.
+    public static func passwordFate(_ fate: PasswordFate, _ language: Language) -> String? {
+        switch fate {
+        case .notGiven:
+            return nil
+        case .sentOverVerifiedTLS:
+            return LocalizedText(en: "The password was sent only over TLS with an accepted certificate.",
+                                 ja: "パスワードは、証明書を確認できた TLS 接続でのみ送信しました。")(language)
+        case .withheldUntrustedCertificate:
+            return LocalizedText(
+                en: "The password was not sent: the server's certificate was not accepted, and a server that cannot "
+                    + "prove its name may be someone else listening.",
+                ja: "パスワードは送信していません。サーバーの証明書を確認できず、通信相手が本物のサーバーである保証がないためです。")(language)
+        case .withheldWithoutTLS:
+            return LocalizedText(en: "The password was not sent: the connection was not encrypted.",
+                                 ja: "パスワードは送信していません。接続が暗号化されていないためです。")(language)
+        case .notReached:
+            return LocalizedText(en: "The password was not sent: the connection ended before the login.",
+                                 ja: "パスワードは送信していません。ログインの前に接続が終わったためです。")(language)
+        case .sentDespiteCertificate:
+            return LocalizedText(
+                en: "The password WAS sent although the certificate was not accepted (--insecure-send-password). "
+                    + "If this server was not the real one, change the password.",
+                ja: "証明書を確認できないまま、パスワードを送信しました(--insecure-send-password)。"
+                    + "本物のサーバーでなかった可能性がある場合は、パスワードを変更してください。")(language)
+        case .sentWithoutTLS:
+            return LocalizedText(
+                en: "The password WAS sent without encryption (--allow-plaintext-auth).",
+                ja: "パスワードを暗号化なしで送信しました(--allow-plaintext-auth)。")(language)
+        }
+    }
+
     public static func step(_ kind: DiagnosisStep.Kind, _ language: Language) -> String {
         switch kind {
         case .dns: LocalizedText(en: "Name lookup (DNS)", ja: "名前解決(DNS)")(language)

@@ -26,6 +26,10 @@ public struct DiagnosisTerminalReport: Sendable {
             out += "  \(painted) \(AccountText.step(step.kind, language))\n"
             out += dim("      \(step.evidence)") + "\n"
         }
+        if let fate = AccountText.passwordFate(diagnosis.password, language) {
+            let sent = diagnosis.password == .sentDespiteCertificate || diagnosis.password == .sentWithoutTLS
+            out += "\n  " + (sent ? red(fate) : fate) + "\n"
+        }
         out += "\n"
         if let cause = diagnosis.cause {
             let values = DiagnosisTerminalReport.values(diagnosis)
@@ -87,7 +91,7 @@ public struct DiagnosisTerminalReport: Sendable {
 
 /// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.
 public enum DiagnosisJSONReport {
-    public static let schemaVersion = "1.0"
+    public static let schemaVersion = "1.1"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String
@@ -97,6 +101,8 @@ public enum DiagnosisJSONReport {
         public var `protocol`: String
         public var security: String
         public var user: String?
+        /// What became of the password (`withheld-untrusted-certificate`, `sent-over-verified-tls`, ...).
+        public var password: String
         public var works: Bool
         public var exitCode: Int
         public var durationMs: Int
@@ -121,7 +127,8 @@ public enum DiagnosisJSONReport {
         let document = Document(
             schemaVersion: schemaVersion, tool: .init(name: "mailtls", version: toolVersion), host: request.host,
             port: request.port, protocol: request.mailProtocol.rawValue, security: request.security.rawValue,
-            user: request.user, works: diagnosis.cause == nil, exitCode: Int(diagnosis.exitCode),
+            user: request.user, password: diagnosis.password.rawValue, works: diagnosis.cause == nil,
+            exitCode: Int(diagnosis.exitCode),
             durationMs: Int(diagnosis.durationMilliseconds.rounded()),
             steps: diagnosis.steps.map { Step(step: $0.kind.rawValue, status: $0.status.rawValue, evidence: $0.evidence) },
             cause: diagnosis.cause?.rawValue, evidence: diagnosis.cause == nil ? nil : diagnosis.evidence,

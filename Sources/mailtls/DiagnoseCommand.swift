@@ -11,7 +11,8 @@ struct DiagnoseCommand: AsyncParsableCommand {
         abstract: "Explain why mail settings fail: DNS, port, SSL/TLS or STARTTLS, certificate, login, test message.",
         discussion: """
             The password comes from --password-file, --password-env or a prompt, never from the command line. It is
-            never printed and never sent before TLS unless --allow-plaintext-auth is given.
+            never printed, never sent before TLS unless --allow-plaintext-auth is given, and never sent over TLS whose
+            certificate fails unless --insecure-send-password is given.
             Exit codes: 0 the settings work, 2 they do not (the cause and the fix are shown), 3 bad input.
             """)
 
@@ -47,6 +48,10 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("allow-plaintext-auth"), help: "Send the password even without TLS (trusted networks only).")
     var allowPlaintextAuth = false
+
+    @Flag(name: .customLong("insecure-send-password"),
+          help: "Send the password even when the server's certificate is not accepted (the report says it was sent).")
+    var insecureSendPassword = false
 
     @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
     var caFile: String?
@@ -123,6 +128,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
         let request = DiagnosisRequest(
             host: host.trimmingCharacters(in: .whitespaces), port: port, mailProtocol: mailProtocol,
             security: setting, user: user, password: password, allowPlaintextAuthentication: allowPlaintextAuth,
+            sendPasswordDespiteCertificate: insecureSendPassword,
             address: address, testRecipient: sendTest ? address : nil,
             clientMaximumTLS: clientMaxTLS.flatMap(DiagnoseCommand.tlsVersion), resolver: resolver, caFile: caFile,
             timeouts: .init(connect: connectTimeout, read: timeout, greeting: timeout, overall: max(60, 8 * timeout)))

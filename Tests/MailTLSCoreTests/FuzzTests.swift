@@ -71,7 +71,7 @@ import Testing
                         .randomElement(using: &generator)!
                     action = machine.received(MailResponse(outcome: outcome, code: code, lines: ["x"]))
                 case .startTLS:
-                    action = machine.tlsEstablished()
+                    action = machine.tlsEstablished(certificate: .notJudged)
                 case .finish:
                     break loop
                 }

@@ -18,7 +18,18 @@ public protocol ClientDialogue: Sendable {
     var mode: TransportMode { get }
     mutating func start() -> DialogueStep<Record>
     mutating func received(_ response: MailResponse) -> DialogueStep<Record>
-    mutating func tlsEstablished() -> DialogueStep<Record>
+    /// The TLS handshake completed; `certificate` is what the caller decided about the server's certificate before
+    /// anything else is sent. A dialogue that carries credentials sends none over a rejected certificate.
+    mutating func tlsEstablished(certificate: CertificateAcceptance) -> DialogueStep<Record>
     /// The connection ended or failed before the dialogue finished: what was learned so far.
     mutating func interrupted() -> Record
+}
+
+/// What the caller decided about the server's certificate at the handshake, before the first credential byte.
+public enum CertificateAcceptance: Sendable, Equatable {
+    /// Nobody judged it (probes that send no secret).
+    case notJudged
+    case accepted
+    /// Not accepted; `reason` says why, in a few words for the record.
+    case rejected(reason: String)
 }

@@ -46,7 +46,8 @@ public struct DialogueStateMachine: ClientDialogue {
     }
 
     /// The TLS handshake completed.
-    public mutating func tlsEstablished() -> Action {
+    /// The probe sends no secret, so the certificate is judged afterwards, by the check layer.
+    public mutating func tlsEstablished(certificate: CertificateAcceptance = .notJudged) -> Action {
         inTLS = true
         record.tlsEstablished = true
         if plan.stopAfterHandshake { return finish() }

@@ -2,8 +2,9 @@
 /// settings say so, capabilities again, then the user's own credentials (SMTP AUTH PLAIN or LOGIN, IMAP LOGIN,
 /// POP3 USER/PASS). Without credentials it stops after reading what the server offers.
 ///
-/// A password is never sent before TLS unless `allowPlaintextAuthentication` says so; the record says it was
-/// withheld. The transcript never carries credentials.
+/// A password is never sent before TLS unless `allowPlaintextAuthentication` says so, and never over TLS whose
+/// certificate the caller rejected unless `sendDespiteRejectedCertificate` says so; the record says it was withheld.
+/// The transcript never carries credentials.
 /// - SeeAlso: RFC 4954, RFC 3501 section 6.2.3, RFC 1939 section 7, RFC 3207, RFC 2595
 public struct LoginDialogue: ClientDialogue {
     public struct Plan: Sendable {
@@ -14,17 +15,20 @@ public struct LoginDialogue: ClientDialogue {
         public var user: String?
         public var password: String?
         public var allowPlaintextAuthentication: Bool
+        /// Send the password even over TLS whose certificate was rejected (`--insecure-send-password`).
+        public var sendDespiteRejectedCertificate: Bool
         public var clientName: String
 
         public init(mailProtocol: MailProtocol, mode: TransportMode, upgrade: Bool = true, user: String? = nil,
                     password: String? = nil, allowPlaintextAuthentication: Bool = false,
-                    clientName: String = "mailtls.invalid") {
+                    sendDespiteRejectedCertificate: Bool = false, clientName: String = "mailtls.invalid") {
             self.mailProtocol = mailProtocol
             self.mode = mode
             self.upgrade = upgrade
             self.user = user
             self.password = password
             self.allowPlaintextAuthentication = allowPlaintextAuthentication
+            self.sendDespiteRejectedCertificate = sendDespiteRejectedCertificate
             self.clientName = clientName
         }
     }
@@ -40,6 +44,8 @@ public struct LoginDialogue: ClientDialogue {
             case noUsableMechanism(offered: [String])
             /// No TLS, so the password was not sent.
             case withheldWithoutTLS
+            /// TLS, but its certificate was rejected, so the password was not sent.
+            case withheldUntrustedCertificate(reason: String)
         }
 
         public var greeting: MailResponse?
@@ -54,6 +60,8 @@ public struct LoginDialogue: ClientDialogue {
         public var startTLS: DialogueRecord.STARTTLSOutcome = .notApplicable
         public var tlsEstablished = false
         public var authentication: Authentication = .notTried
+        /// The certificate was rejected and the password went anyway, because the user forced it.
+        public var passwordSentDespiteCertificate = false
         /// The step the connection ended in, when it ended early.
         public var interruptedDuring: DialogueRequest.Purpose?
     }
@@ -70,6 +78,7 @@ public struct LoginDialogue: ClientDialogue {
     private var inTLS: Bool
     private var tagNumber = 0
     private var mechanism = ""
+    private var certificate: CertificateAcceptance = .notJudged
 
     public init(plan: Plan) {
         self.plan = plan
@@ -81,7 +90,8 @@ public struct LoginDialogue: ClientDialogue {
         plan.mode == .implicitTLS ? .startTLS : ask(.greeting)
     }
 
-    public mutating func tlsEstablished() -> DialogueStep<Record> {
+    public mutating func tlsEstablished(certificate: CertificateAcceptance) -> DialogueStep<Record> {
+        self.certificate = certificate
         inTLS = true
         record.tlsEstablished = true
         return plan.mode == .implicitTLS ? ask(.greeting) : ask(.capabilities)
@@ -141,6 +151,13 @@ public struct LoginDialogue: ClientDialogue {
         guard inTLS || plan.allowPlaintextAuthentication else {
             record.authentication = .withheldWithoutTLS
             return finish()
+        }
+        if case .rejected(let reason) = certificate {
+            guard plan.sendDespiteRejectedCertificate else {
+                record.authentication = .withheldUntrustedCertificate(reason: reason)
+                return finish()
+            }
+            record.passwordSentDespiteCertificate = true
         }
         switch plan.mailProtocol {
         case .smtp:

@@ -13,19 +13,23 @@ public struct SubmissionDialogue: ClientDialogue {
         public var user: String?
         public var password: String?
         public var allowPlaintextAuthentication: Bool
+        /// Send the password even over TLS whose certificate was rejected (`--insecure-send-password`).
+        public var sendDespiteRejectedCertificate: Bool
         public var from: String
         public var recipients: [String]
         public var message: [UInt8]
 
         public init(mode: TransportMode, upgrade: Bool = true, clientName: String = "mailtls.invalid",
                     user: String? = nil, password: String? = nil, allowPlaintextAuthentication: Bool = false,
-                    from: String, recipients: [String], message: [UInt8]) {
+                    sendDespiteRejectedCertificate: Bool = false, from: String, recipients: [String],
+                    message: [UInt8]) {
             self.mode = mode
             self.upgrade = upgrade
             self.clientName = clientName
             self.user = user
             self.password = password
             self.allowPlaintextAuthentication = allowPlaintextAuthentication
+            self.sendDespiteRejectedCertificate = sendDespiteRejectedCertificate
             self.from = from
             self.recipients = recipients
             self.message = message
@@ -40,6 +44,8 @@ public struct SubmissionDialogue: ClientDialogue {
             case refused(step: DialogueRequest.Purpose, MailResponse)
             /// STARTTLS was not offered, so the password was not sent.
             case noTLSForPassword
+            /// The certificate was rejected, so the password was not sent.
+            case untrustedCertificate(reason: String)
             /// Ended before a reply (the engine's error says why).
             case interrupted(step: DialogueRequest.Purpose?)
         }
@@ -69,9 +75,13 @@ public struct SubmissionDialogue: ClientDialogue {
         plan.mode == .implicitTLS ? .startTLS : ask(.greeting)
     }
 
-    public mutating func tlsEstablished() -> DialogueStep<Record> {
+    public mutating func tlsEstablished(certificate: CertificateAcceptance) -> DialogueStep<Record> {
         inTLS = true
         record.tlsEstablished = true
+        if case .rejected(let reason) = certificate, plan.password != nil, !plan.sendDespiteRejectedCertificate {
+            record.stop = .untrustedCertificate(reason: reason)
+            return finish()
+        }
         return plan.mode == .implicitTLS ? ask(.greeting) : ask(.ehlo)
     }
 

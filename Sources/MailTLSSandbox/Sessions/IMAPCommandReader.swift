@@ -41,9 +41,7 @@ struct IMAPCommandReader: Sendable {
         var digits = line[(open + 1)..<(line.count - 1)]
         let nonSynchronizing = digits.last == UInt8(ascii: "+")
         if nonSynchronizing { digits = digits.dropLast() }
-        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let count = Int(String(decoding: digits, as: UTF8.self)), count <= maximumBytes
-        else { return nil }
+        guard let count = IMAPNumber.parse(digits, atMost: maximumBytes) else { return nil }
         literalRemaining = count
         return .needMore(sendContinuation: !nonSynchronizing)
     }
@@ -129,13 +127,16 @@ struct IMAPTokenizer {
         return nil
     }
 
+    /// `{n}` or `{n+}`, CRLF, then n bytes. The count is digits only and at most what is left of the command, so
+    /// no count a client sends (`{-1}`, `{9223372036854775807}`) can build an invalid range.
     private mutating func readLiteral() -> String? {
         guard let close = bytes[index...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
         var digits = bytes[(index + 1)..<close]
         if digits.last == UInt8(ascii: "+") { digits = digits.dropLast() }
-        guard let count = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
         let start = close + 3  // past "}\r\n"
-        guard start + count <= bytes.count else { return nil }
+        guard start <= bytes.count, let count = IMAPNumber.parse(digits, atMost: bytes.count - start) else {
+            return nil
+        }
         index = start + count
         return String(decoding: bytes[start..<(start + count)], as: UTF8.self)
     }
@@ -153,5 +154,25 @@ struct IMAPTokenizer {
             index += 1
         }
         return String(decoding: value, as: UTF8.self)
+    }
+}
+
+/// Numbers a client sends (literal counts, sequence numbers, partial ranges): ASCII digits only, never negative, and
+/// bounded before they are used, so no arithmetic on them can trap.
+/// - SeeAlso: RFC 3501 section 9 (`number`, `nz-number`: 32-bit unsigned)
+enum IMAPNumber {
+    /// The value of `digits` when it is 1 to 10 ASCII digits and at most `limit`; nil otherwise.
+    static func parse(_ digits: some Collection<UInt8>, atMost limit: Int) -> Int? {
+        guard !digits.isEmpty, digits.count <= 10 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= 0x30 && digit <= 0x39 else { return nil }
+            value = value * 10 + Int(digit - 0x30)
+        }
+        return value <= limit ? value : nil
+    }
+
+    static func parse(_ text: some StringProtocol, atMost limit: Int) -> Int? {
+        parse(Array(text.utf8), atMost: limit)
     }
 }

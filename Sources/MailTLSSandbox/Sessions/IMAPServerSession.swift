@@ -284,25 +284,34 @@ public struct IMAPServerSession: ServerSession {
         return [.event(.messagesDeleted(pendingDeletions))]
     }
 
-    /// Sequence numbers or UIDs (`1`, `2:4`, `3:*`, `*`, `1,5`) to message indexes.
-    private func resolve(_ set: String, byUID: Bool) -> [Int] {
+    /// Sequence numbers or UIDs (`1`, `2:4`, `3:*`, `*`, `1,5`) to message indexes. The work is bounded by the
+    /// mailbox, never by the numbers a client sends (`1:4294967295` walks the messages, not the range).
+    static func resolve(_ set: String, byUID: Bool, messages: [MailboxMessage]) -> [Int] {
         guard !messages.isEmpty else { return [] }
         let highest = byUID ? Int(messages.map(\.uid).max() ?? 0) : messages.count
         var wanted = Set<Int>()
-        for part in set.split(separator: ",") {
-            let bounds = part.split(separator: ":").map { $0 == "*" ? highest : Int($0) ?? -1 }
-            guard let low = bounds.first, let high = bounds.last, low >= 0, high >= 0 else { continue }
-            // Out-of-range numbers are filtered below; `5:3` means `3:5` (RFC 3501 section 9, seq-range).
+        for part in set.split(separator: ",", omittingEmptySubsequences: false).prefix(1024) {
+            let bounds = part.split(separator: ":", omittingEmptySubsequences: false).map {
+                $0 == "*" ? highest : IMAPNumber.parse($0, atMost: Int(UInt32.max))
+            }
+            guard bounds.count <= 2, let low = bounds.first ?? nil, let high = bounds.last ?? nil else { continue }
+            // `5:3` means `3:5` (RFC 3501 section 9, seq-range).
             let range = min(low, high)...max(low, high)
             if byUID {
                 for (index, message) in messages.enumerated() where range.contains(Int(message.uid)) {
                     wanted.insert(index)
                 }
             } else {
-                for number in range where number >= 1 && number <= messages.count { wanted.insert(number - 1) }
+                let clamped = max(range.lowerBound, 1)...min(range.upperBound, messages.count)
+                guard !clamped.isEmpty, clamped.lowerBound <= clamped.upperBound else { continue }
+                for number in clamped { wanted.insert(number - 1) }
             }
         }
         return wanted.sorted()
+    }
+
+    private func resolve(_ set: String, byUID: Bool) -> [Int] {
+        IMAPServerSession.resolve(set, byUID: byUID, messages: messages)
     }
 
     static func fetchItems(_ tokens: [IMAPToken]) -> [String] {
@@ -401,10 +410,13 @@ public struct IMAPServerSession: ServerSession {
         var name = "BODY[\(specifier)]"
         let rest = item[item.index(after: close)...]
         if rest.hasPrefix("<"), let end = rest.firstIndex(of: ">") {
-            let numbers = rest[rest.index(after: rest.startIndex)..<end].split(separator: ".").compactMap { Int($0) }
+            // `<start.length>`, both 32-bit unsigned; clamped to the content, so no pair a client sends (negative,
+            // past the end, overflowing) can build an invalid range.
+            let numbers = rest[rest.index(after: rest.startIndex)..<end].split(separator: ".", maxSplits: 1)
+                .map { IMAPNumber.parse($0, atMost: Int(UInt32.max)) ?? 0 }
             let start = min(numbers.first ?? 0, content.count)
             let length = numbers.count > 1 ? numbers[1] : content.count
-            content = Array(content[start..<min(content.count, start + length)])
+            content = Array(content[start..<(start + min(length, content.count - start))])
             name += "<\(start)>"
         }
         return (name, content)

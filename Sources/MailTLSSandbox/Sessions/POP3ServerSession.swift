@@ -123,7 +123,10 @@ public struct POP3ServerSession: ServerSession {
             }
             var body = message.data
             if verb == "TOP" {
-                let lines = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+                // RFC 1939: a non-negative number of lines; anything else is refused, never used as a count.
+                guard parts.count == 2, let lines = POP3ServerSession.count(parts[1]) else {
+                    return actions + error("-ERR TOP msg n")
+                }
                 let header = MessageHeaders.headerBytes(of: body)
                 let rest = body.dropFirst(header.count).split(separator: 0x0A, omittingEmptySubsequences: false)
                 body = header + rest.prefix(lines).flatMap { Array($0) + [0x0A] }
@@ -143,6 +146,13 @@ public struct POP3ServerSession: ServerSession {
             actions += error("-ERR Unknown command or wrong state")
         }
         return actions
+    }
+
+    /// A message number or line count: ASCII digits only, at most 32 bits.
+    static func count(_ text: some StringProtocol) -> Int? {
+        guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let value = Int(text), value <= Int(UInt32.max) else { return nil }
+        return value
     }
 
     private var liveMessages: [(Int, MailboxMessage)] {

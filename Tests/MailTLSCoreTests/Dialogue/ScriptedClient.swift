@@ -22,7 +22,9 @@ struct ScriptedClient<Dialogue: ClientDialogue> {
     /// Runs until the dialogue finishes, answering each request with the next scripted reply (raw protocol text).
     /// `lenient`: a reply that stays incomplete ends the dialogue as a closed connection would (for fuzzing), instead
     /// of failing the test as a mistake in the script.
-    mutating func run(replies: [String], tlsSucceeds: Bool = true, lenient: Bool = false) throws {
+    /// `certificate`: what the caller decided about the server's certificate at the handshake.
+    mutating func run(replies: [String], tlsSucceeds: Bool = true, certificate: CertificateAcceptance = .notJudged,
+                      lenient: Bool = false) throws {
         var remaining = replies
         var step = dialogue.start()
         while true {
@@ -56,7 +58,7 @@ struct ScriptedClient<Dialogue: ClientDialogue> {
                     return
                 }
                 inTLS = true
-                step = dialogue.tlsEstablished()
+                step = dialogue.tlsEstablished(certificate: certificate)
             case .finish(let finished, _):
                 record = finished
                 return

@@ -1,0 +1,78 @@
+import Foundation
+import MailTLSCore
+import Testing
+
+@testable import MailTLSAccount
+
+/// `diagnose` never hands the user's real password to a server whose certificate a device would refuse: the lab's
+/// self-signed instance (a real Postfix and Dovecot, as a man in the middle would present themselves) must never see
+/// a login, over implicit TLS or STARTTLS, for the login or the test message. Checked at the server: its own logs.
+/// Only `--insecure-send-password` sends it, and the report says so.
+@Suite(.serialized) struct CredentialGateTests {
+    let host = "selfsigned-mx.mailtls.test"
+
+    func diagnose(_ port: Int, _ security: SecuritySetting, protocol mailProtocol: MailProtocol = .smtp,
+                  force: Bool = false, testRecipient: String? = nil) async throws -> Diagnosis {
+        let internet = try Internet.get()
+        let lab = try Lab.get()
+        let password = try String(contentsOfFile: lab["LAB_PASSWORD_FILE"], encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let request = DiagnosisRequest(
+            host: host, port: port, mailProtocol: mailProtocol, security: security, user: lab["LAB_USER"],
+            password: password, sendPasswordDespiteCertificate: force, testRecipient: testRecipient,
+            resolver: internet.resolver, caFile: internet.caFile,
+            timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40))
+        return try await Diagnoser().run(request)
+    }
+
+    /// Lines the servers log for a login that reached them, on the self-signed instance only.
+    func loginsSince(_ offsets: (postfix: UInt64, dovecot: UInt64)) throws -> [String] {
+        let lab = try Lab.get()
+        let selfSigned = lab["LAB_SELF_SIGNED"]
+        let postfix = try CredentialGateTests.lines(lab["LAB_POSTFIX_LOG"], since: offsets.postfix).filter {
+            $0.contains("mailtls-lab/self-signed-") && ($0.contains(" auth=") || $0.contains("sasl_username="))
+        }
+        let dovecot = try CredentialGateTests.lines(lab["LAB_DOVECOT_LOG"], since: offsets.dovecot).filter {
+            $0.contains("lip=\(selfSigned),") && ($0.contains("Login: user=") || $0.contains("auth failed"))
+        }
+        return postfix + dovecot
+    }
+
+    func offsets() throws -> (postfix: UInt64, dovecot: UInt64) {
+        let lab = try Lab.get()
+        return (NoFailedLoginTests.size(lab["LAB_POSTFIX_LOG"]), NoFailedLoginTests.size(lab["LAB_DOVECOT_LOG"]))
+    }
+
+    static func lines(_ path: String, since offset: UInt64) throws -> [String] {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test(arguments: [
+        (465, SecuritySetting.ssl, MailProtocol.smtp), (587, .starttls, .smtp), (993, .ssl, .imap),
+        (143, .starttls, .imap), (995, .ssl, .pop3), (110, .starttls, .pop3),
+    ])
+    func aSelfSignedServerNeverSeesThePassword(port: Int, security: SecuritySetting, mailProtocol: MailProtocol)
+        async throws {
+        let start = try offsets()
+        let diagnosis = try await diagnose(port, security, protocol: mailProtocol,
+                                           testRecipient: mailProtocol == .smtp ? "alice@mailtls.test" : nil)
+        #expect(diagnosis.cause == .certificateSelfSigned, "\(diagnosis.steps)")
+        #expect(diagnosis.password == .withheldUntrustedCertificate)
+        #expect(!diagnosis.steps.contains { $0.kind == .authentication || $0.kind == .testMessage })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try loginsSince(start) == [], "the server saw a login")
+    }
+
+    @Test func forcedSendingReachesTheServerAndSaysSo() async throws {
+        let start = try offsets()
+        let diagnosis = try await diagnose(993, .ssl, protocol: .imap, force: true)
+        #expect(diagnosis.cause == .certificateSelfSigned, "the certificate stays the cause")
+        #expect(diagnosis.password == .sentDespiteCertificate)
+        #expect(diagnosis.steps.contains { $0.kind == .authentication && $0.status == .passed })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try !loginsSince(start).isEmpty, "the forced login reached the server")
+    }
+}
