@@ -127,7 +127,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"]),
-        .testTarget(name: "MailTLSCheckTests", dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSReport"]),
+        .testTarget(
+            name: "MailTLSCheckTests",
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSReport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
         /// What the tests share: running programs with a deadline.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -117,7 +117,7 @@ struct CandidateVerifier: Sendable {
                 return .certificateNameMismatch(names: certificate.leaf.subjectAlternativeNames)
             }
             if !certificate.isTrusted {
-                return .certificateUntrusted(certificate.trustFailure.map { "\($0)" } ?? "untrusted")
+                return .certificateUntrusted(certificate.trustFailure?.evidence ?? "untrusted")
             }
         }
         if setting.kind == .smtp, (observation.authAfterTLS ?? []).isEmpty { return .noAuthentication }

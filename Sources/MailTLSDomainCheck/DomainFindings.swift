@@ -221,21 +221,14 @@ public struct MXCertificateCheck: DomainCheck {
 
 func describe(_ failure: TrustFailure?, issuer: String) -> String {
     switch failure {
-    case .selfSigned?: return "self-signed: \(issuer)"
-    case .incompleteChain(let missing)?: return "incomplete chain: the server does not send \(missing)"
-    case .unknownRoot(let root)?: return "unknown root: \(root)"
-    case .invalid(let reason)?: return reason
-    case nil: return "issuer \(issuer)"
+    case .selfSigned?: "self-signed: \(issuer)"
+    case let failure?: failure.evidence
+    case nil: "issuer \(issuer)"
     }
 }
 
 func reasonKey(_ failure: TrustFailure?) -> String {
-    switch failure {
-    case .selfSigned?: "self-signed"
-    case .incompleteChain?: "incomplete-chain"
-    case .unknownRoot?: "unknown-root"
-    case .invalid?, nil: "invalid"
-    }
+    failure?.key ?? "invalid"
 }
 
 /// DANE for SMTP: TLSA at `_25._tcp.<mx>`. - SeeAlso: RFC 7672

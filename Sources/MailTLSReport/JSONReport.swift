@@ -187,14 +187,7 @@ public enum JSONReport {
     }
 
     static func certificate(_ report: CertificateReport) -> CertificateEntry {
-        let failure: String?
-        switch report.trustFailure {
-        case .selfSigned?: failure = "self-signed"
-        case .incompleteChain?: failure = "incomplete-chain"
-        case .unknownRoot?: failure = "unknown-root"
-        case .invalid?: failure = "invalid"
-        case nil: failure = nil
-        }
+        let failure = report.trustFailure?.key
         return CertificateEntry(
             subject: report.leaf.subject, sans: report.leaf.subjectAlternativeNames, issuer: report.leaf.issuer,
             notBefore: ISO8601.format(report.leaf.notBefore), notAfter: ISO8601.format(report.leaf.notAfter),

@@ -2,22 +2,32 @@ import _CryptoExtras
 import Crypto
 import Foundation
 import SwiftASN1
-@_spi(FixedExpiryValidationTime) import X509
+@_spi(DisableValidityCheck) import X509
 
 /// Turns a presented chain (DER, leaf first) into a `CertificateReport`: expiry, trust, name, key and signature.
 ///
-/// Trust is judged apart from expiry (validated as of a moment inside the leaf's validity) so that an expired but
-/// otherwise sound certificate is reported as expired, not also as untrusted.
+/// Trust is judged apart from expiry: the path is built with every validity check off, so an expired but otherwise
+/// sound certificate is reported as expired, not also as untrusted (even when its issuer was renewed after it
+/// expired). The issuers on the path found are then held to today: an expired intermediate is its own finding.
+///
+/// Path building is bounded by what the server can send: a "mesh" of keys that all sign each other under one name
+/// would otherwise make it try every ordering (57 certificates took minutes). Only `maximumPresented` certificates
+/// are read, duplicates dropped, at most two per subject and key, at most `maximumIntermediates` in the pool.
 public struct CertificateAnalyzer: Sendable {
     public let anchors: TrustAnchors
     public let now: Date
+
+    /// More than any real chain has (leaf, two intermediates, a cross-sign): the rest is not read.
+    static let maximumPresented = 10
+    static let maximumIntermediates = 6
 
     public init(anchors: TrustAnchors, now: Date = Date()) {
         self.anchors = anchors
         self.now = now
     }
 
-    public func analyse(presentedChain: [[UInt8]], checkedName: String) async -> CertificateReport? {
+    public func analyse(presentedChain fullChain: [[UInt8]], checkedName: String) async -> CertificateReport? {
+        let presentedChain = Array(fullChain.prefix(CertificateAnalyzer.maximumPresented))
         let certificates = presentedChain.compactMap { try? Certificate(derEncoded: $0) }
         guard let leaf = certificates.first, certificates.count == presentedChain.count else {
             return analyseLeniently(presentedChain: presentedChain, checkedName: checkedName)
@@ -29,21 +39,23 @@ public struct CertificateAnalyzer: Sendable {
         let matches = HostnameMatcher.matches(reference: checkedName, dnsNames: names.dns, ipAddresses: names.ip,
                                               commonName: CertificateAnalyzer.commonName(of: leaf))
 
-        var validationTime = now
-        if validationTime > leaf.notValidAfter { validationTime = leaf.notValidAfter.addingTimeInterval(-1) }
-        if validationTime < leaf.notValidBefore { validationTime = leaf.notValidBefore.addingTimeInterval(1) }
-        var verifier = Verifier(rootCertificates: anchors.store) {
-            RFC5280Policy(fixedExpiryValidationTime: validationTime)
-        }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
+        var verifier = Verifier(rootCertificates: anchors.store) { RFC5280Policy.withValidityCheckDisabled() }
+        let result = await verifier.validate(
+            leaf: leaf, intermediates: CertificateStore(CertificateAnalyzer.intermediatePool(certificates)))
         var trusted = false
         var failure: TrustFailure?
         switch result {
-        case .validCertificate:
+        case .validCertificate(let path):
             trusted = true
+            if let stale = path.dropFirst().first(where: { now < $0.notValidBefore || now > $0.notValidAfter }) {
+                trusted = false
+                failure = .issuerOutsideValidity(subject: stale.subject.description, notBefore: stale.notValidBefore,
+                                                 notAfter: stale.notValidAfter)
+            }
         case .couldNotValidate(let failures):
             failure = diagnose(certificates: certificates, leafIsSelfSigned: leafSummary.isSelfSigned,
-                                     reason: failures.first.map { "\($0.policyFailureReason)" } ?? "no valid path")
+                               reason: failures.isEmpty ? "no path to a trusted root"
+                                   : "the path breaks a rule of RFC 5280 (CA flag, path length or name constraints)")
         }
 
         let (weakKeys, weakSignatures) = CertificateAnalyzer.weaknesses(of: summaries)
@@ -55,6 +67,26 @@ public struct CertificateAnalyzer: Sendable {
             isExpired: now > leaf.notValidAfter, isNotYetValid: now < leaf.notValidBefore,
             isTrusted: trusted, trustFailure: failure, checkedName: checkedName, hostnameMatches: matches,
             weakKeys: weakKeys, weakSignatures: weakSignatures)
+    }
+
+    /// What path building may use besides the leaf: exact duplicates dropped, at most two certificates per subject
+    /// and key (a cross-sign and its original), at most `maximumIntermediates` in all. Each step of a path then has
+    /// at most two candidates, so the search stays small whatever the server sends.
+    static func intermediatePool(_ certificates: [Certificate]) -> [Certificate] {
+        struct Identity: Hashable {
+            let subject: DistinguishedName
+            let key: Certificate.PublicKey
+        }
+        var pool: [Certificate] = []
+        var perSubjectAndKey: [Identity: Int] = [:]
+        for certificate in certificates.dropFirst() where !pool.contains(certificate) && certificate != certificates[0] {
+            let identity = Identity(subject: certificate.subject, key: certificate.publicKey)
+            guard perSubjectAndKey[identity, default: 0] < 2 else { continue }
+            perSubjectAndKey[identity, default: 0] += 1
+            pool.append(certificate)
+            if pool.count == maximumIntermediates { break }
+        }
+        return pool
     }
 
     /// A chain swift-certificates will not parse (an RSA key under 2048 bits, an unusual encoding): still report

@@ -22,8 +22,33 @@ public enum TrustFailure: Sendable, Codable, Equatable {
     case incompleteChain(missingIssuer: String)
     /// The chain ends at a root that is not in the trust store (system roots or `--ca-file`).
     case unknownRoot(issuer: String)
+    /// An intermediate or root on the only path to a trusted root is expired or not yet valid.
+    case issuerOutsideValidity(subject: String, notBefore: Date, notAfter: Date)
     /// The chain is broken for another reason (bad signature, wrong key usage, a CA flag missing).
     case invalid(String)
+
+    /// A stable identifier, for JSON and finding parameters.
+    public var key: String {
+        switch self {
+        case .selfSigned: "self-signed"
+        case .incompleteChain: "incomplete-chain"
+        case .unknownRoot: "unknown-root"
+        case .issuerOutsideValidity: "issuer-expired"
+        case .invalid: "invalid"
+        }
+    }
+
+    /// The evidence in a few words (names are quoted as the certificate has them).
+    public var evidence: String {
+        switch self {
+        case .selfSigned: "self-signed"
+        case .incompleteChain(let missing): "missing issuer \(missing)"
+        case .unknownRoot(let issuer): "unknown root \(issuer)"
+        case .issuerOutsideValidity(let subject, let notBefore, let notAfter):
+            "issuer \(subject) valid \(ISO8601.format(notBefore)) to \(ISO8601.format(notAfter))"
+        case .invalid(let reason): reason
+        }
+    }
 }
 
 /// What the presented chain means for a client that connects with the given host name.

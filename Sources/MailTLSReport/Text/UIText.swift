@@ -93,6 +93,8 @@ public enum UIText {
         case .selfSigned?: return LocalizedText(en: "self-signed", ja: "自己署名")(language)
         case .incompleteChain?: return LocalizedText(en: "chain incomplete", ja: "中間証明書なし")(language)
         case .unknownRoot?, .invalid?: return LocalizedText(en: "untrusted", ja: "信頼されない")(language)
+        case .issuerOutsideValidity?:
+            return LocalizedText(en: "issuer expired", ja: "発行者の期限切れ")(language)
         case nil: break
         }
         if !report.hostnameMatches { return LocalizedText(en: "name mismatch", ja: "名前不一致")(language) }

@@ -41,8 +41,9 @@ struct CertificateCheck: PortCheck {
         case .unknownRoot(let issuer)?:
             findings.append(Finding(.certificateNotTrusted, .critical, port: number,
                                     evidence: "unknown root \(issuer)", parameters: ["issuer": issuer]))
-        case .invalid(let reason)?:
-            findings.append(Finding(.certificateNotTrusted, .critical, port: number, evidence: reason,
+        case .invalid?, .issuerOutsideValidity?:
+            findings.append(Finding(.certificateNotTrusted, .critical, port: number,
+                                    evidence: certificate.trustFailure?.evidence ?? "",
                                     parameters: ["issuer": certificate.leaf.issuer]))
         case nil:
             break
