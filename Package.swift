@@ -51,12 +51,12 @@ let package = Package(
         /// libunbound, from Debian's libunbound-dev.
         .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev"])]),
         /// The DNS layer (validating, on libunbound) that setup and domain share.
-        .target(name: "MailTLSDNS", dependencies: ["CUnbound"]),
+        .target(name: "MailTLSDNS", dependencies: ["CUnbound", "MailTLSCore"]),
         /// Server-to-server security: MTA-STS, TLS-RPT and DANE rules (pure), for `mailtls domain`.
         .target(
             name: "MailTLSDomain",
             dependencies: [
-                "MailTLSDNS",
+                "MailTLSCore", "MailTLSDNS",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -101,7 +101,7 @@ let package = Package(
             ]
         ),
         /// Account settings as clients and devices know them: autoconfig files, exports (pure).
-        .target(name: "MailTLSSetup"),
+        .target(name: "MailTLSSetup", dependencies: ["MailTLSCore"]),
         /// `mailtls setup` and `mailtls diagnose`: discovery from every source, verification, step-by-step diagnosis.
         .target(
             name: "MailTLSAccount",

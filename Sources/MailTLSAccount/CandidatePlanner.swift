@@ -3,10 +3,22 @@ import MailTLSSetup
 
 /// Turns what a domain publishes, or nothing at all, into settings to try. Pure: no lookups, no connections.
 public enum CandidatePlanner {
-    /// Every server of an autoconfig file, in the file's order.
+    /// What a published file or SRV answer may make `setup` probe, per kind of server: clients use the first, and a
+    /// hostile file must not turn mailtls into a scanner of any number of host:port pairs.
+    public static let maximumPerKind = 3
+
+    /// The first `maximumPerKind` servers of each kind in an autoconfig file, in the file's order.
     public static func candidates(from config: ProviderConfig, source: DiscoverySource, origin: String)
         -> [Candidate] {
-        (config.incoming + config.outgoing).map { Candidate(setting: $0, source: source, origin: origin) }
+        limited((config.incoming + config.outgoing).map { Candidate(setting: $0, source: source, origin: origin) })
+    }
+
+    static func limited(_ candidates: [Candidate]) -> [Candidate] {
+        var perKind: [ServerKind: Int] = [:]
+        return candidates.filter { candidate in
+            perKind[candidate.setting.kind, default: 0] += 1
+            return perKind[candidate.setting.kind, default: 0] <= maximumPerKind
+        }
     }
 
     /// The six RFC 6186 / RFC 8314 services and what each means.
@@ -35,7 +47,7 @@ public enum CandidatePlanner {
                     source: .srv, origin: "\(service.name).\(domain)"))
             }
         }
-        return result
+        return limited(result)
     }
 
     /// Thunderbird's guesses: incoming `imap.`, `pop3.`, `pop.`, `mail.` and the bare domain; outgoing `smtp.`,

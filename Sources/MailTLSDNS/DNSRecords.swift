@@ -1,3 +1,4 @@
+import MailTLSCore
 /// Record types mailtls asks for.
 public enum DNSRecordType: Int32, Sendable, CaseIterable {
     case a = 1
@@ -121,12 +122,29 @@ public enum RDataParser {
             guard length < 64, index + 1 + length <= bytes.count else { return nil }
             total += length + 1
             guard total <= 255 else { return nil }
-            let label = bytes[(index + 1)..<(index + 1 + length)]
-            labels.append(String(decoding: label.map { $0 == 0x2E ? 0x5F : $0 }, as: UTF8.self))
+            labels.append(presentation(bytes[(index + 1)..<(index + 1 + length)]))
             index += 1 + length
         }
         return nil
     }
+
+    /// A label in presentation format (RFC 1035 section 5.1): printable ASCII as it is, every other byte, and the
+    /// characters that mean something in a name (`.` `\` `"` `;` `(` `)` `@` `$`), as `\DDD`. A name from a
+    /// hostile zone can then neither reach a terminal raw nor change meaning, and libunbound reads it back as it was.
+    static func presentation(_ label: ArraySlice<UInt8>) -> String {
+        var text = ""
+        for byte in label {
+            if byte > 0x20 && byte < 0x7F && !specialInNames.contains(byte) {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let digits = String(byte)
+                text += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+            }
+        }
+        return text
+    }
+
+    private static let specialInNames = Set(".\\\";()@$".utf8)
 
     public static func mx(_ bytes: [UInt8]) -> MXRecord? {
         guard bytes.count >= 3, let (exchange, end) = name(bytes, at: 2), end == bytes.count else { return nil }
@@ -149,7 +167,8 @@ public enum RDataParser {
             text += bytes[(index + 1)..<(index + 1 + length)]
             index += 1 + length
         }
-        return String(decoding: text, as: UTF8.self)
+        // Only ever parsed as v=STSv1 / v=TLSRPTv1 text or shown as evidence: never with a control character.
+        return PeerText.escaped(bytes: text)
     }
 
     public static func tlsa(_ bytes: [UInt8]) -> TLSARecord? {

@@ -1,3 +1,4 @@
+import MailTLSCore
 import MailTLSDNS
 
 /// An MTA-STS policy as served at `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
@@ -24,6 +25,23 @@ public struct STSPolicy: Sendable, Equatable {
         case badMXPattern(String)
         case malformedLine(String)
         case tooLarge(Int)
+
+        /// In a few words, for the evidence.
+        public var evidence: String {
+            switch self {
+            case .missingVersion: "no version"
+            case .badVersion(let value): "version \"\(value)\" is not STSv1"
+            case .missingMode: "no mode"
+            case .badMode(let value): "mode \"\(value)\" is not enforce, testing or none"
+            case .missingMaxAge: "no max_age"
+            case .badMaxAge(let value): "max_age \"\(value)\" is not a number of seconds"
+            case .maxAgeTooLarge(let value): "max_age \(value) is over 31557600"
+            case .noMXPatterns: "no mx"
+            case .badMXPattern(let value): "mx \"\(value)\" is not a host name pattern"
+            case .malformedLine(let line): "malformed line \"\(line)\""
+            case .tooLarge(let size): "\(size) bytes, over 64 KiB"
+            }
+        }
     }
 
     /// Every problem found in one policy.
@@ -49,7 +67,8 @@ public struct STSPolicy: Sendable, Equatable {
         var maxAge: Int?
         var patterns: [String] = []
         for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            // The policy is a peer's text: each line escaped (see `PeerText`) before anything is read from it.
+            let line = (rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)).peerSafe
             if line.trimmingWhitespace().isEmpty { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 problems.append(.malformedLine(line))

@@ -9,6 +9,16 @@ public struct STSRecord: Sendable, Equatable {
         case missingID
         case badID(String)
         case malformedField(String)
+
+        /// In a few words, for the evidence.
+        public var evidence: String {
+            switch self {
+            case .notSTS: "not v=STSv1"
+            case .missingID: "no id"
+            case .badID(let id): "id \"\(id)\" is not 1 to 32 letters or digits"
+            case .malformedField(let field): "malformed field \"\(field)\""
+            }
+        }
     }
 
     /// Parses one TXT string. Records not starting with `v=STSv1` are not STS records at all (`.notSTS`).

@@ -7,6 +7,15 @@ public struct TLSRPTRecord: Sendable, Equatable {
         case notTLSRPT
         case missingRUA
         case badURI(String)
+
+        /// In a few words, for the evidence.
+        public var evidence: String {
+            switch self {
+            case .notTLSRPT: "not v=TLSRPTv1"
+            case .missingRUA: "no rua"
+            case .badURI(let uri): "rua \"\(uri)\" is neither mailto: nor https:"
+            }
+        }
     }
 
     public static func parse(_ text: String) -> Result<TLSRPTRecord, Problem> {

@@ -323,7 +323,7 @@ public struct MTASTSCheck: DomainCheck {
         }
         if let problem = sts.recordProblem {
             return [DomainFinding(.stsRecordInvalid, .warning, subject: subject,
-                                  evidence: "\(sts.records[0]) (\(problem))", parameters: ["reason": "syntax"])]
+                                  evidence: "\(sts.records[0]) (\(problem.evidence))", parameters: ["reason": "syntax"])]
         }
         let policySubject = sts.policyURL
         if let failure = sts.fetchFailure {
@@ -355,7 +355,7 @@ public struct MTASTSCheck: DomainCheck {
         }
         guard let policy = sts.policy, sts.policyProblems.isEmpty else {
             return [DomainFinding(.stsPolicyInvalid, .critical, subject: policySubject,
-                                  evidence: sts.policyProblems.map { "\($0)" }.joined(separator: "; "),
+                                  evidence: sts.policyProblems.map(\.evidence).joined(separator: "; "),
                                   parameters: ["reason": "syntax"])]
         }
         var findings: [DomainFinding] = []
@@ -410,7 +410,7 @@ public struct TLSRPTCheck: DomainCheck {
         }
         if let problem = tlsrpt.problem {
             return [DomainFinding(.tlsrptInvalid, .warning, subject: subject,
-                                  evidence: "\(tlsrpt.records[0]) (\(problem))", parameters: ["reason": "syntax"])]
+                                  evidence: "\(tlsrpt.records[0]) (\(problem.evidence))", parameters: ["reason": "syntax"])]
         }
         return []
     }

@@ -1,4 +1,5 @@
 import MailTLSCore
+import NIOCore
 import NIOSSL
 
 /// The TLS offer for one connection. Version scans pin `minimum == maximum`.
@@ -28,6 +29,10 @@ public struct TLSClientSettings: Sendable, Hashable {
         .TLS_RSA_WITH_AES_128_CBC_SHA, .TLS_RSA_WITH_AES_256_CBC_SHA,
     ]
 
+    /// How long closing waits for the peer's close_notify. NIOSSL's default is 5 s: a peer that never answers it (or
+    /// drips) would hold every connection that long after mailtls is done with it.
+    public static let closeNotifyWait = TimeAmount.milliseconds(500)
+
     func makeConfiguration() -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         // mailtls analyses the chain itself; the handshake must complete even for bad certificates.
@@ -35,6 +40,7 @@ public struct TLSClientSettings: Sendable, Hashable {
         configuration.minimumTLSVersion = minimum.nioVersion
         configuration.maximumTLSVersion = maximum.nioVersion
         configuration.cipherSuiteValues = TLSClientSettings.allBoringSSLCiphers
+        configuration.shutdownTimeout = TLSClientSettings.closeNotifyWait
         return configuration
     }
 }

@@ -127,7 +127,7 @@ public struct DomainTerminalReport: Sendable {
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.subjects.joined(separator: ", "),
                             message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
-                            evidence: finding.evidence,
+                            evidence: EvidenceText.render(finding.evidence, language),
                             fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
         }, language: language)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MailTLSCore
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -340,8 +341,10 @@ final class AutoconfigDocumentReader: NSObject, XMLParserDelegate {
         path.count >= 2 && path[1] == "emailProvider" && provider != nil && !providerDone
     }
 
+    /// Every value and attribute the file holds passes here: trimmed, and escaped (see `PeerText`), since a published
+    /// file is a peer's text and its values end up on the terminal.
     private static func trimmed(_ value: String) -> String {
-        value.trimmingCharacters(in: .whitespacesAndNewlines)
+        value.trimmingCharacters(in: .whitespacesAndNewlines).peerSafe
     }
 
     private static func nonEmpty(_ value: String) -> String? {

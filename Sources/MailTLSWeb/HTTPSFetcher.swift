@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import MailTLSCore
 import Foundation
 import MailTLSDNS
 import NIOCore
@@ -83,6 +84,8 @@ public struct HTTPSFetcher: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.certificateVerification = .fullVerification
+        // A server that never answers close_notify must not hold the fetch 5 s (NIOSSL's default) past its deadline.
+        tls.shutdownTimeout = .milliseconds(500)
         if !extraRoots.isEmpty { tls.additionalTrustRoots = [.certificates(extraRoots)] }
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
@@ -102,24 +105,44 @@ public struct HTTPSFetcher: Sendable {
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "mailtls")
         let deadline = TimeAmount.milliseconds(Int64(options.timeout * 1000))
-        do {
-            let response = try await client.execute(request, timeout: deadline)
-            let contentType = response.headers.first(name: "Content-Type")
-            let mediaType = contentType.map {
-                String($0.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
-                    .lowercased()
+        let finalRequest = request
+        let maximumBytes = options.maximumBytes
+        let timeout = options.timeout
+        // AsyncHTTPClient's deadline ends at the response head: the body must arrive within the same time, or a
+        // server could drip it for days.
+        let outcome: Result<Response, Failure>? = await withTaskGroup(of: Result<Response, Failure>?.self) { group in
+            group.addTask {
+                do {
+                    let response = try await client.execute(finalRequest, timeout: deadline)
+                    // Header values are the peer's text: escaped before anything shows them.
+                    let contentType = response.headers.first(name: "Content-Type")?.peerSafe
+                    let mediaType = contentType.map {
+                        String($0.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
+                            .lowercased()
+                    }
+                    var body: [UInt8] = []
+                    for try await chunk in response.body {
+                        body += chunk.readableBytesView
+                        if body.count > maximumBytes { return .failure(.tooLarge(limit: maximumBytes)) }
+                    }
+                    return .success(Response(url: url, address: address, status: Int(response.status.code),
+                                             mediaType: mediaType, contentType: contentType,
+                                             location: response.headers.first(name: "Location")?.peerSafe, body: body))
+                } catch {
+                    return .failure(HTTPSFetcher.classify(error, timeout: timeout))
+                }
             }
-            var body: [UInt8] = []
-            for try await chunk in response.body {
-                body += chunk.readableBytesView
-                if body.count > options.maximumBytes { return .failure(.tooLarge(limit: options.maximumBytes)) }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                // The body iteration does not end on cancellation alone: closing the client's connections does.
+                if !Task.isCancelled { try? await client.shutdown() }
+                return nil
             }
-            return .success(Response(url: url, address: address, status: Int(response.status.code),
-                                     mediaType: mediaType, contentType: contentType,
-                                     location: response.headers.first(name: "Location"), body: body))
-        } catch {
-            return .failure(HTTPSFetcher.classify(error, timeout: options.timeout))
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
+        return outcome ?? .failure(.timeout(seconds: timeout))
     }
 
     static func classify(_ error: any Error, timeout: Double) -> Failure {

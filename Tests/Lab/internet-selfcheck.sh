@@ -115,6 +115,9 @@ _mta-sts.bare.$M            TXT  -
 _smtp._tls.bare.$M          TXT  -
 badrpt.$M                   MX   @MAILMX@
 _smtp._tls.badrpt.$M        TXT  "v=TLSRPTv1; rua=ftp://reports.mailtls.test/"
+escapes.$M                  MX   10 \\027[2J\\027[31mred.escapes.mailtls.test.
+sts-drip.$M                 MX   @MAILMX@
+_mta-sts.sts-drip.$M        TXT  "v=STSv1; id=20261206T000000;"
 nullmx.$M                   MX   0 .
 nomx.$M                     MX   -
 nomx.$M                     A    127.0.0.1

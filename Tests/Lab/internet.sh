@@ -80,6 +80,10 @@
 #   bare                  MX mail only (no STS, no TLS-RPT) -> TLS fine, nothing published
 #   badrpt                MX mail, _smtp._tls TXT "v=TLSRPTv1; rua=ftp://reports.mailtls.test/"
 #                         -> TLS-RPT record with an unusable rua scheme
+#   escapes               MX name and _mta-sts / _smtp._tls TXT carrying terminal escape sequences
+#                         (ESC [2J, ESC [31m, ESC ] 0;...BEL) -> shown as text, never raw
+#   sts-drip              MX mail, TXT, a valid policy padded to ~1 KiB served at 2 bytes/s
+#                         (nginx limit_rate) -> the fetch ends at its deadline
 #   nullmx                MX 0 . -> null MX (RFC 7505): accepts no mail
 #   nomx                  no MX, A 127.0.0.1 -> implicit MX (RFC 5321 5.1)
 #   autoconf              MX mail; https://autoconfig.autoconf.mailtls.test/mail/config-v1.1.xml:
@@ -404,12 +408,20 @@ EOF
             printf '# padding %04d: makes this policy larger than 100 KiB (RFC 8461 3.3)....\r\n' "$i"
         done
     } >"$W/www/mta-sts.sts-big.mailtls.test$sts"
+    # sts-drip: a valid policy and padding, about 1 KiB, sent at 2 bytes a second (over 8 minutes).
+    mkdir -p "$W/www/mta-sts.sts-drip.mailtls.test/.well-known"
+    {
+        policy enforce $age $good_mx
+        for ((i = 1; i <= 12; i++)); do
+            printf '# padding %02d: this policy arrives at two bytes a second.................\r\n' "$i"
+        done
+    } >"$W/www/mta-sts.sts-drip.mailtls.test$sts"
     chmod -R a+rX "$W/www"
 
     # Certificates, one per web host name.
     local hosts=(
         mta-sts.{good,testing,sts-mismatch,sts-type,sts-404,sts-redirect,sts-badpolicy,sts-notxt,sts-big}.mailtls.test
-        autoconfig.autoconf.mailtls.test wellknown.mailtls.test autoconfig.badconfig.mailtls.test
+        mta-sts.sts-drip.mailtls.test autoconfig.autoconf.mailtls.test wellknown.mailtls.test autoconfig.badconfig.mailtls.test
         mta-sts.plain.test
     )
     for host in "${hosts[@]}"; do issue_cert "$host"; done
@@ -451,6 +463,9 @@ EOF
         for host in mta-sts.{good,testing,sts-mismatch,sts-badpolicy,sts-notxt,sts-big}.mailtls.test mta-sts.plain.test; do
             vhost "$host" "$W/certs/$host.chain.pem" "$W/certs/$host.key" "$txt"
         done
+        host=mta-sts.sts-drip.mailtls.test
+        vhost $host "$W/certs/$host.chain.pem" "$W/certs/$host.key" \
+            "        location = $sts { default_type text/plain; limit_rate 2; }"
         host=mta-sts.sts-type.mailtls.test
         vhost $host "$W/certs/$host.chain.pem" "$W/certs/$host.key" \
             "        location = $sts { default_type text/html; }"

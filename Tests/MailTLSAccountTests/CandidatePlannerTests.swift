@@ -107,3 +107,28 @@ import Testing
         #expect(RecommendationBuilder.authentication(from: mechanisms) == expected)
     }
 }
+
+/// A published file cannot make `setup` probe any number of hosts.
+@Suite struct CandidateLimitTests {
+    @Test func aFileListingSixtyServersYieldsThreePerKind() {
+        let incoming = (0..<60).map {
+            ServerSetting(kind: $0.isMultiple(of: 2) ? .imap : .pop3, hostname: "h\($0).example.test", port: 993,
+                          socketType: .ssl)
+        }
+        let outgoing = (0..<60).map {
+            ServerSetting(kind: .smtp, hostname: "s\($0).example.test", port: 465, socketType: .ssl)
+        }
+        let config = ProviderConfig(id: "example.test", domains: ["example.test"], displayName: nil,
+                                    incoming: incoming, outgoing: outgoing)
+        let candidates = CandidatePlanner.candidates(from: config, source: .autoconfig, origin: "test")
+        #expect(candidates.count == 3 * CandidatePlanner.maximumPerKind)
+        #expect(candidates.filter { $0.setting.kind == .imap }.map(\.setting.hostname)
+            == ["h0.example.test", "h2.example.test", "h4.example.test"], "the file's order, first ones kept")
+    }
+
+    @Test func manySRVRecordsAreCappedToo() {
+        let records = (0..<40).map { SRVRecord(priority: UInt16($0), weight: 0, port: 993, target: "i\($0).example.test.") }
+        let candidates = CandidatePlanner.candidates(fromSRV: ["_imaps._tcp": records], domain: "example.test")
+        #expect(candidates.count == CandidatePlanner.maximumPerKind)
+    }
+}

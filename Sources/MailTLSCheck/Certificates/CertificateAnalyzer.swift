@@ -1,3 +1,4 @@
+import MailTLSCore
 import _CryptoExtras
 import Crypto
 import Foundation
@@ -49,7 +50,7 @@ public struct CertificateAnalyzer: Sendable {
             trusted = true
             if let stale = path.dropFirst().first(where: { now < $0.notValidBefore || now > $0.notValidAfter }) {
                 trusted = false
-                failure = .issuerOutsideValidity(subject: stale.subject.description, notBefore: stale.notValidBefore,
+                failure = .issuerOutsideValidity(subject: stale.subject.description.peerSafe, notBefore: stale.notValidBefore,
                                                  notAfter: stale.notValidAfter)
             }
         case .couldNotValidate(let failures):
@@ -142,20 +143,21 @@ public struct CertificateAnalyzer: Sendable {
             seen += 1
         }
         if CertificateAnalyzer.isSelfSigned(current) {
-            return .unknownRoot(issuer: current.subject.description)
+            return .unknownRoot(issuer: current.subject.description.peerSafe)
         }
         let issuerKnown = anchors.rootSubjects.contains(current.issuer)
         if issuerKnown { return .invalid(reason) }
-        if certificates.count == 1 { return .incompleteChain(missingIssuer: current.issuer.description) }
-        return .unknownRoot(issuer: current.issuer.description)
+        if certificates.count == 1 { return .incompleteChain(missingIssuer: current.issuer.description.peerSafe) }
+        return .unknownRoot(issuer: current.issuer.description.peerSafe)
     }
 
     static func summary(of certificate: Certificate, der: [UInt8]) -> CertificateSummary {
         let names = self.names(of: certificate)
         let key = keyDescription(certificate.publicKey)
+        // Subjects and names are the peer's text: escaped here, once, for every report that shows them.
         return CertificateSummary(
-            subject: certificate.subject.description, issuer: certificate.issuer.description,
-            subjectAlternativeNames: names.dns + names.ip, notBefore: certificate.notValidBefore,
+            subject: certificate.subject.description.peerSafe, issuer: certificate.issuer.description.peerSafe,
+            subjectAlternativeNames: (names.dns + names.ip).map(\.peerSafe), notBefore: certificate.notValidBefore,
             notAfter: certificate.notValidAfter, keyType: key.type, keyBits: key.bits,
             signatureAlgorithm: signatureName(certificate.signatureAlgorithm),
             isSelfSigned: isSelfSigned(certificate),

@@ -1,3 +1,4 @@
+import MailTLSCore
 import Crypto
 import Foundation
 import SwiftASN1
@@ -42,7 +43,8 @@ enum LenientCertificateReader {
             ip = names.ip
         }
         let summary = CertificateSummary(
-            subject: subject.description, issuer: issuer.description, subjectAlternativeNames: dns + ip,
+            subject: subject.description.peerSafe, issuer: issuer.description.peerSafe,
+            subjectAlternativeNames: (dns + ip).map(\.peerSafe),
             notBefore: notBefore, notAfter: notAfter, keyType: key.type, keyBits: key.bits,
             signatureAlgorithm: signature, isSelfSigned: subject == issuer,
             sha256Fingerprint: SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":"))

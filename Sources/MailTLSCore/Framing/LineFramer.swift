@@ -59,29 +59,9 @@ public struct LineFramer: Sendable {
 }
 
 extension Array where Element == UInt8 {
-    /// A printable rendering of a protocol line: valid UTF-8 as is, other bytes as `\xNN`, control characters escaped.
-    public var printableLine: String {
-        var result = ""
-        let decoded = String(decoding: self, as: UTF8.self)
-        if decoded.utf8.elementsEqual(self) {
-            for scalar in decoded.unicodeScalars {
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    result += "\\x" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-            return result
-        }
-        for byte in self {
-            if byte >= 0x20 && byte < 0x7F {
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                result += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return result
-    }
+    /// A printable rendering of a protocol line: valid UTF-8 as is, other bytes as `\xNN`, and every character a
+    /// terminal would act on escaped (see `PeerText`).
+    public var printableLine: String { PeerText.escaped(bytes: self) }
 }
 
 extension String {

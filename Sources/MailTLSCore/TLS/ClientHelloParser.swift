@@ -270,7 +270,7 @@ extension ClientHello {
                       let host = names.read(Int(length))
                 else { throw .init("\(name): entry runs past the list") }
                 if nameType == 0 && serverName == nil {
-                    serverName = String(decoding: host, as: UTF8.self)
+                    serverName = PeerText.escaped(bytes: host)
                 }
             }
         case 10, 13:
@@ -286,7 +286,7 @@ extension ClientHello {
                 guard let length = protocols.readUInt8(), let value = protocols.read(Int(length)) else {
                     throw .init("\(name): entry runs past the list")
                 }
-                alpn.append(String(decoding: value, as: UTF8.self))
+                alpn.append(PeerText.escaped(bytes: value))
             }
         case 43:
             let list = try Parser.vector(data, lengthBytes: 1, in: name)

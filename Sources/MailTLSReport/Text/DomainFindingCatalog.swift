@@ -4,17 +4,17 @@ import MailTLSDomainCheck
 /// `{evidence}`, `{domain}` and the finding's own parameters.
 public enum DomainFindingCatalog {
     public static func message(for finding: DomainFinding, domain: String, in language: Language) -> String {
-        entry(finding).message(language, values(of: finding, domain: domain))
+        entry(finding).message(language, values(of: finding, domain: domain, language: language))
     }
 
     public static func fix(for finding: DomainFinding, domain: String, in language: Language) -> String {
-        entry(finding).fix(language, values(of: finding, domain: domain))
+        entry(finding).fix(language, values(of: finding, domain: domain, language: language))
     }
 
-    static func values(of finding: DomainFinding, domain: String) -> [String: String] {
+    static func values(of finding: DomainFinding, domain: String, language: Language) -> [String: String] {
         var values = finding.parameters
         values["subjects"] = finding.subjects.joined(separator: ", ")
-        values["evidence"] = finding.evidence
+        values["evidence"] = EvidenceText.render(finding.evidence, language)
         values["domain"] = domain
         values["seconds"] = values["seconds"] ?? finding.evidence
         return values

@@ -233,7 +233,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         case .startTLSWithoutAdvertisement:
             startTLS = "asked-without-advertisement"
         case .authentication(let mechanism, let user, let succeeded, let beforeTLS):
-            authentications.append(.init(mechanism: mechanism, user: user, succeeded: succeeded,
+            authentications.append(.init(mechanism: mechanism, user: user.peerSafe, succeeded: succeeded,
                                          beforeTLS: beforeTLS))
         case .messageCaptured(let message):
             if let entry = shared.store.add(message, clientAddress: clientAddress) {

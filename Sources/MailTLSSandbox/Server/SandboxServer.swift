@@ -79,6 +79,7 @@ public final class SandboxServer: Sendable {
                 tls.minimumTLSVersion = port.minimumTLS.nioVersion
                 tls.maximumTLSVersion = port.maximumTLS.nioVersion
                 tls.cipherSuiteValues = TLSClientSettings.allBoringSSLCiphers
+                tls.shutdownTimeout = TLSClientSettings.closeNotifyWait
                 let context = try NIOSSLContext(configuration: tls)
                 contexts[key] = context
                 return context

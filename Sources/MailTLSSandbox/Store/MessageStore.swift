@@ -1,4 +1,5 @@
 import Foundation
+import MailTLSCore
 import NIOConcurrencyHelpers
 
 /// Captured mail as `.eml` files with an index (`index.jsonl`) in the state directory. Shared by every connection;
@@ -48,8 +49,10 @@ public final class MessageStore: Sendable {
             let uid = (entries.map(\.uid).max() ?? 0) + 1
             let now = Date().timeIntervalSince1970
             let id = String(format: "%.0f-%04d", now * 1000, uid % 10000)
-            let entry = Entry(id: id, uid: uid, receivedAt: now, mailFrom: message.mailFrom,
-                              recipients: message.recipients, subject: message.subject, size: message.data.count,
+            // The index is for people to read: the device's addresses and Subject are escaped here, once.
+            let entry = Entry(id: id, uid: uid, receivedAt: now, mailFrom: message.mailFrom.peerSafe,
+                              recipients: message.recipients.map(\.peerSafe), subject: message.subject?.peerSafe,
+                              size: message.data.count,
                               clientAddress: clientAddress, overTLS: message.receivedOverTLS,
                               user: message.authenticatedUser)
             do {
