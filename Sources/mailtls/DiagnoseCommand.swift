@@ -170,8 +170,13 @@ struct DiagnoseCommand: AsyncParsableCommand {
     }
 }
 
-/// Reads a password from the controlling terminal with echo off.
+/// Reads a password from the controlling terminal with echo off. Ctrl-C (or SIGTERM, SIGHUP, SIGQUIT) at the prompt
+/// puts echo back before the process ends, so the shell is never left typing blind.
 enum PasswordPrompt {
+    /// What the signal handler restores: set only while the prompt is up.
+    nonisolated(unsafe) static var savedTerminal = termios()
+    nonisolated(unsafe) static var savedDescriptor: Int32 = -1
+
     static func read(prompt: String) -> String? {
         let descriptor = open("/dev/tty", O_RDWR | O_NOCTTY)
         guard descriptor >= 0 else { return nil }
@@ -180,11 +185,34 @@ enum PasswordPrompt {
         guard tcgetattr(descriptor, &original) == 0 else { return nil }
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)
-        _ = write(descriptor, prompt, prompt.utf8.count)
+        savedTerminal = original
+        savedDescriptor = descriptor
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        var previous: [sigaction] = []
+        for number in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                // Only async-signal-safe calls: restore the terminal, end the line, re-raise with the default action.
+                if PasswordPrompt.savedDescriptor >= 0 {
+                    tcsetattr(PasswordPrompt.savedDescriptor, TCSANOW, &PasswordPrompt.savedTerminal)
+                    _ = write(PasswordPrompt.savedDescriptor, "\n", 1)
+                }
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+            sigemptyset(&action.sa_mask)
+            var old = sigaction()
+            sigaction(number, &action, &old)
+            previous.append(old)
+        }
         tcsetattr(descriptor, TCSAFLUSH, &silent)
+        // The prompt only once echo is off: nothing typed after it is ever shown.
+        _ = write(descriptor, prompt, prompt.utf8.count)
         defer {
             tcsetattr(descriptor, TCSAFLUSH, &original)
             _ = write(descriptor, "\n", 1)
+            savedDescriptor = -1
+            for (number, var old) in zip(signals, previous) { sigaction(number, &old, nil) }
         }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0

@@ -76,3 +76,12 @@ import Testing
         #expect(try !loginsSince(start).isEmpty, "the forced login reached the server")
     }
 }
+
+/// Ctrl-C at the password prompt must not leave the user's terminal typing blind.
+@Suite struct PasswordPromptTests {
+    @Test func ctrlCAtThePromptPutsEchoBack() async throws {
+        let result = await Tool.python("prompt_interrupt.py", [ProcessRunner.mailtlsBinary])
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            == "prompt=1 echo-during=0 echo-after=1 signal=2", "\(result.stdout)\(result.stderr)")
+    }
+}
