@@ -105,26 +105,28 @@ public struct SandboxConfiguration: Sendable {
     /// Names the server certificate carries (the listen address is added).
     public var hostnames: [String]
     public var accounts: [String: String]
-    public var maximumConnections: Int
-    public var idleSeconds: Double
-    public var maximumLineBytes: Int
+    public var limits: SandboxLimits
     public var maximumMessageBytes: Int
+    /// The most captured mail may take on disk, all messages together.
+    public var maximumStoreBytes: Int
     /// The user's own certificate chain and key (PEM files), served instead of the sandbox's valid certificate.
     public var customCertificate: (chain: String, key: String)?
 
     public init(listenAddress: String = "127.0.0.1", ports: [SandboxPort], stateDirectory: URL,
                 hostnames: [String] = ["localhost"], accounts: [String: String],
-                maximumConnections: Int = 64, idleSeconds: Double = 60, maximumLineBytes: Int = 4096,
-                maximumMessageBytes: Int = 25 << 20, customCertificate: (chain: String, key: String)? = nil) {
+                maximumConnections: Int = 64, maximumConnectionsPerAddress: Int = 16, idleSeconds: Double = 60,
+                sessionSeconds: Double = 600, maximumLineBytes: Int = 4096, maximumMessageBytes: Int = 25 << 20,
+                maximumStoreBytes: Int = 1 << 30, customCertificate: (chain: String, key: String)? = nil) {
         self.listenAddress = listenAddress
         self.ports = ports
         self.stateDirectory = stateDirectory
         self.hostnames = hostnames
         self.accounts = accounts
-        self.maximumConnections = maximumConnections
-        self.idleSeconds = idleSeconds
-        self.maximumLineBytes = maximumLineBytes
+        limits = SandboxLimits(maximumConnections: maximumConnections,
+                               maximumConnectionsPerAddress: maximumConnectionsPerAddress, idleSeconds: idleSeconds,
+                               sessionSeconds: sessionSeconds, maximumLineBytes: maximumLineBytes)
         self.maximumMessageBytes = maximumMessageBytes
+        self.maximumStoreBytes = maximumStoreBytes
         self.customCertificate = customCertificate
     }
 

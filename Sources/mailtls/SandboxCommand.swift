@@ -68,19 +68,39 @@ struct SandboxServeCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until Ctrl-C).")
     var duration: Double?
 
-    @Option(name: .customLong("max-connections"), help: "Concurrent connections at most.")
+    @Option(name: .customLong("max-connections"), help: "Concurrent connections at most (1 to 1000).")
     var maxConnections = 64
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a client may stay silent.")
+    @Option(name: .customLong("max-connections-per-address"), help: "Concurrent connections from one address at most.")
+    var maxConnectionsPerAddress = 16
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a client may go without completing a line.")
     var idleTimeout = 60.0
+
+    @Option(name: .customLong("session-timeout"), help: "Seconds a connection may last at most.")
+    var sessionTimeout = 600.0
+
+    @Option(name: .customLong("max-store-mb"), help: "Megabytes all captured mail may take on disk at most.")
+    var maxStoreMegabytes = 1024
 
     @OptionGroup var state: StateOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
-        guard (1...10_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 10000.") }
-        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be more than 0.") }
+        guard (1...1000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000.") }
+        guard (1...maxConnections).contains(maxConnectionsPerAddress) else {
+            throw ValidationError("--max-connections-per-address must be 1 to --max-connections.")
+        }
+        guard idleTimeout > 0, idleTimeout <= 3600 else {
+            throw ValidationError("--idle-timeout must be more than 0 and at most 3600.")
+        }
+        guard sessionTimeout >= idleTimeout, sessionTimeout <= 86_400 else {
+            throw ValidationError("--session-timeout must be at least --idle-timeout and at most 86400.")
+        }
+        guard (1...1_048_576).contains(maxStoreMegabytes) else {
+            throw ValidationError("--max-store-mb must be 1 to 1048576.")
+        }
     }
 
     func run() async throws {
@@ -136,7 +156,9 @@ struct SandboxServeCommand: AsyncParsableCommand {
         if names.isEmpty { names = ["localhost"] }
         return SandboxConfiguration(listenAddress: listen, ports: sandboxPorts, stateDirectory: directory,
                                     hostnames: names, accounts: [user: password], maximumConnections: maxConnections,
-                                    idleSeconds: idleTimeout, customCertificate: custom)
+                                    maximumConnectionsPerAddress: maxConnectionsPerAddress, idleSeconds: idleTimeout,
+                                    sessionSeconds: sessionTimeout, maximumStoreBytes: maxStoreMegabytes << 20,
+                                    customCertificate: custom)
     }
 
     /// The test account's password: from --password-file, or generated once and kept (mode 0600) in the state

@@ -218,5 +218,16 @@ public enum Subprocess {
         public func signal(_ number: Int32) {
             if exitStatus == nil { Glibc.kill(spawned.pid, number) }
         }
+
+        public var processID: pid_t { spawned.pid }
+
+        /// The program's peak resident set so far, in bytes (VmHWM), while it runs.
+        public var peakResidentBytes: Int? {
+            guard let status = try? String(contentsOfFile: "/proc/\(spawned.pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            else { return nil }
+            return kilobytes * 1024
+        }
     }
 }

@@ -44,10 +44,13 @@ public struct DeviceSummary: Codable, Sendable, Equatable {
     }
 
     static func summarise(address: String, reports: [ConnectionReport]) -> DeviceSummary {
+        /// Every value once, in first-seen order; linear in what the reports hold (a device offering thousands of
+        /// suites per hello must not make the summary quadratic).
         func union(_ values: [[String]]) -> [String] {
-            var seen: [String] = []
-            for list in values { for value in list where !seen.contains(value) { seen.append(value) } }
-            return seen
+            var seen = Set<String>()
+            var ordered: [String] = []
+            for list in values { for value in list where seen.insert(value).inserted { ordered.append(value) } }
+            return ordered
         }
         let offered = union(reports.compactMap { $0.offer?.versions })
             .compactMap(TLSVersion.init(rawValue:)).sorted()

@@ -12,10 +12,51 @@ struct SandboxContext: Sendable {
     let log: EventLog
     let onReport: @Sendable (ConnectionReport) -> Void
     let connections: NIOLockedValueBox<Int>
+    /// Open connections per client address: one address cannot take every slot.
+    let connectionsPerAddress: NIOLockedValueBox<[String: Int]>
+    /// Failed logins per client address, for the growing delay before each refusal.
+    let authenticationFailures: NIOLockedValueBox<[String: AuthenticationThrottle]>
     /// Open client channels, so that stopping the sandbox closes them too.
     let openChannels: NIOLockedValueBox<[ObjectIdentifier: Channel]>
-    let maximumConnections: Int
-    let maximumLineBytes: Int
+    let limits: SandboxLimits
+}
+
+/// How much of the sandbox one client may take. A LAN-bound sandbox is reachable by anyone on the LAN.
+public struct SandboxLimits: Sendable, Equatable {
+    public var maximumConnections: Int
+    public var maximumConnectionsPerAddress: Int
+    /// A connection that completes no line (a command, a DATA line) for this long is closed: a byte now and then
+    /// does not keep it open.
+    public var idleSeconds: Double
+    /// No connection lives longer than this, whatever it does.
+    public var sessionSeconds: Double
+    public var maximumLineBytes: Int
+
+    public init(maximumConnections: Int = 64, maximumConnectionsPerAddress: Int = 16, idleSeconds: Double = 60,
+                sessionSeconds: Double = 600, maximumLineBytes: Int = 4096) {
+        self.maximumConnections = maximumConnections
+        self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+        self.idleSeconds = idleSeconds
+        self.sessionSeconds = sessionSeconds
+        self.maximumLineBytes = maximumLineBytes
+    }
+}
+
+/// Failed logins from one address: each refusal waits longer (0.5 s doubling to 8 s), so guessing is slow; the
+/// count fades after ten quiet minutes and ends at a successful login.
+struct AuthenticationThrottle: Sendable {
+    var failures = 0
+    var last = ContinuousClock.now
+
+    static let forgetAfter = Duration.seconds(600)
+
+    mutating func fail(now: ContinuousClock.Instant) -> Duration {
+        if last.duration(to: now) > AuthenticationThrottle.forgetAfter { failures = 0 }
+        failures += 1
+        last = now
+        let exponent = min(failures - 1, 4)
+        return .milliseconds(500 << exponent)
+    }
 }
 
 /// One client connection: frames lines, feeds the protocol session, carries out its actions (write, STARTTLS,
@@ -51,13 +92,21 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     /// STARTTLS port, or one that starts TLS although STARTTLS was refused).
     private var plaintextHello: ClientHelloParser?
     private var linesRead = 0
+    /// The message being received, streamed to the store.
+    private var writer: MessageWriter?
+    private var writerFailure: String?
+    private var idleTimer: Scheduled<Void>?
+    private var sessionTimer: Scheduled<Void>?
+    /// Set while a failed login's refusal waits out its delay: lines are read but not acted on.
+    private var throttled = false
+    private var countedAddress: String?
 
     init(port: SandboxPort, session: any ServerSession, tlsContext: NIOSSLContext, shared: SandboxContext) {
         self.port = port
         self.session = session
         self.tlsContext = tlsContext
         self.shared = shared
-        framer = LineFramer(maximumLineLength: shared.maximumLineBytes)
+        framer = LineFramer(maximumLineLength: shared.limits.maximumLineBytes)
         if port.mode == .implicitTLS { startTLS = "not-applicable" }
     }
 
@@ -78,12 +127,21 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let limits = shared.limits
+        let address = clientAddress
         let admitted = shared.connections.withLockedValue { count -> Bool in
-            guard count < shared.maximumConnections else { return false }
+            guard count < limits.maximumConnections else { return false }
+            let perAddress = shared.connectionsPerAddress.withLockedValue { open -> Bool in
+                guard open[address, default: 0] < limits.maximumConnectionsPerAddress else { return false }
+                open[address, default: 0] += 1
+                return true
+            }
+            guard perAddress else { return false }
             count += 1
             return true
         }
         counted = admitted
+        if admitted { countedAddress = address }
         guard admitted else {
             violations.append("too many connections")
             // Say so, in the protocol's own words, where the connection is still plaintext.
@@ -101,6 +159,12 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         }
         let channel = context.channel
         shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+        resetIdleTimer(context)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        sessionTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.sessionSeconds * 1000))) {
+            let (handler, context) = loopBound.value
+            handler.end(context, because: "session deadline (\(Int(limits.sessionSeconds)) s)")
+        }
         if port.mode == .implicitTLS {
             do {
                 try addTLSHandlers(context)
@@ -120,22 +184,46 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             return
         }
         framer.append(bytes.readableBytesView)
-        while !closing {
+        processLines(context)
+    }
+
+    /// Acts on every complete line buffered, unless a refusal is waiting out its delay.
+    private func processLines(_ context: ChannelHandlerContext) {
+        while !closing && !throttled {
             let line: [UInt8]?
             do {
                 line = try framer.nextLine()
             } catch {
-                violations.append("line longer than \(shared.maximumLineBytes) bytes")
+                violations.append("line longer than \(shared.limits.maximumLineBytes) bytes")
                 closing = true
                 context.close(promise: nil)
                 return
             }
             guard let line else { break }
             linesRead += 1
+            resetIdleTimer(context)
             if tlsActive { commandsAfterTLS += 1 }
             if session.wantsMailbox { session.mailboxLoaded(shared.store.mailbox()) }
             perform(session.receive(line: line), context: context)
         }
+    }
+
+    /// Idle means no complete line: the timer restarts on each one, not on each byte.
+    private func resetIdleTimer(_ context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        let seconds = shared.limits.idleSeconds
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+            let (handler, context) = loopBound.value
+            handler.end(context, because: "idle timeout")
+        }
+    }
+
+    private func end(_ context: ChannelHandlerContext, because reason: String) {
+        guard !closing else { return }
+        violations.append(reason)
+        closing = true
+        context.close(promise: nil)
     }
 
     /// A TLS record (0x16) where the first command, or the first line after a refused STARTTLS, was expected is a
@@ -169,12 +257,6 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             perform(session.tlsEstablished(), context: context)
             return
         }
-        if event is IdleStateHandler.IdleStateEvent {
-            violations.append("idle timeout")
-            closing = true
-            context.close(promise: nil)
-            return
-        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -187,8 +269,18 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        sessionTimer?.cancel()
+        writer?.abort()
+        writer = nil
         if counted {
             shared.connections.withLockedValue { $0 -= 1 }
+            if let address = countedAddress {
+                shared.connectionsPerAddress.withLockedValue { open in
+                    open[address, default: 1] -= 1
+                    if open[address] == 0 { open[address] = nil }
+                }
+            }
             let channel = context.channel
             shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = nil }
         }
@@ -199,7 +291,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     }
 
     private func perform(_ actions: [SessionAction], context: ChannelHandlerContext) {
-        for action in actions {
+        for (index, action) in actions.enumerated() {
             switch action {
             case .send(let bytes):
                 context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
@@ -221,9 +313,65 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             case .event(let event):
                 record(event)
+                // A refused login: the refusal, and everything after it, waits a growing delay.
+                if case .authentication(_, _, false, _) = event {
+                    let delay = shared.authenticationFailures.withLockedValue {
+                        $0[clientAddress, default: AuthenticationThrottle()].fail(now: .now)
+                    }
+                    throttle(Array(actions[(index + 1)...]), for: delay, context: context)
+                    context.flush()
+                    return
+                }
+                if case .authentication(_, _, true, _) = event {
+                    shared.authenticationFailures.withLockedValue { $0[clientAddress] = nil }
+                }
+            case .startMessage(let envelope):
+                writerFailure = nil
+                do {
+                    writer = try shared.store.begin(envelope, clientAddress: clientAddress)
+                } catch {
+                    writerFailure = "\(error)"
+                }
+            case .messageData(let bytes):
+                guard let open = writer else { continue }
+                do {
+                    try open.append(bytes)
+                } catch {
+                    open.abort()
+                    writer = nil
+                    writerFailure = "\(error)"
+                }
+            case .abortMessage:
+                writer?.abort()
+                writer = nil
+            case .finishMessage:
+                let outcome: MessageOutcome
+                if let open = writer, let entry = try? open.commit() {
+                    messages.append(.init(id: entry.id, from: entry.mailFrom, to: entry.recipients,
+                                          subject: entry.subject, size: entry.size))
+                    outcome = .stored(id: entry.id)
+                } else {
+                    violations.append("message not stored: the store is full")
+                    outcome = .notStored(reason: writerFailure ?? "store full")
+                }
+                writer = nil
+                perform(session.messageFinished(outcome), context: context)
             }
         }
         context.flush()
+    }
+
+    /// Holds `actions` back for `delay`, and every line that arrives meanwhile.
+    private func throttle(_ actions: [SessionAction], for delay: Duration, context: ChannelHandlerContext) {
+        throttled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.inMilliseconds * 1_000_000))) {
+            let (handler, context) = loopBound.value
+            handler.throttled = false
+            guard !handler.closing else { return }
+            handler.perform(actions, context: context)
+            handler.processLines(context)
+        }
     }
 
     private func record(_ event: SessionEvent) {
@@ -235,13 +383,6 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         case .authentication(let mechanism, let user, let succeeded, let beforeTLS):
             authentications.append(.init(mechanism: mechanism, user: user.peerSafe, succeeded: succeeded,
                                          beforeTLS: beforeTLS))
-        case .messageCaptured(let message):
-            if let entry = shared.store.add(message, clientAddress: clientAddress) {
-                messages.append(.init(id: entry.id, from: entry.mailFrom, to: entry.recipients,
-                                      subject: entry.subject, size: entry.size))
-            } else {
-                violations.append("message not stored: the store is full")
-            }
         case .messagesDeleted(let ids):
             shared.store.delete(ids: ids)
         case .protocolViolation(let text):

@@ -42,18 +42,19 @@ public final class SandboxServer: Sendable {
         let authority: SandboxAuthority
         let store: MessageStore
         do {
-            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            try PrivateFiles.makeDirectory(state)
             authority = try SandboxAuthority.loadOrCreate(directory: state.appendingPathComponent("tls"),
                                                           names: configuration.certificateNames)
-            store = try MessageStore(directory: state.appendingPathComponent("messages"))
+            store = try MessageStore(directory: state.appendingPathComponent("messages"),
+                                     maximumBytes: configuration.maximumStoreBytes)
         } catch {
             throw SandboxError.stateDirectory("\(state.path): \(error)")
         }
         let log = EventLog(path: state.appendingPathComponent("events.jsonl"))
         let shared = SandboxContext(store: store, log: log, onReport: onReport, connections: NIOLockedValueBox(0),
-                                    openChannels: NIOLockedValueBox([:]),
-                                    maximumConnections: configuration.maximumConnections,
-                                    maximumLineBytes: configuration.maximumLineBytes)
+                                    connectionsPerAddress: NIOLockedValueBox([:]),
+                                    authenticationFailures: NIOLockedValueBox([:]),
+                                    openChannels: NIOLockedValueBox([:]), limits: configuration.limits)
 
         var contexts: [String: NIOSSLContext] = [:]
         func tlsContext(for port: SandboxPort) throws -> NIOSSLContext {
@@ -99,7 +100,6 @@ public final class SandboxServer: Sendable {
                     allowAuthenticationBeforeTLS: port.mode == .startTLS && !port.advertiseSTARTTLS,
                     accounts: configuration.accounts, maximumMessageBytes: configuration.maximumMessageBytes)
                 let portForHandlers = port
-                let idle = TimeAmount.milliseconds(Int64(configuration.idleSeconds * 1000))
                 let channel: Channel
                 do {
                     channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -114,7 +114,6 @@ public final class SandboxServer: Sendable {
                                 case .pop3: session = POP3ServerSession(policy: policy)
                                 }
                                 let sync = channel.pipeline.syncOperations
-                                try sync.addHandler(IdleStateHandler(readTimeout: idle))
                                 try sync.addHandler(SandboxConnectionHandler(port: portForHandlers, session: session,
                                                                              tlsContext: context, shared: shared))
                             }

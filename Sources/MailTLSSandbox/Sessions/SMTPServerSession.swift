@@ -19,10 +19,12 @@ public struct SMTPServerSession: ServerSession {
     private var authenticatedUser: String?
     private var mailFrom: String?
     private var recipients: [String] = []
-    private var dataBytes: [UInt8] = []
+    /// Bytes of the current message so far: counted, never kept (the data goes to the sink line by line).
+    private var dataSize = 0
     private var dataTooLarge = false
     private var errors: ErrorBudget
     private var messageCounter = 0
+    private var awaitingCommit = false
 
     public init(policy: SessionPolicy) {
         self.policy = policy
@@ -113,8 +115,11 @@ public struct SMTPServerSession: ServerSession {
                 actions += error("503 5.5.1 Error: need MAIL and RCPT first")
             } else {
                 state = .data
-                dataBytes = []
+                dataSize = 0
                 dataTooLarge = false
+                actions.append(.startMessage(MessageEnvelope(mailFrom: mailFrom ?? "", recipients: recipients,
+                                                             receivedOverTLS: inTLS,
+                                                             authenticatedUser: authenticatedUser)))
                 actions.append(.reply("354 End data with <CR><LF>.<CR><LF>"))
             }
         case "RSET":
@@ -216,23 +221,34 @@ public struct SMTPServerSession: ServerSession {
     private mutating func receiveData(_ line: [UInt8]) -> [SessionAction] {
         if line == [UInt8(ascii: ".")] {
             state = .command
-            defer { resetTransaction() }
+            resetTransaction()
             if dataTooLarge { return [.reply("552 5.3.4 Error: message too large")] }
-            messageCounter += 1
-            let message = CapturedMessage(mailFrom: mailFrom ?? "", recipients: recipients, data: dataBytes,
-                                          receivedOverTLS: inTLS, authenticatedUser: authenticatedUser)
-            return [.event(.messageCaptured(message)),
-                    .reply("250 2.0.0 Ok: captured by mailtls sandbox (never relayed)")]
+            awaitingCommit = true
+            return [.finishMessage]
         }
-        let content = line.first == UInt8(ascii: ".") ? Array(line.dropFirst()) : line
-        if dataBytes.count + content.count + 2 > policy.maximumMessageBytes {
+        guard !dataTooLarge else { return [] }
+        let content = line.first == UInt8(ascii: ".") ? line.dropFirst() : line[...]
+        // Checked: a count that could only overflow after 2^63 bytes still cannot trap.
+        let (size, overflow) = dataSize.addingReportingOverflow(content.count + 2)
+        if overflow || size > policy.maximumMessageBytes {
             dataTooLarge = true
-            dataBytes = []
-        } else if !dataTooLarge {
-            dataBytes += content
-            dataBytes += [0x0D, 0x0A]
+            return [.abortMessage]
         }
-        return []
+        dataSize = size
+        return [.messageData(Array(content) + [0x0D, 0x0A])]
+    }
+
+    /// The sink's verdict on the message that just ended: the reply to the final dot.
+    public mutating func messageFinished(_ outcome: MessageOutcome) -> [SessionAction] {
+        guard awaitingCommit else { return [] }
+        awaitingCommit = false
+        switch outcome {
+        case .stored:
+            messageCounter += 1
+            return [.reply("250 2.0.0 Ok: captured by mailtls sandbox (never relayed)")]
+        case .notStored:
+            return [.reply("452 4.3.1 Insufficient system storage: the sandbox's store is full")]
+        }
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
@@ -242,7 +258,7 @@ public struct SMTPServerSession: ServerSession {
     private mutating func resetTransaction() {
         mailFrom = nil
         recipients = []
-        dataBytes = []
+        dataSize = 0
     }
 
     /// `FROM:<a@b> SIZE=10` gives `a@b`; `FROM:<>` gives an empty string (the null reverse path).

@@ -7,6 +7,38 @@ public enum SessionAction: Sendable, Equatable {
     case startTLS
     case close
     case event(SessionEvent)
+    /// A message begins (after the 354): open the sink for it.
+    case startMessage(MessageEnvelope)
+    /// More of the message, dot-unstuffed, line ends included: write it to the sink. Nothing of it is kept in the
+    /// session, whatever the message's size.
+    case messageData([UInt8])
+    /// The message ended: commit it to the sink, then hand the outcome to `SMTPServerSession.messageFinished(_:)`,
+    /// whose reply tells the client whether it was taken.
+    case finishMessage
+    /// The message will not be taken (over the size limit): discard what the sink holds.
+    case abortMessage
+}
+
+/// Who sent a message and how, as known when its data begins.
+public struct MessageEnvelope: Sendable, Equatable {
+    public var mailFrom: String
+    public var recipients: [String]
+    public var receivedOverTLS: Bool
+    public var authenticatedUser: String?
+
+    public init(mailFrom: String, recipients: [String], receivedOverTLS: Bool, authenticatedUser: String?) {
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.receivedOverTLS = receivedOverTLS
+        self.authenticatedUser = authenticatedUser
+    }
+}
+
+/// What the sink made of a finished message.
+public enum MessageOutcome: Sendable, Equatable {
+    case stored(id: String)
+    /// Not stored: the store is full or out of its disk allowance (a temporary failure for the client).
+    case notStored(reason: String)
 }
 
 /// What a client did, for its report.
@@ -16,13 +48,12 @@ public enum SessionEvent: Sendable, Equatable {
     /// The client asked for STARTTLS / STLS although it was not advertised (the stripping test).
     case startTLSWithoutAdvertisement
     case authentication(mechanism: String, user: String, succeeded: Bool, beforeTLS: Bool)
-    case messageCaptured(CapturedMessage)
     case messagesDeleted([String])
     /// The peer broke the protocol (over-long line, too many errors).
     case protocolViolation(String)
 }
 
-/// A message a device sent, before it is stored.
+/// A whole message in memory, for seeding a store (tests) through the same writer the server streams into.
 public struct CapturedMessage: Sendable, Equatable {
     public var mailFrom: String
     public var recipients: [String]
@@ -41,6 +72,11 @@ public struct CapturedMessage: Sendable, Equatable {
 
     /// The Subject header, unfolded, if any.
     public var subject: String? { MessageHeaders.value(of: "Subject", in: data) }
+
+    public var envelope: MessageEnvelope {
+        MessageEnvelope(mailFrom: mailFrom, recipients: recipients, receivedOverTLS: receivedOverTLS,
+                        authenticatedUser: authenticatedUser)
+    }
 }
 
 /// A stored message as IMAP and POP3 serve it.
@@ -96,11 +132,14 @@ public protocol ServerSession: Sendable {
     /// Called before each line so a session can load the mailbox lazily.
     var wantsMailbox: Bool { get }
     mutating func mailboxLoaded(_ messages: [MailboxMessage])
+    /// The sink's verdict on a message the session asked to finish (`.finishMessage`): the reply to the client.
+    mutating func messageFinished(_ outcome: MessageOutcome) -> [SessionAction]
 }
 
 extension ServerSession {
     public var wantsMailbox: Bool { false }
     public mutating func mailboxLoaded(_ messages: [MailboxMessage]) {}
+    public mutating func messageFinished(_ outcome: MessageOutcome) -> [SessionAction] { [] }
 }
 
 /// Header lookups on raw message bytes.

@@ -32,10 +32,13 @@ final class TestSandbox: Sendable {
     /// Runs `body` with a fresh sandbox on `address` (ports 0 become ephemeral ports), then stops it and removes its
     /// state directory.
     static func with<T>(_ ports: [SandboxPort], address: String = "127.0.0.1", maximumConnections: Int = 64,
-                        idleSeconds: Double = 30, maximumLineBytes: Int = 4096,
+                        perAddress: Int? = nil, idleSeconds: Double = 30, sessionSeconds: Double = 600,
+                        maximumLineBytes: Int = 4096, maximumStoreBytes: Int = 1 << 30,
                         _ body: (TestSandbox) async throws -> T) async throws -> T {
         let sandbox = try await start(ports, address: address, maximumConnections: maximumConnections,
-                                      idleSeconds: idleSeconds, maximumLineBytes: maximumLineBytes)
+                                      perAddress: perAddress, idleSeconds: idleSeconds,
+                                      sessionSeconds: sessionSeconds, maximumLineBytes: maximumLineBytes,
+                                      maximumStoreBytes: maximumStoreBytes)
         do {
             let result = try await body(sandbox)
             await sandbox.stop()
@@ -46,16 +49,19 @@ final class TestSandbox: Sendable {
         }
     }
 
+    /// Every test client comes from 127.0.0.1: the per-address cap is the total one unless a test sets it.
     static func start(_ ports: [SandboxPort], address: String = "127.0.0.1", maximumConnections: Int = 64,
-                      idleSeconds: Double = 30, maximumLineBytes: Int = 4096) async throws -> TestSandbox {
+                      perAddress: Int? = nil, idleSeconds: Double = 30, sessionSeconds: Double = 600,
+                      maximumLineBytes: Int = 4096, maximumStoreBytes: Int = 1 << 30) async throws -> TestSandbox {
         let state = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailtls-sandbox-test-\(UUID().uuidString)")
         let password = "pw-" + UUID().uuidString.prefix(12).lowercased()
         let collected = NIOLockedValueBox<[ConnectionReport]>([])
         let configuration = SandboxConfiguration(
             listenAddress: address, ports: ports, stateDirectory: state, hostnames: ["localhost"],
-            accounts: [user: password], maximumConnections: maximumConnections, idleSeconds: idleSeconds,
-            maximumLineBytes: maximumLineBytes)
+            accounts: [user: password], maximumConnections: maximumConnections,
+            maximumConnectionsPerAddress: perAddress ?? maximumConnections, idleSeconds: idleSeconds,
+            sessionSeconds: sessionSeconds, maximumLineBytes: maximumLineBytes, maximumStoreBytes: maximumStoreBytes)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: try authorityTemplate(names: configuration.certificateNames),
                                          to: state.appendingPathComponent("tls"))
@@ -176,6 +182,7 @@ final class LiveProcess: Sendable {
 
     var stdout: String { program.stdout }
     var stderr: String { program.stderr }
+    var peakResidentBytes: Int? { program.peakResidentBytes }
     var lines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// `waitForLine`, blocking: for a thread that must act the moment the line appears.

@@ -71,3 +71,27 @@ import Testing
         #expect(throws: SandboxPort.ParseError.self) { try SandboxPort.parse(text) }
     }
 }
+
+/// A device that offers thousands of suites in each of many hellos: the summary stays linear (it took 186 s for
+/// 100 hellos of 8,000 suites when each merge searched a list).
+@Suite struct DeviceSummaryScaleTests {
+    @Test(.timeLimit(.minutes(1)))
+    func manyHugeHellosSummariseQuickly() {
+        let suites = (0..<8000).map { String(format: "0x%04X", $0) }
+        let reports = (0..<100).map { index in
+            ConnectionReport(
+                startedAt: "2026-11-29T09:00:00Z", durationMs: 10, clientAddress: "192.0.2.9", clientPort: 40000 + index,
+                serverPort: 587, protocol: "smtp", mode: "starttls", portTest: "standard",
+                allowedVersions: "TLSv1.0-TLSv1.3",
+                offer: .init(versions: ["TLSv1.2"], maximumVersion: "TLSv1.2", cipherSuites: suites.shuffled(),
+                             serverName: nil, alpn: [], groups: [], signatureAlgorithms: []),
+                negotiatedVersion: "TLSv1.2", negotiatedCipher: nil, handshakeError: nil, startTLS: "used",
+                commandsBeforeTLS: [], credentialsBeforeTLS: false, authentications: [], messages: [],
+                certificateValidation: .unknown, protocolViolations: [])
+        }
+        let started = ContinuousClock.now
+        let summary = DeviceSummary.summarise(reports)
+        #expect(summary.first?.offeredCipherSuites.count == 8000)
+        #expect(started.duration(to: .now) < .seconds(10))
+    }
+}

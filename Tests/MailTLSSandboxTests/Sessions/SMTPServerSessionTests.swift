@@ -21,10 +21,7 @@ import Testing
         harness.send("MAIL FROM:<scan@printer.test> SIZE=100\r\nRCPT TO:<office@example.test>\r\nDATA\r\n")
         let done = harness.send("Subject: Scan\r\n\r\n..dotted line\r\nbody\r\n.\r\n")
         #expect(done.hasPrefix("250 2.0.0"))
-        let captured = harness.events.compactMap { event -> CapturedMessage? in
-            if case .messageCaptured(let message) = event { return message }
-            return nil
-        }
+        let captured = harness.messages
         #expect(captured.count == 1)
         #expect(captured.first?.mailFrom == "scan@printer.test")
         #expect(captured.first?.recipients == ["office@example.test"])
@@ -66,7 +63,25 @@ import Testing
         for _ in 0..<10 { reply += harness.send(body + "\r\n") }
         reply += harness.send(".\r\n")
         #expect(reply.hasPrefix("552"))
-        #expect(!harness.events.contains { if case .messageCaptured = $0 { true } else { false } })
+        #expect(harness.messages.isEmpty)
+    }
+
+    /// The session never holds a message: each line goes to the sink as it comes, so memory does not grow with the
+    /// message, and the reply to the final dot is the sink's verdict.
+    @Test func dataStreamsToTheSinkAndAFullStoreIsATemporaryFailure() {
+        var policy = Policies.starttls(advertise: false)
+        policy.maximumMessageBytes = 10 << 20
+        var harness = SessionHarness(SMTPServerSession(policy: policy))
+        harness.send("EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n")
+        let line = String(repeating: "y", count: 998)
+        for _ in 0..<5000 { harness.send(line + "\r\n") }
+        #expect(harness.send(".\r\n").hasPrefix("250 2.0.0"))
+        #expect(harness.messages.first?.data.count == 5000 * 1000)
+        #expect(harness.largestDataAction == 1000, "one line at a time")
+        harness.storeIsFull = true
+        harness.send("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n")
+        #expect(harness.send(".\r\n").hasPrefix("452 4.3.1"))
+        #expect(harness.messages.count == 1)
     }
 
     @Test func sequenceErrorsAndTooManyErrorsClose() {

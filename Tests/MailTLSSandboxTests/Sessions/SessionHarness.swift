@@ -10,6 +10,12 @@ struct SessionHarness<Session: ServerSession> {
     var events: [SessionEvent] = []
     var tlsStarted = false
     var closed = false
+    /// Messages as a sink would store them, and what the harness tells the session about each.
+    var messages: [CapturedMessage] = []
+    var storeIsFull = false
+    private var receiving: (MessageEnvelope, [UInt8])?
+    /// The most bytes the session ever asked the sink to hold at once in one action.
+    var largestDataAction = 0
 
     init(_ session: Session) {
         self.session = session
@@ -40,6 +46,21 @@ struct SessionHarness<Session: ServerSession> {
             case .startTLS: tlsStarted = true
             case .close: closed = true
             case .event(let event): events.append(event)
+            case .startMessage(let envelope): receiving = (envelope, [])
+            case .messageData(let bytes):
+                largestDataAction = max(largestDataAction, bytes.count)
+                receiving?.1 += bytes
+            case .abortMessage: receiving = nil
+            case .finishMessage:
+                var outcome = MessageOutcome.notStored(reason: "full")
+                if let (envelope, data) = receiving, !storeIsFull {
+                    messages.append(CapturedMessage(mailFrom: envelope.mailFrom, recipients: envelope.recipients,
+                                                    data: data, receivedOverTLS: envelope.receivedOverTLS,
+                                                    authenticatedUser: envelope.authenticatedUser))
+                    outcome = .stored(id: "m\(messages.count)")
+                }
+                receiving = nil
+                apply(session.messageFinished(outcome))
             }
         }
     }
