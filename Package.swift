@@ -84,11 +84,14 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        /// The test mail server for devices: sessions, certificates, capture store and client reports.
+        /// Server sessions for SMTP, IMAP and POP3, pure (lines in, actions out): what the sandbox serves devices
+        /// with, and what the relay will take their mail with. Fuzzed on their own.
+        .target(name: "MailTLSSessions", dependencies: ["MailTLSCore"]),
+        /// The test mail server for devices: connections, certificates, capture store and client reports.
         .target(
             name: "MailTLSSandbox",
             dependencies: [
-                "MailTLSCore",
+                "MailTLSCore", "MailTLSSessions",
                 "MailTLSEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +139,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSCore"]),
+        .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSSessions", "MailTLSCore"]),
+        .testTarget(name: "MailTLSSessionsTests", dependencies: ["MailTLSSessions", "MailTLSCore"]),
         /// What the tests share: running programs with a deadline.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS", "TestSupport"], exclude: ["Fixtures"]),

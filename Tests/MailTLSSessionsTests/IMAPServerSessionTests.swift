@@ -1,7 +1,7 @@
 import MailTLSCore
 import Testing
 
-@testable import MailTLSSandbox
+@testable import MailTLSSessions
 
 @Suite struct IMAPServerSessionTests {
     static let message = MailboxMessage(id: "m1", uid: 7, data: Array("Subject: Hello\r\nFrom: a@b\r\n\r\nBody line\r\n".utf8),

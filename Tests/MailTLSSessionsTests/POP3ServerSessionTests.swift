@@ -1,7 +1,7 @@
 import MailTLSCore
 import Testing
 
-@testable import MailTLSSandbox
+@testable import MailTLSSessions
 
 @Suite struct POP3ServerSessionTests {
     let messages = [

@@ -1,6 +1,6 @@
 import MailTLSCore
 
-@testable import MailTLSSandbox
+@testable import MailTLSSessions
 
 /// Feeds protocol text to a server session and collects what it sends and records.
 struct SessionHarness<Session: ServerSession> {

@@ -1,7 +1,7 @@
 import MailTLSCore
 import Testing
 
-@testable import MailTLSSandbox
+@testable import MailTLSSessions
 
 @Suite struct SMTPServerSessionTests {
     let plain = Base64.encode(Array("\0device\0s3cret".utf8))
