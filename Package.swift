@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mailtls", targets: ["mailtls"]),
+        .executable(name: "mailtls-fuzz", targets: ["mailtls-fuzz"]),
         .library(name: "MailTLSCore", targets: ["MailTLSCore"]),
         .library(name: "MailTLSEngine", targets: ["MailTLSEngine"]),
         .library(name: "MailTLSCheck", targets: ["MailTLSCheck"]),
@@ -128,6 +129,12 @@ let package = Package(
                 "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        /// Coverage-guided fuzzing of every parser that reads peer bytes (scripts/fuzz builds it with libFuzzer); built
+        /// normally, it replays saved inputs.
+        .executableTarget(
+            name: "mailtls-fuzz",
+            dependencies: ["MailTLSCore", "MailTLSSessions", "MailTLSSetup", "MailTLSDomain", "MailTLSDNS"]
         ),
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"]),
         .testTarget(

@@ -302,9 +302,10 @@ public struct IMAPServerSession: ServerSession {
                     wanted.insert(index)
                 }
             } else {
-                let clamped = max(range.lowerBound, 1)...min(range.upperBound, messages.count)
-                guard !clamped.isEmpty, clamped.lowerBound <= clamped.upperBound else { continue }
-                for number in clamped { wanted.insert(number - 1) }
+                let first = max(range.lowerBound, 1)
+                let last = min(range.upperBound, messages.count)
+                guard first <= last else { continue }
+                for number in first...last { wanted.insert(number - 1) }
             }
         }
         return wanted.sorted()

@@ -40,6 +40,9 @@ public enum AutoconfigParser {
         /// The XML declaration names an encoding other than UTF-8, US-ASCII or ISO-8859-1 (UTF-7 could spell a
         /// DOCTYPE the check before parsing would not see).
         case unsupportedEncoding(declared: String)
+        /// A processing instruction other than the leading XML declaration: autoconfig files never need one, and
+        /// Foundation's XMLParser on Linux crashes on one without data (`<?x?>`; found by fuzzing).
+        case processingInstruction
         /// Not well-formed XML.
         case malformedXML(line: Int, detail: String)
         /// The root element is not `clientConfig`.
@@ -55,6 +58,7 @@ public enum AutoconfigParser {
             case .documentTypeDeclaration: "autoconfig file has a DOCTYPE, which is refused (entity declarations)"
             case .notUTF8: "autoconfig file is not UTF-8 text"
             case .unsupportedEncoding(let name): "autoconfig file declares encoding \"\(name)\"; only UTF-8 is read"
+            case .processingInstruction: "autoconfig file has a processing instruction, which is refused"
             case .malformedXML(let line, let detail): "autoconfig file is not well-formed XML (line \(line)): \(detail)"
             case .notClientConfig(let root): "autoconfig file has root element <\(root)>, not <clientConfig>"
             case .missingEmailProvider: "autoconfig file has no <emailProvider>"
@@ -71,6 +75,7 @@ public enum AutoconfigParser {
             return .failure(.unsupportedEncoding(declared: String(declared.prefix(40))))
         }
         guard !containsDocumentType(bytes) else { return .failure(.documentTypeDeclaration) }
+        guard !containsProcessingInstruction(bytes) else { return .failure(.processingInstruction) }
 
         let reader = AutoconfigDocumentReader()
         let parser = XMLParser(data: Data(bytes))
@@ -109,6 +114,28 @@ public enum AutoconfigParser {
             }
         }
         return .success(Parsed(config: config, skipped: skipped))
+    }
+
+    /// `<?` anywhere but in the XML declaration at the very start (after an optional byte-order mark).
+    static func containsProcessingInstruction(_ bytes: [UInt8]) -> Bool {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let declaration = Array("<?xml".utf8)
+        if bytes[start...].starts(with: declaration),
+           let next = bytes.dropFirst(start + declaration.count).first, next == 0x20 || next == 0x09 || next == 0x0A
+            || next == 0x0D {
+            // The declaration ends at its first `?>`.
+            var index = start + declaration.count
+            while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "?") && bytes[index + 1] == UInt8(ascii: ">")) {
+                index += 1
+            }
+            start = index + 2
+        }
+        var index = start
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") { return true }
+            index += 1
+        }
+        return false
     }
 
     /// Encodings in which the ASCII DOCTYPE check sees what the XML parser will see.

@@ -315,6 +315,10 @@ import Testing
         ("<clientConfig version=\"1.1\"><webMail/></clientConfig>", .missingEmailProvider),
         ("<clientConfig><emailProvider><displayName>x</displayName></emailProvider></clientConfig>",
          .missingProviderID),
+        // Processing instructions without data crashed Foundation's XMLParser (found by scripts/fuzz).
+        ("<clientConfig><?foo?></clientConfig>", .processingInstruction),
+        ("<?xml version=\"1.0\"?><clientConfig><?xml?></clientConfig>", .processingInstruction),
+        ("<?xml-stylesheet href=\"x\"?><clientConfig/>", .processingInstruction),
     ] as [(String, AutoconfigParser.Problem?)])
     func refusedDocuments(text: String, expected: AutoconfigParser.Problem?) {
         let result = AutoconfigParser.parse(Array(text.utf8))

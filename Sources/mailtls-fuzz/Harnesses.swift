@@ -1,0 +1,167 @@
+import Foundation
+import MailTLSCore
+import MailTLSDNS
+import MailTLSDomain
+import MailTLSSessions
+import MailTLSSetup
+
+/// Every parser that reads a peer's bytes, one harness each. A harness must return normally for any input: a trap
+/// (an overflow, an index out of range, a precondition) is the bug libFuzzer looks for.
+enum Harness: String, CaseIterable {
+    case lineFramer = "line-framer"
+    case smtpReply = "smtp-reply"
+    case imapResponse = "imap-response"
+    case pop3Response = "pop3-response"
+    case clientHello = "client-hello"
+    case serverFlight = "server-flight"
+    case probeDialogue = "probe-dialogue"
+    case loginDialogue = "login-dialogue"
+    case smtpServer = "smtp-server"
+    case imapServer = "imap-server"
+    case pop3Server = "pop3-server"
+    case base64
+    case autoconfig
+    case stsRecord = "sts-record"
+    case stsPolicy = "sts-policy"
+    case tlsrptRecord = "tlsrpt-record"
+    case dnsRecords = "dns-records"
+    case peerText = "peer-text"
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .lineFramer:
+            var framer = LineFramer(maximumLineLength: 512)
+            for chunk in bytes.split(separator: 0xFF, omittingEmptySubsequences: false) {
+                framer.append(chunk)
+                while let line = try? framer.nextLine() { _ = line.printableLine }
+            }
+            _ = framer.takeUnframedBytes()
+        case .smtpReply:
+            Harness.assemble(bytes, SMTPReplyAssembler(maximumLines: 64))
+        case .imapResponse:
+            Harness.assemble(bytes, IMAPResponseAssembler(tag: bytes.first.map { $0 & 1 == 0 ? "a1" : nil } ?? nil,
+                                                          maximumLines: 64))
+        case .pop3Response:
+            Harness.assemble(bytes, POP3ResponseAssembler(multiline: bytes.first.map { $0 & 1 == 0 } ?? false,
+                                                          maximumLines: 64))
+        case .clientHello:
+            var parser = ClientHelloParser(maximumBytes: 16384)
+            for chunk in bytes.split(separator: 0xAA, maxSplits: 4, omittingEmptySubsequences: false) {
+                if parser.consume(chunk) != .needMoreBytes { break }
+            }
+        case .serverFlight:
+            var parser = ServerFlightParser(maximumBytes: 16384)
+            _ = parser.consume(bytes)
+        case .probeDialogue:
+            let plan = DialoguePlan(mailProtocol: Harness.mailProtocol(bytes), mode: .startTLS,
+                                    loginProbe: bytes.count % 3 == 0 ? nil : (bytes.count % 3 == 1 ? .cancel : .failedLogin),
+                                    probeMailBeforeTLS: true)
+            Harness.converse(DialogueStateMachine(plan: plan), replies: bytes)
+        case .loginDialogue:
+            let plan = LoginDialogue.Plan(mailProtocol: Harness.mailProtocol(bytes), mode: .startTLS, user: "user",
+                                          password: "secret")
+            Harness.converse(LoginDialogue(plan: plan), replies: bytes)
+        case .smtpServer:
+            Harness.serve(SMTPServerSession(policy: Harness.policy), lines: bytes, preamble: [
+                "EHLO fuzz", "AUTH PLAIN " + Base64.encode(Array("\0device\0pw".utf8)), "MAIL FROM:<a@b>",
+            ])
+        case .imapServer:
+            Harness.serve(IMAPServerSession(policy: Harness.policy), lines: bytes,
+                          preamble: ["a1 LOGIN device pw", "a2 SELECT INBOX"])
+        case .pop3Server:
+            Harness.serve(POP3ServerSession(policy: Harness.policy), lines: bytes, preamble: ["USER device", "PASS pw"])
+        case .base64:
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let decoded = Base64.decode(text) { precondition(Base64.decode(Base64.encode(decoded)) == decoded) }
+        case .autoconfig:
+            _ = AutoconfigParser.parse(bytes)
+        case .stsRecord:
+            _ = STSRecord.parse(String(decoding: bytes, as: UTF8.self))
+        case .stsPolicy:
+            _ = STSPolicy.parse(bytes)
+        case .tlsrptRecord:
+            _ = TLSRPTRecord.parse(String(decoding: bytes, as: UTF8.self))
+        case .dnsRecords:
+            _ = RDataParser.mx(bytes)
+            _ = RDataParser.srv(bytes)
+            _ = RDataParser.txt(bytes)
+            _ = RDataParser.tlsa(bytes)
+            _ = RDataParser.a(bytes)
+            _ = RDataParser.aaaa(bytes)
+        case .peerText:
+            let text = PeerText.escaped(bytes: bytes)
+            precondition(!text.unicodeScalars.contains(where: PeerText.isUnsafe))
+        }
+    }
+
+    // MARK: Drivers
+
+    static func mailProtocol(_ bytes: [UInt8]) -> MailProtocol {
+        [MailProtocol.smtp, .imap, .pop3][Int(bytes.first ?? 0) % 3]
+    }
+
+    static let policy = SessionPolicy(hostname: "fuzz.test", implicitTLS: true, accounts: ["device": "pw"],
+                                      maximumMessageBytes: 4096, maximumRecipients: 4, maximumErrors: 1000)
+
+    /// Lines through an assembler, as the engine feeds them.
+    static func assemble(_ bytes: [UInt8], _ assembler: some ResponseAssembler) {
+        var assembler = assembler
+        var framer = LineFramer(maximumLineLength: 1024)
+        framer.append(bytes)
+        while let line = try? framer.nextLine() {
+            do { _ = try assembler.consume(line: line) } catch { return }
+        }
+    }
+
+    /// A client dialogue answered with the input's lines, one response per request, until it finishes.
+    static func converse<Dialogue: ClientDialogue>(_ dialogue: Dialogue, replies bytes: [UInt8]) {
+        var dialogue = dialogue
+        var framer = LineFramer(maximumLineLength: 1024)
+        framer.append(bytes.dropFirst())
+        var step = dialogue.start()
+        for _ in 0..<64 {
+            switch step {
+            case .exchange(let request):
+                var assembler = request.reader.makeAssembler()
+                var response: MailResponse?
+                while response == nil {
+                    guard let line = try? framer.nextLine() else {
+                        _ = dialogue.interrupted()
+                        return
+                    }
+                    do { response = try assembler.consume(line: line) } catch {
+                        _ = dialogue.interrupted()
+                        return
+                    }
+                }
+                step = dialogue.received(response!)
+            case .startTLS:
+                step = dialogue.tlsEstablished(certificate: bytes.count % 2 == 0 ? .accepted : .rejected(reason: "x"))
+            case .finish:
+                return
+            }
+        }
+    }
+
+    /// A server session after its preamble, fed the input's lines, with a mailbox of a few messages.
+    static func serve<Session: ServerSession>(_ session: Session, lines bytes: [UInt8], preamble: [String]) {
+        var session = session
+        let mailbox = (1...3).map { index in
+            MailboxMessage(id: "m\(index)", uid: UInt32(index * 7),
+                           data: Array("Subject: \(index)\r\nFrom: a@b\r\n\r\nbody \(index)\r\n.line\r\n".utf8),
+                           receivedAt: 1_700_000_000)
+        }
+        func feed(_ line: [UInt8]) {
+            if session.wantsMailbox { session.mailboxLoaded(mailbox) }
+            for action in session.receive(line: line) {
+                if case .finishMessage = action { _ = session.messageFinished(.stored(id: "x")) }
+            }
+        }
+        _ = session.start()
+        _ = session.tlsEstablished()
+        for line in preamble { feed(Array(line.utf8)) }
+        var framer = LineFramer(maximumLineLength: 4096)
+        framer.append(bytes)
+        while let line = try? framer.nextLine() { feed(line) }
+    }
+}
