@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSCore
+import MailTLSReport
 import MailTLSSandbox
 import Testing
 
@@ -195,5 +196,32 @@ func plainIMAPGreeting(port: Int) async -> Bool {
         let peak = try #require(sandbox.peakResidentBytes)
         // 400 MB went through; the sandbox held a line at a time.
         #expect(peak - idle < 64 << 20, "peak \(peak >> 20) MB, idle \(idle >> 20) MB")
+    }
+}
+
+/// What a device sends (addresses, Subject, user name, SNI) reaches the sandbox's live lines, `sandbox messages` and
+/// `sandbox report` as text: an escape sequence is shown, never obeyed.
+@Suite struct SandboxEscapeTests {
+    static let escape = "\u{1B}[2J\u{1B}]0;pwned\u{07}\u{9B}1m\u{202E}"
+
+    @Test(arguments: [Language.en, .ja])
+    func deviceTextNeverReachesTheTerminalRaw(language: Language) async throws {
+        try await TestSandbox.with([.any(.smtp, .startTLS)]) { sandbox in
+            let port = sandbox.port(0)
+            let escape = Self.escape
+            _ = await onOwnThread {
+                SandboxAttackTests.converse(port: port, [
+                    "EHLO x", "AUTH PLAIN " + Base64.encode(Array("\0dev\(escape)ice\0wrong".utf8)),
+                    "MAIL FROM:<a\(escape)@b.test>", "RCPT TO:<c\(escape)@d.test>", "DATA",
+                    "Subject: scan \(escape) done\r\n\r\nbody\r\n.", "QUIT",
+                ])
+            }
+            let report = try await sandbox.report(port: port)
+            let text = SandboxText(language: language, color: false)
+            let shown = text.liveLine(report) + text.messages(sandbox.store.all, store: sandbox.store)
+                + text.devices(DeviceSummary.summarise([report]))
+            #expect(HostileCertificateTests.unsafeCharacters(in: shown) == [], "\(shown)")
+            #expect(shown.contains("\\x1B[2J"), "\(shown)")
+        }
     }
 }
