@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -102,6 +104,7 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         /// Account settings as clients and devices know them: autoconfig files, exports (pure).
@@ -128,6 +131,8 @@ let package = Package(
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
                 "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         /// Coverage-guided fuzzing of every parser that reads peer bytes (scripts/fuzz builds it with libFuzzer); built
@@ -172,6 +177,8 @@ let package = Package(
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
                 "MailTLSDomainCheck", "MailTLSDNS", "TestSupport", "MailTLSAccount", "MailTLSSetup",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -209,7 +209,7 @@ public struct AccountDiscovery: Sendable {
                                                             result: .notPublished("\(host): \(detail)")))
             default:
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .failed("\(failure)")))
+                                                            result: .failed(failure.evidence)))
             }
         case .success(let response):
             guard response.status == 200 else {
@@ -223,7 +223,7 @@ public struct AccountDiscovery: Sendable {
                                      config: parsed.config)
             case .failure(let problem):
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .failed("\(problem)")))
+                                                            result: .failed(problem.description)))
             }
         }
     }

@@ -98,7 +98,7 @@ struct Replay {
             fail(.dns, .hostNotFound, answer.nameDoesNotExist ? "\(host): NXDOMAIN" : "\(host): no address",
                  ["host": host])
         } catch {
-            fail(.dns, .hostNotFound, "\(host): \(error)", ["host": host])
+            fail(.dns, .hostNotFound, "\(host): \(error.evidence)", ["host": host])
         }
         return nil
     }

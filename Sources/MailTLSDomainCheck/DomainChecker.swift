@@ -196,7 +196,7 @@ public struct DomainChecker: Sendable {
                 }
             }
         } catch {
-            host.addressError = "\(error)"
+            host.addressError = error.evidence
             host.tlsa = await tlsaLookup
         }
         return host
@@ -208,7 +208,7 @@ public struct DomainChecker: Sendable {
             let answer = try await resolver.tlsa(name)
             return TLSALookup(name: name, records: answer.records, status: answer.status)
         } catch {
-            return TLSALookup(name: name, records: [], status: .insecure, error: "\(error)")
+            return TLSALookup(name: name, records: [], status: .insecure, error: error.evidence)
         }
     }
 

@@ -382,15 +382,7 @@ public struct MTASTSCheck: DomainCheck {
         return findings
     }
 
-    func describe(_ failure: HTTPSFetcher.Failure) -> String {
-        switch failure {
-        case .hostNotFound(let host, let detail): return "\(host): \(detail)"
-        case .dnssecBogus(let host, let reason): return "\(host): \(reason)"
-        case .connection(let detail), .certificate(let detail), .tls(let detail), .other(let detail): return detail
-        case .tooLarge(let limit): return "larger than \(limit) bytes"
-        case .timeout(let seconds): return "no answer within \(Int(seconds)) s"
-        }
-    }
+    func describe(_ failure: HTTPSFetcher.Failure) -> String { failure.evidence }
 }
 
 /// TLS-RPT: the `_smtp._tls.<domain>` record. - SeeAlso: RFC 8460 section 3

@@ -116,23 +116,21 @@ public enum AutoconfigParser {
         return .success(Parsed(config: config, skipped: skipped))
     }
 
-    /// `<?` anywhere but in the XML declaration at the very start (after an optional byte-order mark).
+    /// `<?` anywhere but at the XML declaration at the very start (after an optional byte-order mark).
     static func containsProcessingInstruction(_ bytes: [UInt8]) -> Bool {
-        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let declaration = Array("<?xml".utf8)
+        var allowed: Int?
         if bytes[start...].starts(with: declaration),
-           let next = bytes.dropFirst(start + declaration.count).first, next == 0x20 || next == 0x09 || next == 0x0A
-            || next == 0x0D {
-            // The declaration ends at its first `?>`.
-            var index = start + declaration.count
-            while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "?") && bytes[index + 1] == UInt8(ascii: ">")) {
-                index += 1
-            }
-            start = index + 2
+           let next = bytes.dropFirst(start + declaration.count).first,
+           next == 0x20 || next == 0x09 || next == 0x0A || next == 0x0D {
+            allowed = start
         }
-        var index = start
+        var index = 0
         while index + 1 < bytes.count {
-            if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") { return true }
+            if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") && index != allowed {
+                return true
+            }
             index += 1
         }
         return false

@@ -54,6 +54,17 @@ public struct HTTPSFetcher: Sendable {
         case tooLarge(limit: Int)
         case timeout(seconds: Double)
         case other(String)
+
+        /// In a few words, for the evidence of a finding or a discovery source (never Swift's own description).
+        public var evidence: String {
+            switch self {
+            case .hostNotFound(let host, let detail): "\(host): \(detail)"
+            case .dnssecBogus(let host, let reason): "\(host): DNSSEC validation failed (\(reason))"
+            case .connection(let detail), .certificate(let detail), .tls(let detail), .other(let detail): detail
+            case .tooLarge(let limit): "larger than \(limit) bytes"
+            case .timeout(let seconds): "no answer within \(Int(seconds)) s"
+            }
+        }
     }
 
     public let resolver: DNSResolver
@@ -78,7 +89,7 @@ public struct HTTPSFetcher: Sendable {
             }
             address = first
         } catch {
-            return .failure(.hostNotFound(host: host, detail: "\(error)"))
+            return .failure(.hostNotFound(host: host, detail: error.evidence))
         }
 
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -94,6 +105,9 @@ public struct HTTPSFetcher: Sendable {
         configuration.dnsOverride = [host: address]
         configuration.httpVersion = .http1Only
         configuration.connectionPool = .init(idleTimeout: .seconds(1))
+        // One connection attempt, as a sender fetching a policy makes: a certificate that fails fails now, not after
+        // retries until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: NIOSingletons.posixEventLoopGroup, configuration: configuration)
         let outcome = await fetch(client: client, url: url, address: address)
         try? await client.shutdown()
@@ -153,20 +167,34 @@ public struct HTTPSFetcher: Sendable {
             }
             if client == .remoteConnectionClosed { return .connection(text) }
         }
-        if error is NIOSSLExtraError { return .certificate(text) }
+        if let extra = error as? NIOSSLExtraError {
+            if extra == .failedToValidateHostname { return .certificate("the certificate does not carry this host name") }
+            return .certificate("the certificate was refused")
+        }
         if let ssl = error as? NIOSSLError {
             if case .handshakeFailed(let inner) = ssl {
                 let detail = "\(inner)"
                 if detail.contains("CERTIFICATE_VERIFY_FAILED") || detail.contains("certificate") {
-                    return .certificate(detail)
+                    return .certificate("the certificate does not chain to a trusted root (\(MailTLSFetchText.openSSLReason(detail)))")
                 }
-                return .tls(detail)
+                return .tls("TLS handshake failed (\(MailTLSFetchText.openSSLReason(detail)))")
             }
-            return .tls(text)
+            return .tls("TLS failed")
         }
         if error is NIOConnectionError || error is IOError || text.contains("connect") || text.contains("refused") {
             return .connection(text)
         }
         return .other(text)
+    }
+}
+
+enum MailTLSFetchText {
+    /// BoringSSL's reason in a few words (`CERTIFICATE_VERIFY_FAILED`), not the whole error description.
+    static func openSSLReason(_ description: String) -> String {
+        if let marker = description.firstRange(of: "OPENSSL_internal:") {
+            let rest = description[marker.upperBound...]
+            return String(rest.prefix { $0 != " " && $0 != "]" && $0 != ")" && $0 != "\"" })
+        }
+        return String(description.prefix(80))
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
 import Foundation
 import MailTLSCheck
 import MailTLSCore
@@ -19,7 +21,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = output.language
-        let ja = language == .ja
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("mailtls-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: state) }
         let password = UUID().uuidString
@@ -35,15 +36,33 @@ struct DemoCommand: AsyncParsableCommand {
         let collected = NIOLockedValueBox<[ConnectionReport]>([])
         let configuration = SandboxConfiguration(listenAddress: "127.0.0.1", ports: ports, stateDirectory: state,
                                                  hostnames: ["localhost"], accounts: ["demo": password])
-        let server: SandboxServer
+        // The sandbox runs as a service beside the demo; when the demo ends, the group shuts the sandbox down
+        // gracefully (every connection's report written), and Ctrl-C does the same at any point.
+        let (started, starting) = AsyncStream.makeStream(of: SandboxServer.self)
+        let sandbox = SandboxService(configuration, shutdownGrace: .seconds(1),
+                                     onReport: { report in collected.withLockedValue { $0.append(report) } },
+                                     onStart: { server in
+                                         starting.yield(server)
+                                         starting.finish()
+                                     })
+        let demo = ClosureService {
+            guard let server = await started.first(where: { _ in true }) else { return }
+            try await self.show(server, password: password, collected: collected, language: language)
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: sandbox), .init(service: demo, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger.silent))
         do {
-            server = try await SandboxServer.start(configuration) { report in
-                collected.withLockedValue { $0.append(report) }
-            }
+            try await group.run()
         } catch let error as SandboxError {
             throw UserFacingFailure(message: SandboxMessages.error(error, language))
         }
-        defer { Task { await server.stop() } }
+    }
+
+    /// The demo itself, against the running sandbox.
+    private func show(_ server: SandboxServer, password: String, collected: NIOLockedValueBox<[ConnectionReport]>,
+                      language: Language) async throws {
+        let ja = language == .ja
         let bound = server.ports
         let text = SandboxText(language: language, color: output.useColor)
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
 import Dispatch
 import Foundation
 import MailTLSCore
@@ -107,17 +109,26 @@ struct SandboxServeCommand: AsyncParsableCommand {
         let language = output.language
         let text = SandboxText(language: language, color: output.useColor)
         let configuration = try makeConfiguration(language: language)
-        let server: SandboxServer
+        let json = output.json
+        let banner = self
+        let sandbox = SandboxService(configuration, onReport: { report in
+            Console.line(json ? JSONLines.encode(report) : text.liveLine(report))
+        }, onStart: { server in
+            banner.printBanner(server, configuration: configuration, language: language)
+        })
+        // SIGINT and SIGTERM shut the sandbox down gracefully: open connections get 5 s to finish.
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: sandbox)]
+        if let duration {
+            services.append(.init(service: StopAfter(.milliseconds(Int(duration * 1000))),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger.silent))
         do {
-            server = try await SandboxServer.start(configuration) { report in
-                Console.line(output.json ? JSONLines.encode(report) : text.liveLine(report))
-            }
+            try await group.run()
         } catch let error as SandboxError {
             throw UserFacingFailure(message: SandboxMessages.error(error, language))
         }
-        printBanner(server, configuration: configuration, language: language)
-        await waitForStop(seconds: duration)
-        await server.stop()
     }
 
     func makeConfiguration(language: Language) throws -> SandboxConfiguration {
@@ -197,23 +208,9 @@ struct SandboxServeCommand: AsyncParsableCommand {
 }
 
 /// Waits for Ctrl-C, SIGTERM or the given number of seconds.
-func waitForStop(seconds: Double?) async {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let stop = AsyncStream<Void> { continuation in
-        nonisolated(unsafe) let sources = [SIGINT, SIGTERM].map {
-            DispatchSource.makeSignalSource(signal: $0, queue: .global())
-        }
-        for source in sources {
-            source.setEventHandler { continuation.finish() }
-            source.resume()
-        }
-        if let seconds {
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.finish() }
-        }
-        continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
-    }
-    for await _ in stop {}
+extension Logger {
+    /// The service group's own log lines are not for the user: the sandbox says what happens in its own words.
+    static let silent = Logger(label: "mailtls", factory: { _ in SwiftLogNoOpLogHandler() })
 }
 
 struct SandboxReportCommand: AsyncParsableCommand {

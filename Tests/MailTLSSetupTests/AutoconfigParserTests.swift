@@ -319,6 +319,7 @@ import Testing
         ("<clientConfig><?foo?></clientConfig>", .processingInstruction),
         ("<?xml version=\"1.0\"?><clientConfig><?xml?></clientConfig>", .processingInstruction),
         ("<?xml-stylesheet href=\"x\"?><clientConfig/>", .processingInstruction),
+        ("<?xml version=\"1.0\" <?x?>?><clientConfig/>", .processingInstruction),
     ] as [(String, AutoconfigParser.Problem?)])
     func refusedDocuments(text: String, expected: AutoconfigParser.Problem?) {
         let result = AutoconfigParser.parse(Array(text.utf8))

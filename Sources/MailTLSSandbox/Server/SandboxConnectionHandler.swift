@@ -273,6 +273,10 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         sessionTimer?.cancel()
         writer?.abort()
         writer = nil
+        // The report first: stopping the sandbox waits for connections to end, and their reports with them.
+        let report = makeReport()
+        shared.log.append(report)
+        shared.onReport(report)
         if counted {
             shared.connections.withLockedValue { $0 -= 1 }
             if let address = countedAddress {
@@ -284,9 +288,6 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             let channel = context.channel
             shared.openChannels.withLockedValue { $0[ObjectIdentifier(channel)] = nil }
         }
-        let report = makeReport()
-        shared.log.append(report)
-        shared.onReport(report)
         context.fireChannelInactive()
     }
 

@@ -135,10 +135,23 @@ public final class SandboxServer: Sendable {
                              openChannels: shared.openChannels)
     }
 
-    /// Stops listening and closes every open client connection.
-    public func stop() async {
+    /// Stops listening, lets open connections finish within `grace` (a message in DATA, a fetch), then closes the
+    /// rest. Returns once every connection has ended and its report is written.
+    public func stop(grace: Duration = .zero) async {
         for channel in channels { try? await channel.close() }
+        let open = openChannels.withLockedValue { Array($0.values) }
+        if grace > .zero {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for channel in open { try? await channel.closeFuture.get() }
+                }
+                group.addTask { try? await Task.sleep(for: grace) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
         for channel in openChannels.withLockedValue({ Array($0.values) }) { try? await channel.close() }
+        for channel in open { try? await channel.closeFuture.get() }
     }
 
     static func bindError(_ error: Error, address: String, port: Int) -> SandboxError {

@@ -47,7 +47,7 @@ import Glibc
                                               data: Array("Subject: x\r\n\r\nhello there\r\n".utf8),
                                               receivedOverTLS: true, authenticatedUser: nil), clientAddress: "test")
             let password = sandbox.password
-            let imap = try await Tool.python("sandbox_attacker.py", [
+            let imap = await Tool.python("sandbox_attacker.py", [
                 "imap-raw", "127.0.0.1", String(sandbox.port(0)), sandbox.caFile, TestSandbox.user, password,
                 "a3 SELECT INBOX", "a4 FETCH 1 (BODY[]<5.-3>)", "a5 FETCH 1 (BODY[]<999999.10>)",
                 "a6 FETCH 1 (BODY[]<4294967295.4294967295>)", "a7 FETCH 1:9223372036854775807 (FLAGS)",
@@ -55,7 +55,7 @@ import Glibc
             ], timeout: 20)
             #expect(imap.status == 0, "\(imap.stdout)\(imap.stderr)")
             #expect(imap.stdout.contains("b1 OK"), "answered to the end: \(imap.stdout)")
-            let pop3 = try await Tool.python("sandbox_attacker.py", [
+            let pop3 = await Tool.python("sandbox_attacker.py", [
                 "pop3-raw", "127.0.0.1", String(sandbox.port(1)), sandbox.caFile, TestSandbox.user, password,
                 "TOP 1 -1", "TOP 1 99999999999999999999", "TOP 1 4294967295", "RETR 18446744073709551616", "NOOP",
             ], timeout: 20)
@@ -86,15 +86,16 @@ import Glibc
             let lasted = await onOwnThread { () -> Int in
                 guard let client = RawClient(host: "127.0.0.1", port: port) else { return -1 }
                 _ = client.readLine()
+                // A line completed without pause, again and again: never idle, still ended.
                 var answered = 0
-                for _ in 0..<40 {
+                let giveUp = Date().addingTimeInterval(10)
+                while Date() < giveUp {
                     guard client.send("NOOP\r\n"), client.readLine() != nil else { break }
                     answered += 1
-                    usleep(250_000)
                 }
                 return answered
             }
-            #expect(lasted > 4 && lasted < 40, "\(lasted) NOOPs answered")
+            #expect(lasted > 10, "\(lasted) NOOPs answered")
             #expect(Date().timeIntervalSince(started) < 9)
             let report = try await sandbox.report(port: port)
             #expect(report.protocolViolations.contains("session deadline (3 s)"), "\(report.summary)")
@@ -105,7 +106,7 @@ import Glibc
     @Test func authenticationFailuresAreThrottled() async throws {
         try await TestSandbox.with([.any(.smtp, .implicitTLS)]) { sandbox in
             let started = Date()
-            let result = try await Tool.python("sandbox_attacker.py", [
+            let result = await Tool.python("sandbox_attacker.py", [
                 "smtp-guess", "127.0.0.1", String(sandbox.port(0)), sandbox.caFile, TestSandbox.user, "3",
                 sandbox.password,
             ], timeout: 30)
@@ -120,7 +121,7 @@ import Glibc
     /// Past the store's disk allowance a message is refused with a temporary error, and nothing past it is kept.
     @Test func theStoreStaysWithinItsDiskAllowance() async throws {
         try await TestSandbox.with([.any(.smtp, .implicitTLS)], maximumStoreBytes: 300_000) { sandbox in
-            let result = try await Tool.python("sandbox_attacker.py", [
+            let result = await Tool.python("sandbox_attacker.py", [
                 "smtp-bulk", "127.0.0.1", String(sandbox.port(0)), sandbox.caFile, TestSandbox.user, sandbox.password,
                 "4", "120000",
             ], timeout: 60)
@@ -148,7 +149,6 @@ import Glibc
                                 receivedOverTLS: true, authenticatedUser: nil), clientAddress: "test"))
             _ = await plainSMTPConversation(host: "127.0.0.1", port: sandbox.port(0))
             _ = await sandbox.waitForReports(1)
-            try await Task.sleep(for: .milliseconds(200))
             #expect(try String(contentsOf: victim, encoding: .utf8) == "untouched\n", "the link was not followed")
             func mode(_ path: String) throws -> Int {
                 (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
@@ -189,7 +189,7 @@ func plainIMAPGreeting(port: Int) async -> Bool {
         let banner = try #require((try? JSONSerialization.jsonObject(with: Data(listening.utf8))) as? [String: Any])
         let port = try #require(((banner["ports"] as? [[String: Any]])?.first?["port"]) as? Int)
         let idle = sandbox.peakResidentBytes ?? 0
-        let result = try await Tool.python("sandbox_attacker.py", [
+        let result = await Tool.python("sandbox_attacker.py", [
             "smtp-parallel", "127.0.0.31", String(port), "20", String(20 << 20),
         ], timeout: 100)
         #expect(result.stdout.contains("accepted 20"), "\(result.stdout)\(result.stderr)")

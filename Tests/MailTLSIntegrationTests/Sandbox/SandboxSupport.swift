@@ -2,15 +2,18 @@ import Foundation
 import TestSupport
 import MailTLSCore
 import MailTLSSandbox
+import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A sandbox started in-process for one test: its own state directory, ephemeral ports on loopback, and the client
-/// reports it produced. Every test gets its own, so tests run in parallel without sharing ports or state.
+/// A sandbox started in-process for one test, as the command runs it: a `SandboxService` in its own `ServiceGroup`.
+/// Its own state directory, ephemeral ports on loopback, and the client reports it produced. Every test gets its own,
+/// so tests run in parallel without sharing ports or state.
 final class TestSandbox: Sendable {
     static let user = "device"
 
@@ -19,14 +22,21 @@ final class TestSandbox: Sendable {
     let address: String
     let password: String
     private let collected: NIOLockedValueBox<[ConnectionReport]>
+    private let reportArrivals: Arrivals<ConnectionReport>
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
 
     private init(server: SandboxServer, stateDirectory: URL, address: String, password: String,
-                 collected: NIOLockedValueBox<[ConnectionReport]>) {
+                 collected: NIOLockedValueBox<[ConnectionReport]>, arrivals: Arrivals<ConnectionReport>,
+                 group: ServiceGroup, running: Task<Void, any Error>) {
+        reportArrivals = arrivals
         self.server = server
         self.stateDirectory = stateDirectory
         self.address = address
         self.password = password
         self.collected = collected
+        self.group = group
+        self.running = running
     }
 
     /// Runs `body` with a fresh sandbox on `address` (ports 0 become ephemeral ports), then stops it and removes its
@@ -57,6 +67,7 @@ final class TestSandbox: Sendable {
             .appendingPathComponent("mailtls-sandbox-test-\(UUID().uuidString)")
         let password = "pw-" + UUID().uuidString.prefix(12).lowercased()
         let collected = NIOLockedValueBox<[ConnectionReport]>([])
+        let arrivals = Arrivals<ConnectionReport>()
         let configuration = SandboxConfiguration(
             listenAddress: address, ports: ports, stateDirectory: state, hostnames: ["localhost"],
             accounts: [user: password], maximumConnections: maximumConnections,
@@ -65,11 +76,32 @@ final class TestSandbox: Sendable {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: try authorityTemplate(names: configuration.certificateNames),
                                          to: state.appendingPathComponent("tls"))
-        let server = try await SandboxServer.start(configuration) { report in
-            collected.withLockedValue { $0.append(report) }
+        let (started, starting) = AsyncStream.makeStream(of: SandboxServer.self)
+        let service = SandboxService(configuration, shutdownGrace: .zero,
+                                     onReport: { report in
+                                         let all = collected.withLockedValue { reports in
+                                             reports.append(report)
+                                             return reports
+                                         }
+                                         arrivals.arrived(all)
+                                     },
+                                     onStart: { server in
+                                         starting.yield(server)
+                                         starting.finish()
+                                     })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service)], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        // Ended by stop(), which awaits it: the group runs exactly as long as the test's sandbox.
+        let running = Task {
+            defer { starting.finish() }
+            try await group.run()
+        }
+        guard let server = await started.first(where: { _ in true }) else {
+            try await running.value
+            throw SandboxStartError()
         }
         return TestSandbox(server: server, stateDirectory: state, address: address, password: password,
-                           collected: collected)
+                           collected: collected, arrivals: arrivals, group: group, running: running)
     }
 
     /// The test CA and server certificates, made once per test process for each set of names and copied into each
@@ -89,12 +121,10 @@ final class TestSandbox: Sendable {
         }
     }
 
+    /// A graceful shutdown of the group: it returns once every connection has ended and its report is written.
     func stop() async {
-        await server.stop()
-        // Stopping closes the listeners, not connections still closing, whose reports may land in events.jsonl a
-        // moment later: remove the state directory again after them.
-        try? FileManager.default.removeItem(at: stateDirectory)
-        try? await Task.sleep(for: .milliseconds(300))
+        await group.triggerGracefulShutdown()
+        _ = await running.result
         try? FileManager.default.removeItem(at: stateDirectory)
     }
 
@@ -111,18 +141,18 @@ final class TestSandbox: Sendable {
     @discardableResult
     func waitForReports(_ count: Int, port: Int? = nil, timeout: Double = 10,
                         sourceLocation: SourceLocation = #_sourceLocation) async -> [ConnectionReport] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let matching = reports.filter { port == nil || $0.serverPort == port }
-            if matching.count >= count { return matching }
-            if Date() > deadline {
-                let wanted = port.map(String.init) ?? "any"
-                Issue.record("expected \(count) reports for port \(wanted), got \(matching.map(\.summary))",
-                             sourceLocation: sourceLocation)
-                return matching
-            }
-            try? await Task.sleep(for: .milliseconds(20))
+        func matching() -> [ConnectionReport] { reports.filter { port == nil || $0.serverPort == port } }
+        // Woken by each report as it arrives; the timeout only bounds the wait.
+        await reportArrivals.wait(timeout: timeout) { reports in
+            reports.filter { port == nil || $0.serverPort == port }.count >= count
         }
+        let found = matching()
+        if found.count < count {
+            let wanted = port.map(String.init) ?? "any"
+            Issue.record("expected \(count) reports for port \(wanted), got \(found.map(\.summary))",
+                         sourceLocation: sourceLocation)
+        }
+        return found
     }
 
     /// The one report for `port`, waiting for it.
@@ -379,5 +409,52 @@ extension ConnectionReport {
             + "error=\(handshakeError ?? "-") auth=\(authentications) messages=\(messages.count) "
             + "validation=\(certificateValidation.rawValue) violations=\(protocolViolations) "
             + "before=\(commandsBeforeTLS)"
+    }
+}
+
+struct SandboxStartError: Error {}
+
+/// Waiters woken when something arrives (a report), each with its own condition: a test waits for an event, not for a
+/// clock, and the timeout only bounds that wait.
+final class Arrivals<Element: Sendable>: Sendable {
+    private struct Waiter {
+        let condition: @Sendable ([Element]) -> Bool
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    private let state = NIOLockedValueBox<(all: [Element], waiters: [UUID: Waiter])>(([], [:]))
+
+    func arrived(_ all: [Element]) {
+        let ready = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.all = all
+            let met = state.waiters.filter { $0.value.condition(all) }
+            for id in met.keys { state.waiters[id] = nil }
+            return met.values.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Returns when `condition` holds for what has arrived, or after `timeout` seconds.
+    func wait(timeout: Double, until condition: @escaping @Sendable ([Element]) -> Bool) async {
+        let id = UUID()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow = self.state.withLockedValue { state -> Bool in
+                            if condition(state.all) || Task.isCancelled { return true }
+                            state.waiters[id] = Waiter(condition: condition, continuation: continuation)
+                            return false
+                        }
+                        if resumeNow { continuation.resume() }
+                    }
+                } onCancel: {
+                    self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .milliseconds(Int(timeout * 1000))) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }
