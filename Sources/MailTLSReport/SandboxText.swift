@@ -20,7 +20,7 @@ public struct SandboxText: Sendable {
         switch report.startTLS {
         case "used": parts.append("STARTTLS")
         case "not-used" where report.mode == "starttls": parts.append(t("no STARTTLS", "STARTTLS なし"))
-        case "asked-without-advertisement": parts.append(t("asked for STARTTLS (not offered)", "STARTTLS を要求(未提供)"))
+        case "asked-without-advertisement": parts.append(t("asked for STARTTLS (not offered)", "STARTTLS を要求（提供なし）"))
         default: parts.append("SSL/TLS")
         }
         if let version = report.negotiatedVersion {
@@ -33,7 +33,7 @@ public struct SandboxText: Sendable {
         }
         for auth in report.authentications {
             parts.append("AUTH \(auth.mechanism) \(auth.succeeded ? "ok" : t("failed", "失敗"))"
-                + (auth.beforeTLS ? t(" BEFORE TLS", " (TLS 前)") : ""))
+                + (auth.beforeTLS ? t(" BEFORE TLS", "（TLS 前）") : ""))
         }
         for message in report.messages {
             parts.append(t("mail", "メール") + " \"\(message.subject ?? "")\" \(message.size) B")
@@ -42,10 +42,10 @@ public struct SandboxText: Sendable {
         var warnings: [String] = []
         if report.credentialsBeforeTLS { warnings.append(t("password sent unencrypted", "パスワードを暗号化せず送信")) }
         if report.certificateValidation == .doesNotValidate {
-            warnings.append(t("accepted a bad certificate (\(report.portTest))", "不正な証明書を受け入れた(\(report.portTest))"))
+            warnings.append(t("accepted a bad certificate (\(report.portTest))", "拒否すべき証明書を受け入れ（\(report.portTest)）"))
         }
         if report.certificateValidation == .validates {
-            warnings.append(t("refused the certificate: validates", "証明書を拒否: 検証あり"))
+            warnings.append(t("refused the certificate: validates", "証明書を拒否（検証あり）"))
         }
         if !warnings.isEmpty { line += "  [" + warnings.joined(separator: "; ") + "]" }
         return line
@@ -55,7 +55,7 @@ public struct SandboxText: Sendable {
     public func devices(_ summaries: [DeviceSummary]) -> String {
         guard !summaries.isEmpty else {
             return t("No client has connected yet. Point a device at the sandbox, then run this again.",
-                     "まだ接続がありません。機器の送信先をサンドボックスにしてから、もう一度実行してください。") + "\n"
+                     "まだどのクライアントも接続していません。機器の送信サーバーにサンドボックスを設定してから、もう一度実行してください。") + "\n"
         }
         var out = ""
         for device in summaries {
@@ -96,20 +96,20 @@ public struct SandboxText: Sendable {
 
     func validation(_ value: ConnectionReport.Validation) -> String {
         switch value {
-        case .validates: return t("yes (refused a bad certificate)", "あり(不正な証明書を拒否)")
+        case .validates: return t("yes (refused a bad certificate)", "あり（名前違いや期限切れの証明書を拒否）")
         case .doesNotValidate: return paint(t("NO (accepted a wrong-name or expired certificate)",
-                                              "なし(名前違い・期限切れの証明書を受け入れた)"), critical: true)
+                                              "なし（名前違いや期限切れの証明書を受け入れました）"), critical: true)
         case .unknown: return t("not tested (use a port with cert=wrong-name or cert=expired)",
-                                "未確認(cert=wrong-name または cert=expired のポートで試してください)")
+                                "未確認（cert=wrong-name か cert=expired のポートで試してください）")
         }
     }
 
     func recommended(_ value: String) -> String {
         switch value {
-        case "465 SSL/TLS": return t("SMTP port 465, security \"SSL/TLS\"", "SMTP ポート 465、暗号化「SSL/TLS」")
-        case "587 STARTTLS": return t("SMTP port 587, security \"STARTTLS\"", "SMTP ポート 587、暗号化「STARTTLS」")
+        case "465 SSL/TLS": return t("SMTP port 465, security \"SSL/TLS\"", "SMTP ポート 465、暗号化方式「SSL/TLS」")
+        case "587 STARTTLS": return t("SMTP port 587, security \"STARTTLS\"", "SMTP ポート 587、暗号化方式「STARTTLS」")
         default: return t("a local relay that accepts this device's TLS version and uses TLS 1.2 or later upstream",
-                          "この機器の TLS バージョンを受け付け、上流へは TLS 1.2 以上で送るローカル中継サーバー")
+                          "この機器の TLS バージョンを受け付け、プロバイダーのサーバーへは TLS 1.2 以上で転送する、ローカルの中継サーバー")
         }
     }
 
@@ -117,31 +117,31 @@ public struct SandboxText: Sendable {
         switch advice {
         case .credentialsInClear:
             return paint(t("The device sent its password unencrypted. Set its security to \"SSL/TLS\" (465, 993, 995) or \"STARTTLS\" (587, 143, 110), never \"none\".",
-                           "この機器はパスワードを暗号化せずに送りました。暗号化の設定を「SSL/TLS」(465、993、995)か「STARTTLS」(587、143、110)にしてください。「なし」は使わないでください。"), critical: true)
+                           "この機器はパスワードを暗号化せずに送りました。暗号化方式を「SSL/TLS」（465、993、995）か「STARTTLS」（587、143、110）に設定してください。「なし」は使わないでください。"), critical: true)
         case .doesNotValidateCertificates:
             return paint(t("The device accepted a certificate it should have refused: anyone on the network path could pose as your mail server. Turn on certificate verification if the device has it; otherwise keep it on a trusted network or behind a local relay.",
-                           "この機器は拒否すべき証明書を受け入れました。経路上の誰でもメールサーバーになりすませます。機器に証明書の検証設定があれば有効にし、なければ信頼できるネットワークかローカル中継サーバーの内側で使ってください。"), critical: true)
+                           "この機器は、本来拒否すべき証明書を受け入れました。このままでは、通信経路上の第三者がメールサーバーになりすますことができます。機器に証明書を検証する設定があれば有効にしてください。なければ、信頼できるネットワーク内か、ローカルの中継サーバーの内側だけで使ってください。"), critical: true)
         case .tlsTooOld:
             return paint(t("The device offers at most \(device.maximumVersion ?? "?"). It cannot reach a server that requires TLS 1.2 (Microsoft 365, Gmail and most providers): update its firmware, or send through a local relay.",
-                           "この機器は \(device.maximumVersion ?? "?") までしか対応していません。TLS 1.2 を必須とするサーバー(Microsoft 365、Gmail など多くのプロバイダー)には接続できません。ファームウェアを更新するか、ローカル中継サーバー経由で送信してください。"), critical: true)
+                           "この機器が対応する TLS は \(device.maximumVersion ?? "?") までです。TLS 1.2 を必須とするサーバー（Microsoft 365、Gmail など多くのプロバイダー）には接続できません。ファームウェアを更新するか、ローカルの中継サーバーを経由して送信してください。"), critical: true)
         case .skipsSTARTTLS:
             return t("The device sent commands without using the STARTTLS it was offered: choose \"STARTTLS\" in its settings, or port 465 with \"SSL/TLS\".",
-                     "この機器は提供された STARTTLS を使わずにコマンドを送りました。設定で「STARTTLS」を選ぶか、ポート 465 と「SSL/TLS」を使ってください。")
+                     "この機器は、提供された STARTTLS を使わずにコマンドを送りました。機器の設定で暗号化方式に「STARTTLS」を選ぶか、ポート 465 と「SSL/TLS」を使ってください。")
         case .noTLS:
             return t("The device never completed a TLS handshake with the sandbox.",
-                     "この機器はサンドボックスとの TLS ハンドシェイクを一度も完了しませんでした。")
+                     "この機器は、サンドボックスとの TLS ハンドシェイクを一度も完了しませんでした。")
         case .importSandboxCA:
             return t("The device refused the sandbox's test CA (unknown CA): import ca.pem or ca.der from the state directory into the device to go on testing.",
-                     "この機器はサンドボックスのテスト用 CA を拒否しました。状態ディレクトリの ca.pem か ca.der を機器に取り込んでからテストを続けてください。")
+                     "この機器は、サンドボックスのテスト用の認証局を拒否しました（不明な認証局）。テストを続けるには、状態ディレクトリの ca.pem か ca.der を機器にインポートしてください。")
         case .validatesCertificates:
             return t("The device checks certificates: it needs a certificate from a CA it trusts.",
-                     "この機器は証明書を検証しています。信頼する認証局の証明書が必要です。")
+                     "この機器は証明書を検証しています。サーバーには、この機器が信頼する認証局の証明書が必要です。")
         }
     }
 
     /// `mailtls sandbox messages`.
     public func messages(_ entries: [MessageStore.Entry], store: MessageStore) -> String {
-        guard !entries.isEmpty else { return t("No messages captured yet.", "まだメールは届いていません。") + "\n" }
+        guard !entries.isEmpty else { return t("No messages captured yet.", "サンドボックスはまだメールを受信していません。") + "\n" }
         var out = ""
         for entry in entries {
             let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: entry.receivedAt))

@@ -192,47 +192,47 @@ extension SettingsSheet {
         static let title = LocalizedText(en: "Mail settings for {address}", ja: "{address} のメール設定")
         static let address = LocalizedText(en: "Email address", ja: "メールアドレス")
         static let name = LocalizedText(en: "Name", ja: "名前")
-        static let incoming = LocalizedText(en: "Incoming server ({protocol})", ja: "受信サーバー({protocol})")
+        static let incoming = LocalizedText(en: "Incoming server ({protocol})", ja: "受信サーバー（{protocol}）")
         static let incomingAlternative = LocalizedText(
-            en: "Incoming server, alternative ({protocol})", ja: "受信サーバー(別の方法: {protocol})")
-        static let outgoing = LocalizedText(en: "Outgoing server ({protocol})", ja: "送信サーバー({protocol})")
+            en: "Incoming server, alternative ({protocol})", ja: "受信サーバー（別の方法: {protocol}）")
+        static let outgoing = LocalizedText(en: "Outgoing server ({protocol})", ja: "送信サーバー（{protocol}）")
         static let noIncoming = LocalizedText(
             en: "No incoming server could be verified.", ja: "接続を確認できた受信サーバーはありません。")
         static let noOutgoing = LocalizedText(
             en: "No outgoing server could be verified.", ja: "接続を確認できた送信サーバーはありません。")
-        static let hostname = LocalizedText(en: "Hostname", ja: "ホスト名")
+        static let hostname = LocalizedText(en: "Hostname", ja: "サーバー名")
         static let port = LocalizedText(en: "Port", ja: "ポート")
-        static let encryption = LocalizedText(en: "Encryption", ja: "暗号化")
-        static let authentication = LocalizedText(en: "Authentication", ja: "認証")
+        static let encryption = LocalizedText(en: "Encryption", ja: "暗号化方式")
+        static let authentication = LocalizedText(en: "Authentication", ja: "認証方式")
         static let username = LocalizedText(en: "Username", ja: "ユーザー名")
         static let password = LocalizedText(en: "Password", ja: "パスワード")
         static let accountPassword = LocalizedText(
-            en: "The account's password (not printed here)", ja: "このアカウントのパスワード(この用紙には記載しません)")
-        static let noUsername = LocalizedText(en: "(none)", ja: "(なし)")
+            en: "The account's password (not printed here)", ja: "このアカウントのパスワード（この用紙には記載しません）")
+        static let noUsername = LocalizedText(en: "(none)", ja: "（なし）")
         static let noEncryption = LocalizedText(en: "None", ja: "なし")
         static let normalPassword = LocalizedText(en: "Normal password", ja: "通常のパスワード")
         static let encryptedPassword = LocalizedText(
-            en: "Encrypted password (CRAM-MD5)", ja: "暗号化されたパスワード(CRAM-MD5)")
+            en: "Encrypted password (CRAM-MD5)", ja: "暗号化されたパスワード（CRAM-MD5）")
         static let clientAddress = LocalizedText(
-            en: "None (allowed by IP address)", ja: "なし(IP アドレスで許可)")
+            en: "None (allowed by IP address)", ja: "なし（IP アドレスで許可）")
         static let clientCertificate = LocalizedText(en: "TLS client certificate", ja: "TLS クライアント証明書")
         static let noAuthentication = LocalizedText(en: "None", ja: "なし")
         static let deviceHeading = LocalizedText(
             en: "For scanners and MFPs / old devices", ja: "スキャナー・複合機・古い機器向け")
         static let withoutSTARTTLS = LocalizedText(
             en: "If the device has no STARTTLS setting, send through port {port} with encryption \"{security}\":",
-            ja: "機器に STARTTLS の設定がない場合は、ポート {port}・暗号化「{security}」で送信してください。")
+            ja: "機器に STARTTLS の設定がない場合は、ポート {port}・暗号化方式「{security}」で送信してください。")
         static let noImplicitTLS = LocalizedText(
             en: "This server has no SSL/TLS (implicit TLS) port for sending: a device without STARTTLS needs a relay.",
-            ja: "このサーバーには SSL/TLS(最初から暗号化)の送信ポートがありません。STARTTLS のない機器には中継サーバーが必要です。")
+            ja: "このサーバーには SSL/TLS（最初から暗号化）の送信用ポートがありません。STARTTLS に対応していない機器には、中継サーバーが必要です。")
         static let oldestTLS = LocalizedText(
             en: "Oldest TLS version the server accepts: {version}.",
             ja: "サーバーが受け付ける最も古い TLS バージョン: {version}")
         static let legacyNeedsRelay = LocalizedText(
             en: "A device limited to TLS 1.0/1.1 cannot send here: it needs a relay (a local mail server that "
                 + "accepts its mail and forwards it with TLS 1.2 or later), or a firmware update.",
-            ja: "TLS 1.0/1.1 までしか使えない機器はここへ送信できません。中継サーバー(機器からメールを受け取り、"
-                + "TLS 1.2 以上で転送するローカルのメールサーバー)か、ファームウェアの更新が必要です。")
+            ja: "TLS 1.0/1.1 までしか使えない機器は、このサーバーへ送信できません。中継サーバー（機器からメールを受け取り、"
+                + "TLS 1.2 以上で転送するローカルのメールサーバー）か、ファームウェアの更新が必要です。")
         static let legacyAccepted = LocalizedText(
             en: "Devices limited to TLS 1.0/1.1 can still send here, but servers are turning these versions off: "
                 + "plan a firmware update or a relay.",
@@ -242,11 +242,11 @@ extension SettingsSheet {
             en: "Why SSL/TLS comes first: RFC 8314 recommends implicit TLS (SSL/TLS, ports 465, 993 and 995) over "
                 + "STARTTLS, because the connection is encrypted from its first byte and cannot be stripped down to "
                 + "plain text.",
-            ja: "SSL/TLS を優先する理由: RFC 8314 は、最初の 1 バイトから暗号化され、暗号化なしに戻される心配のない "
-                + "SSL/TLS(ポート 465・993・995)を STARTTLS より推奨しています。")
+            ja: "SSL/TLS を優先する理由: RFC 8314 は、SSL/TLS（ポート 465・993・995）を STARTTLS より推奨しています。"
+                + "最初の 1 バイトから暗号化され、暗号化なしに戻される心配がないためです。")
         static let notes = LocalizedText(en: "Notes", ja: "補足")
         static let footer = LocalizedText(
             en: "Made by mailtls on {time}. No password is printed on this sheet.",
-            ja: "mailtls が {time} に作成。この用紙にパスワードは記載されていません。")
+            ja: "mailtls が {time} に作成しました。この用紙にはパスワードを記載していません。")
     }
 }

@@ -66,13 +66,13 @@ struct DemoCommand: AsyncParsableCommand {
         let bound = server.ports
         let text = SandboxText(language: language, color: output.useColor)
 
-        Console.line(heading(ja ? "1. サンドボックスを起動しました(127.0.0.1、空いているポート)" : "1. The sandbox is running on 127.0.0.1 (free ports)"))
+        Console.line(heading(ja ? "1. サンドボックスを起動しました（127.0.0.1、空いているポート）" : "1. The sandbox is running on 127.0.0.1 (free ports)"))
         for port in bound {
             Console.line("   \(port.port)  \(port.mailProtocol.displayName)  "
                 + (port.mode == .implicitTLS ? "SSL/TLS" : (port.advertiseSTARTTLS ? "STARTTLS" : (ja ? "STARTTLS なし" : "no STARTTLS")))
                 + "  \(port.versionRange)")
         }
-        Console.line(ja ? "   わざと混ぜた設定です: TLS 1.0 を許すポートと、STARTTLS のない送信ポートがあります。"
+        Console.line(ja ? "   この設定には、わざと問題を混ぜています。TLS 1.0 を許可するポートと、STARTTLS のない送信用ポートがあります。"
             : "   Deliberately mixed: one port still allows TLS 1.0, one submission port has no STARTTLS.")
         Console.line("")
 
@@ -95,7 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         Console.line(heading(ja ? "3. 古い複合機を模した組み込みクライアントの接続結果" : "3. A built-in client that behaves like an old printer"))
-        Console.line(ja ? "   TLS 1.0 までしか使えず、STARTTLS のないポートではパスワードを暗号化せずに送ります。"
+        Console.line(ja ? "   このクライアントは TLS 1.0 までしか使えず、STARTTLS のないポートではパスワードを暗号化せずに送ります。"
             : "   It speaks TLS 1.0 at most, and on the port without STARTTLS it sends its password unencrypted.")
         collected.withLockedValue { $0 = [] }
         let engine = ConnectionEngine(timeouts: .init(connect: 2, read: 5, greeting: 10, overall: 30))
@@ -121,7 +121,7 @@ struct DemoCommand: AsyncParsableCommand {
         for report in reports { Console.line("   " + text.liveLine(report)) }
         Console.line("")
         Console.line(text.devices(DeviceSummary.summarise(reports)))
-        Console.line(ja ? "自分の機器を試すには: mailtls sandbox --listen <この PC の LAN アドレス>(README の「複合機・スキャナーのテスト」を参照)"
+        Console.line(ja ? "自分の機器を試すには、mailtls sandbox --listen <この PC の LAN アドレス> を実行してください（README の「複合機・スキャナーのテスト」を参照）。"
             : "To test your own device: mailtls sandbox --listen <this machine's LAN address> (see \"Test your printer or scanner\" in the README)")
     }
 

@@ -101,7 +101,7 @@ struct SetupCommand: AsyncParsableCommand {
             } catch {
                 throw UserFacingFailure(message: LocalizedText(
                     en: "Cannot write '{path}'. Choose a writable path for --output.",
-                    ja: "'{path}' に書き込めません。--output には書き込み可能なパスを指定してください。")(
+                    ja: "「{path}」に書き込めません。--output には書き込み可能なパスを指定してください。")(
                         language, ["path": output]))
             }
         } else {
@@ -113,6 +113,6 @@ struct SetupCommand: AsyncParsableCommand {
     static func nothingToExport(_ language: Language) -> String {
         LocalizedText(
             en: "No verified settings to export for this address (see mailtls setup ADDRESS for why).",
-            ja: "このアドレスには書き出せる確認済みの設定がありません(理由は mailtls setup ADDRESS で確認できます)。")(language)
+            ja: "このアドレスには、書き出せる確認済みの設定がありません（理由は mailtls setup <メールアドレス> で確認できます）。")(language)
     }
 }

@@ -18,7 +18,9 @@ import Testing
         request.timeouts = .init(connect: 1, read: 2, greeting: 4, overall: 10)
         let started = Date()
         let report = try await ServerChecker().run(request)
-        #expect(Date().timeIntervalSince(started) < 30)
+        // Every port ends at its own deadlines (10 s a connection); without them the endless continuation alone
+        // would hold a port for 60 s. The margin is for a loaded machine.
+        #expect(Date().timeIntervalSince(started) < 45)
         func ids(_ number: Int) -> Set<FindingID> {
             Set(report.findings.filter { $0.ports.contains(number) }.map(\.id))
         }

@@ -98,15 +98,15 @@ import FoundationXML
         let page = SettingsSheet.render(Self.recommendation(), language: .ja, generatedAt: "2026-04-01 09:00",
                                         notes: ["実際のログインで確認済み。"])
         let outline = try Self.outline(page)
-        for term in ["受信サーバー", "送信サーバー", "ホスト名", "ポート", "暗号化", "認証", "ユーザー名", "パスワード", "複合機",
-                     "RFC 8314"] {
+        for term in ["受信サーバー", "送信サーバー", "サーバー名", "ポート", "暗号化方式", "認証方式", "ユーザー名",
+                     "パスワード", "複合機", "RFC 8314"] {
             #expect(outline.allText.contains(term), "\(term)")
         }
-        #expect(outline.rows.contains("暗号化|SSL/TLS"))
-        #expect(outline.rows.contains("暗号化|STARTTLS"))
-        #expect(outline.headings.contains("受信サーバー(IMAP)"))
-        #expect(outline.headings.contains("受信サーバー(別の方法: POP3)"))
-        #expect(outline.headings.contains("送信サーバー(SMTP)"))
+        #expect(outline.rows.contains("暗号化方式|SSL/TLS"))
+        #expect(outline.rows.contains("暗号化方式|STARTTLS"))
+        #expect(outline.headings.contains("受信サーバー（IMAP）"))
+        #expect(outline.headings.contains("受信サーバー（別の方法: POP3）"))
+        #expect(outline.headings.contains("送信サーバー（SMTP）"))
         for english in ["Incoming", "Outgoing", "Hostname", "Port", "Encryption", "Username", "Password", "password",
                         "relay", "Notes", "Made by"] {
             #expect(!outline.allText.contains(english), "untranslated: \(english)")

@@ -19,74 +19,74 @@ public enum DiagnosisCatalog {
             return .init(
                 message: LocalizedText(
                     en: "The server name '{host}' does not exist in DNS: it is misspelt, or the provider uses another name.",
-                    ja: "サーバー名 '{host}' は DNS に存在しません。綴りが間違っているか、プロバイダーは別の名前を使っています。"),
+                    ja: "サーバー名「{host}」は DNS に登録されていません。綴りが間違っているか、プロバイダーが別のサーバー名を使っている可能性があります。"),
                 fix: LocalizedText(
                     en: "Copy the server name from the provider's official settings page, or run mailtls setup with your address.",
-                    ja: "プロバイダーの公式の設定ページからサーバー名をそのまま入力するか、メールアドレスを指定して mailtls setup を実行してください。"))
+                    ja: "プロバイダーの公式の設定ページにあるサーバー名をそのまま入力してください。または、メールアドレスを指定して mailtls setup を実行してください。"))
         case .connectionRefused:
             return .init(
                 message: LocalizedText(
                     en: "Nothing accepts connections on port {port} of {host}: the port number is wrong for this server.",
-                    ja: "{host} のポート {port} は接続を受け付けていません。このサーバーではポート番号が違います。"),
+                    ja: "{host} のポート {port} は接続を受け付けていません。このサーバーでは、このポート番号は使われていません。"),
                 fix: LocalizedText(
                     en: "Use one of the settings that work (below), usually 465 with SSL/TLS or 587 with STARTTLS for sending, 993 with SSL/TLS for IMAP.",
-                    ja: "下に示す動作する設定を使ってください。送信は通常 465(SSL/TLS)か 587(STARTTLS)、IMAP は 993(SSL/TLS)です。"))
+                    ja: "下に示す、動作する設定のどれかを使ってください。通常、送信はポート 465（SSL/TLS）かポート 587（STARTTLS）、IMAP はポート 993（SSL/TLS）です。"))
         case .connectionTimedOut:
             return .init(
                 message: LocalizedText(
                     en: "No answer from {host} on port {port}: a firewall blocks it, on this network (ISPs often block 25 and sometimes 587) or at the server.",
-                    ja: "{host} のポート {port} から応答がありません。このネットワーク(プロバイダーは 25 番、ときに 587 番を遮断します)かサーバー側のファイアウォールで遮断されています。"),
+                    ja: "{host} のポート {port} から応答がありません。このネットワーク（プロバイダーはポート 25 をよく遮断し、ポート 587 を遮断することもあります）か、サーバー側のファイアウォールで遮断されている可能性があります。"),
                 fix: LocalizedText(
                     en: "Try the other ports listed below (587, 465, 2525); if none answers, try from another network (a phone's hotspot) to tell your network from the server's.",
-                    ja: "下に示す別のポート(587、465、2525)を試してください。どれも応答しない場合は、別のネットワーク(スマートフォンのテザリングなど)で試し、原因が利用者側かサーバー側かを切り分けてください。"))
+                    ja: "下に示す別のポート（587、465、2525）を試してください。どれも応答しない場合は、別のネットワーク（スマートフォンのテザリングなど）から試して、原因が利用者側のネットワークにあるか、サーバー側にあるかを切り分けてください。"))
         case .tlsOnPlaintextPort:
             return .init(
                 message: LocalizedText(
                     en: "The setting is \"SSL/TLS\", but port {port} starts in plaintext (it expects STARTTLS): {evidence}",
-                    ja: "暗号化が「SSL/TLS」に設定されていますが、ポート {port} は暗号化なしで始まります(STARTTLS のポートです): {evidence}"),
+                    ja: "暗号化方式は「SSL/TLS」に設定されていますが、ポート {port} は暗号化なしで始まるポート（STARTTLS 用）です: {evidence}"),
                 fix: LocalizedText(
                     en: "Set the security to \"STARTTLS\" for port {port}, or keep \"SSL/TLS\" and use the implicit-TLS port (465 for SMTP, 993 for IMAP, 995 for POP3).",
-                    ja: "ポート {port} なら暗号化を「STARTTLS」に変更するか、「SSL/TLS」のまま SSL/TLS 用のポート(SMTP は 465、IMAP は 993、POP3 は 995)を使ってください。"))
+                    ja: "ポート {port} を使うなら、暗号化方式を「STARTTLS」に変更してください。「SSL/TLS」のままにするなら、SSL/TLS 用のポート（SMTP は 465、IMAP は 993、POP3 は 995）を使ってください。"))
         case .plaintextOnTLSPort:
             return .init(
                 message: LocalizedText(
                     en: "Port {port} expects TLS from the first byte (\"SSL/TLS\"), but the setting waits for a plaintext greeting.",
-                    ja: "ポート {port} は最初から SSL/TLS で通信するポートですが、設定は暗号化なしのあいさつを待っています。"),
+                    ja: "ポート {port} は最初から SSL/TLS で通信するポートですが、今の設定では暗号化なしの挨拶を待っています。"),
                 fix: LocalizedText(
                     en: "Set the security to \"SSL/TLS\" for port {port}, or use the STARTTLS port (587 for SMTP, 143 for IMAP, 110 for POP3).",
-                    ja: "ポート {port} なら暗号化を「SSL/TLS」に変更するか、STARTTLS のポート(SMTP は 587、IMAP は 143、POP3 は 110)を使ってください。"))
+                    ja: "ポート {port} を使うなら、暗号化方式を「SSL/TLS」に変更してください。または、STARTTLS 用のポート（SMTP は 587、IMAP は 143、POP3 は 110）を使ってください。"))
         case .serviceUnavailable:
             return .init(
                 message: LocalizedText(
                     en: "The server refuses service right now: {evidence}",
-                    ja: "サーバーは現在サービスを拒否しています: {evidence}"),
+                    ja: "サーバーは現在、サービスを拒否しています: {evidence}"),
                 fix: LocalizedText(
                     en: "This is the server's answer, not a setting problem: wait and retry; if it persists, your address may be rate-limited or blocklisted: ask the provider.",
-                    ja: "設定の問題ではなくサーバー側の応答です。時間をおいて再試行してください。続く場合は接続元が制限・ブロックされている可能性があるため、プロバイダーに問い合わせてください。"))
+                    ja: "これは設定の問題ではなく、サーバー側の応答です。時間をおいて再試行してください。続く場合は、接続元のアドレスが制限されているか、ブロックリストに載っている可能性があります。プロバイダーに問い合わせてください。"))
         case .noGreeting:
             return .init(
                 message: LocalizedText(
                     en: "The server accepted the connection but never greeted: {evidence}",
-                    ja: "サーバーは接続を受け付けましたが、あいさつ(グリーティング)を返しません: {evidence}"),
+                    ja: "サーバーは接続を受け付けましたが、挨拶を返しません: {evidence}"),
                 fix: LocalizedText(
                     en: "Check the port and the protocol; a server that delays its greeting on purpose needs a longer timeout (--timeout).",
-                    ja: "ポートとプロトコルを確認してください。わざと応答を遅らせるサーバーの場合は、タイムアウト(--timeout)を長くしてください。"))
+                    ja: "ポートとプロトコルを確認してください。わざと挨拶を遅らせるサーバーの場合は、--timeout でタイムアウトを長くしてください。"))
         case .starttlsNotOffered:
             return .init(
                 message: LocalizedText(
                     en: "The setting is \"STARTTLS\", but the server does not offer STARTTLS on port {port}: {evidence}",
-                    ja: "暗号化が「STARTTLS」に設定されていますが、サーバーはポート {port} で STARTTLS を提供していません: {evidence}"),
+                    ja: "暗号化方式は「STARTTLS」に設定されていますが、サーバーはポート {port} で STARTTLS を提供していません: {evidence}"),
                 fix: LocalizedText(
                     en: "Use the implicit-TLS port with \"SSL/TLS\" (465 for SMTP, 993 for IMAP, 995 for POP3). Never switch encryption off to make it work.",
-                    ja: "「SSL/TLS」で SSL/TLS 用のポート(SMTP は 465、IMAP は 993、POP3 は 995)を使ってください。接続のために暗号化を無効にしないでください。"))
+                    ja: "暗号化方式を「SSL/TLS」にして、SSL/TLS 用のポート（SMTP は 465、IMAP は 993、POP3 は 995）を使ってください。接続できるようにするために暗号化を無効にすることは、絶対にしないでください。"))
         case .tlsVersionTooOld:
             return .init(
                 message: LocalizedText(
                     en: "The device offers at most {clientVersion}, which the server no longer accepts (it requires TLS 1.2 or later): {evidence}",
-                    ja: "機器が使える TLS は {clientVersion} までですが、サーバーはもう受け付けません(TLS 1.2 以上が必要): {evidence}"),
+                    ja: "この機器が使える TLS は {clientVersion} までですが、サーバーはこのバージョンをもう受け付けません（TLS 1.2 以上が必要です）: {evidence}"),
                 fix: LocalizedText(
                     en: "Update the device's firmware to get TLS 1.2; if there is none, send through a local relay that speaks old TLS to the device and TLS 1.2+ to the provider.",
-                    ja: "機器(複合機など)のファームウェアを更新して TLS 1.2 に対応させてください。更新がない場合は、機器とは古い TLS で、プロバイダーとは TLS 1.2 以上で通信する中継サーバー(リレー)を使ってください。"))
+                    ja: "機器のファームウェアを更新して、TLS 1.2 に対応させてください。更新がない場合は、機器とは古い TLS で、プロバイダーとは TLS 1.2 以上で通信するローカルの中継サーバーを経由して送信してください。"))
         case .tlsHandshakeFailed:
             return .init(
                 message: LocalizedText(
@@ -94,15 +94,15 @@ public enum DiagnosisCatalog {
                     ja: "TLS ハンドシェイクに失敗しました: {evidence}"),
                 fix: LocalizedText(
                     en: "Check the port and security setting first; if they are right, the server's TLS configuration is at fault: tell its administrator.",
-                    ja: "まずポートと暗号化の設定を確認してください。設定が正しければサーバー側の TLS 設定の問題なので、管理者に連絡してください。"))
+                    ja: "まずポートと暗号化方式を確認してください。設定が正しければ、サーバー側の TLS 設定に問題があります。サーバーの管理者に連絡してください。"))
         case .certificateExpired:
             return .init(
                 message: LocalizedText(
                     en: "The server's certificate expired on {notAfter}: devices that check certificates refuse it.",
-                    ja: "サーバーの証明書は {notAfter} に期限切れになっています。証明書を確認する機器は接続を拒否します。"),
+                    ja: "サーバーの証明書は {notAfter} に有効期限が切れています。証明書を検証する機器は接続を拒否します。"),
                 fix: LocalizedText(
                     en: "First check the device's clock (a wrong date makes valid certificates look expired). If the clock is right, the server must renew its certificate.",
-                    ja: "まず機器の時計を確認してください(日付がずれていると有効な証明書も期限切れに見えます)。時計が正しければ、サーバー側で証明書を更新する必要があります。"))
+                    ja: "まず機器の時計を確認してください（日付がずれていると、有効な証明書も期限切れに見えます）。時計が正しければ、サーバー側で証明書を更新する必要があります。"))
         case .certificateNotYetValid:
             return .init(
                 message: LocalizedText(
@@ -115,18 +115,18 @@ public enum DiagnosisCatalog {
             return .init(
                 message: LocalizedText(
                     en: "The certificate is not for the name typed ('{host}'); it is for: {names}.",
-                    ja: "証明書は入力したサーバー名 '{host}' のものではありません。証明書の名前: {names}。"),
+                    ja: "この証明書は、入力したサーバー名「{host}」に対するものではありません。証明書の名前: {names}。"),
                 fix: LocalizedText(
                     en: "Enter the server name exactly as the certificate names it ({names}), not an IP address or an alias.",
-                    ja: "サーバー名には IP アドレスや別名ではなく、証明書に記載された名前({names})をそのまま入力してください。"))
+                    ja: "サーバー名には、IP アドレスや別名ではなく、証明書に記載された名前（{names}）をそのまま入力してください。"))
         case .certificateSelfSigned:
             return .init(
                 message: LocalizedText(
                     en: "The server presents a self-signed certificate: no device trusts it by default.",
-                    ja: "サーバーは自己署名証明書を使っています。機器は標準では信頼しません。"),
+                    ja: "サーバーは自己署名証明書を使っています。機器は初期設定ではこの証明書を信頼しません。"),
                 fix: LocalizedText(
                     en: "Best: the server gets a certificate from a public CA. Otherwise import this certificate into the device as trusted, after checking its fingerprint with the administrator.",
-                    ja: "公的な認証局の証明書に変更するのが最善です。そうでなければ、管理者とフィンガープリントを確認したうえで、この証明書を機器に信頼済みとしてインポートしてください。"))
+                    ja: "最善の対処は、サーバー側で公的な認証局の証明書に替えることです。それができない場合は、フィンガープリントをサーバーの管理者と照合したうえで、この証明書を信頼する証明書として機器にインポートしてください。"))
         case .certificateUntrusted:
             return .init(
                 message: LocalizedText(
@@ -134,23 +134,23 @@ public enum DiagnosisCatalog {
                     ja: "証明書の発行者が信頼されていません: {evidence}。"),
                 fix: LocalizedText(
                     en: "If the server uses a private CA, import that CA into the device; if the chain is incomplete, the server must send its intermediate certificates.",
-                    ja: "プライベート CA の場合は、その CA 証明書を機器にインポートしてください。中間証明書が足りない場合は、サーバー側でチェーン全体を送るよう設定する必要があります。"))
+                    ja: "サーバーが社内認証局の証明書を使っている場合は、その認証局の証明書を機器にインポートしてください。中間証明書が足りない場合は、サーバー側で中間証明書も送るよう設定する必要があります。"))
         case .authMechanismMissing:
             return .init(
                 message: LocalizedText(
                     en: "The server offers no login method this client can use ({evidence}).",
-                    ja: "サーバーはこのクライアントが使える認証方式を提供していません({evidence})。"),
+                    ja: "サーバーは、このクライアントが使える認証方式を提供していません（{evidence}）。"),
                 fix: LocalizedText(
                     en: "Set the device's authentication to what the server offers (often \"normal password\" / PLAIN inside TLS). Servers that offer only OAuth2 (XOAUTH2) need a device or client that supports it.",
-                    ja: "機器の認証方式をサーバーが提供する方式(多くは TLS 内での通常のパスワード / PLAIN)に合わせてください。OAuth2(XOAUTH2)のみのサーバーには、OAuth2 に対応した機器やクライアントが必要です。"))
+                    ja: "機器の認証方式を、サーバーが提供する方式に合わせてください（多くの場合、TLS で保護された「通常のパスワード」、つまり PLAIN です）。OAuth2（XOAUTH2）だけを提供するサーバーには、OAuth2 に対応した機器かメールソフトが必要です。"))
         case .passwordWithheld:
             return .init(
                 message: LocalizedText(
                     en: "With security \"None\" the password would cross the network unencrypted, so it was not sent.",
-                    ja: "暗号化が「なし」のため、パスワードが暗号化されずにネットワークを流れてしまいます。送信しませんでした。"),
+                    ja: "暗号化方式が「なし」では、パスワードが暗号化されずにネットワークを流れます。そのため、mailtls はパスワードを送信しませんでした。"),
                 fix: LocalizedText(
                     en: "Choose \"STARTTLS\" or \"SSL/TLS\". (--allow-plaintext-auth tests it anyway, on a network you trust.)",
-                    ja: "暗号化を「STARTTLS」か「SSL/TLS」にしてください(信頼できるネットワークでの確認に限り --allow-plaintext-auth で試せます)。"))
+                    ja: "暗号化方式を「STARTTLS」か「SSL/TLS」にしてください（信頼できるネットワークに限り、--allow-plaintext-auth を付けると暗号化なしでも試せます）。"))
         case .badCredentials:
             return .init(
                 message: LocalizedText(
@@ -158,36 +158,36 @@ public enum DiagnosisCatalog {
                     ja: "サーバーはユーザー名またはパスワードを拒否しました: {evidence}"),
                 fix: LocalizedText(
                     en: "Check the user name form (often the full e-mail address) and retype the password; providers with two-step verification need an app password.",
-                    ja: "ユーザー名の形式(多くはメールアドレス全体)を確認し、パスワードを入力し直してください。2 段階認証を使うプロバイダーではアプリパスワードが必要です。"))
+                    ja: "ユーザー名の形式（多くはメールアドレス全体）を確認し、パスワードを入力し直してください。2 段階認証を使うプロバイダーでは、アプリパスワードが必要です。"))
         case .starttlsRequired:
             return .init(
                 message: LocalizedText(
                     en: "The server requires encryption before login: {evidence}",
-                    ja: "サーバーはログインの前に暗号化を要求しています: {evidence}"),
+                    ja: "サーバーは、ログインの前に暗号化を求めています: {evidence}"),
                 fix: LocalizedText(
                     en: "Set the security to \"STARTTLS\" on this port (or \"SSL/TLS\" on 465/993/995).",
-                    ja: "このポートでは暗号化を「STARTTLS」に(465/993/995 なら「SSL/TLS」に)設定してください。"))
+                    ja: "このポートでは、暗号化方式を「STARTTLS」に設定してください（ポート 465、993、995 なら「SSL/TLS」）。"))
         case .basicAuthDisabled:
             return .init(
                 message: LocalizedText(
                     en: "The provider has disabled password (basic) authentication for this mailbox: {evidence}",
-                    ja: "プロバイダーがこのメールボックスのパスワード認証(基本認証)を無効にしています: {evidence}"),
+                    ja: "プロバイダーは、このメールボックスのパスワード認証（基本認証）を無効にしています: {evidence}"),
                 fix: LocalizedText(
                     en: "Microsoft 365: an administrator enables Authenticated SMTP (SmtpClientAuthentication) for the mailbox, or the device moves to OAuth2, or to a relay/connector.",
-                    ja: "Microsoft 365 の場合: 管理者がメールボックスの SMTP 認証(SmtpClientAuthentication)を有効にするか、機器を OAuth2 対応にするか、リレーまたはコネクターを使ってください。"))
+                    ja: "Microsoft 365 の場合は、管理者がメールボックスの「認証済み SMTP」（SmtpClientAuthentication）を有効にするか、機器を OAuth2 に対応させるか、中継サーバーまたはコネクターを使ってください。"))
         case .appPasswordRequired:
             return .init(
                 message: LocalizedText(
                     en: "The provider wants an app password, not the account password: {evidence}",
-                    ja: "プロバイダーはアカウントのパスワードではなくアプリパスワードを要求しています: {evidence}"),
+                    ja: "プロバイダーは、アカウントのパスワードではなくアプリパスワードを求めています: {evidence}"),
                 fix: LocalizedText(
                     en: "Create an app password in the account's security settings and enter it instead.",
-                    ja: "アカウントのセキュリティ設定でアプリパスワードを作成し、それを入力してください。"))
+                    ja: "アカウントのセキュリティ設定でアプリパスワードを作成し、パスワードの代わりに入力してください。"))
         case .notAuthenticated:
             return .init(
                 message: LocalizedText(
                     en: "The server requires login before sending: {evidence}",
-                    ja: "サーバーは送信の前にログイン(SMTP 認証)を要求しています: {evidence}"),
+                    ja: "サーバーは、送信の前にログイン（SMTP 認証）を求めています: {evidence}"),
                 fix: LocalizedText(
                     en: "Turn on SMTP authentication on the device and enter the user name and password.",
                     ja: "機器で SMTP 認証を有効にし、ユーザー名とパスワードを入力してください。"))
@@ -198,15 +198,15 @@ public enum DiagnosisCatalog {
                     ja: "このメールボックスには、この差出人アドレスで送信する権限がありません: {evidence}"),
                 fix: LocalizedText(
                     en: "Use the mailbox's own address as the sender (From), or have an administrator grant Send As.",
-                    ja: "差出人(From)をメールボックス自身のアドレスにするか、管理者に「送信者として送信」の権限を付与してもらってください。"))
+                    ja: "差出人（From）をメールボックス自身のアドレスにするか、管理者に「送信者として送信」の権限を付与してもらってください。"))
         case .legacyTLSRejected:
             return .init(
                 message: LocalizedText(
                     en: "The provider rejects TLS 1.0/1.1 clients: {evidence}",
-                    ja: "プロバイダーは TLS 1.0/1.1 のクライアントを拒否しています: {evidence}"),
+                    ja: "プロバイダーは、TLS 1.0/1.1 しか使えないクライアントを拒否しています: {evidence}"),
                 fix: LocalizedText(
                     en: "Update the device to TLS 1.2, or send through a relay.",
-                    ja: "機器を TLS 1.2 に対応させるか、中継サーバー(リレー)を使ってください。"))
+                    ja: "機器を TLS 1.2 に対応させるか、中継サーバーを経由して送信してください。"))
         case .authenticationFailed:
             return .init(
                 message: LocalizedText(
@@ -214,15 +214,15 @@ public enum DiagnosisCatalog {
                     ja: "ログインに失敗しました: {evidence}"),
                 fix: LocalizedText(
                     en: "Read the server's words above; check the user name form and password, and whether the account allows this kind of login.",
-                    ja: "上のサーバーの応答を確認し、ユーザー名の形式とパスワード、このログイン方法がアカウントで許可されているかを確認してください。"))
+                    ja: "上に表示したサーバーの応答を読んでください。そのうえで、ユーザー名の形式とパスワード、このアカウントでこのログイン方法が許可されているかを確認してください。"))
         case .authenticationUnsuccessful:
             return .init(
                 message: LocalizedText(
                     en: "The provider refused the login: {evidence}. Microsoft 365 says this for a wrong password and also when SMTP AUTH, security defaults or multi-factor authentication block password logins.",
-                    ja: "プロバイダーがログインを拒否しました: {evidence}。Microsoft 365 は、パスワードの誤りのほか、SMTP 認証の無効化、セキュリティの既定値、多要素認証によってパスワードでのログインが止められている場合にもこの応答を返します。"),
+                    ja: "プロバイダーはログインを拒否しました: {evidence}。Microsoft 365 は、パスワードが間違っている場合のほか、SMTP 認証の無効化、セキュリティの既定値、多要素認証によってパスワードでのログインが止められている場合にも、この応答を返します。"),
                 fix: LocalizedText(
                     en: "First retype the password (and the user name, the full address). If it is right, an administrator must enable Authenticated SMTP for the mailbox or the device must use OAuth2 or a relay.",
-                    ja: "まずパスワード(とユーザー名: メールアドレス全体)を入力し直してください。正しい場合は、管理者がメールボックスの SMTP 認証を有効にするか、機器を OAuth2 対応にするか、リレーを使う必要があります。"))
+                    ja: "まずパスワードとユーザー名（メールアドレス全体）を入力し直してください。入力が正しい場合は、管理者がメールボックスの「認証済み SMTP」を有効にするか、機器を OAuth2 に対応させるか、中継サーバーを使う必要があります。"))
         case .messageRejected:
             return .init(
                 message: LocalizedText(
@@ -230,7 +230,7 @@ public enum DiagnosisCatalog {
                     ja: "ログインはできましたが、テストメールは拒否されました: {evidence}"),
                 fix: LocalizedText(
                     en: "Check the sender address (it usually must be the account's own) and the recipient.",
-                    ja: "差出人アドレス(通常はアカウント自身のアドレス)と宛先を確認してください。"))
+                    ja: "差出人アドレス（通常はアカウント自身のアドレスである必要があります）と宛先を確認してください。"))
         case .connectionFailed:
             return .init(
                 message: LocalizedText(
@@ -238,7 +238,7 @@ public enum DiagnosisCatalog {
                     ja: "接続に失敗しました: {evidence}"),
                 fix: LocalizedText(
                     en: "Check the network, then the host and port.",
-                    ja: "ネットワーク、次にホスト名とポートを確認してください。"))
+                    ja: "まずネットワークを確認し、次にサーバー名とポートを確認してください。"))
         }
     }
 }

@@ -7,7 +7,7 @@ public enum UIText {
     public static let port = LocalizedText(en: "PORT", ja: "ポート")
     public static let proto = LocalizedText(en: "PROTOCOL", ja: "プロトコル")
     public static let state = LocalizedText(en: "STATE", ja: "状態")
-    public static let security = LocalizedText(en: "SECURITY", ja: "暗号化")
+    public static let security = LocalizedText(en: "SECURITY", ja: "暗号化方式")
     public static let tls = LocalizedText(en: "TLS", ja: "TLS")
     public static let versions = LocalizedText(en: "VERSIONS", ja: "対応バージョン")
     public static let cipher = LocalizedText(en: "CIPHER", ja: "暗号スイート")
@@ -15,7 +15,7 @@ public enum UIText {
     public static let daysLeft = LocalizedText(en: "DAYS", ja: "残り日数")
     public static let header = LocalizedText(
         en: "mailtls check {host} ({address}), certificate name {name}, {seconds} s",
-        ja: "mailtls check {host} ({address})、証明書の名前 {name}、{seconds} 秒")
+        ja: "mailtls check {host}（{address}）、証明書の名前 {name}、{seconds} 秒")
     public static let findingsHeader = LocalizedText(
         en: "Findings: {critical} critical, {warning} warnings, {info} notes",
         ja: "診断結果: 重大 {critical} 件、警告 {warning} 件、情報 {info} 件")
@@ -29,7 +29,7 @@ public enum UIText {
     public static let issuer = LocalizedText(en: "issuer", ja: "発行者")
     public static let validUntil = LocalizedText(en: "valid until", ja: "有効期限")
     public static let key = LocalizedText(en: "key", ja: "鍵")
-    public static let chain = LocalizedText(en: "chain", ja: "チェーン")
+    public static let chain = LocalizedText(en: "chain", ja: "証明書チェーン")
     public static let capabilities = LocalizedText(en: "Capabilities and AUTH", ja: "機能と認証方式")
     public static let beforeTLS = LocalizedText(en: "before TLS", ja: "TLS 前")
     public static let afterTLS = LocalizedText(en: "after TLS", ja: "TLS 後")
@@ -43,14 +43,14 @@ public enum UIText {
             LocalizedText(
                 en: "Password before TLS: learned by starting AUTH and cancelling it before any credential "
                     + "(no failed login in the server's log)",
-                ja: "TLS 前のパスワード: 認証を開始し、資格情報を送る前に取り消して確認しました"
-                    + "(サーバーのログに認証失敗は残りません)")(language)
+                ja: "TLS 前のパスワード: 認証を開始し、認証情報を送る前に取り消して確認しました"
+                    + "（サーバーのログに認証失敗は残りません）")(language)
         case .failedLogin:
             LocalizedText(
                 en: "Password before TLS: learned with a throwaway login that failed (--login-probe failed-login; "
                     + "the server logged a failed login)",
-                ja: "TLS 前のパスワード: 使い捨てのアカウントでログインに失敗させて確認しました"
-                    + "(--login-probe failed-login。サーバーのログに認証失敗が残ります)")(language)
+                ja: "TLS 前のパスワード: 使い捨てのユーザー名とパスワードで、わざとログインに失敗して確認しました"
+                    + "（--login-probe failed-login。サーバーのログに認証失敗が残ります）")(language)
         }
     }
 
@@ -80,7 +80,7 @@ public enum UIText {
         case .plaintext: text = LocalizedText(en: "plaintext", ja: "暗号化なし")(language)
         case .unknown: text = "-"
         }
-        if port.wrongMode != nil { text += LocalizedText(en: " (wrong mode)", ja: "(モード違い)")(language) }
+        if port.wrongMode != nil { text += LocalizedText(en: " (wrong mode)", ja: "（方式違い）")(language) }
         return text
     }
 
@@ -92,12 +92,12 @@ public enum UIText {
         switch report.trustFailure {
         case .selfSigned?: return LocalizedText(en: "self-signed", ja: "自己署名")(language)
         case .incompleteChain?: return LocalizedText(en: "chain incomplete", ja: "中間証明書なし")(language)
-        case .unknownRoot?, .invalid?: return LocalizedText(en: "untrusted", ja: "信頼されない")(language)
+        case .unknownRoot?, .invalid?: return LocalizedText(en: "untrusted", ja: "信頼されていない")(language)
         case .issuerOutsideValidity?:
-            return LocalizedText(en: "issuer expired", ja: "発行者の期限切れ")(language)
+            return LocalizedText(en: "issuer expired", ja: "発行者が期限切れ")(language)
         case nil: break
         }
-        if !report.hostnameMatches { return LocalizedText(en: "name mismatch", ja: "名前不一致")(language) }
+        if !report.hostnameMatches { return LocalizedText(en: "name mismatch", ja: "名前の不一致")(language) }
         return LocalizedText(en: "valid", ja: "有効")(language)
     }
 
@@ -108,19 +108,19 @@ public enum UIText {
         case .unknownHost(let host):
             return LocalizedText(
                 en: "Cannot resolve host '{host}'. Check the spelling, or give an IP address.",
-                ja: "ホスト '{host}' の名前解決ができません。綴りを確認するか、IP アドレスを指定してください。")(
+                ja: "サーバー名「{host}」を名前解決できません。綴りを確認するか、IP アドレスを指定してください。")(
                     language, ["host": host])
         case .unreadableCAFile(let path, let reason):
             return LocalizedText(
                 en: "Cannot read the CA file '{path}' ({reason}). Give a readable PEM or DER file with --ca-file.",
-                ja: "CA ファイル '{path}' を読めません({reason})。読み取り可能な PEM または DER ファイルを --ca-file で指定してください。")(
+                ja: "認証局の証明書ファイル「{path}」を読めません（{reason}）。--ca-file には、読み取れる PEM 形式か DER 形式のファイルを指定してください。")(
                     language, ["path": path, "reason": reason])
         case .resolver(let problem):
             return resolverError(problem, language)
         case .noCertificatesInCAFile(let path):
             return LocalizedText(
                 en: "The CA file '{path}' contains no certificate. Give a PEM file with BEGIN CERTIFICATE blocks, or a DER certificate.",
-                ja: "CA ファイル '{path}' に証明書がありません。BEGIN CERTIFICATE を含む PEM ファイルか DER 形式の証明書を指定してください。")(
+                ja: "認証局の証明書ファイル「{path}」に証明書がありません。--ca-file には、BEGIN CERTIFICATE の行を含む PEM 形式のファイルか、DER 形式の証明書を指定してください。")(
                     language, ["path": path])
         }
     }
@@ -137,22 +137,22 @@ public enum UIText {
         case .badResolverAddress(let text):
             return LocalizedText(
                 en: "Bad resolver address '{text}'. Use an IP address, optionally with a port: 192.0.2.53 or 127.0.0.1@5353.",
-                ja: "リゾルバーのアドレス '{text}' が正しくありません。IP アドレス(必要ならポート付き)で指定してください: 192.0.2.53 や 127.0.0.1@5353。")(
+                ja: "リゾルバーのアドレス「{text}」が正しくありません。192.0.2.53 や 127.0.0.1@5353 のように、IP アドレス（必要ならポート付き）で指定してください。")(
                     language, ["text": text])
         case .unreadableTrustAnchor(let path):
             return LocalizedText(
                 en: "Cannot read the trust anchor file '{path}'. Give a file of DS or DNSKEY records with --trust-anchor.",
-                ja: "トラストアンカーのファイル '{path}' を読めません。DS または DNSKEY レコードのファイルを --trust-anchor で指定してください。")(
+                ja: "トラストアンカーのファイル「{path}」を読めません。DS レコードか DNSKEY レコードを書いたファイルを --trust-anchor で指定してください。")(
                     language, ["path": path])
         case .timeout(let seconds):
             return LocalizedText(
                 en: "The DNS resolver did not answer within {seconds} s. Check --resolver and the network.",
-                ja: "DNS リゾルバーが {seconds} 秒以内に応答しません。--resolver とネットワークを確認してください。")(
+                ja: "DNS リゾルバーが {seconds} 秒以内に応答しませんでした。--resolver の指定とネットワークを確認してください。")(
                     language, ["seconds": String(Int(seconds))])
         case .configuration(let detail), .resolution(let detail):
             return LocalizedText(
                 en: "The DNS resolver failed ({detail}). Check --resolver and --trust-anchor.",
-                ja: "DNS リゾルバーでエラーが起きました({detail})。--resolver と --trust-anchor を確認してください。")(
+                ja: "DNS リゾルバーでエラーが発生しました（{detail}）。--resolver と --trust-anchor の指定を確認してください。")(
                     language, ["detail": detail])
         }
     }
@@ -169,7 +169,7 @@ public enum UIText {
         }
         return LocalizedText(
             en: "Bad port '{detail}'. Use a mail port (25, 465, 587, 2525, 143, 993, 110, 995) or PORT:PROTOCOL:MODE such as 2465:smtp:tls (protocols smtp, imap, pop3; modes tls, starttls).",
-            ja: "ポート指定 '{detail}' が正しくありません。メールのポート(25、465、587、2525、143、993、110、995)か、2465:smtp:tls のような ポート:プロトコル:モード 形式で指定してください(プロトコルは smtp、imap、pop3、モードは tls、starttls)。")(
+            ja: "ポート指定「{detail}」が正しくありません。メールのポート（25、465、587、2525、143、993、110、995）か、2465:smtp:tls のような「ポート:プロトコル:暗号化方式」の形式で指定してください（プロトコルは smtp、imap、pop3、暗号化方式は tls、starttls）。")(
                 language, ["detail": detail])
     }
 }

@@ -48,8 +48,8 @@ import Testing
     @Test(arguments: [
         ("connection refused", "接続拒否"),
         ("no answer to TCP connect within 1 s", "1 秒以内に TCP 接続の応答なし"),
-        ("12 days left (notAfter 2026-12-11T00:00:00Z)", "残り 12 日(notAfter 2026-12-11T00:00:00Z)"),
-        ("mail.example.com not in [other.example.com]", "mail.example.com は証明書の名前 [other.example.com] に含まれない"),
+        ("12 days left (notAfter 2026-12-11T00:00:00Z)", "残り 12 日（notAfter 2026-12-11T00:00:00Z）"),
+        ("mail.example.com not in [other.example.com]", "mail.example.com は証明書の名前 [other.example.com] に含まれていません"),
         ("no STLS in the capabilities", "機能一覧に STLS なし"),
         ("accepts TLSv1.0, TLSv1.1", "受け付けるバージョン: TLSv1.0, TLSv1.1"),
         ("MAIL FROM before STARTTLS: 250 2.1.0 Ok", "STARTTLS 前の MAIL FROM: 250 2.1.0 Ok"),
