@@ -74,6 +74,8 @@ expired-mx.$M               A    127.0.0.2
 selfsigned-mx.$M            A    127.0.0.4
 nostarttls-mx.$M            A    127.0.0.18
 auth-failures.$M            A    127.0.0.19
+mailbox.$M                  A    127.0.0.20
+mailbox.$M                  MX   10 mailbox.mailtls.test.
 dane-bad.$M                 A    127.0.0.1
 dane-pkix.$M                A    127.0.0.1
 dane-cert.$M                A    127.0.0.1

@@ -82,6 +82,10 @@ A_NO_STARTTLS=127.0.0.18
 # failed-login): its own Dovecot, so the anvil auth penalty those failures
 # earn 127.0.0.1 never delays logins on the other instances. Stock settings.
 A_AUTH_FAILURES=127.0.0.19
+# Where mail is really delivered: Postfix (587/465 with SASL, 25 for server-to-server) hands every recipient
+# @mailbox.mailtls.test to Dovecot over LMTP, into the mailbox IMAP and POP3 read (user alice@mailtls.test).
+# The upstream of the relay's tests and the round trip's mail system. Leaf mailbox.mailtls.test.
+A_MAILBOX=127.0.0.20
 # Dovecot's real listener for the GOOD instance's 143/110 (reached through
 # tcp_relay.py, see the comment there: Dovecot treats 127.0.0.1->127.0.0.1
 # as "secured").
@@ -107,6 +111,7 @@ P_HOSTILE=25,465,587,143,993,110,995,2525
 P_WEAK=465,587,143,993
 P_NO_STARTTLS=25
 P_AUTH_FAILURES=465,587,143,993,110,995
+P_MAILBOX=25,465,587,143,993,110,995
 
 log() { printf 'lab.sh: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -205,7 +210,7 @@ make_pki() {
         # A PKI made before a later leaf existed: add only the missing leaves
         # (signed by the existing intermediate; CAs and other leaves unchanged).
         local f
-        for f in weak.chain.pem auth-failures.chain.pem; do
+        for f in weak.chain.pem auth-failures.chain.pem mailbox.chain.pem; do
             if [[ ! -f $PKI/$f ]]; then
                 "$PY" "$HERE/make_pki.py" --add-missing "$PKI" >&2
                 break
@@ -262,10 +267,12 @@ inet_protocols = ipv4
 inet_interfaces = loopback-only
 mynetworks = 127.0.0.1/32
 
-# Never deliver or relay anything: accept only recipients @mailtls.test and
-# hand every message to discard(8).
+# Never relay anything: accept only recipients @mailtls.test (handed to
+# discard(8)) and @mailbox.mailtls.test (delivered to Dovecot, see transport_maps).
 mydestination =
-relay_domains = mailtls.test
+relay_domains = mailtls.test, mailbox.mailtls.test
+# The MAILBOX instance's domain is delivered to Dovecot over LMTP; everything else is discarded.
+transport_maps = inline:{ mailbox.mailtls.test=lmtp:unix:$DC/run/lmtp-postfix }
 local_recipient_maps =
 alias_maps =
 alias_database =
@@ -311,6 +318,7 @@ EOF
         local tls_weak="-o smtpd_tls_chain_files=$PKI/weak.key,$PKI/weak.chain.pem -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_high_cipherlist=DEFAULT:@SECLEVEL=0"
         local cert addr name chain spec
         local tls_failures="-o smtpd_tls_chain_files=$PKI/auth-failures.key,$PKI/auth-failures.chain.pem"
+        local tls_mailbox="-o smtpd_tls_chain_files=$PKI/mailbox.key,$PKI/mailbox.chain.pem"
         local sasl_failures="$sasl -o smtpd_sasl_path=$DCF/run/auth-postfix"
 
         # Addresses that mirror the GOOD port layout with a different cert.
@@ -368,13 +376,25 @@ $A_WEAK:587 inet n - n - - smtpd
 $A_WEAK:465 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/weak-465 $tls_weak $sasl
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
-# NO STARTTLS: port 25 only; STARTTLS is not offered at all.
+# AUTH FAILURES: wrong passwords go here (its own Dovecot).
 $A_AUTH_FAILURES:587 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/auth-failures-587 $tls_failures $sasl_failures
   -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
 $A_AUTH_FAILURES:465 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/auth-failures-465 $tls_failures $sasl_failures
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
+# MAILBOX: mail for @mailbox.mailtls.test is delivered (LMTP to Dovecot), not discarded.
+$A_MAILBOX:25 inet n - n - - smtpd
+  -o syslog_name=mailtls-lab/mailbox-25 $tls_mailbox -o smtpd_tls_security_level=may
+$A_MAILBOX:587 inet n - n - - smtpd
+  -o syslog_name=mailtls-lab/mailbox-587 $tls_mailbox $sasl
+  -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
+  -o smtpd_tls_received_header=yes
+$A_MAILBOX:465 inet n - n - - smtpd
+  -o syslog_name=mailtls-lab/mailbox-465 $tls_mailbox $sasl
+  -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_received_header=yes
+# NO STARTTLS: port 25 only; STARTTLS is not offered at all.
 $A_NO_STARTTLS:25 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/no-starttls-25 -o smtpd_tls_security_level=none
 # CLEARTEXT LOGIN ALLOWED: STARTTLS optional, AUTH accepted before TLS.
@@ -415,6 +435,8 @@ showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
+# delivers @mailbox.mailtls.test to the MAILBOX Dovecot (transport_maps)
+lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
@@ -438,7 +460,7 @@ dovecot_config() {
 instance_name = $name
 base_dir = $dir/run
 state_dir = $dir/state
-protocols = imap pop3
+protocols = imap pop3 lmtp
 listen = $listen
 log_path = $dir/dovecot.log
 auth_verbose = yes
@@ -458,7 +480,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=nobody gid=nogroup home=$dir/mail/%n
+  args = uid=nobody gid=nogroup home=$dir/mail/%n allow_all_users=yes
 }
 mail_location = maildir:~/Maildir
 
@@ -490,18 +512,28 @@ service auth {
     mode = 0666
   }
 }
+service lmtp {
+  # Postfix's lmtp client (user postfix) delivers @mailbox.mailtls.test here.
+  unix_listener lmtp-postfix {
+    mode = 0666
+  }
+}
 EOF
 }
 
 # The main Dovecot: the GOOD instance's settings by default, 'local' blocks per misconfigured address.
 write_dovecot_config() {
     # Which addresses get which Dovecot listener (WEAK: IMAP only).
-    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN"
-    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN"
+    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN, $A_MAILBOX"
+    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN, $A_MAILBOX"
     {
         dovecot_config "$DC" mailtls-lab 127.0.0.1 "$PKI/good.chain.pem" "$PKI/good.key" \
             "$pop3_addrs, $A_WEAK" "$pop3s_addrs, $A_WEAK" "$pop3_addrs" "$pop3s_addrs"
         cat <<EOF
+local $A_MAILBOX {
+  ssl_cert = <$PKI/mailbox.chain.pem
+  ssl_key = <$PKI/mailbox.key
+}
 local $A_EXPIRED {
   ssl_cert = <$PKI/expired.chain.pem
   ssl_key = <$PKI/expired.key
@@ -556,7 +588,7 @@ specs() {
     local kind=$1 var addr ports p k
     for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                IMPLICIT_587 CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 SLOW_GREETING \
-               FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES REFUSED; do
+               FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX REFUSED; do
         addr=A_$var; addr=${!addr}
         ports=P_$var; ports=${!ports}
         for p in ${ports//,/ }; do
@@ -620,7 +652,7 @@ write_env() {
         echo "LAB_SLOW_GREETING_SECONDS=$SLOW_GREETING_SECONDS"
         for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                    IMPLICIT_587 REFUSED CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 \
-                   SLOW_GREETING FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES; do
+                   SLOW_GREETING FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX; do
             addr=A_$var; ports=P_$var
             echo "LAB_$var=${!addr}"
             echo "LAB_${var}_PORTS=${!ports}"
@@ -629,6 +661,9 @@ write_env() {
         echo "LAB_DOVECOT_LOG=$DC/dovecot.log"
         echo "LAB_AUTH_FAILURES_DOVECOT_LOG=$DCF/dovecot.log"
         echo "LAB_AUTH_FAILURES_SERVERNAME=auth-failures.mailtls.test"
+        echo "LAB_MAILBOX_SERVERNAME=mailbox.mailtls.test"
+        echo "LAB_MAILBOX_DOMAIN=mailbox.mailtls.test"
+        echo "LAB_MAILBOX_MAILDIR=$DC/mail/alice/Maildir"
     } >"$tmp"
     chmod 0644 "$tmp"
     mv "$tmp" "$ENV_FILE"

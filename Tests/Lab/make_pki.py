@@ -16,6 +16,7 @@ Creates (RSA 2048, SHA-256 unless noted):
                                 with an RSA 1024-bit key and a SHA-1 signature
                                 (sha1WithRSAEncryption)
   auth-failures.pem / .key      leaf auth-failures.mailtls.test (the AUTH_FAILURES instance)
+  mailbox.pem / .key            leaf mailbox.mailtls.test (the MAILBOX instance)
 
 and the chain files that the servers send:
 
@@ -48,6 +49,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorit
 SERVER_NAME = "mail.mailtls.test"
 WRONG_NAME = "wrong.example.test"
 FAILURES_NAME = "auth-failures.mailtls.test"
+MAILBOX_NAME = "mailbox.mailtls.test"
 
 
 def now():
@@ -55,7 +57,7 @@ def now():
 
 
 # Leaves added after the first PKI layout; --add-missing creates these.
-LATER_LEAVES = ("weak", "auth-failures")
+LATER_LEAVES = ("weak", "auth-failures", "mailbox")
 
 # DER of the AlgorithmIdentifiers sha256WithRSAEncryption / sha1WithRSAEncryption
 # (OID + NULL parameters; both the same length).
@@ -173,10 +175,10 @@ def later_leaf(label, inter, int_key, t):
         c = build(SERVER_NAME, k, inter, int_key, t - day, t + 365 * day, False,
                   san=[SERVER_NAME])
         return k, resign_sha1(c, int_key)
-    if label == "auth-failures":
+    if label in ("auth-failures", "mailbox"):
+        name = FAILURES_NAME if label == "auth-failures" else MAILBOX_NAME
         k = new_key()
-        return k, build(FAILURES_NAME, k, inter, int_key, t - day, t + 365 * day, False,
-                        san=[FAILURES_NAME])
+        return k, build(name, k, inter, int_key, t - day, t + 365 * day, False, san=[name])
     raise ValueError(label)
 
 
