@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034
-# mailtls integration-test lab: one Postfix, one Dovecot and a few small Python
-# peers on loopback addresses 127.0.0.1 .. 127.0.0.15, 127.0.0.17 and
-# 127.0.0.18 (see README.md).
+# mailtls integration-test lab: one Postfix, three Dovecots (the main one, the
+# AUTH_FAILURES one and the MAILBOX one) and a few small Python peers on
+# loopback addresses 127.0.0.1 .. 127.0.0.15 and 127.0.0.17 .. 127.0.0.20 (see
+# README.md).
 #
 #   Tests/Lab/lab.sh up       start (idempotent; returns at once if healthy)
 #   Tests/Lab/lab.sh down     stop everything this script started
@@ -51,6 +52,7 @@ PFC="$PF/etc"                    # Postfix config dir (postfix -c $PFC); kept
                                  # outside the queue dir or postfix-script warns
 DC="$LAB_DIR/dovecot"            # Dovecot config + state
 DCF="$LAB_DIR/dovecot-failures"  # the AUTH_FAILURES instance's Dovecot
+DCM="$LAB_DIR/dovecot-mailbox"   # the MAILBOX instance's Dovecot (delivery, XOAUTH2)
 RUN="$LAB_DIR/run"               # pid files of the Python peers
 LOG="$LAB_DIR/log"               # logs of the Python peers
 ENV_FILE="$LAB_DIR/lab.env"
@@ -83,9 +85,20 @@ A_NO_STARTTLS=127.0.0.18
 # earn 127.0.0.1 never delays logins on the other instances. Stock settings.
 A_AUTH_FAILURES=127.0.0.19
 # Where mail is really delivered: Postfix (587/465 with SASL, 25 for server-to-server) hands every recipient
-# @mailbox.mailtls.test to Dovecot over LMTP, into the mailbox IMAP and POP3 read (user alice@mailtls.test).
-# The upstream of the relay's tests and the round trip's mail system. Leaf mailbox.mailtls.test.
+# @mailbox.mailtls.test over LMTP to the MAILBOX instance's own Dovecot ($DCM), into the mailbox its IMAP and POP3
+# read (user alice@mailtls.test; $LAB_MAILBOX_MAILDIR). The upstream of the relay's tests and the round trip's mail
+# system. Leaf mailbox.mailtls.test (also valid for the IP address 127.0.0.20).
+# Its Dovecot offers AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER (IMAP, POP3 and Postfix 465/587): PLAIN and LOGIN check
+# the lab's passwd-file, XOAUTH2 and OAUTHBEARER check the bearer token with Dovecot's oauth2 passdb, which asks
+# the OAuth fixture's introspection endpoint (RFC 7662)
+#     http://127.0.0.20:8089/introspect
+# The fixture (Tests/Fixtures/oauth_server.py, started by the tests themselves) also serves the token endpoint
+#     https://127.0.0.20:8443/token
+# While it is not running, XOAUTH2/OAUTHBEARER fail temporarily (SMTP 454 4.7.0); PLAIN and LOGIN still work.
+# Tests/Lab/xoauth2-selfcheck.sh proves the chain end to end.
 A_MAILBOX=127.0.0.20
+OAUTH_TOKEN_URL=https://$A_MAILBOX:8443/token
+OAUTH_INTROSPECTION_URL=http://$A_MAILBOX:8089/introspect
 # Dovecot's real listener for the GOOD instance's 143/110 (reached through
 # tcp_relay.py, see the comment there: Dovecot treats 127.0.0.1->127.0.0.1
 # as "secured").
@@ -201,21 +214,18 @@ stop_pid() {
 postfix_pid() { read_pid "$PF/queue/pid/master.pid"; }
 dovecot_pid() { read_pid "$DC/run/master.pid"; }
 failures_dovecot_pid() { read_pid "$DCF/run/master.pid"; }
+mailbox_dovecot_pid() { read_pid "$DCM/run/master.pid"; }
 
 # ---------------------------------------------------------------------------
 # PKI and credentials (created once, kept across down/up)
 # ---------------------------------------------------------------------------
 make_pki() {
     if [[ -f $PKI/.complete ]]; then
-        # A PKI made before a later leaf existed: add only the missing leaves
-        # (signed by the existing intermediate; CAs and other leaves unchanged).
-        local f
-        for f in weak.chain.pem auth-failures.chain.pem mailbox.chain.pem; do
-            if [[ ! -f $PKI/$f ]]; then
-                "$PY" "$HERE/make_pki.py" --add-missing "$PKI" >&2
-                break
-            fi
-        done
+        # A PKI made before a later leaf existed, or before the mailbox leaf
+        # carried its IP address: add or renew only those leaves (signed by
+        # the existing intermediate; CAs and other leaves unchanged). Silent
+        # when there is nothing to do.
+        "$PY" "$HERE/make_pki.py" --add-missing "$PKI" >&2
         return 0
     fi
     log "generating test PKI in $PKI"
@@ -271,8 +281,8 @@ mynetworks = 127.0.0.1/32
 # discard(8)) and @mailbox.mailtls.test (delivered to Dovecot, see transport_maps).
 mydestination =
 relay_domains = mailtls.test, mailbox.mailtls.test
-# The MAILBOX instance's domain is delivered to Dovecot over LMTP; everything else is discarded.
-transport_maps = inline:{ mailbox.mailtls.test=lmtp:unix:$DC/run/lmtp-postfix }
+# The MAILBOX instance's domain is delivered to its Dovecot over LMTP; everything else is discarded.
+transport_maps = inline:{ mailbox.mailtls.test=lmtp:unix:$DCM/run/lmtp-postfix }
 local_recipient_maps =
 alias_maps =
 alias_database =
@@ -320,6 +330,7 @@ EOF
         local tls_failures="-o smtpd_tls_chain_files=$PKI/auth-failures.key,$PKI/auth-failures.chain.pem"
         local tls_mailbox="-o smtpd_tls_chain_files=$PKI/mailbox.key,$PKI/mailbox.chain.pem"
         local sasl_failures="$sasl -o smtpd_sasl_path=$DCF/run/auth-postfix"
+        local sasl_mailbox="$sasl -o smtpd_sasl_path=$DCM/run/auth-postfix"
 
         # Addresses that mirror the GOOD port layout with a different cert.
         for spec in \
@@ -383,15 +394,18 @@ $A_AUTH_FAILURES:587 inet n - n - - smtpd
 $A_AUTH_FAILURES:465 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/auth-failures-465 $tls_failures $sasl_failures
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
-# MAILBOX: mail for @mailbox.mailtls.test is delivered (LMTP to Dovecot), not discarded.
+# MAILBOX: mail for @mailbox.mailtls.test is delivered (LMTP to its Dovecot), not discarded;
+# SASL (PLAIN LOGIN XOAUTH2 OAUTHBEARER) by its Dovecot. 465/587 read lines of up to 12288 bytes
+# (smtpd_sasl_response_limit's default), not 2048: an AUTH XOAUTH2 line with an Entra ID access token (a JWT of
+# 1500-2500+ characters) is longer than 2048, and Postfix would cut it into pieces.
 $A_MAILBOX:25 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/mailbox-25 $tls_mailbox -o smtpd_tls_security_level=may
 $A_MAILBOX:587 inet n - n - - smtpd
-  -o syslog_name=mailtls-lab/mailbox-587 $tls_mailbox $sasl
+  -o syslog_name=mailtls-lab/mailbox-587 $tls_mailbox $sasl_mailbox -o line_length_limit=12288
   -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
   -o smtpd_tls_received_header=yes
 $A_MAILBOX:465 inet n - n - - smtpd
-  -o syslog_name=mailtls-lab/mailbox-465 $tls_mailbox $sasl
+  -o syslog_name=mailtls-lab/mailbox-465 $tls_mailbox $sasl_mailbox -o line_length_limit=12288
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_received_header=yes
 # NO STARTTLS: port 25 only; STARTTLS is not offered at all.
@@ -435,7 +449,7 @@ showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
-# delivers @mailbox.mailtls.test to the MAILBOX Dovecot (transport_maps)
+# delivers @mailbox.mailtls.test to the MAILBOX instance's Dovecot (transport_maps)
 lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
@@ -447,11 +461,26 @@ EOF
 # ---------------------------------------------------------------------------
 # Dovecot configuration
 # ---------------------------------------------------------------------------
-# dovecot_config DIR NAME LISTEN CERT KEY IMAP IMAPS POP3 POP3S: the part every lab Dovecot shares, with stock
-# authentication settings (auth_failure_delay and the anvil penalty on), its listeners on the addresses given and
-# the auth socket Postfix's smtpd uses for SASL.
+# dovecot_config DIR NAME LISTEN CERT KEY IMAP IMAPS POP3 POP3S [OAUTH2_ARGS]: the part every lab Dovecot shares,
+# with stock authentication settings (auth_failure_delay and the anvil penalty on), its listeners on the addresses
+# given, the auth socket Postfix's smtpd uses for SASL and the LMTP socket Postfix's lmtp client can deliver to.
+# OAUTH2_ARGS (a file of oauth2 passdb settings) adds the mechanisms XOAUTH2 and OAUTHBEARER, checked by an oauth2
+# passdb; each passdb then only sees its own mechanisms, so a password never reaches the token check and a token
+# is never compared with passwords.
 dovecot_config() {
-    local dir=$1 name=$2 listen=$3 cert=$4 key=$5 imap=$6 imaps=$7 pop3=$8 pop3s=$9 dh=""
+    local dir=$1 name=$2 listen=$3 cert=$4 key=$5 imap=$6 imaps=$7 pop3=$8 pop3s=$9 oauth2=${10:-} dh=""
+    local mechanisms="plain login" password_mechanisms="" oauth2_passdb=""
+    if [[ -n $oauth2 ]]; then
+        mechanisms="plain login xoauth2 oauthbearer"
+        password_mechanisms="
+  mechanisms = plain login"
+        oauth2_passdb="
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $oauth2
+}"
+    fi
     mkdir -p "$dir" "$dir/run" "$dir/state" "$dir/mail"
     chown nobody:nogroup "$dir/mail"
     [[ -r /usr/share/dovecot/dh.pem ]] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
@@ -464,7 +493,7 @@ protocols = imap pop3 lmtp
 listen = $listen
 log_path = $dir/dovecot.log
 auth_verbose = yes
-auth_mechanisms = plain login
+auth_mechanisms = $mechanisms
 login_greeting = Dovecot ready.
 
 ssl = yes
@@ -476,8 +505,8 @@ disable_plaintext_auth = yes
 
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN $DC/users
-}
+  args = scheme=PLAIN $DC/users$password_mechanisms
+}$oauth2_passdb
 userdb {
   driver = static
   args = uid=nobody gid=nogroup home=$dir/mail/%n allow_all_users=yes
@@ -513,7 +542,7 @@ service auth {
   }
 }
 service lmtp {
-  # Postfix's lmtp client (user postfix) delivers @mailbox.mailtls.test here.
+  # Postfix's lmtp client (user postfix) delivers @mailbox.mailtls.test to the MAILBOX instance's one.
   unix_listener lmtp-postfix {
     mode = 0666
   }
@@ -524,16 +553,12 @@ EOF
 # The main Dovecot: the GOOD instance's settings by default, 'local' blocks per misconfigured address.
 write_dovecot_config() {
     # Which addresses get which Dovecot listener (WEAK: IMAP only).
-    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN, $A_MAILBOX"
-    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN, $A_MAILBOX"
+    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN"
+    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN"
     {
         dovecot_config "$DC" mailtls-lab 127.0.0.1 "$PKI/good.chain.pem" "$PKI/good.key" \
             "$pop3_addrs, $A_WEAK" "$pop3s_addrs, $A_WEAK" "$pop3_addrs" "$pop3s_addrs"
         cat <<EOF
-local $A_MAILBOX {
-  ssl_cert = <$PKI/mailbox.chain.pem
-  ssl_key = <$PKI/mailbox.key
-}
 local $A_EXPIRED {
   ssl_cert = <$PKI/expired.chain.pem
   ssl_key = <$PKI/expired.key
@@ -577,6 +602,31 @@ write_failures_dovecot_config() {
         "$a" "$a" "$a" "$a" >"$DCF/dovecot.conf"
 }
 
+# The MAILBOX instance: its own Dovecot (mail delivered over LMTP, IMAP/POP3, SASL for its Postfix 465/587), the
+# only one that offers XOAUTH2 and OAUTHBEARER, so the other instances' mechanism lists stay PLAIN LOGIN.
+# The oauth2 passdb (Dovecot 2.3) asks the OAuth fixture's introspection endpoint about every token with
+# "POST token=..." (RFC 7662) and accepts it when the reply says "active": true and its "username" equals the
+# user the client named (both lowercased). No auth cache (auth_cache_size stays 0): every login asks again.
+write_mailbox_dovecot_config() {
+    local a=$A_MAILBOX
+    mkdir -p "$DCM"
+    cat >"$DCM/oauth2.conf.ext" <<EOF
+# Generated by Tests/Lab/lab.sh -- do not edit, rewritten on every 'up'.
+# The MAILBOX Dovecot's oauth2 passdb: tokens are checked by the OAuth fixture (Tests/Fixtures/oauth_server.py).
+introspection_mode = post
+introspection_url = $OAUTH_INTROSPECTION_URL
+username_attribute = username
+active_attribute = active
+active_value = true
+# X-Dovecot-Auth-Service/-Local/-Remote headers: the fixture logs which service asked.
+send_auth_headers = yes
+timeout_msecs = 10000
+EOF
+    chmod 0644 "$DCM/oauth2.conf.ext"
+    dovecot_config "$DCM" mailtls-lab-mailbox "$a" "$PKI/mailbox.chain.pem" "$PKI/mailbox.key" \
+        "$a" "$a" "$a" "$a" "$DCM/oauth2.conf.ext" >"$DCM/dovecot.conf"
+}
+
 # ---------------------------------------------------------------------------
 # readiness
 # ---------------------------------------------------------------------------
@@ -614,6 +664,7 @@ procs_alive() {
     pid_matches "$(postfix_pid)" 'master' &&
     pid_matches "$(dovecot_pid)" 'dovecot' &&
     pid_matches "$(failures_dovecot_pid)" 'dovecot' &&
+    pid_matches "$(mailbox_dovecot_pid)" 'dovecot' &&
     pid_matches "$(read_pid "$RUN/filtered.pid")" 'filtered_peer.py' &&
     pid_matches "$(read_pid "$RUN/hostile.pid")" 'hostile_peer.py' &&
     pid_matches "$(read_pid "$RUN/relay.pid")" 'tcp_relay.py'
@@ -663,7 +714,10 @@ write_env() {
         echo "LAB_AUTH_FAILURES_SERVERNAME=auth-failures.mailtls.test"
         echo "LAB_MAILBOX_SERVERNAME=mailbox.mailtls.test"
         echo "LAB_MAILBOX_DOMAIN=mailbox.mailtls.test"
-        echo "LAB_MAILBOX_MAILDIR=$DC/mail/alice/Maildir"
+        echo "LAB_MAILBOX_MAILDIR=$DCM/mail/alice/Maildir"
+        echo "LAB_MAILBOX_DOVECOT_LOG=$DCM/dovecot.log"
+        echo "LAB_MAILBOX_OAUTH_TOKEN_URL=$OAUTH_TOKEN_URL"
+        echo "LAB_MAILBOX_OAUTH_INTROSPECTION_URL=$OAUTH_INTROSPECTION_URL"
     } >"$tmp"
     chmod 0644 "$tmp"
     mv "$tmp" "$ENV_FILE"
@@ -686,13 +740,14 @@ do_down() {
     fi
     stop_pid "$(dovecot_pid)" 'dovecot' dovecot
     stop_pid "$(failures_dovecot_pid)" 'dovecot' dovecot-failures
+    stop_pid "$(mailbox_dovecot_pid)" 'dovecot' dovecot-mailbox
     # Stale pid files would make the next start think the daemon is running.
-    rm -f "$PF/queue/pid/master.pid" "$DC/run/master.pid" "$DCF/run/master.pid"
+    rm -f "$PF/queue/pid/master.pid" "$DC/run/master.pid" "$DCF/run/master.pid" "$DCM/run/master.pid"
 }
 
 show_logs() {
     local f
-    for f in "$PF/postfix.log" "$DC/dovecot.log" "$DCF/dovecot.log" "$LOG"/*.log; do
+    for f in "$PF/postfix.log" "$DC/dovecot.log" "$DCF/dovecot.log" "$DCM/dovecot.log" "$LOG"/*.log; do
         [[ -s $f ]] || continue
         log "---- last lines of $f"
         tail -n 15 "$f" >&2
@@ -714,6 +769,7 @@ do_up() {
     write_postfix_config
     write_dovecot_config
     write_failures_dovecot_config
+    write_mailbox_dovecot_config
 
     # Dovecot first: Postfix needs its auth socket (at AUTH time only).
     : >"$DC/dovecot.log"
@@ -729,6 +785,13 @@ do_up() {
     if ! detached "$LOG/dovecot-failures-start.log" dovecot -c "$DCF/dovecot.conf"; then
         cat "$LOG/dovecot-failures-start.log" >&2
         show_logs; do_down; die "the AUTH_FAILURES dovecot failed to start"
+    fi
+
+    : >"$DCM/dovecot.log"
+    : >"$LOG/dovecot-mailbox-start.log"
+    if ! detached "$LOG/dovecot-mailbox-start.log" dovecot -c "$DCM/dovecot.conf"; then
+        cat "$LOG/dovecot-mailbox-start.log" >&2
+        show_logs; do_down; die "the MAILBOX dovecot failed to start"
     fi
 
     : >"$PF/postfix.log"
@@ -760,6 +823,7 @@ do_status() {
     printf '%-10s %s\n' postfix "$(pid_matches "$(postfix_pid)" master && echo "running pid $(postfix_pid)" || echo stopped)"
     printf '%-10s %s\n' dovecot "$(pid_matches "$(dovecot_pid)" dovecot && echo "running pid $(dovecot_pid)" || echo stopped)"
     printf '%-10s %s\n' dovecot-f "$(pid_matches "$(failures_dovecot_pid)" dovecot && echo "running pid $(failures_dovecot_pid)" || echo stopped)"
+    printf '%-10s %s\n' dovecot-m "$(pid_matches "$(mailbox_dovecot_pid)" dovecot && echo "running pid $(mailbox_dovecot_pid)" || echo stopped)"
     for name in relay filtered hostile; do
         local pid; pid=$(read_pid "$RUN/$name.pid")
         printf '%-10s %s\n' "$name" "$(pid_matches "$pid" "${name/relay/tcp_relay}" && echo "running pid $pid" || echo stopped)"

@@ -16,7 +16,9 @@ Creates (RSA 2048, SHA-256 unless noted):
                                 with an RSA 1024-bit key and a SHA-1 signature
                                 (sha1WithRSAEncryption)
   auth-failures.pem / .key      leaf auth-failures.mailtls.test (the AUTH_FAILURES instance)
-  mailbox.pem / .key            leaf mailbox.mailtls.test (the MAILBOX instance)
+  mailbox.pem / .key            leaf mailbox.mailtls.test (the MAILBOX instance), also valid for
+                                the IP address 127.0.0.20 (the OAuth fixture's HTTPS token
+                                endpoint, https://127.0.0.20:8443/token)
 
 and the chain files that the servers send:
 
@@ -32,12 +34,15 @@ only runs it when OUTDIR/.complete is absent; the marker is written last.
 
 --add-missing: for a PKI made before some leaves existed (OUTDIR/.complete
 present). Loads the existing intermediate CA and creates only the leaves in
-LATER_LEAVES whose files are missing; the CAs and all other files stay
-untouched. Each leaf's .chain.pem is written last, so a leaf counts as
-present when its .key, .pem and .chain.pem all exist.
+LATER_LEAVES whose files are missing or outdated (a mailbox leaf made before
+it had its IP address); the CAs and all other files stay untouched. Each
+leaf's .chain.pem is written last, so a leaf counts as present when its .key,
+.pem and .chain.pem all exist. Prints nothing when there was nothing to do,
+so lab.sh runs it on every start.
 """
 
 import datetime
+import ipaddress
 import os
 import sys
 
@@ -50,6 +55,9 @@ SERVER_NAME = "mail.mailtls.test"
 WRONG_NAME = "wrong.example.test"
 FAILURES_NAME = "auth-failures.mailtls.test"
 MAILBOX_NAME = "mailbox.mailtls.test"
+# The MAILBOX instance's address: its leaf names it too, so that clients of the OAuth fixture
+# (Tests/Fixtures/oauth_server.py) can verify https://127.0.0.20:PORT/ against the lab CA.
+MAILBOX_IP = ipaddress.ip_address("127.0.0.20")
 
 
 def now():
@@ -77,8 +85,9 @@ def name(cn):
 
 
 def build(subject_cn, key, issuer_cert, issuer_key, not_before, not_after,
-          is_ca, pathlen=None, san=None):
-    """Build and sign one certificate. issuer_cert None => self-signed."""
+          is_ca, pathlen=None, san=None, san_ips=()):
+    """Build and sign one certificate. issuer_cert None => self-signed.
+    san: DNS names, san_ips: IP addresses for the subjectAltName."""
     subject = name(subject_cn)
     issuer = subject if issuer_cert is None else issuer_cert.subject
     signing_key = key if issuer_key is None else issuer_key
@@ -107,9 +116,9 @@ def build(subject_cn, key, issuer_cert, issuer_key, not_before, not_after,
             crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                             critical=False)
-    if san:
-        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]),
-                            critical=False)
+    if san or san_ips:
+        names = [x509.DNSName(n) for n in san or ()] + [x509.IPAddress(a) for a in san_ips]
+        b = b.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return b.sign(signing_key, hashes.SHA256())
 
 
@@ -175,10 +184,14 @@ def later_leaf(label, inter, int_key, t):
         c = build(SERVER_NAME, k, inter, int_key, t - day, t + 365 * day, False,
                   san=[SERVER_NAME])
         return k, resign_sha1(c, int_key)
-    if label in ("auth-failures", "mailbox"):
-        name = FAILURES_NAME if label == "auth-failures" else MAILBOX_NAME
+    if label == "auth-failures":
         k = new_key()
-        return k, build(name, k, inter, int_key, t - day, t + 365 * day, False, san=[name])
+        return k, build(FAILURES_NAME, k, inter, int_key, t - day, t + 365 * day, False,
+                        san=[FAILURES_NAME])
+    if label == "mailbox":
+        k = new_key()
+        return k, build(MAILBOX_NAME, k, inter, int_key, t - day, t + 365 * day, False,
+                        san=[MAILBOX_NAME], san_ips=[MAILBOX_IP])
     raise ValueError(label)
 
 
@@ -196,6 +209,20 @@ def leaf_present(out, label):
                for ext in (".key", ".pem", ".chain.pem"))
 
 
+def leaf_outdated(out, label):
+    """True for a leaf made by an older make_pki.py that lacks what the lab now relies on:
+    the mailbox leaf's IP address (added for the OAuth fixture's HTTPS endpoint)."""
+    if label != "mailbox":
+        return False
+    with open(os.path.join(out, label + ".pem"), "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return True
+    return MAILBOX_IP not in san.get_values_for_type(x509.IPAddress)
+
+
 def add_missing(out):
     if not os.path.exists(os.path.join(out, ".complete")):
         sys.exit("make_pki.py: %s has no complete PKI (run without --add-missing)" % out)
@@ -206,9 +233,14 @@ def add_missing(out):
     t = now()
     for label in LATER_LEAVES:
         if not leaf_present(out, label):
-            key, cert = later_leaf(label, inter, int_key, t)
-            write_leaf(out, label, key, cert, inter)
-            print("make_pki.py: added %s leaf to %s" % (label, out))
+            what = "added"
+        elif leaf_outdated(out, label):
+            what = "renewed outdated"
+        else:
+            continue
+        key, cert = later_leaf(label, inter, int_key, t)
+        write_leaf(out, label, key, cert, inter)
+        print("make_pki.py: %s %s leaf in %s" % (what, label, out))
 
 
 def main():
