@@ -767,6 +767,8 @@ do_up() {
     make_pki
     make_password
     write_postfix_config
+    # Each configuration is written into its instance's directory (dovecot_config creates the rest inside it).
+    mkdir -p "$DC" "$DCF" "$DCM"
     write_dovecot_config
     write_failures_dovecot_config
     write_mailbox_dovecot_config
