@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -119,17 +120,32 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        /// `mailtls relay`: takes devices' mail on the LAN (old TLS, or none), keeps it in a durable spool, and delivers
+        /// it to the provider over verified TLS 1.2+ with AUTH PLAIN/LOGIN or XOAUTH2.
+        .target(
+            name: "MailTLSRelay",
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSSessions", "MailTLSSetup",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         /// Renderers and localised text, apart from the checks.
         .target(
             name: "MailTLSReport",
             dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
-                           "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount"]
+                           "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay"]
         ),
         .executableTarget(
             name: "mailtls",
             dependencies: [
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
-                "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount",
+                "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,6 +169,11 @@ let package = Package(
         ),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSSessions", "MailTLSCore"]),
         .testTarget(name: "MailTLSSessionsTests", dependencies: ["MailTLSSessions", "MailTLSCore"]),
+        .testTarget(
+            name: "MailTLSRelayTests",
+            dependencies: ["MailTLSRelay", "MailTLSSandbox", "MailTLSSessions", "MailTLSCore", "MailTLSReport",
+                           "MailTLSSetup", "TestSupport"]
+        ),
         /// What the tests share: running programs with a deadline.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS", "TestSupport"], exclude: ["Fixtures"]),
@@ -176,7 +197,7 @@ let package = Package(
             name: "MailTLSIntegrationTests",
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
-                "MailTLSDomainCheck", "MailTLSDNS", "TestSupport", "MailTLSAccount", "MailTLSSetup",
+                "MailTLSDomainCheck", "MailTLSDNS", "TestSupport", "MailTLSAccount", "MailTLSSetup", "MailTLSRelay",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

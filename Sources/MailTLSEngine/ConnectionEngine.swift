@@ -26,7 +26,7 @@ public struct ConnectionEngine: Sendable {
     }
 
     public let timeouts: Timeouts
-    private let contexts: TLSContextCache
+    let contexts: TLSContextCache
 
     public init(timeouts: Timeouts = Timeouts()) {
         self.timeouts = timeouts
@@ -89,7 +89,7 @@ public struct ConnectionEngine: Sendable {
         into outcome: inout Conversation<Dialogue.Record>
     ) async {
         var machine = dialogue
-        var framer = LineFramer(maximumLineLength: 8192)
+        var responses = ResponseReader()
         var notifyServerBytes = onServerBytes
         var action = machine.start()
         func note(_ direction: TranscriptLine.Direction, _ text: String) {
@@ -104,48 +104,23 @@ public struct ConnectionEngine: Sendable {
                         note(.client, request.transcriptText ?? "")
                         try await connection.write(command)
                     }
-                    var assembler = request.reader.makeAssembler()
                     let isGreeting = request.purpose == .greeting
                     let wait = isGreeting ? timeouts.greeting : max(timeouts.read, request.minimumWait ?? 0)
                     let waitStarted = ContinuousClock.now
-                    var response: MailResponse?
-                    while response == nil {
-                        let line: [UInt8]?
-                        do {
-                            line = try framer.nextLine()
-                        } catch {
-                            throw EngineError.oversizedInput("a line longer than \(framer.maximumLineLength) bytes")
-                        }
-                        if let line {
-                            note(.server, line.printableLine)
-                            do {
-                                response = try assembler.consume(line: line)
-                            } catch {
-                                switch error {
-                                case .malformedLine(let text): throw EngineError.malformedResponse(text)
-                                case .responseTooLong(let limit):
-                                    throw EngineError.oversizedInput("a reply of more than \(limit) lines")
-                                }
+                    let response = try await responses.read(
+                        request.reader, from: connection, wait: wait, activity: request.purpose.rawValue,
+                        onLine: { note(.server, $0) },
+                        onBytes: {
+                            if let notify = notifyServerBytes {
+                                notify()
+                                notifyServerBytes = nil
                             }
-                            continue
-                        }
-                        let remaining = wait - waitStarted.duration(to: .now).inMilliseconds / 1000
-                        guard remaining > 0 else {
-                            throw EngineError.readTimeout(seconds: wait, during: request.purpose.rawValue)
-                        }
-                        let bytes = try await connection.read(timeout: remaining, wholeWait: wait,
-                                                                  activity: request.purpose.rawValue)
-                        if let notify = notifyServerBytes {
-                            notify()
-                            notifyServerBytes = nil
-                        }
-                        framer.append(bytes)
-                    }
+                        })
                     if isGreeting { outcome.greetingMilliseconds = waitStarted.duration(to: .now).inMilliseconds }
-                    action = machine.received(response!)
+                    action = machine.received(response)
 
                 case .startTLS:
-                    let leftover = framer.takeUnframedBytes()
+                    let leftover = responses.framer.takeUnframedBytes()
                     note(.note, "TLS handshake")
                     var facts = try await connection.startTLS(
                         context: try contexts.context(for: tls), serverName: serverName, timeout: timeouts.read,

@@ -80,6 +80,24 @@ final class MailConnection: Sendable {
         }
     }
 
+    /// Writes, closing the connection if the peer has not taken the bytes within `timeout` seconds (a server that
+    /// stops reading would otherwise hold the write forever).
+    func write(_ bytes: [UInt8], timeout: Double) async throws {
+        let channel = self.channel
+        let stalled = NIOLockedValueBox(false)
+        let guardTask = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
+            stalled.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        defer { guardTask.cancel() }
+        do {
+            try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+        } catch {
+            if stalled.withLockedValue({ $0 }) { throw EngineError.readTimeout(seconds: timeout, during: "write") }
+            throw EngineError.closedByPeer(during: "write")
+        }
+    }
+
     func close() async {
         try? await channel.close().get()
     }

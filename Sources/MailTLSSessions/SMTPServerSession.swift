@@ -1,7 +1,8 @@
 import MailTLSCore
 
-/// The sandbox's SMTP server conversation: EHLO, STARTTLS, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA. It captures mail and
-/// never relays it.
+/// The SMTP server conversation of the sandbox (which captures mail and never relays it) and of the relay (which
+/// queues it for its upstream, under its rules: login required, allowed recipient domains and senders): EHLO,
+/// STARTTLS, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA.
 /// - SeeAlso: RFC 5321, RFC 3207, RFC 4954
 public struct SMTPServerSession: ServerSession {
     private enum State: Sendable, Equatable {
@@ -44,11 +45,27 @@ public struct SMTPServerSession: ServerSession {
         return policy.implicitTLS ? [greeting] : []
     }
 
-    private var greeting: SessionAction { .reply("220 \(policy.hostname) ESMTP mailtls sandbox") }
+    private var greeting: SessionAction { .reply("220 \(policy.hostname) ESMTP mailtls \(policy.role.rawValue)") }
 
-    private var mayAuthenticate: Bool { inTLS || policy.allowAuthenticationBeforeTLS }
+    private var mayAuthenticate: Bool {
+        policy.offerAuthentication && (inTLS || policy.allowAuthenticationBeforeTLS)
+    }
+
+    /// Devices that give up on a login midway (a Xerox sends QUIT where its user name was expected): a command
+    /// verb where a SASL response was expected ends the login, and the command is carried out.
+    private static let commandsEndingLogin: Set<String> = ["QUIT", "RSET", "NOOP", "EHLO", "HELO"]
+
+    private static func isCommand(_ line: [UInt8]) -> Bool {
+        let verb = String(decoding: line.prefix(5), as: UTF8.self).prefix { $0 != " " }.uppercased()
+        return commandsEndingLogin.contains(verb)
+    }
 
     public mutating func receive(line: [UInt8]) -> [SessionAction] {
+        if state != .command && state != .data && SMTPServerSession.isCommand(line) {
+            state = .command
+            // One line, one reply: the command's own, as if the login had never begun.
+            return command(String(decoding: line, as: UTF8.self))
+        }
         switch state {
         case .data:
             return receiveData(line)
@@ -130,7 +147,7 @@ public struct SMTPServerSession: ServerSession {
         case "VRFY":
             actions.append(.reply("252 2.0.0 Cannot VRFY user"))
         case "HELP":
-            actions.append(.reply("214 2.0.0 mailtls sandbox: EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT"))
+            actions.append(.reply("214 2.0.0 mailtls \(policy.role.rawValue): EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT"))
         case "QUIT":
             actions.append(.reply("221 2.0.0 Bye"))
             actions.append(.close)
@@ -204,6 +221,18 @@ public struct SMTPServerSession: ServerSession {
         guard let address = SMTPServerSession.path(in: argument, keyword: "FROM:") else {
             return error("501 5.5.4 Syntax: MAIL FROM:<address>")
         }
+        if policy.requireTLS && !inTLS {
+            return [.event(.refused("mail without TLS"))] + error("530 5.7.0 Must issue a STARTTLS command first")
+        }
+        if policy.requireAuthentication && authenticatedUser == nil {
+            let hint = mayAuthenticate ? "" : inTLS || !policy.advertiseSTARTTLS ? "" : " (after STARTTLS)"
+            return [.event(.refused("mail without login"))]
+                + error("530 5.7.0 Authentication required\(hint)")
+        }
+        guard policy.allowsSender(address) else {
+            return [.event(.refused("sender not allowed: \(address)"))]
+                + error("553 5.7.1 <\(address)>: Sender address not allowed by this relay")
+        }
         mailFrom = address
         return [.reply("250 2.1.0 Ok")]
     }
@@ -214,6 +243,10 @@ public struct SMTPServerSession: ServerSession {
             return error("501 5.5.4 Syntax: RCPT TO:<address>")
         }
         guard recipients.count < policy.maximumRecipients else { return error("452 4.5.3 Error: too many recipients") }
+        guard policy.allowsRecipient(address) else {
+            return [.event(.refused("recipient domain not allowed: \(address)"))]
+                + error("550 5.7.1 <\(address)>: Relay access denied: this relay does not send to that domain")
+        }
         recipients.append(address)
         return [.reply("250 2.1.5 Ok")]
     }
@@ -243,11 +276,19 @@ public struct SMTPServerSession: ServerSession {
         guard awaitingCommit else { return [] }
         awaitingCommit = false
         switch outcome {
-        case .stored:
+        case .stored(let id):
             messageCounter += 1
-            return [.reply("250 2.0.0 Ok: captured by mailtls sandbox (never relayed)")]
+            switch policy.role {
+            case .sandbox: return [.reply("250 2.0.0 Ok: captured by mailtls sandbox (never relayed)")]
+            case .relay: return [.reply("250 2.0.0 Ok: queued as \(id)")]
+            }
         case .notStored:
-            return [.reply("452 4.3.1 Insufficient system storage: the sandbox's store is full")]
+            switch policy.role {
+            case .sandbox: return [.reply("452 4.3.1 Insufficient system storage: the sandbox's store is full")]
+            case .relay: return [.reply("452 4.3.1 Insufficient system storage: the relay's spool is full, try later")]
+            }
+        case .refused(let reply):
+            return [.reply(reply)]
         }
     }
 

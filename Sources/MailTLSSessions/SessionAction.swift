@@ -39,6 +39,8 @@ public enum MessageOutcome: Sendable, Equatable {
     case stored(id: String)
     /// Not stored: the store is full or out of its disk allowance (a temporary failure for the client).
     case notStored(reason: String)
+    /// Not taken, for a reason the sink words itself: the whole SMTP reply (a rate limit's `450 4.7.1 ...`).
+    case refused(reply: String)
 }
 
 /// What a client did, for its report.
@@ -51,6 +53,9 @@ public enum SessionEvent: Sendable, Equatable {
     case messagesDeleted([String])
     /// The peer broke the protocol (over-long line, too many errors).
     case protocolViolation(String)
+    /// A request the server's rules refuse: a recipient outside the allowed domains, a sender not allowed, mail
+    /// without the login the relay requires. Peer text in it is escaped by whoever shows it.
+    case refused(String)
 }
 
 /// A whole message in memory, for seeding a store (tests) through the same writer the server streams into.
@@ -108,10 +113,29 @@ public struct SessionPolicy: Sendable, Equatable {
     public var maximumMessageBytes: Int
     public var maximumRecipients: Int
     public var maximumErrors: Int
+    /// Who serves: the sandbox captures mail, the relay queues it for delivery upstream. Names the server in its
+    /// greeting and its acceptance reply.
+    public var role: ServerRole
+    /// Offer AUTH at all. Off for a relay whose devices send without accounts.
+    public var offerAuthentication: Bool
+    /// Refuse MAIL until the client has logged in.
+    public var requireAuthentication: Bool
+    /// Recipient domains mail may go to (`example.com`; `.example.com` for its subdomains too); nil: any.
+    public var recipientDomains: [String]?
+    /// Envelope senders that may be used (addresses, or `@example.com` for a whole domain); nil: any.
+    public var allowedSenders: [String]?
+    /// Refuse MAIL before STARTTLS (a relay listener set to `starttls-required`).
+    public var requireTLS: Bool
+
+    public enum ServerRole: String, Sendable, Equatable {
+        case sandbox, relay
+    }
 
     public init(hostname: String, implicitTLS: Bool, advertiseSTARTTLS: Bool = true,
                 allowAuthenticationBeforeTLS: Bool = false, accounts: [String: String],
-                maximumMessageBytes: Int = 10 << 20, maximumRecipients: Int = 100, maximumErrors: Int = 20) {
+                maximumMessageBytes: Int = 10 << 20, maximumRecipients: Int = 100, maximumErrors: Int = 20,
+                role: ServerRole = .sandbox, offerAuthentication: Bool = true, requireAuthentication: Bool = false,
+                recipientDomains: [String]? = nil, allowedSenders: [String]? = nil, requireTLS: Bool = false) {
         self.hostname = hostname
         self.implicitTLS = implicitTLS
         self.advertiseSTARTTLS = advertiseSTARTTLS
@@ -120,6 +144,35 @@ public struct SessionPolicy: Sendable, Equatable {
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumRecipients = maximumRecipients
         self.maximumErrors = maximumErrors
+        self.role = role
+        self.offerAuthentication = offerAuthentication
+        self.requireAuthentication = requireAuthentication
+        self.recipientDomains = recipientDomains
+        self.allowedSenders = allowedSenders
+        self.requireTLS = requireTLS
+    }
+
+    /// Whether mail may go to `address` under `recipientDomains`.
+    public func allowsRecipient(_ address: String) -> Bool {
+        guard let domains = recipientDomains else { return true }
+        guard let at = address.lastIndex(of: "@") else { return false }
+        let domain = address[address.index(after: at)...].lowercased()
+        guard !domain.isEmpty else { return false }
+        return domains.contains { rule in
+            let rule = rule.lowercased()
+            if rule.hasPrefix(".") { return domain.hasSuffix(rule) || domain == rule.dropFirst() }
+            return domain == rule
+        }
+    }
+
+    /// Whether `address` may be the envelope sender under `allowedSenders`.
+    public func allowsSender(_ address: String) -> Bool {
+        guard let senders = allowedSenders else { return true }
+        let address = address.lowercased()
+        return senders.contains { rule in
+            let rule = rule.lowercased()
+            return rule.hasPrefix("@") ? address.hasSuffix(rule) && address.count > rule.count : address == rule
+        }
     }
 }
 

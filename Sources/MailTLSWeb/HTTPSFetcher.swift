@@ -162,7 +162,10 @@ public struct HTTPSFetcher: Sendable {
     static func classify(_ error: any Error, timeout: Double) -> Failure {
         let text = String(describing: error)
         if let client = error as? HTTPClientError {
-            if client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
+            // Cancelled or shut down: only the fetch's own deadline does that (it closes the client under a body that
+            // drips), so it is the deadline, whichever task reports first.
+            if client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout
+                || client == .cancelled || client == .alreadyShutdown {
                 return .timeout(seconds: timeout)
             }
             if client == .remoteConnectionClosed { return .connection(text) }

@@ -26,6 +26,8 @@ enum Harness: String, CaseIterable {
     case tlsrptRecord = "tlsrpt-record"
     case dnsRecords = "dns-records"
     case peerText = "peer-text"
+    case relaySMTPServer = "relay-smtp-server"
+    case oauthTokenReply = "oauth-token-reply"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -91,6 +93,17 @@ enum Harness: String, CaseIterable {
         case .peerText:
             let text = PeerText.escaped(bytes: bytes)
             precondition(!text.unicodeScalars.contains(where: PeerText.isUnsafe))
+        case .relaySMTPServer:
+            // The relay's rules: login required, allowed domains and senders, TLS required; no preamble login, so
+            // the input has to find its own way through AUTH PLAIN and LOGIN.
+            Harness.serve(SMTPServerSession(policy: Harness.relayPolicy(bytes.first ?? 0)), lines: Array(bytes.dropFirst()),
+                          preamble: ["EHLO fuzz"])
+        case .oauthTokenReply:
+            let status = [200, 400, 401, 500][Int(bytes.first ?? 0) % 4]
+            if let reply = try? OAuthTokenReply.parse(status: status, body: Array(bytes.dropFirst())) {
+                precondition(!reply.accessToken.isEmpty && reply.accessToken.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F })
+                precondition(reply.expiresIn >= 60 && reply.expiresIn <= 86400)
+            }
         }
     }
 
@@ -98,6 +111,14 @@ enum Harness: String, CaseIterable {
 
     static func mailProtocol(_ bytes: [UInt8]) -> MailProtocol {
         [MailProtocol.smtp, .imap, .pop3][Int(bytes.first ?? 0) % 3]
+    }
+
+    static func relayPolicy(_ selector: UInt8) -> SessionPolicy {
+        SessionPolicy(hostname: "relay.fuzz", implicitTLS: selector & 1 == 0, accounts: ["device": "pw"],
+                      maximumMessageBytes: 4096, maximumRecipients: 4, maximumErrors: 1000, role: .relay,
+                      offerAuthentication: selector & 2 == 0, requireAuthentication: selector & 4 == 0,
+                      recipientDomains: selector & 8 == 0 ? ["b", ".example.com"] : nil,
+                      allowedSenders: selector & 16 == 0 ? ["a@b", "@example.com"] : nil, requireTLS: selector & 32 == 0)
     }
 
     static let policy = SessionPolicy(hostname: "fuzz.test", implicitTLS: true, accounts: ["device": "pw"],

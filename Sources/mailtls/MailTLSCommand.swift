@@ -12,7 +12,7 @@ struct MailTLSCommand: AsyncParsableCommand {
         abstract: "Check, set up, test and troubleshoot encrypted e-mail (SMTP, IMAP, POP3 over STARTTLS and TLS).",
         version: version,
         subcommands: [DemoCommand.self, CheckCommand.self, SetupCommand.self, DiagnoseCommand.self, DomainCommand.self,
-                      SandboxCommand.self],
+                      SandboxCommand.self, RelayCommand.self],
         defaultSubcommand: DemoCommand.self)
 
     /// Exit codes follow Nagios plugins: 3 means "could not check", also for bad input.

@@ -117,15 +117,8 @@ struct SandboxServeCommand: AsyncParsableCommand {
             banner.printBanner(server, configuration: configuration, language: language)
         })
         // SIGINT and SIGTERM shut the sandbox down gracefully: open connections get 5 s to finish.
-        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: sandbox)]
-        if let duration {
-            services.append(.init(service: StopAfter(.milliseconds(Int(duration * 1000))),
-                                  successTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger.silent))
         do {
-            try await group.run()
+            try await ServiceRunner.run([sandbox], stoppingAfter: duration)
         } catch let error as SandboxError {
             throw UserFacingFailure(message: SandboxMessages.error(error, language))
         }
@@ -207,7 +200,21 @@ struct SandboxServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Waits for Ctrl-C, SIGTERM or the given number of seconds.
+/// Runs long-lived services in one group until Ctrl-C, SIGTERM or `--duration`: a graceful shutdown, in reverse order
+/// of `services` (the last one listed stops first).
+enum ServiceRunner {
+    static func run(_ services: [any Service], stoppingAfter duration: Double?) async throws {
+        var configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if let duration {
+            configurations.append(.init(service: StopAfter(.milliseconds(Int(duration * 1000))),
+                                        successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: configurations, gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger.silent))
+        try await group.run()
+    }
+}
+
 extension Logger {
     /// The service group's own log lines are not for the user: the sandbox says what happens in its own words.
     static let silent = Logger(label: "mailtls", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -33,7 +33,8 @@ import Testing
     @Test(arguments: [("LAB_GOOD", Int32(0)), ("LAB_LEGACY_TLS", 1), ("LAB_EXPIRED", 2), ("LAB_REFUSED", 1)])
     func jsonMatchesTheSchemaAndExitCodesFollowNagios(addressKey: String, exitCode: Int32) throws {
         let result = mailtls(try labArguments(addressKey, ["--json"]))
-        #expect(result.status == exitCode, "stderr: \(result.stderr)")
+        let findings = result.stdout.components(separatedBy: "\"findings\"").dropFirst().first?.prefix(1500) ?? ""
+        #expect(result.status == exitCode, "stderr: \(result.stderr) findings: \(findings)")
         let validation = validateAgainstSchema(result.stdout)
         #expect(validation.status == 0, "schema: \(validation.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -93,4 +93,15 @@ public struct SMTPCapabilities: Sendable, Equatable {
     public func has(_ keyword: String) -> Bool {
         keywords.contains { $0.uppercased() == keyword || $0.uppercased().hasPrefix(keyword + " ") }
     }
+
+    /// The largest message the server takes (`SIZE 35882577`); nil when it names none (`SIZE`, or `SIZE 0`).
+    /// - SeeAlso: RFC 1870
+    public var sizeLimit: Int? {
+        for keyword in keywords {
+            let parts = keyword.uppercased().split(separator: " ")
+            guard parts.first == "SIZE", parts.count == 2, let value = Int(parts[1]), value > 0 else { continue }
+            return value
+        }
+        return nil
+    }
 }

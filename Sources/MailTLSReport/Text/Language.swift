@@ -16,7 +16,7 @@ public enum Language: String, Sendable, CaseIterable {
 }
 
 /// A text in both languages with `{name}` placeholders.
-public struct LocalizedText: Sendable {
+public struct LocalizedText: Sendable, Equatable {
     public let en: String
     public let ja: String
 

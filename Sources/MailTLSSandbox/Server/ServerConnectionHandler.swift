@@ -3,12 +3,17 @@ import MailTLSCore
 import MailTLSEngine
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOSSL
 import NIOTLS
 
-/// Shared by every connection of a running sandbox.
-struct SandboxContext: Sendable {
-    let store: MessageStore
+/// Shared by every connection of a running listener (the sandbox's, the relay's).
+struct ListenerContext: Sendable {
+    let sink: any MessageSink
+    /// What IMAP and POP3 serve (the sandbox's capture store); nil where nothing is served.
+    let mailbox: MessageStore?
+    /// Whether a client address may connect at all (the relay's network allow-list).
+    let admits: @Sendable (String) -> Bool
     let log: EventLog
     let onReport: @Sendable (ConnectionReport) -> Void
     let connections: NIOLockedValueBox<Int>
@@ -61,13 +66,13 @@ struct AuthenticationThrottle: Sendable {
 
 /// One client connection: frames lines, feeds the protocol session, carries out its actions (write, STARTTLS,
 /// close), and builds the client report. Runs on its channel's event loop.
-final class SandboxConnectionHandler: ChannelInboundHandler {
+final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let port: SandboxPort
     private let tlsContext: NIOSSLContext
-    private let shared: SandboxContext
+    private let shared: ListenerContext
     private var session: any ServerSession
     private var framer: LineFramer
     private let observation = NIOLockedValueBox(HandshakeObservation())
@@ -93,15 +98,15 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     private var plaintextHello: ClientHelloParser?
     private var linesRead = 0
     /// The message being received, streamed to the store.
-    private var writer: MessageWriter?
-    private var writerFailure: String?
+    private var writer: (any IncomingMessage)?
+    private var writerFailure: MessageSinkError?
     private var idleTimer: Scheduled<Void>?
     private var sessionTimer: Scheduled<Void>?
     /// Set while a failed login's refusal waits out its delay: lines are read but not acted on.
     private var throttled = false
     private var countedAddress: String?
 
-    init(port: SandboxPort, session: any ServerSession, tlsContext: NIOSSLContext, shared: SandboxContext) {
+    init(port: SandboxPort, session: any ServerSession, tlsContext: NIOSSLContext, shared: ListenerContext) {
         self.port = port
         self.session = session
         self.tlsContext = tlsContext
@@ -129,6 +134,13 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let limits = shared.limits
         let address = clientAddress
+        guard shared.admits(address) else {
+            violations.append("client network not allowed")
+            refuse(smtp: "554 5.7.1 This relay does not accept connections from your network",
+                   imap: "* BYE [UNAVAILABLE] Not allowed from your network",
+                   pop3: "-ERR [AUTH] Not allowed from your network", context: context)
+            return
+        }
         let admitted = shared.connections.withLockedValue { count -> Bool in
             guard count < limits.maximumConnections else { return false }
             let perAddress = shared.connectionsPerAddress.withLockedValue { open -> Bool in
@@ -144,17 +156,9 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
         if admitted { countedAddress = address }
         guard admitted else {
             violations.append("too many connections")
-            // Say so, in the protocol's own words, where the connection is still plaintext.
-            if port.mode == .startTLS {
-                let refusal: String
-                switch port.mailProtocol {
-                case .smtp: refusal = "421 4.7.0 Too many connections, try again later"
-                case .imap: refusal = "* BYE [UNAVAILABLE] Too many connections, try again later"
-                case .pop3: refusal = "-ERR [SYS/TEMP] Too many connections, try again later"
-                }
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal + "\r\n")), promise: nil)
-            }
-            context.close(promise: nil)
+            refuse(smtp: "421 4.7.0 Too many connections, try again later",
+                   imap: "* BYE [UNAVAILABLE] Too many connections, try again later",
+                   pop3: "-ERR [SYS/TEMP] Too many connections, try again later", context: context)
             return
         }
         let channel = context.channel
@@ -203,7 +207,7 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             linesRead += 1
             resetIdleTimer(context)
             if tlsActive { commandsAfterTLS += 1 }
-            if session.wantsMailbox { session.mailboxLoaded(shared.store.mailbox()) }
+            if session.wantsMailbox { session.mailboxLoaded(shared.mailbox?.mailbox() ?? []) }
             perform(session.receive(line: line), context: context)
         }
     }
@@ -329,9 +333,9 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             case .startMessage(let envelope):
                 writerFailure = nil
                 do {
-                    writer = try shared.store.begin(envelope, clientAddress: clientAddress)
+                    writer = try shared.sink.begin(envelope, clientAddress: clientAddress)
                 } catch {
-                    writerFailure = "\(error)"
+                    writerFailure = error as? MessageSinkError ?? .noRoom("\(error)")
                 }
             case .messageData(let bytes):
                 guard let open = writer else { continue }
@@ -340,26 +344,73 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
                 } catch {
                     open.abort()
                     writer = nil
-                    writerFailure = "\(error)"
+                    writerFailure = error as? MessageSinkError ?? .noRoom("\(error)")
                 }
             case .abortMessage:
                 writer?.abort()
                 writer = nil
             case .finishMessage:
-                let outcome: MessageOutcome
-                if let open = writer, let entry = try? open.commit() {
-                    messages.append(.init(id: entry.id, from: entry.mailFrom, to: entry.recipients,
-                                          subject: entry.subject, size: entry.size))
-                    outcome = .stored(id: entry.id)
-                } else {
-                    violations.append("message not stored: the store is full")
-                    outcome = .notStored(reason: writerFailure ?? "store full")
+                guard let open = writer else {
+                    finish(.failure(writerFailure ?? .noRoom("not stored")), context: context)
+                    continue
                 }
                 writer = nil
-                perform(session.messageFinished(outcome), context: context)
+                // Committing may wait for the disk (the relay's fsync): off the event loop, with this connection's
+                // lines held back until the reply is out. The commit is the last action of its batch.
+                throttled = true
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+                    () -> Result<MessageReceipt, MessageSinkError> in
+                    do {
+                        return .success(try open.commit())
+                    } catch {
+                        return .failure(error as? MessageSinkError ?? .noRoom("\(error)"))
+                    }
+                }.whenComplete { result in
+                    let (handler, context) = loopBound.value
+                    handler.throttled = false
+                    guard !handler.closing else { return }
+                    handler.finish((try? result.get()) ?? .failure(.noRoom("not stored")), context: context)
+                    context.flush()
+                    handler.processLines(context)
+                }
             }
         }
         context.flush()
+    }
+
+    /// The reply to a message's final dot, once the sink has taken it or not.
+    private func finish(_ result: Result<MessageReceipt, MessageSinkError>, context: ChannelHandlerContext) {
+        let outcome: MessageOutcome
+        switch result {
+        case .success(let receipt):
+            messages.append(.init(id: receipt.id, from: receipt.mailFrom, to: receipt.recipients,
+                                  subject: receipt.subject, size: receipt.size))
+            outcome = .stored(id: receipt.id)
+        case .failure(.refused(let reply)):
+            violations.append("message refused: \(reply)")
+            outcome = .refused(reply: reply)
+        case .failure(.noRoom(let reason)):
+            violations.append("message not stored: \(reason)")
+            outcome = .notStored(reason: reason)
+        }
+        perform(session.messageFinished(outcome), context: context)
+    }
+
+    /// Says why a connection is not served, in its protocol's words where the connection is still plaintext, and
+    /// closes it.
+    private func refuse(smtp: String, imap: String, pop3: String, context: ChannelHandlerContext) {
+        if port.mode != .implicitTLS {
+            let refusal: String
+            switch port.mailProtocol {
+            case .smtp: refusal = smtp
+            case .imap: refusal = imap
+            case .pop3: refusal = pop3
+            }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal + "\r\n")), promise: nil)
+        }
+        closing = true
+        context.close(promise: nil)
     }
 
     /// Holds `actions` back for `delay`, and every line that arrives meanwhile.
@@ -385,7 +436,9 @@ final class SandboxConnectionHandler: ChannelInboundHandler {
             authentications.append(.init(mechanism: mechanism, user: user.peerSafe, succeeded: succeeded,
                                          beforeTLS: beforeTLS))
         case .messagesDeleted(let ids):
-            shared.store.delete(ids: ids)
+            shared.mailbox?.delete(ids: ids)
+        case .refused(let text):
+            violations.append(text.peerSafe)
         case .protocolViolation(let text):
             violations.append(text)
         }

@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 /// A message streams in through a `MessageWriter`: written to a private partial file as it arrives, renamed into
 /// place at the end. Nothing holds a whole message in memory, the store never grows past `maximumBytes` on disk or
 /// `maximumMessages` files, and every file is created 0600 in 0700 directories, never through a symbolic link.
-public final class MessageStore: Sendable {
+public final class MessageStore: MessageSink {
     public struct Entry: Codable, Sendable, Equatable {
         public var id: String
         public var uid: UInt32
@@ -67,8 +67,16 @@ public final class MessageStore: Sendable {
 
     public var all: [Entry] { state.withLockedValue { $0.entries } }
 
+    public func begin(_ envelope: MessageEnvelope, clientAddress: String) throws -> any IncomingMessage {
+        do {
+            return try open(envelope, clientAddress: clientAddress)
+        } catch {
+            throw MessageSinkError.noRoom("\(error)")
+        }
+    }
+
     /// Opens a message for streaming. Fails at once when the store already holds `maximumMessages`.
-    public func begin(_ envelope: MessageEnvelope, clientAddress: String) throws(StoreError) -> MessageWriter {
+    public func open(_ envelope: MessageEnvelope, clientAddress: String) throws(StoreError) -> MessageWriter {
         let count = state.withLockedValue { $0.entries.count }
         guard count < maximumMessages else { throw .full(messages: maximumMessages) }
         let partial = directory.appendingPathComponent("\(UUID().uuidString).partial")
@@ -85,10 +93,10 @@ public final class MessageStore: Sendable {
     /// Stores a whole message at once, through the same writer (for seeding a store).
     @discardableResult
     public func add(_ message: CapturedMessage, clientAddress: String) -> Entry? {
-        guard let writer = try? begin(message.envelope, clientAddress: clientAddress) else { return nil }
+        guard let writer = try? open(message.envelope, clientAddress: clientAddress) else { return nil }
         do {
             try writer.append(message.data)
-            return try writer.commit()
+            return try writer.file()
         } catch {
             writer.abort()
             return nil
@@ -176,7 +184,7 @@ public final class MessageStore: Sendable {
 
 /// One message arriving: bytes go to a private partial file as they come, within the store's disk allowance; the
 /// first 64 KiB stay in memory to read the Subject from. Used from one connection's event loop only.
-public final class MessageWriter: @unchecked Sendable {
+public final class MessageWriter: IncomingMessage, @unchecked Sendable {
     let store: MessageStore
     let envelope: MessageEnvelope
     let clientAddress: String
@@ -195,6 +203,10 @@ public final class MessageWriter: @unchecked Sendable {
     }
 
     public func append(_ bytes: [UInt8]) throws(MessageStore.StoreError) {
+        try write(bytes)
+    }
+
+    private func write(_ bytes: [UInt8]) throws(MessageStore.StoreError) {
         guard descriptor >= 0 else { throw .io("closed") }
         guard store.reserve(bytes.count) else { throw .overDiskAllowance(bytes: store.maximumBytes) }
         size += bytes.count
@@ -206,7 +218,14 @@ public final class MessageWriter: @unchecked Sendable {
         }
     }
 
-    public func commit() throws(MessageStore.StoreError) -> MessageStore.Entry {
+    public func commit() throws -> MessageReceipt {
+        let entry = try file()
+        return MessageReceipt(id: entry.id, mailFrom: entry.mailFrom, recipients: entry.recipients,
+                              subject: entry.subject, size: entry.size)
+    }
+
+    /// Files the message in the store and returns its index entry.
+    public func file() throws(MessageStore.StoreError) -> MessageStore.Entry {
         close(descriptor)
         descriptor = -1
         do {
@@ -229,10 +248,18 @@ public final class MessageWriter: @unchecked Sendable {
     }
 }
 
-/// One JSON line per finished client connection (`events.jsonl`), read back by `mailtls sandbox report`. The file
-/// is private (0600), never followed through a symbolic link, and bounded: past `maximumBytes` it moves to
-/// `events.jsonl.1` (the older one goes) and a new one starts.
-public final class EventLog: Sendable {
+/// One JSON line per finished client connection (`events.jsonl`), read back by `mailtls sandbox report`.
+public typealias EventLog = JSONLinesFile<ConnectionReport>
+
+extension JSONLinesFile where Entry == ConnectionReport {
+    /// Every report kept, oldest first.
+    public func reports() -> [ConnectionReport] { entries() }
+}
+
+/// An append-only log of JSON lines (connection reports, delivery attempts). The file is private (0600), never
+/// followed through a symbolic link, and bounded: past `maximumBytes` it moves to `NAME.1` (the older one goes) and
+/// a new one starts.
+public final class JSONLinesFile<Entry: Codable & Sendable>: Sendable {
     public let path: URL
     public let maximumBytes: Int
     private let lock = NIOLock()
@@ -242,12 +269,12 @@ public final class EventLog: Sendable {
         self.maximumBytes = maximumBytes
     }
 
-    var previousPath: URL { path.appendingPathExtension("1") }
+    public var previousPath: URL { path.appendingPathExtension("1") }
 
-    public func append(_ report: ConnectionReport) {
+    public func append(_ entry: Entry) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(report) else { return }
+        guard let data = try? encoder.encode(entry) else { return }
         lock.withLock {
             if let size = PrivateFiles.size(path), size + data.count + 1 > maximumBytes {
                 try? PrivateFiles.rename(path, to: previousPath)
@@ -256,12 +283,12 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Every report kept, oldest first.
-    public func reports() -> [ConnectionReport] {
+    /// Every entry kept, oldest first.
+    public func entries() -> [Entry] {
         let decoder = JSONDecoder()
-        return [previousPath, path].flatMap { file -> [ConnectionReport] in
+        return [previousPath, path].flatMap { file -> [Entry] in
             guard let bytes = try? PrivateFiles.read(file, limit: maximumBytes + 1) else { return [] }
-            return bytes.split(separator: 0x0A).compactMap { try? decoder.decode(ConnectionReport.self, from: Data($0)) }
+            return bytes.split(separator: 0x0A).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }
         }
     }
 }

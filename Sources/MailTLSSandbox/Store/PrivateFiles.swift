@@ -7,18 +7,18 @@ import Glibc
 /// Files the sandbox keeps (captured mail, its index, the event log) hold what devices sent, passwords in the clear
 /// included when a device got it wrong: created 0600 in 0700 directories, and never opened through a symbolic link
 /// someone planted (`O_NOFOLLOW`, `O_EXCL` for new files).
-enum PrivateFiles {
-    struct Failure: Error, CustomStringConvertible {
-        let path: String
-        let operation: String
-        let code: Int32
-        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+public enum PrivateFiles {
+    public struct Failure: Error, CustomStringConvertible {
+        public let path: String
+        public let operation: String
+        public let code: Int32
+        public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
     }
 
     /// Creates the directory 0700, and any missing parents 0700 too; an existing one must be a real directory, not
     /// a link. Nothing that exists is changed: a user's `--state-dir /tmp` must not make `/tmp` private. The files
     /// inside are private whatever their directory's mode.
-    static func makeDirectory(_ url: URL) throws {
+    public static func makeDirectory(_ url: URL) throws {
         var status = stat()
         if lstat(url.path, &status) == 0 {
             guard status.st_mode & S_IFMT == S_IFDIR else { throw Failure(path: url.path, operation: "use", code: ENOTDIR) }
@@ -31,13 +31,13 @@ enum PrivateFiles {
     }
 
     /// A new file, 0600, for writing; fails if anything (a file, a link) is already there.
-    static func create(_ url: URL) throws -> Int32 {
+    public static func create(_ url: URL) throws -> Int32 {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(path: url.path, operation: "create", code: errno) }
         return descriptor
     }
 
-    static func write(_ descriptor: Int32, _ bytes: [UInt8]) throws {
+    public static func write(_ descriptor: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
@@ -50,19 +50,21 @@ enum PrivateFiles {
     }
 
     /// Appends to a private file, creating it 0600; a link in its place is refused.
-    static func append(_ url: URL, _ bytes: [UInt8]) throws {
+    public static func append(_ url: URL, _ bytes: [UInt8]) throws {
         let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
         defer { close(descriptor) }
         try write(descriptor, bytes)
     }
 
-    /// Replaces a file's content atomically: a new private file, then a rename over the old one.
-    static func replace(_ url: URL, with bytes: [UInt8]) throws {
+    /// Replaces a file's content atomically: a new private file, then a rename over the old one. With `durably`, the
+    /// new content is on disk (fsync) before the rename.
+    public static func replace(_ url: URL, with bytes: [UInt8], durably: Bool = false) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).tmp")
         let descriptor = try create(temporary)
         do {
             try write(descriptor, bytes)
+            if durably { try sync(descriptor, path: temporary.path) }
             close(descriptor)
             try rename(temporary, to: url)
         } catch {
@@ -72,12 +74,25 @@ enum PrivateFiles {
         }
     }
 
-    static func rename(_ from: URL, to: URL) throws {
+    /// Waits until a file's data is on disk.
+    public static func sync(_ descriptor: Int32, path: String) throws {
+        guard fsync(descriptor) == 0 else { throw Failure(path: path, operation: "fsync", code: errno) }
+    }
+
+    /// Waits until a directory's entries (a rename into it) are on disk.
+    public static func syncDirectory(_ url: URL) throws {
+        let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
+        defer { close(descriptor) }
+        try sync(descriptor, path: url.path)
+    }
+
+    public static func rename(_ from: URL, to: URL) throws {
         guard Glibc.rename(from.path, to.path) == 0 else { throw Failure(path: to.path, operation: "rename", code: errno) }
     }
 
     /// At most `limit` bytes of a file that is not a link.
-    static func read(_ url: URL, limit: Int) throws -> [UInt8] {
+    public static func read(_ url: URL, limit: Int) throws -> [UInt8] {
         let descriptor = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
         defer { close(descriptor) }
@@ -95,7 +110,7 @@ enum PrivateFiles {
         return bytes
     }
 
-    static func size(_ url: URL) -> Int? {
+    public static func size(_ url: URL) -> Int? {
         var status = stat()
         guard lstat(url.path, &status) == 0 else { return nil }
         return Int(status.st_size)

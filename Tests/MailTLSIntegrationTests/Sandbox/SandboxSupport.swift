@@ -263,6 +263,11 @@ final class LiveProcess: Sendable {
     func interrupt() {
         program.signal(SIGINT)
     }
+
+    /// kill -9: no chance to clean up (the relay's crash test).
+    func kill() {
+        program.signal(SIGKILL)
+    }
 }
 
 /// Runs blocking work (sockets, sleeps) on a thread of its own, off Swift's cooperative pool.

@@ -1,0 +1,346 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSEngine
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a connection to an upstream could not be used to send: each kind has its own explanation and fix.
+public struct UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable, Codable {
+        case unresolvable, connect, greeting
+        /// STARTTLS is required and was not offered: the relay never sends in plaintext.
+        case noSTARTTLS
+        /// The handshake failed (the upstream offers only TLS below the floor, or TLS broke).
+        case tls
+        /// The certificate is not trusted, not valid for the name, or expired: no credential is sent.
+        case certificate
+        /// No credential to log in with (file missing, token endpoint refused).
+        case credential
+        /// The upstream refused the login or offers no usable mechanism.
+        case login
+        /// The upstream broke the protocol or went away.
+        case protocolError
+    }
+
+    public var kind: Kind
+    public var detail: String
+    /// The upstream's reply, when it gave one.
+    public var reply: MailResponse?
+
+    public init(_ kind: Kind, _ detail: String, reply: MailResponse? = nil) {
+        self.kind = kind
+        self.detail = detail
+        self.reply = reply
+    }
+
+    public var description: String {
+        reply.map { "\(detail): \(ReplyVerdict.text($0))" } ?? detail
+    }
+}
+
+/// How the relay logs in upstream: the configuration, with the token source shared by every connection.
+public struct UpstreamLogin: Sendable {
+    public let authentication: RelayConfiguration.Authentication
+    public let tokens: OAuthTokenSource?
+
+    public init(_ authentication: RelayConfiguration.Authentication) {
+        self.authentication = authentication
+        if case .oauth2(_, let settings) = authentication {
+            tokens = OAuthTokenSource(settings: settings)
+        } else {
+            tokens = nil
+        }
+    }
+}
+
+/// One open, verified, logged-in connection to an upstream, reused for several messages. Encryption is not
+/// optional: STARTTLS (or implicit TLS) with TLS 1.2 or later, and a certificate valid for the upstream's name from
+/// a trusted root, before the first credential byte.
+public struct UpstreamConnection: Sendable {
+    public let upstream: RelayConfiguration.Upstream
+    private var session: MailClientSession
+    public private(set) var capabilities: SMTPCapabilities
+    public private(set) var handshake: HandshakeFacts?
+    /// The mechanism the login used, if any.
+    public private(set) var mechanism: String?
+    public private(set) var messagesSent = 0
+    public var idleSince = ContinuousClock.now
+
+    /// How long the final reply to a message may take (RFC 5321 section 4.5.3.2 suggests 10 minutes).
+    static let finalReplyWait = 600.0
+
+    public var transcript: [TranscriptLine] { session.transcript }
+    public var isOpen: Bool { session.isOpen }
+
+    private init(upstream: RelayConfiguration.Upstream, session: MailClientSession) {
+        self.upstream = upstream
+        self.session = session
+        capabilities = SMTPCapabilities(keywords: [])
+    }
+
+    /// Connects, upgrades, verifies and logs in.
+    public static func open(_ upstream: RelayConfiguration.Upstream, clientName: String, engine: ConnectionEngine,
+                            anchors: TrustAnchors, login: UpstreamLogin) async throws(UpstreamFailure)
+        -> UpstreamConnection {
+        let addresses = try await resolve(upstream.host, port: upstream.port)
+        var lastError = UpstreamFailure(.connect, "no address")
+        var opened: MailClientSession?
+        for address in addresses {
+            do {
+                opened = try await MailClientSession.connect(to: address, engine: engine)
+                break
+            } catch {
+                lastError = UpstreamFailure(.connect, "\(address.ipAddress ?? upstream.host): \(error.summary)")
+            }
+        }
+        guard let session = opened else { throw lastError }
+        var connection = UpstreamConnection(upstream: upstream, session: session)
+        do {
+            try await connection.prepare(clientName: clientName, anchors: anchors, login: login)
+        } catch {
+            await connection.close(polite: false)
+            throw error
+        }
+        return connection
+    }
+
+    static func resolve(_ host: String, port: Int) async throws(UpstreamFailure) -> [SocketAddress] {
+        if let literal = try? SocketAddress(ipAddress: host, port: port) { return [literal] }
+        let result: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
+            NIOThreadPool.singleton.submit { _ in
+                continuation.resume(returning: Result { try SocketAddress.makeAddressResolvingHost(host, port: port) })
+            }
+        }
+        guard case .success(let address) = result else {
+            throw UpstreamFailure(.unresolvable, "\(host): the name does not resolve")
+        }
+        return [address]
+    }
+
+    private mutating func prepare(clientName: String, anchors: TrustAnchors,
+                                  login: UpstreamLogin) async throws(UpstreamFailure) {
+        let implicit = upstream.mode == .tls
+        if implicit { try await upgrade(anchors: anchors, implicit: true) }
+        let greeting = try await exchange(nil, .greeting)
+        guard greeting.code == "220" else { throw UpstreamFailure(.greeting, "the upstream refused the connection", reply: greeting) }
+        var ehlo = try await exchange("EHLO \(clientName)", .capabilities)
+        guard ehlo.outcome == .positive else { throw UpstreamFailure(.protocolError, "EHLO refused", reply: ehlo) }
+        if !implicit {
+            guard SMTPCapabilities(ehloReply: ehlo).offersSTARTTLS else {
+                throw UpstreamFailure(.noSTARTTLS, "the upstream does not offer STARTTLS; the relay never sends unencrypted")
+            }
+            let goAhead = try await exchange("STARTTLS", .startTLS)
+            guard goAhead.code == "220" else { throw UpstreamFailure(.noSTARTTLS, "STARTTLS refused", reply: goAhead) }
+            try await upgrade(anchors: anchors, implicit: false)
+            ehlo = try await exchange("EHLO \(clientName)", .capabilities)
+            guard ehlo.outcome == .positive else { throw UpstreamFailure(.protocolError, "EHLO refused", reply: ehlo) }
+        }
+        capabilities = SMTPCapabilities(ehloReply: ehlo)
+        try await logIn(login)
+    }
+
+    private mutating func upgrade(anchors: TrustAnchors, implicit: Bool) async throws(UpstreamFailure) {
+        let name = upstream.serverName ?? upstream.host
+        let serverName = upstream.serverName ?? (HostnameMatcher.isIPAddress(upstream.host) ? nil : upstream.host)
+        let settings = TLSClientSettings(minimum: upstream.minimumTLS, maximum: .tls13)
+        let gate = UpstreamConnection.certificateGate(anchors: anchors, name: name)
+        do {
+            let (facts, acceptance) = try await session.startTLS(settings, serverName: serverName, implicit: implicit,
+                                                                 gate: gate)
+            handshake = facts
+            if case .rejected(let reason) = acceptance { throw UpstreamFailure(.certificate, reason) }
+        } catch let failure as UpstreamFailure {
+            throw failure
+        } catch {
+            let summary = (error as? EngineError)?.summary ?? "\(error)"
+            let tooOld = summary.contains("PROTOCOL_VERSION") || summary.contains("UNSUPPORTED_PROTOCOL")
+            throw UpstreamFailure(.tls, tooOld ? "the upstream offers no TLS \(upstream.minimumTLS.rawValue) or later (\(summary))"
+                                  : summary)
+        }
+    }
+
+    /// Accepts a certificate only if it chains to a trusted root, is valid today and carries the upstream's name.
+    static func certificateGate(anchors: TrustAnchors, name: String) -> CertificateGate {
+        { facts in
+            let analyzer = CertificateAnalyzer(anchors: anchors, now: Date())
+            guard let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: name) else {
+                return .rejected(reason: "no certificate")
+            }
+            if report.isExpired { return .rejected(reason: "expired on \(ISO8601.format(report.leaf.notAfter))") }
+            if report.isNotYetValid { return .rejected(reason: "not valid before \(ISO8601.format(report.leaf.notBefore))") }
+            if !report.isTrusted {
+                return .rejected(reason: "not trusted (\(report.trustFailure?.key ?? "unknown issuer")): issuer \(report.leaf.issuer)")
+            }
+            if !report.hostnameMatches {
+                return .rejected(reason: "not valid for \(name): \(report.leaf.subjectAlternativeNames.joined(separator: ", "))")
+            }
+            return .accepted
+        }
+    }
+
+    private mutating func logIn(_ login: UpstreamLogin) async throws(UpstreamFailure) {
+        let offered = capabilities.authMechanisms
+        switch login.authentication {
+        case .none:
+            return
+        case .password(let preferred, let user, let source):
+            let password: String
+            do {
+                password = try source.read()
+            } catch {
+                throw UpstreamFailure(.credential, error.description)
+            }
+            let choice = offered.contains(preferred.rawValue) ? preferred
+                : offered.contains("PLAIN") ? .plain : offered.contains("LOGIN") ? .login : nil
+            guard let choice else {
+                throw UpstreamFailure(.login, offered.isEmpty ? "the upstream offers no AUTH after TLS"
+                                      : "the upstream offers neither PLAIN nor LOGIN (\(offered.joined(separator: " ")))")
+            }
+            let reply: MailResponse
+            switch choice {
+            case .plain:
+                let token = Base64.encode(Array("\0\(user)\0\(password)".utf8))
+                reply = try await exchange("AUTH PLAIN \(token)", .authenticate, shown: "AUTH PLAIN <credentials hidden>")
+            case .login:
+                let first = try await exchange("AUTH LOGIN", .authenticate)
+                guard first.code == "334" else { throw UpstreamFailure(.login, "AUTH LOGIN refused", reply: first) }
+                let second = try await exchange(Base64.encode(Array(user.utf8)), .authenticate, shown: "<user name>")
+                guard second.code == "334" else { throw UpstreamFailure(.login, "the user name was refused", reply: second) }
+                reply = try await exchange(Base64.encode(Array(password.utf8)), .authenticate, shown: "<password hidden>")
+            }
+            guard reply.code == "235" else { throw UpstreamFailure(.login, "the upstream refused the login", reply: reply) }
+            mechanism = choice.rawValue
+        case .oauth2(let user, _):
+            guard let tokens = login.tokens else { throw UpstreamFailure(.credential, "no token source") }
+            guard offered.contains("XOAUTH2") else {
+                throw UpstreamFailure(.login, offered.isEmpty ? "the upstream offers no AUTH after TLS"
+                                      : "the upstream does not offer XOAUTH2 (\(offered.joined(separator: " ")))")
+            }
+            let token: String
+            do {
+                token = try await tokens.token()
+            } catch {
+                throw UpstreamFailure(.credential, error.description)
+            }
+            let initial = Base64.encode(Array("user=\(user)\u{1}auth=Bearer \(token)\u{1}\u{1}".utf8))
+            var reply = try await exchange("AUTH XOAUTH2 \(initial)", .authenticate, shown: "AUTH XOAUTH2 <token hidden>")
+            if reply.code == "334" {
+                // RFC 7628 / Google: the error comes as a challenge; an empty response gets the final failure.
+                reply = try await exchange("", .authenticate, shown: "<empty response to the error challenge>")
+            }
+            guard reply.code == "235" else {
+                await tokens.invalidate()
+                throw UpstreamFailure(.login, "the upstream refused the token", reply: reply)
+            }
+            mechanism = "XOAUTH2"
+        }
+    }
+
+    private mutating func exchange(_ command: String?, _ purpose: DialogueRequest.Purpose, shown: String? = nil,
+                                   wait: Double? = nil) async throws(UpstreamFailure) -> MailResponse {
+        var request = DialogueRequest(purpose: purpose, command: command, transcriptText: shown, reader: .smtp)
+        request.minimumWait = wait
+        do {
+            return try await session.exchange(request)
+        } catch {
+            throw UpstreamFailure(.protocolError, error.summary)
+        }
+    }
+
+    /// Checks a reused connection is still good (`RSET`, as Postfix does before reuse).
+    public mutating func stillUsable() async -> Bool {
+        guard session.isOpen else { return false }
+        guard let reply = try? await exchange("RSET", .reset) else { return false }
+        return reply.code == "250"
+    }
+
+    /// Sends one message to its pending recipients. A reply decides per recipient; a broken connection throws (then
+    /// every pending recipient waits for the next attempt).
+    public mutating func deliver(_ record: SpoolRecord, content descriptor: Int32) async throws(UpstreamFailure)
+        -> AttemptResult {
+        var result = AttemptResult(upstream: upstream.label)
+        let pending = record.pendingRecipients
+        func all(_ addresses: [String], _ reply: MailResponse) {
+            let verdict = ReplyVerdict.verdict(for: reply)
+            for address in addresses { result.recipients[address] = (verdict, ReplyVerdict.text(reply)) }
+        }
+        if let limit = capabilities.sizeLimit, record.size > limit {
+            let reply = MailResponse(outcome: .permanentFailure, code: "552", enhancedCode: "5.3.4",
+                                     lines: ["552 5.3.4 message of \(record.size) bytes is larger than the upstream's limit of \(limit) bytes"])
+            all(pending, reply)
+            return result
+        }
+        var parameters = capabilities.has("SIZE") ? " SIZE=\(record.size)" : ""
+        if record.eightBit && capabilities.has("8BITMIME") { parameters += " BODY=8BITMIME" }
+        let mail = try await exchange("MAIL FROM:<\(record.from)>\(parameters)", .mailFrom)
+        guard mail.outcome == .positive else {
+            all(pending, mail)
+            _ = try? await exchange("RSET", .reset)
+            return result
+        }
+        var accepted: [String] = []
+        for address in pending {
+            let reply = try await exchange("RCPT TO:<\(address)>", .recipient)
+            if reply.outcome == .positive {
+                accepted.append(address)
+            } else {
+                all([address], reply)
+            }
+        }
+        guard !accepted.isEmpty else {
+            _ = try? await exchange("RSET", .reset)
+            return result
+        }
+        let data = try await exchange("DATA", .data)
+        guard data.code == "354" else {
+            all(accepted, data)
+            _ = try? await exchange("RSET", .reset)
+            return result
+        }
+        try await sendContent(descriptor)
+        let final = try await exchange(".", .messageBody, shown: "<message, \(record.size) bytes>",
+                                       wait: UpstreamConnection.finalReplyWait)
+        all(accepted, final)
+        messagesSent += 1
+        return result
+    }
+
+    /// The stored content as it is (already dot-stuffed, CRLF lines), in 64 KiB writes.
+    private mutating func sendContent(_ descriptor: Int32) async throws(UpstreamFailure) {
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var lastTwo: [UInt8] = []
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw UpstreamFailure(.protocolError, "the spooled message cannot be read")
+            }
+            if count == 0 { break }
+            let piece = Array(chunk[0..<count])
+            lastTwo = Array((lastTwo + piece).suffix(2))
+            do {
+                try await session.write(piece)
+            } catch {
+                throw UpstreamFailure(.protocolError, error.summary)
+            }
+        }
+        // Content always ends with CRLF (the session adds it to every line); an empty message needs none.
+        if !lastTwo.isEmpty && lastTwo != [0x0D, 0x0A] {
+            do {
+                try await session.write([0x0D, 0x0A])
+            } catch {
+                throw UpstreamFailure(.protocolError, error.summary)
+            }
+        }
+    }
+
+    /// Says QUIT (when `polite`) and closes.
+    public func close(polite: Bool = true) async {
+        await session.close(farewell: polite ? Array("QUIT\r\n".utf8) : nil)
+    }
+}

@@ -1,0 +1,259 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MailTLSCore
+import MailTLSEngine
+import MailTLSRelay
+import MailTLSReport
+import MailTLSSandbox
+import ServiceLifecycle
+
+/// `mailtls relay`: old printers and scanners send through Microsoft 365, Gmail or any provider.
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "A relay for old printers and scanners: takes their mail (TLS 1.0, or none) and sends it on over verified TLS 1.2+ with a login or XOAUTH2, losing nothing.",
+        discussion: """
+            Set up: mailtls relay init --provider m365|gmail|generic writes a commented relay.yaml; secrets go in
+            files it names, never in the file itself. Then: mailtls relay run, mailtls relay test --to ADDRESS,
+            mailtls relay status, mailtls relay queue. Walkthrough: docs/relay.md.
+            """,
+        subcommands: [RelayRunCommand.self, RelayInitCommand.self, RelayTestCommand.self, RelayQueueCommand.self,
+                      RelayStatusCommand.self],
+        defaultSubcommand: RelayRunCommand.self)
+}
+
+struct RelayConfigOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "The relay's configuration (default: $MAILTLS_RELAY_CONFIG, else /etc/mailtls/relay.yaml).")
+    var path: String?
+
+    var resolvedPath: String {
+        path ?? ProcessInfo.processInfo.environment["MAILTLS_RELAY_CONFIG"] ?? "/etc/mailtls/relay.yaml"
+    }
+
+    func load(_ language: Language) throws -> RelayConfiguration {
+        do {
+            return try RelayConfigurationReader.load(path: resolvedPath)
+        } catch {
+            throw UserFacingFailure(message: RelayMessages.configuration(error, language))
+        }
+    }
+}
+
+struct RelayRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the relay (the default): listen for devices, deliver upstream.")
+
+    @OptionGroup var config: RelayConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Stop after this many seconds (default: run until Ctrl-C or SIGTERM).")
+    var duration: Double?
+
+    func run() async throws {
+        let language = output.language
+        let configuration = try config.load(language)
+        let runtime: RelayRuntime
+        do {
+            runtime = try RelayRuntime.prepare(configuration)
+        } catch {
+            throw UserFacingFailure(message: RelayMessages.start(error, language))
+        }
+        let text = RelayText(language: language, color: output.useColor)
+        let json = output.json
+        let delivery = DeliveryService(
+            spool: runtime.spool,
+            settings: .init(hostname: configuration.hostname, upstreams: configuration.upstreams,
+                            notices: configuration.notices, sender: configuration.rules.sender),
+            anchors: runtime.anchors,
+            onEvent: { event in Console.line(json ? JSONLines.encode(RelayLine.delivery(event)) : text.deliveryLine(event)) },
+            wording: { record in RelayText.noticeWording(record, hostname: configuration.hostname) })
+        let listener = RelayListenerService(runtime, onReport: { report in
+            Console.line(json ? JSONLines.encode(RelayLine.connection(report)) : text.connectionLine(report))
+        }, onStart: { endpoints in
+            Console.line(json ? JSONLines.encode(RelayLine.listening(endpoints.map { "\($0.address):\($0.port.port)" }))
+                         : text.banner(runtime, endpoints: endpoints))
+        })
+        // The listener stops first (devices' transactions finish), then delivery (in-flight messages finish).
+        do {
+            try await ServiceRunner.run([delivery, listener], stoppingAfter: duration)
+        } catch let error as RelayStartError {
+            throw UserFacingFailure(message: RelayMessages.start(error, language))
+        } catch let error as ServiceGroupError {
+            throw UserFacingFailure(message: RelayMessages.stopped("\(error)", language))
+        }
+    }
+}
+
+/// One JSON line of `mailtls relay run --json`.
+enum RelayLine: Encodable {
+    case listening([String])
+    case connection(ConnectionReport)
+    case delivery(DeliveryEvent)
+
+    enum CodingKeys: String, CodingKey { case event, listeners, connection, delivery }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .listening(let listeners):
+            try container.encode("listening", forKey: .event)
+            try container.encode(listeners, forKey: .listeners)
+        case .connection(let report):
+            try container.encode("connection", forKey: .event)
+            try container.encode(report, forKey: .connection)
+        case .delivery(let event):
+            try container.encode("delivery", forKey: .event)
+            try container.encode(event, forKey: .delivery)
+        }
+    }
+}
+
+struct RelayInitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Write a commented relay.yaml for Microsoft 365, Gmail or another provider.")
+
+    @Option(help: "m365, gmail or generic.")
+    var provider = "m365"
+
+    @Option(name: .customLong("output"), help: "Where to write it (default: the --config path). '-' prints it.")
+    var outputPath: String?
+
+    @Flag(help: "Replace an existing file.")
+    var force = false
+
+    @OptionGroup var config: RelayConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard RelayTemplate.Provider(rawValue: provider.lowercased()) != nil else {
+            throw ValidationError("--provider takes m365, gmail or generic, not '\(provider)'.")
+        }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let chosen = RelayTemplate.Provider(rawValue: provider.lowercased()) ?? .generic
+        let text = RelayTemplate.text(for: chosen, language: language)
+        let path = outputPath ?? config.resolvedPath
+        if path == "-" {
+            print(text, terminator: "")
+            return
+        }
+        if FileManager.default.fileExists(atPath: path) && !force {
+            throw UserFacingFailure(message: RelayMessages.exists(path, language))
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw UserFacingFailure(message: RelayMessages.unwritable(path, language))
+        }
+        print(RelayMessages.written(path, provider: chosen, language))
+    }
+}
+
+struct RelayTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Send a test message end to end: through the running relay, or straight upstream with its settings.")
+
+    @Option(help: "Who receives the test message.")
+    var to: String
+
+    @Option(help: "The sender (default: rules.sender, else relay-test@HOSTNAME).")
+    var from: String?
+
+    @Option(help: "Seconds to wait for the delivery through a running relay.")
+    var wait = 120.0
+
+    @OptionGroup var config: RelayConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard to.contains("@"), !to.contains(where: { $0 == "<" || $0 == ">" || $0.isWhitespace }) else {
+            throw ValidationError("--to takes an address such as someone@example.com.")
+        }
+        guard wait > 0, wait <= 3600 else { throw ValidationError("--wait must be between 0 and 3600 seconds.") }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let configuration = try config.load(language)
+        let sender = from ?? configuration.rules.sender ?? "relay-test@\(configuration.hostname)"
+        let tester = RelayTester(configuration: configuration, language: language, color: output.useColor)
+        let succeeded = SpoolReader.isLocked(configuration.stateDirectory)
+            ? await tester.throughRunningRelay(from: sender, to: to, wait: wait)
+            : await tester.straightUpstream(from: sender, to: to)
+        if !succeeded { throw ExitCode(2) }
+    }
+}
+
+struct RelayQueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "List, show, retry now or delete queued messages.",
+        discussion: "mailtls relay queue [list | show ID | retry [ID] | delete ID]")
+
+    @Argument(help: "list (default), show, retry or delete.")
+    var action = "list"
+
+    @Argument(help: "A message ID (from list).")
+    var id: String?
+
+    @OptionGroup var config: RelayConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard ["list", "show", "retry", "delete"].contains(action) else {
+            throw ValidationError("The action is list, show, retry or delete, not '\(action)'.")
+        }
+        if ["show", "delete"].contains(action) && id == nil { throw ValidationError("\(action) needs a message ID.") }
+    }
+
+    func run() async throws {
+        let language = output.language
+        let configuration = try config.load(language)
+        let directory = configuration.stateDirectory
+        let text = RelayText(language: language, color: output.useColor)
+        switch action {
+        case "list", "show":
+            var records = SpoolReader.records(in: directory)
+            if let id { records = records.filter { $0.id == id } }
+            if action == "show" && records.isEmpty { throw UserFacingFailure(message: RelayMessages.noSuchMessage(id ?? "", language)) }
+            if output.json {
+                print(JSONReport.pretty(records))
+            } else {
+                print(text.queue(records), terminator: "")
+            }
+        default:
+            let request: SpoolReader.Request = action == "retry" ? .retry(id) : .delete(id ?? "")
+            let found: Bool
+            do {
+                found = try SpoolReader.submit(request, directory: directory)
+            } catch {
+                throw UserFacingFailure(message: RelayMessages.unwritable(directory.path, language))
+            }
+            guard found else { throw UserFacingFailure(message: RelayMessages.noSuchMessage(id ?? "", language)) }
+            print(RelayMessages.requested(action, id: id, running: SpoolReader.isLocked(directory), language))
+        }
+    }
+}
+
+struct RelayStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Is the relay running, what waits in its queue, how upstream deliveries go, which devices use it.")
+
+    @OptionGroup var config: RelayConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let configuration = try config.load(output.language)
+        let status = RelayStatus.read(spoolDirectory: configuration.stateDirectory)
+        if output.json {
+            print(JSONReport.pretty(status))
+        } else {
+            print(RelayText(language: output.language, color: output.useColor).status(status), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import MailTLSRelay
+import MailTLSSandbox
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The relay loses nothing it acknowledged: not when the upstream is away for a while, not when its disk fills, not
+/// when it is stopped or killed.
+@Suite(.timeLimit(.minutes(5))) struct RelayFaultTests {
+    static let recipient = "alice@mailbox.mailtls.test"
+
+    /// A loopback port nothing listens on yet.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                _ = bind(descriptor, pointer, length)
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The upstream away (nothing listens where the relay sends), then back (a forwarder to the real one): the mail
+    /// waits in the spool, then goes.
+    @Test func upstreamDownThenRestored() async throws {
+        let lab = try Lab.get()
+        let port = Self.freePort()
+        try await TestRelay.with({ directory in
+            TestRelay.standardListeners + "\n" + (try TestRelay.labUpstream(directory, port: port, host: "127.0.0.1"))
+        }) { relay in
+            let marker = "relay-outage-\(UUID().uuidString.prefix(8))"
+            let device = try await DeviceResult.run(["send", "--port", String(relay.port(2)), "--mode", "plain",
+                                                     "--to", Self.recipient, "--subject", marker])
+            let id = try #require(device.queuedID)
+            let deferred = await relay.waitForEvent { $0.id == id && $0.kind == .deferred }
+            #expect(deferred?.problemKind == "connect")
+            #expect(relay.runtime.spool.record(id)?.pendingRecipients == [Self.recipient])
+            // The upstream comes back.
+            let proxy = try LiveProcess(Tool.env, ["python3", Tool.fixture("tcp_proxy.py"), "127.0.0.1", String(port),
+                                                   lab["LAB_MAILBOX"], "587"])
+            defer { proxy.stop() }
+            #expect(await proxy.waitForLine { $0 == "ready" } != nil)
+            let delivered = await relay.waitForEvent(timeout: 20) { $0.id == id && $0.kind == .delivered }
+            #expect((delivered?.time ?? 0) > (deferred?.time ?? .infinity))
+            #expect(try await LabMailbox.waitFor(1, marker: marker).count == 1)
+            #expect(relay.runtime.spool.count == 0)
+        }
+    }
+
+    /// A message the upstream refuses for good (larger than Postfix's 10 MB limit) comes back to its sender as a
+    /// delivery status notification, explained in English and Japanese, delivered through the same upstream.
+    @Test func refusedForGoodComesBackAsANotice() async throws {
+        try await TestRelay.with({ directory in
+            TestRelay.standardListeners + "\nrules: { max_message_size: 20M }\n" + (try TestRelay.labUpstream(directory))
+        }) { relay in
+            let marker = "relay-notice-\(UUID().uuidString.prefix(8))"
+            let device = try await DeviceResult.run(["send", "--port", String(relay.port(2)), "--mode", "plain",
+                                                     "--from", Self.recipient, "--to", Self.recipient,
+                                                     "--subject", marker, "--size", String(11 << 20)], timeout: 120)
+            let id = try #require(device.queuedID)
+            let failed = await relay.waitForEvent { $0.id == id && $0.kind == .failed }
+            #expect(failed?.reply?.hasPrefix("552 5.3.4") == true, "\(failed?.reply ?? "")")
+            let notice = await relay.waitForEvent { $0.kind == .noticeQueued && $0.reply == "about \(id)" }
+            await relay.waitForEvent { $0.id == notice?.id && $0.kind == .delivered }
+            let stored = try await LabMailbox.waitFor(1, marker: marker)
+            #expect(stored.count == 1, "only the notice arrives, the message itself does not")
+            let text = String(decoding: stored.first ?? [], as: UTF8.self)
+            #expect(text.contains("multipart/report; report-type=delivery-status"))
+            #expect(text.contains("Final-Recipient: rfc822; \(Self.recipient)\r\nAction: failed\r\nStatus: 5.3.4"))
+            #expect(text.contains("Subject: \(marker)"), "the original header is attached")
+        }
+    }
+
+    /// A full file system: the device hears 452 and keeps its message; everything acknowledged is delivered.
+    @Test func fullDiskAnswers452AndLosesNothing() async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("mailtls-relay-tmpfs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        let mounted = await Tool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint.path])
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        defer {
+            _ = Subprocess.runBlocking("/bin/umount", ["-l", mountPoint.path])
+            try? FileManager.default.removeItem(at: mountPoint)
+        }
+        let port = Self.freePort()
+        try await TestRelay.with({ directory in
+            TestRelay.standardListeners
+                + "\nspool: { directory: \(mountPoint.path)/spool, retry_first: 1s, min_free_space: 0 }\n"
+                + (try TestRelay.labUpstream(directory, port: port, host: "127.0.0.1"))
+        }) { relay in
+            let marker = "relay-full-\(UUID().uuidString.prefix(8))"
+            var acknowledged: [String] = []
+            var refusal: DeviceResult?
+            for index in 0..<12 {
+                let device = try await DeviceResult.run(["send", "--port", String(relay.port(2)), "--mode", "plain",
+                                                         "--to", Self.recipient, "--subject", "\(marker) \(index)",
+                                                         "--size", "150000"])
+                if let id = device.queuedID, device.dataCode == 250 {
+                    acknowledged.append(id)
+                } else {
+                    refusal = device
+                    break
+                }
+            }
+            let refused = try #require(refusal, "the 1 MB file system never filled")
+            #expect(refused.dataCode == 452 || refused.error?.contains("452") == true, "\(refused)")
+            #expect(!acknowledged.isEmpty)
+            // Nothing half-written is left behind, and every acknowledged message is in the queue.
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("spool/incoming").path)) ?? []).isEmpty)
+            #expect(Set(relay.runtime.spool.records().map(\.id)) == Set(acknowledged))
+            // The upstream comes back: all of it goes.
+            let lab = try Lab.get()
+            let proxy = try LiveProcess(Tool.env, ["python3", Tool.fixture("tcp_proxy.py"), "127.0.0.1", String(port),
+                                                   lab["LAB_MAILBOX"], "587"])
+            defer { proxy.stop() }
+            _ = await proxy.waitForLine { $0 == "ready" }
+            let stored = try await LabMailbox.waitFor(acknowledged.count, marker: marker, timeout: 60)
+            #expect(stored.count == acknowledged.count)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import MailTLSSandbox
+import MailTLSSessions
+import Testing
+
+@testable import MailTLSRelay
+
+/// The spool's promises: a message is on disk, complete, before the device hears 250; what was never acknowledged
+/// is gone after a restart and what was is all there; outcomes per recipient follow Postfix's schedule.
+@Suite struct SpoolTests {
+    static func directory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mailtls-spool-test-\(UUID().uuidString)")
+    }
+
+    static func spool(_ directory: URL, stamping: Spool.Stamping = .init(hostname: "relay.test"),
+                      perMinute: Int = 1000) throws -> Spool {
+        try Spool(directory: directory, schedule: RetrySchedule(first: 300, maximum: 4000, giveUpAfter: 5 * 86400),
+                  minimumFreeBytes: 0, stamping: stamping, messagesPerMinutePerClient: perMinute)
+    }
+
+    static func envelope(_ recipients: [String] = ["a@example.com", "b@example.com"]) -> MessageEnvelope {
+        MessageEnvelope(mailFrom: "device@printer.lan", recipients: recipients, receivedOverTLS: true,
+                        authenticatedUser: nil)
+    }
+
+    /// Lines as the SMTP session hands them over: dot-unstuffed, CRLF included.
+    static func send(_ lines: [String], to spool: Spool, envelope: MessageEnvelope = envelope()) throws
+        -> MessageReceipt {
+        let message = try spool.begin(envelope, clientAddress: "192.0.2.7")
+        for line in lines { try message.append(Array((line + "\r\n").utf8)) }
+        return try message.commit()
+    }
+
+    @Test func committedMessageIsInTheQueueWithItsEnvelopeAndReceivedLine() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory)
+        let receipt = try Self.send(["Subject: scan 1", "", "body", ".leading dot", "."], to: spool)
+        let content = String(decoding: try PrivateFiles.read(spool.contentURL(receipt.id), limit: 1 << 20), as: UTF8.self)
+        #expect(content.hasPrefix("Received: from [192.0.2.7]\r\n\tby relay.test (mailtls relay) with ESMTPS id \(receipt.id);"))
+        // Stored in wire form: a leading dot doubled, so that sending is a copy.
+        #expect(content.hasSuffix("Subject: scan 1\r\n\r\nbody\r\n..leading dot\r\n..\r\n"))
+        let record = try #require(spool.record(receipt.id))
+        #expect(record.recipients.map(\.address) == ["a@example.com", "b@example.com"])
+        #expect(record.subject == "scan 1" && !record.eightBit && record.size == content.utf8.count)
+        #expect(FileManager.default.fileExists(atPath: spool.envelopeURL(receipt.id).path))
+        let mode = try FileManager.default.attributesOfItem(atPath: spool.contentURL(receipt.id).path)[.posixPermissions]
+        #expect(mode as? Int == 0o600)
+    }
+
+    @Test func pinnedSenderAndFromRewrite() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory, stamping: .init(hostname: "relay.test", sender: "scanner@example.com",
+                                                            rewriteFromHeader: true))
+        let receipt = try Self.send(["From: Printer <printer@local>", " (folded)", "To: x", "", "From: in the body"],
+                                    to: spool)
+        let content = String(decoding: try PrivateFiles.read(spool.contentURL(receipt.id), limit: 1 << 20), as: UTF8.self)
+        #expect(content.contains("\r\nFrom: <scanner@example.com>\r\nX-Original-From: Printer <printer@local>\r\n (folded)\r\nTo: x\r\n\r\nFrom: in the body\r\n"))
+        #expect(spool.record(receipt.id)?.from == "scanner@example.com")
+    }
+
+    @Test func restartKeepsAcknowledgedAndDropsTheRest() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var spool: Spool? = try Self.spool(directory)
+        let kept = try Self.send(["Subject: kept", "", "x"], to: spool!)
+        // Half-received: never acknowledged.
+        var half: (any IncomingMessage)? = try spool!.begin(Self.envelope(), clientAddress: "192.0.2.7")
+        try half?.append(Array("Subject: half\r\n".utf8))
+        // Content renamed but no envelope: a crash between the two renames.
+        let orphan = directory.appendingPathComponent("queue/ORPHAN.eml")
+        try Data("x".utf8).write(to: orphan)
+        // The process dies: nothing is cleaned up, the lock goes with it.
+        half = nil
+        spool = nil
+        let reopened = try Self.spool(directory)
+        #expect(reopened.records().map(\.id) == [kept.id])
+        #expect((try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("incoming").path)).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: orphan.path))
+    }
+
+    @Test func onlyOneRelayPerSpool() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try Self.spool(directory)
+        #expect(throws: Spool.SpoolError.inUse(directory.path)) { try Self.spool(directory) }
+        #expect(SpoolReader.isLocked(directory))
+        _ = first
+    }
+
+    @Test func settlementPerRecipientAndPostfixSchedule() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory)
+        let receipt = try Self.send(["Subject: s", "", "x"], to: spool)
+        let start = spool.record(receipt.id)!.arrival
+        #expect(spool.takeDue(now: start, limit: 10).map(\.id) == [receipt.id])
+        #expect(spool.takeDue(now: start, limit: 10).isEmpty, "in flight")
+        // a@ delivered, b@ deferred: b@ waits 300 s.
+        var result = AttemptResult(recipients: ["a@example.com": (.delivered, "250 ok"),
+                                                "b@example.com": (.deferred, "451 try later")])
+        #expect(spool.settle(receipt.id, result, now: start) == .deferred(nextAttempt: start + 300))
+        #expect(spool.record(receipt.id)?.pendingRecipients == ["b@example.com"])
+        // Persisted: a new process sees the same state.
+        #expect(SpoolReader.records(in: directory).first?.recipients[0].status == .delivered)
+        var delays: [Double] = []
+        for attempt in 2...7 {
+            _ = spool.takeDue(now: .infinity, limit: 1)
+            result = AttemptResult(problem: "connection refused")
+            guard case .deferred(let next) = spool.settle(receipt.id, result, now: start + Double(attempt)) else {
+                Issue.record("finished early")
+                return
+            }
+            delays.append(next - start - Double(attempt))
+        }
+        #expect(delays == [600, 1200, 2400, 4000, 4000, 4000])
+        // Past five days the rest fails, with the last reason.
+        _ = spool.takeDue(now: .infinity, limit: 1)
+        guard case .finished(let final, let header) = spool.settle(receipt.id, AttemptResult(problem: "refused"),
+                                                                   now: start + 5 * 86400) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(final.failedRecipients.map(\.address) == ["b@example.com"])
+        #expect(final.failedRecipients[0].reply?.contains("refused") == true)
+        #expect(header.map { String(decoding: $0, as: UTF8.self).contains("Subject: s") } == true)
+        #expect(spool.count == 0)
+        #expect(!FileManager.default.fileExists(atPath: spool.contentURL(receipt.id).path))
+    }
+
+    @Test func permanentFailureFinishesAtOnce() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory)
+        let receipt = try Self.send(["", "x"], to: spool, envelope: Self.envelope(["a@example.com"]))
+        _ = spool.takeDue(now: .infinity, limit: 1)
+        let settlement = spool.settle(receipt.id, AttemptResult(recipients: ["a@example.com": (.failed, "550 5.1.1 no")]),
+                                      now: 0)
+        guard case .finished(let record, _) = settlement else {
+            Issue.record("\(String(describing: settlement))")
+            return
+        }
+        #expect(record.failedRecipients[0].reply == "550 5.1.1 no")
+    }
+
+    @Test func rateLimitPerClient() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory, perMinute: 2)
+        _ = try Self.send(["", "1"], to: spool)
+        _ = try Self.send(["", "2"], to: spool)
+        #expect {
+            try spool.begin(Self.envelope(), clientAddress: "192.0.2.7")
+        } throws: { error in
+            guard case .refused(let reply) = error as? MessageSinkError else { return false }
+            return reply.hasPrefix("450 4.7.1")
+        }
+        // Another client is not held back.
+        _ = try spool.begin(Self.envelope(), clientAddress: "192.0.2.8")
+    }
+
+    @Test func noticeIsQueuedWithoutStampingAndMarked() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory, stamping: .init(hostname: "relay.test", sender: "scanner@example.com",
+                                                            rewriteFromHeader: true))
+        let id = try spool.enqueueNotice(from: "", to: ["admin@example.com"], content: Array("From: x\r\n\r\n.dot\r\n".utf8))
+        let record = try #require(spool.record(id))
+        #expect(record.isNotice && record.from == "")
+        let content = String(decoding: try PrivateFiles.read(spool.contentURL(id), limit: 1 << 20), as: UTF8.self)
+        #expect(content == "From: x\r\n\r\n..dot\r\n")
+    }
+
+    @Test func retryAndDeleteThroughControlFiles() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try Self.spool(directory)
+        let one = try Self.send(["", "1"], to: spool)
+        let two = try Self.send(["", "2"], to: spool)
+        for id in [one.id, two.id] {
+            _ = spool.takeDue(now: .infinity, limit: 5)
+            spool.settle(id, AttemptResult(problem: "down"), now: Date().timeIntervalSince1970)
+        }
+        #expect(try SpoolReader.submit(.retry(one.id), directory: directory))
+        #expect(try SpoolReader.submit(.delete(two.id), directory: directory))
+        #expect(!(try SpoolReader.submit(.delete("NOSUCH"), directory: directory)))
+        spool.applyControlRequests()
+        #expect(spool.record(one.id)?.nextAttempt == 0)
+        #expect(spool.record(two.id) == nil)
+        #expect(!FileManager.default.fileExists(atPath: spool.contentURL(two.id).path))
+    }
+}
