@@ -41,6 +41,13 @@ public final class DeliveryService: Service, Sendable {
     private let logins: [UpstreamLogin]
     private let anchors: [TrustAnchors]
     private let pool: ConnectionPool
+    /// Upstreams that just failed to connect, verify or log in, until when.
+    private let suspensions = NIOLockedValueBox<[Int: Suspension]>([:])
+
+    struct Suspension: Sendable {
+        var until: Double
+        var failure: UpstreamFailure
+    }
     private let engine: ConnectionEngine
     private let log: DeliveryLog
     private let onEvent: @Sendable (DeliveryEvent) -> Void
@@ -103,24 +110,36 @@ public final class DeliveryService: Service, Sendable {
         await pool.closeAll()
     }
 
-    /// One attempt for one message, over the first upstream that works.
+    /// One attempt for one message, over the first upstream that works. An upstream that could not be reached (or
+    /// refused TLS or the login) is suspended for `retry_first`, as Postfix suspends a dead destination: messages due
+    /// meanwhile wait for the suspension to end without a connection attempt, a log line or a counted attempt each.
     func deliver(_ record: SpoolRecord) async {
         var lastFailure: UpstreamFailure?
+        var tried = false
         for (index, upstream) in settings.upstreams.enumerated() {
+            let now = Date().timeIntervalSince1970
+            if let suspension = suspensions.withLockedValue({ $0[index] }), suspension.until > now {
+                lastFailure = lastFailure ?? suspension.failure
+                continue
+            }
             var reused = true
             var connection: UpstreamConnection
             if let idle = await pool.takeIdle(upstream: index) {
                 connection = idle
             } else {
                 reused = false
+                tried = true
                 do {
                     connection = try await UpstreamConnection.open(
                         upstream, clientName: upstream.clientName ?? settings.hostname, engine: engine,
                         anchors: anchors[index], login: logins[index])
                 } catch {
                     lastFailure = error
+                    let until = Date().timeIntervalSince1970 + min(spool.schedule.first, 300)
+                    suspensions.withLockedValue { $0[index] = Suspension(until: until, failure: error) }
                     continue
                 }
+                suspensions.withLockedValue { $0[index] = nil }
             }
             guard let descriptor = spool.openContent(record.id) else {
                 await pool.putIdle(connection, upstream: index)
@@ -152,15 +171,28 @@ public final class DeliveryService: Service, Sendable {
             return
         }
         let failure = lastFailure ?? UpstreamFailure(.connect, "no upstream configured")
-        settle(record, AttemptResult(problem: failure.description, problemKind: failure.kind.rawValue,
-                                     upstream: settings.upstreams.last?.label),
-               connection: nil, reused: false, failure: failure)
+        let result = AttemptResult(problem: failure.description, problemKind: failure.kind.rawValue,
+                                   upstream: settings.upstreams.last?.label)
+        guard tried else {
+            // Every upstream is suspended: wait for the first to come back, quietly.
+            let until = suspensions.withLockedValue { $0.values.map(\.until).min() } ?? Date().timeIntervalSince1970
+            let settled = spool.settle(record.id, result, now: Date().timeIntervalSince1970, countsAsAttempt: false,
+                                       notBefore: until)
+            if case .finished = settled {
+                // Past the give-up time: the failure notice and the event are due after all.
+                settle(record, result, connection: nil, reused: false, failure: failure, settled: settled)
+            }
+            return
+        }
+        settle(record, result, connection: nil, reused: false, failure: failure)
     }
 
+    /// Records an attempt in the spool (unless `settled` says how that went already), then tells the log and queues
+    /// a failure notice for what cannot be delivered.
     private func settle(_ record: SpoolRecord, _ result: AttemptResult, connection: UpstreamConnection?,
-                        reused: Bool, failure: UpstreamFailure? = nil) {
+                        reused: Bool, failure: UpstreamFailure? = nil, settled: Spool.Settlement? = nil) {
         let now = Date().timeIntervalSince1970
-        guard let settlement = spool.settle(record.id, result, now: now) else { return }
+        guard let settlement = settled ?? spool.settle(record.id, result, now: now) else { return }
         let delivered = result.recipients.filter { $0.value.verdict == .delivered }.keys.sorted()
         var failed: [String] = []
         var deferred: [String] = []

@@ -8,11 +8,11 @@ import Glibc
 #endif
 
 /// The relay's durable queue. A message is the relay's only once it is on disk, and only then does the device hear
-/// `250`: the content is written to `incoming/`, fsync'd, the envelope likewise, both renamed into `queue/`, and
-/// `queue/` itself fsync'd (Postfix's order). On start, whatever is in `incoming/` was never acknowledged and goes;
-/// everything in `queue/` is tried again. Delivery state per recipient lives in the envelope file, replaced
-/// atomically after each attempt; a crash between an upstream's `250` and that update can only cause a duplicate,
-/// never a loss.
+/// `250`: content and envelope (`SpoolFile`) are written to `incoming/`, fsync'd, renamed into `queue/`, and `queue/`
+/// itself fsync'd (Postfix's order; concurrent commits share that fsync). On start, whatever is in `incoming/` was
+/// never acknowledged and goes; everything in `queue/` is tried again. Delivery state per recipient lives in a state
+/// file beside the message, replaced atomically after each attempt; a crash between an upstream's `250` and that
+/// update can only cause a duplicate, never a loss.
 ///
 /// Thread-safe: connections stream into it from event loops, the delivery scheduler reads and updates it.
 public final class Spool: MessageSink {
@@ -33,6 +33,8 @@ public final class Spool: MessageSink {
     let incoming: URL
     let queue: URL
     let control: URL
+    /// One queue-directory fsync for every commit that renamed before it began.
+    let queueSync: DirectorySync
     public let schedule: RetrySchedule
     public let minimumFreeBytes: Int
     /// What the relay adds and changes in each message (the Received line, the sender rules).
@@ -48,6 +50,8 @@ public final class Spool: MessageSink {
         var inFlight: Set<String> = []
         /// Deleted by the admin while a delivery held them: removed when the attempt ends.
         var doomed: Set<String> = []
+        /// When `control/` was last read.
+        var controlReadAt: Double = 0
         var counter: UInt32 = 0
     }
 
@@ -74,6 +78,7 @@ public final class Spool: MessageSink {
         incoming = directory.appendingPathComponent("incoming")
         queue = directory.appendingPathComponent("queue")
         control = directory.appendingPathComponent("control")
+        queueSync = DirectorySync(queue)
         self.schedule = schedule
         self.minimumFreeBytes = minimumFreeBytes
         self.stamping = stamping
@@ -103,7 +108,7 @@ public final class Spool: MessageSink {
         close(lockDescriptor)
     }
 
-    /// Empties `incoming/`, drops half-written pairs from `queue/`, and reads every queued envelope.
+    /// Empties `incoming/`, drops what is not a whole message from `queue/`, and reads every queued record.
     static func recover(incoming: URL, queue: URL) -> [SpoolRecord] {
         let files = FileManager.default
         for name in (try? files.contentsOfDirectory(atPath: incoming.path)) ?? [] {
@@ -111,24 +116,21 @@ public final class Spool: MessageSink {
         }
         let names = Set((try? files.contentsOfDirectory(atPath: queue.path)) ?? [])
         var records: [SpoolRecord] = []
-        let decoder = JSONDecoder()
         for name in names {
             let path = queue.appendingPathComponent(name)
-            if name.hasSuffix(".eml") {
-                // Content without an envelope was never acknowledged.
-                if !names.contains(String(name.dropLast(4)) + ".env") { unlink(path.path) }
-            } else if name.hasSuffix(".env") {
+            if name.hasSuffix(".msg") {
                 let id = String(name.dropLast(4))
-                guard names.contains(id + ".eml"),
-                      let bytes = try? PrivateFiles.read(path, limit: 4 << 20),
-                      let record = try? decoder.decode(SpoolRecord.self, from: Data(bytes)), record.id == id
-                else {
+                guard let record = SpoolFile.record(id: id, in: queue), record.id == id else {
+                    // No valid trailer: never acknowledged (the trailer is written before the fsync and rename).
                     unlink(path.path)
+                    unlink(queue.appendingPathComponent("\(id).state").path)
                     continue
                 }
                 records.append(record)
+            } else if name.hasSuffix(".state") {
+                if !names.contains(String(name.dropLast(6)) + ".msg") { unlink(path.path) }
             } else {
-                // Temporary files of an interrupted update.
+                // Temporary files of an interrupted state update.
                 unlink(path.path)
             }
         }
@@ -193,8 +195,8 @@ public final class Spool: MessageSink {
         doorbell.ring()
     }
 
-    func contentURL(_ id: String) -> URL { queue.appendingPathComponent("\(id).eml") }
-    func envelopeURL(_ id: String) -> URL { queue.appendingPathComponent("\(id).env") }
+    func contentURL(_ id: String) -> URL { queue.appendingPathComponent("\(id).msg") }
+    func stateURL(_ id: String) -> URL { queue.appendingPathComponent("\(id).state") }
 
     // MARK: Delivery
 
@@ -236,13 +238,18 @@ public final class Spool: MessageSink {
 
     /// Records an attempt: per-recipient verdicts, the next attempt on Postfix's schedule, and, past the give-up
     /// time, failure for whoever is still pending. A finished message leaves the spool.
+    ///
+    /// - Parameters:
+    ///   - countsAsAttempt: false when nothing was tried (the upstream is suspended after failing for others): the
+    ///     message keeps its place in the schedule and waits until `notBefore`.
     @discardableResult
-    public func settle(_ id: String, _ result: AttemptResult, now: Double) -> Settlement? {
+    public func settle(_ id: String, _ result: AttemptResult, now: Double, countsAsAttempt: Bool = true,
+                       notBefore: Double? = nil) -> Settlement? {
         let updated: SpoolRecord? = state.withLockedValue { state in
             state.inFlight.remove(id)
             if state.doomed.remove(id) != nil { state.records[id] = nil }
             guard var record = state.records[id] else { return nil }
-            record.attempts += 1
+            if countsAsAttempt { record.attempts += 1 }
             record.lastUpstream = result.upstream ?? record.lastUpstream
             var deferredReply: String?
             for index in record.recipients.indices where record.recipients[index].status == .pending {
@@ -264,15 +271,16 @@ public final class Spool: MessageSink {
                     record.recipients[index].reply = "gave up after \(Int(schedule.giveUpAfter / 3600)) h: \(last)"
                 }
             }
-            record.nextAttempt = now + schedule.delay(afterAttempts: record.attempts)
+            record.nextAttempt = countsAsAttempt ? now + schedule.delay(afterAttempts: record.attempts) : now
+            if let notBefore { record.nextAttempt = max(record.nextAttempt, notBefore) }
             state.records[id] = record
             if record.isFinished { state.records[id] = nil }
             return record
         }
         guard let record = updated else {
             // Deleted meanwhile.
-            unlink(envelopeURL(id).path)
             unlink(contentURL(id).path)
+            unlink(stateURL(id).path)
             return nil
         }
         if record.isFinished {
@@ -280,9 +288,9 @@ public final class Spool: MessageSink {
             if !record.failedRecipients.isEmpty, let content = try? PrivateFiles.read(contentURL(id), limit: 64 << 10) {
                 header = FailureNotice.header(ofStored: content)
             }
-            // Envelope first: content without an envelope is cleaned up on the next start.
-            unlink(envelopeURL(id).path)
+            // The message first: a state file without its message is cleaned up on the next start.
             unlink(contentURL(id).path)
+            unlink(stateURL(id).path)
             return .finished(record, originalHeader: header)
         }
         persist(record)
@@ -291,7 +299,7 @@ public final class Spool: MessageSink {
 
     private func persist(_ record: SpoolRecord) {
         guard let data = try? Spool.encoder.encode(record) else { return }
-        try? PrivateFiles.replace(envelopeURL(record.id), with: Array(data), durably: true)
+        try? PrivateFiles.replace(stateURL(record.id), with: Array(data), durably: true)
     }
 
     static let encoder: JSONEncoder = {
@@ -338,16 +346,21 @@ public final class Spool: MessageSink {
             return true
         }
         if removed {
-            unlink(envelopeURL(id).path)
             unlink(contentURL(id).path)
+            unlink(stateURL(id).path)
         }
         return removed
     }
 
     /// Applies requests `mailtls relay queue` left in `control/` while this relay runs: `retry-ID`, `retry-all`,
     /// `delete-ID`.
-    public func applyControlRequests() {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: control.path), !names.isEmpty else {
+    public func applyControlRequests(now: Double = Date().timeIntervalSince1970) {
+        let due = state.withLockedValue { state -> Bool in
+            guard now - state.controlReadAt >= 1 || now < state.controlReadAt else { return false }
+            state.controlReadAt = now
+            return true
+        }
+        guard due, let names = try? FileManager.default.contentsOfDirectory(atPath: control.path), !names.isEmpty else {
             return
         }
         for name in names {

@@ -34,7 +34,7 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
         self.clientAddress = clientAddress
         self.isNotice = isNotice
         inHeader = !isNotice
-        contentPath = spool.incoming.appendingPathComponent("\(id).eml")
+        contentPath = spool.incoming.appendingPathComponent("\(id).msg")
         descriptor = try PrivateFiles.create(contentPath)
         if isNotice { return }
         try store(Array(SpoolWriter.receivedLine(id: id, envelope: envelope, clientAddress: clientAddress,
@@ -93,10 +93,9 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Content on disk, envelope on disk, both renamed into the queue, the queue directory on disk: only then is the
-    /// message the relay's, and the caller may answer 250.
+    /// Content and envelope on disk in one file, renamed into the queue, the queue directory on disk: only then is
+    /// the message the relay's, and the caller may answer 250.
     func commit() throws -> MessageReceipt {
-        let envelopePath = spool.incoming.appendingPathComponent("\(id).env")
         let sender = isNotice ? envelope.mailFrom : spool.stamping.sender ?? envelope.mailFrom
         let now = Date().timeIntervalSince1970
         let subject = MessageHeaders.value(of: "Subject", in: head)
@@ -106,22 +105,16 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
             authenticatedUser: envelope.authenticatedUser, size: size, eightBit: eightBit, subject: subject?.peerSafe,
             isNotice: isNotice, attempts: 0, nextAttempt: now, lastProblem: nil, lastUpstream: nil)
         do {
+            buffer += try SpoolFile.trailer(for: record)
             try flush()
             try PrivateFiles.sync(descriptor, path: contentPath.path)
             close(descriptor)
             descriptor = -1
-            let envelopeDescriptor = try PrivateFiles.create(envelopePath)
-            defer { close(envelopeDescriptor) }
-            try PrivateFiles.write(envelopeDescriptor, Array(try Spool.encoder.encode(record)))
-            try PrivateFiles.sync(envelopeDescriptor, path: envelopePath.path)
             try PrivateFiles.rename(contentPath, to: spool.contentURL(id))
-            try PrivateFiles.rename(envelopePath, to: spool.envelopeURL(id))
-            try PrivateFiles.syncDirectory(spool.queue)
+            try spool.queueSync.syncAfterRename()
         } catch {
             abort()
-            unlink(envelopePath.path)
             unlink(spool.contentURL(id).path)
-            unlink(spool.envelopeURL(id).path)
             throw error as? MessageSinkError ?? MessageSinkError.noRoom("\(error)")
         }
         spool.accept(record)

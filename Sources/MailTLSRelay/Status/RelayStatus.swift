@@ -74,11 +74,9 @@ public enum SpoolReader {
     public static func records(in directory: URL) -> [SpoolRecord] {
         let queue = directory.appendingPathComponent("queue")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: queue.path)) ?? []
-        let decoder = JSONDecoder()
-        return names.filter { $0.hasSuffix(".env") }.compactMap { name -> SpoolRecord? in
-            guard let bytes = try? PrivateFiles.read(queue.appendingPathComponent(name), limit: 4 << 20) else { return nil }
-            return try? decoder.decode(SpoolRecord.self, from: Data(bytes))
-        }.sorted { $0.arrival < $1.arrival }
+        return names.filter { $0.hasSuffix(".msg") }
+            .compactMap { SpoolFile.record(id: String($0.dropLast(4)), in: queue) }
+            .sorted { $0.arrival < $1.arrival }
     }
 
     /// Whether a relay holds the spool's lock (runs on it).

@@ -302,7 +302,7 @@ public struct UpstreamConnection: Sendable {
             _ = try? await exchange("RSET", .reset)
             return result
         }
-        try await sendContent(descriptor)
+        try await sendContent(descriptor, bytes: record.size)
         let final = try await exchange(".", .messageBody, shown: "<message, \(record.size) bytes>",
                                        wait: UpstreamConnection.finalReplyWait)
         all(accepted, final)
@@ -310,17 +310,21 @@ public struct UpstreamConnection: Sendable {
         return result
     }
 
-    /// The stored content as it is (already dot-stuffed, CRLF lines), in 64 KiB writes.
-    private mutating func sendContent(_ descriptor: Int32) async throws(UpstreamFailure) {
+    /// The stored content as it is (already dot-stuffed, CRLF lines), its first `bytes` bytes (the envelope trailer
+    /// follows them), in 64 KiB writes.
+    private mutating func sendContent(_ descriptor: Int32, bytes total: Int) async throws(UpstreamFailure) {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var lastTwo: [UInt8] = []
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        var remaining = total
+        while remaining > 0 {
+            let wanted = min(chunk.count, remaining)
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw UpstreamFailure(.protocolError, "the spooled message cannot be read")
             }
-            if count == 0 { break }
+            if count == 0 { throw UpstreamFailure(.protocolError, "the spooled message is shorter than its envelope says") }
+            remaining -= count
             let piece = Array(chunk[0..<count])
             lastTwo = Array((lastTwo + piece).suffix(2))
             do {

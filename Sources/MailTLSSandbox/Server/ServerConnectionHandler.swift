@@ -473,7 +473,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         let credentialsBeforeTLS = authentications.contains { $0.beforeTLS }
         return ConnectionReport(
-            startedAt: ISO8601DateFormatter().string(from: started),
+            startedAt: ServerConnectionHandler.timestamp(started),
             durationMs: Int(Date().timeIntervalSince(started) * 1000), clientAddress: clientAddress,
             clientPort: clientPort, serverPort: serverPort, protocol: port.mailProtocol.rawValue,
             mode: port.mode.rawValue, portTest: port.portTest, allowedVersions: port.versionRange, offer: offer,
@@ -482,6 +482,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             handshakeError: handshakeError, startTLS: startTLS, commandsBeforeTLS: commandsBeforeTLS,
             credentialsBeforeTLS: credentialsBeforeTLS, authentications: authentications, messages: messages,
             certificateValidation: validationVerdict(), protocolViolations: violations)
+    }
+
+    /// `2026-12-06T12:00:00Z`, as ISO8601DateFormatter writes it, without making a formatter per connection.
+    static func timestamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
     /// A device that goes on after being shown a bad certificate does not validate; one that aborts the handshake

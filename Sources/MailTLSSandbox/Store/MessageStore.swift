@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MailTLSCore
 import NIOConcurrencyHelpers
 
@@ -262,11 +265,17 @@ extension JSONLinesFile where Entry == ConnectionReport {
 public final class JSONLinesFile<Entry: Codable & Sendable>: Sendable {
     public let path: URL
     public let maximumBytes: Int
-    private let lock = NIOLock()
+    /// The open file and its size: one append is one write, not an open and a close.
+    private let state = NIOLockedValueBox<(descriptor: Int32, size: Int)>((-1, 0))
 
     public init(path: URL, maximumBytes: Int = 16 << 20) {
         self.path = path
         self.maximumBytes = maximumBytes
+    }
+
+    deinit {
+        let descriptor = state.withLockedValue { $0.descriptor }
+        if descriptor >= 0 { close(descriptor) }
     }
 
     public var previousPath: URL { path.appendingPathExtension("1") }
@@ -275,11 +284,25 @@ public final class JSONLinesFile<Entry: Codable & Sendable>: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(entry) else { return }
-        lock.withLock {
-            if let size = PrivateFiles.size(path), size + data.count + 1 > maximumBytes {
+        let line = Array(data) + [0x0A]
+        state.withLockedValue { state in
+            if state.descriptor >= 0, state.size + line.count > maximumBytes {
+                close(state.descriptor)
+                state.descriptor = -1
                 try? PrivateFiles.rename(path, to: previousPath)
             }
-            try? PrivateFiles.append(path, Array(data) + [0x0A])
+            if state.descriptor < 0 {
+                guard let opened = try? PrivateFiles.openForAppending(path) else { return }
+                state = (opened, PrivateFiles.size(path) ?? 0)
+                if state.size + line.count > maximumBytes, state.size > 0 {
+                    close(state.descriptor)
+                    state.descriptor = -1
+                    try? PrivateFiles.rename(path, to: previousPath)
+                    guard let fresh = try? PrivateFiles.openForAppending(path) else { return }
+                    state = (fresh, 0)
+                }
+            }
+            if (try? PrivateFiles.write(state.descriptor, line)) != nil { state.size += line.count }
         }
     }
 

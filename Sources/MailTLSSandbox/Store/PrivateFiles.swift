@@ -49,6 +49,13 @@ public enum PrivateFiles {
         }
     }
 
+    /// Opens a private file for appending, creating it 0600; a link in its place is refused.
+    public static func openForAppending(_ url: URL) throws -> Int32 {
+        let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
+        return descriptor
+    }
+
     /// Appends to a private file, creating it 0600; a link in its place is refused.
     public static func append(_ url: URL, _ bytes: [UInt8]) throws {
         let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)

@@ -57,6 +57,32 @@ import Glibc
         }
     }
 
+    /// Twenty messages for an upstream that is away: a few attempts find it down, the rest wait quietly for the
+    /// suspension to end (no connection, no log line, no counted attempt each); all go once it is back.
+    @Test func anUpstreamThatIsDownIsSuspendedNotHammered() async throws {
+        let lab = try Lab.get()
+        let port = Self.freePort()
+        try await TestRelay.with({ directory in
+            TestRelay.standardListeners + "\n" + (try TestRelay.labUpstream(directory, port: port, host: "127.0.0.1"))
+        }) { relay in
+            let marker = "relay-suspend-\(UUID().uuidString.prefix(8))"
+            let flood = try await DeviceResult.run(["flood", "--port", String(relay.port(2)), "--count", "20",
+                                                    "--connections", "2", "--marker", marker, "--size", "1000",
+                                                    "--to", Self.recipient])
+            #expect(flood.accepted?.count == 20)
+            try await Task.sleep(for: .seconds(3))
+            let attempts = relay.deliveryEvents.filter { $0.kind == .deferred }.count
+            // Two workers, a one-second suspension: a handful of real attempts in three seconds, not one per message.
+            #expect(attempts >= 1 && attempts <= 10, "\(attempts) attempts for 20 messages")
+            #expect(relay.runtime.spool.records().allSatisfy { $0.attempts <= 5 })
+            let proxy = try LiveProcess(Tool.env, ["python3", Tool.fixture("tcp_proxy.py"), "127.0.0.1", String(port),
+                                                   lab["LAB_MAILBOX"], "587"])
+            defer { proxy.stop() }
+            _ = await proxy.waitForLine { $0 == "ready" }
+            #expect(try await LabMailbox.waitFor(20, marker: marker, timeout: 60).count == 20)
+        }
+    }
+
     /// A message the upstream refuses for good (larger than Postfix's 10 MB limit) comes back to its sender as a
     /// delivery status notification, explained in English and Japanese, delivered through the same upstream.
     @Test func refusedForGoodComesBackAsANotice() async throws {

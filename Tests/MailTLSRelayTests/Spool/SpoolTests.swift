@@ -23,6 +23,12 @@ import Testing
                         authenticatedUser: nil)
     }
 
+    /// The content part of a queued message file (the envelope trailer follows it).
+    static func content(_ spool: Spool, _ id: String) throws -> String {
+        let size = try #require(spool.record(id)).size
+        return String(decoding: try PrivateFiles.read(spool.contentURL(id), limit: 1 << 20).prefix(size), as: UTF8.self)
+    }
+
     /// Lines as the SMTP session hands them over: dot-unstuffed, CRLF included.
     static func send(_ lines: [String], to spool: Spool, envelope: MessageEnvelope = envelope()) throws
         -> MessageReceipt {
@@ -36,14 +42,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let spool = try Self.spool(directory)
         let receipt = try Self.send(["Subject: scan 1", "", "body", ".leading dot", "."], to: spool)
-        let content = String(decoding: try PrivateFiles.read(spool.contentURL(receipt.id), limit: 1 << 20), as: UTF8.self)
+        let content = try Self.content(spool, receipt.id)
         #expect(content.hasPrefix("Received: from [192.0.2.7]\r\n\tby relay.test (mailtls relay) with ESMTPS id \(receipt.id);"))
         // Stored in wire form: a leading dot doubled, so that sending is a copy.
         #expect(content.hasSuffix("Subject: scan 1\r\n\r\nbody\r\n..leading dot\r\n..\r\n"))
         let record = try #require(spool.record(receipt.id))
         #expect(record.recipients.map(\.address) == ["a@example.com", "b@example.com"])
         #expect(record.subject == "scan 1" && !record.eightBit && record.size == content.utf8.count)
-        #expect(FileManager.default.fileExists(atPath: spool.envelopeURL(receipt.id).path))
+        // One file: the envelope is its trailer, and says how much content comes before it.
+        #expect(SpoolFile.readTrailer(spool.contentURL(receipt.id)) == record)
+        #expect(!FileManager.default.fileExists(atPath: spool.stateURL(receipt.id).path), "no state before an attempt")
         let mode = try FileManager.default.attributesOfItem(atPath: spool.contentURL(receipt.id).path)[.posixPermissions]
         #expect(mode as? Int == 0o600)
     }
@@ -55,7 +63,7 @@ import Testing
                                                             rewriteFromHeader: true))
         let receipt = try Self.send(["From: Printer <printer@local>", " (folded)", "To: x", "", "From: in the body"],
                                     to: spool)
-        let content = String(decoding: try PrivateFiles.read(spool.contentURL(receipt.id), limit: 1 << 20), as: UTF8.self)
+        let content = try Self.content(spool, receipt.id)
         #expect(content.contains("\r\nFrom: <scanner@example.com>\r\nX-Original-From: Printer <printer@local>\r\n (folded)\r\nTo: x\r\n\r\nFrom: in the body\r\n"))
         #expect(spool.record(receipt.id)?.from == "scanner@example.com")
     }
@@ -68,9 +76,11 @@ import Testing
         // Half-received: never acknowledged.
         var half: (any IncomingMessage)? = try spool!.begin(Self.envelope(), clientAddress: "192.0.2.7")
         try half?.append(Array("Subject: half\r\n".utf8))
-        // Content renamed but no envelope: a crash between the two renames.
-        let orphan = directory.appendingPathComponent("queue/ORPHAN.eml")
-        try Data("x".utf8).write(to: orphan)
+        // A message file without its trailer, and a state file without its message: neither was a whole message.
+        let orphan = directory.appendingPathComponent("queue/ORPHAN.msg")
+        try Data("Subject: cut short\r\n".utf8).write(to: orphan)
+        let lonelyState = directory.appendingPathComponent("queue/GONE.state")
+        try Data("{}".utf8).write(to: lonelyState)
         // The process dies: nothing is cleaned up, the lock goes with it.
         half = nil
         spool = nil
@@ -78,6 +88,7 @@ import Testing
         #expect(reopened.records().map(\.id) == [kept.id])
         #expect((try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("incoming").path)).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: orphan.path))
+        #expect(!FileManager.default.fileExists(atPath: lonelyState.path))
     }
 
     @Test func onlyOneRelayPerSpool() throws {
@@ -103,6 +114,7 @@ import Testing
         #expect(spool.settle(receipt.id, result, now: start) == .deferred(nextAttempt: start + 300))
         #expect(spool.record(receipt.id)?.pendingRecipients == ["b@example.com"])
         // Persisted: a new process sees the same state.
+        #expect(FileManager.default.fileExists(atPath: spool.stateURL(receipt.id).path))
         #expect(SpoolReader.records(in: directory).first?.recipients[0].status == .delivered)
         var delays: [Double] = []
         for attempt in 2...7 {
@@ -168,8 +180,7 @@ import Testing
         let id = try spool.enqueueNotice(from: "", to: ["admin@example.com"], content: Array("From: x\r\n\r\n.dot\r\n".utf8))
         let record = try #require(spool.record(id))
         #expect(record.isNotice && record.from == "")
-        let content = String(decoding: try PrivateFiles.read(spool.contentURL(id), limit: 1 << 20), as: UTF8.self)
-        #expect(content == "From: x\r\n\r\n..dot\r\n")
+        #expect(try Self.content(spool, id) == "From: x\r\n\r\n..dot\r\n")
     }
 
     @Test func retryAndDeleteThroughControlFiles() throws {
@@ -189,5 +200,25 @@ import Testing
         #expect(spool.record(one.id)?.nextAttempt == 0)
         #expect(spool.record(two.id) == nil)
         #expect(!FileManager.default.fileExists(atPath: spool.contentURL(two.id).path))
+    }
+}
+
+/// Concurrent commits share directory fsyncs, and none returns before a sync that began after its rename.
+@Suite struct DirectorySyncTests {
+    @Test func everyCallerIsCoveredBySyncsThatBeganAfterIt() async throws {
+        let directory = SpoolTests.directory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sync = DirectorySync(directory)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        Thread { try? sync.syncAfterRename(); continuation.resume() }.start()
+                    }
+                }
+            }
+        }
+        try sync.syncAfterRename()
     }
 }
