@@ -42,6 +42,7 @@ public enum CandidateFailure: Sendable, Equatable {
     case startTLSNotOffered
     case tlsFailed(String)
     case certificateExpired
+    case certificateNotYetValid
     case certificateNameMismatch(names: [String])
     case certificateUntrusted(String)
     /// A submission server that offers no AUTH after TLS.

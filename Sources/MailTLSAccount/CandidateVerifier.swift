@@ -111,13 +111,13 @@ struct CandidateVerifier: Sendable {
             return .tlsFailed(observation.handshakeFailure?.summary ?? observation.failure?.summary ?? "no TLS")
         }
         if setting.socketType == .plain { return .plaintextOnly }
-        if let certificate = observation.certificate {
-            if certificate.isExpired { return .certificateExpired }
-            if !certificate.hostnameMatches {
-                return .certificateNameMismatch(names: certificate.leaf.subjectAlternativeNames)
-            }
-            if !certificate.isTrusted {
-                return .certificateUntrusted(certificate.trustFailure?.evidence ?? "untrusted")
+        // The certificate as a client that validates judges it, by the rules every command shares.
+        if let certificate = observation.certificate, let refusal = CertificateAssessment.refusal(of: certificate) {
+            switch refusal {
+            case .expired: return .certificateExpired
+            case .notYetValid: return .certificateNotYetValid
+            case .nameMismatch: return .certificateNameMismatch(names: certificate.leaf.subjectAlternativeNames)
+            default: return .certificateUntrusted(certificate.trustFailure?.evidence ?? refusal.evidence)
             }
         }
         if setting.kind == .smtp, (observation.authAfterTLS ?? []).isEmpty { return .noAuthentication }

@@ -242,8 +242,8 @@ struct Replay {
         return true
     }
 
-    /// The verdict a device reaches on a certificate, in the order devices check: expiry, then self-signed (the
-    /// finding whatever name it carries: importing it is the device's choice), then the name, then the issuer.
+    /// The verdict a device reaches on a certificate: the first refusal in the order devices check (expiry, then
+    /// self-signed, whatever name it carries, then the name, then the issuer), by the rules every command shares.
     static func judge(_ report: CertificateReport?, host: String) -> CertificateJudgement {
         guard let report else { return CertificateJudgement(cause: .certificateUntrusted, evidence: "no certificate") }
         let leaf = report.leaf
@@ -252,17 +252,17 @@ struct Replay {
         func failure(_ cause: DiagnosisCause, _ evidence: String) -> CertificateJudgement {
             CertificateJudgement(cause: cause, evidence: evidence, parameters: parameters)
         }
-        if report.isExpired { return failure(.certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))") }
-        if report.isNotYetValid {
-            return failure(.certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
+        switch CertificateAssessment.refusal(of: report) {
+        case .expired?: return failure(.certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))")
+        case .notYetValid?: return failure(.certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
+        case .selfSigned?: return failure(.certificateSelfSigned, "self-signed: \(leaf.subject)")
+        case .nameMismatch?: return failure(.certificateNameMismatch, "\(host) not in: \(names)")
+        case .incompleteChain?, .untrusted?: return failure(.certificateUntrusted, "issuer \(leaf.issuer)")
+        case .weakKey(let text)?, .weakSignature(let text)?: return failure(.certificateUntrusted, text)
+        case .expiringSoon?, nil:
+            return CertificateJudgement(cause: nil, evidence: "\(names); \(report.daysLeft) days left; \(leaf.issuer)",
+                                        parameters: parameters)
         }
-        if !report.isTrusted, report.trustFailure == .selfSigned {
-            return failure(.certificateSelfSigned, "self-signed: \(leaf.subject)")
-        }
-        if !report.hostnameMatches { return failure(.certificateNameMismatch, "\(host) not in: \(names)") }
-        if !report.isTrusted { return failure(.certificateUntrusted, "issuer \(leaf.issuer)") }
-        return CertificateJudgement(cause: nil, evidence: "\(names); \(report.daysLeft) days left; \(leaf.issuer)",
-                                    parameters: parameters)
     }
 
     /// What became of the password on the login connection.

@@ -23,7 +23,7 @@ public struct DomainRequest: Sendable {
     public var now: Date
 
     public init(domain: String, resolver: DNSResolver.Configuration = .init(), caFile: String? = nil,
-                timeouts: ConnectionEngine.Timeouts = .init(), httpTimeout: Double = 10, warnDays: Int = 14,
+                timeouts: ConnectionEngine.Timeouts = .init(), httpTimeout: Double = 10, warnDays: Int = CertificateAssessment.defaultWarnDays,
                 maximumConnections: Int = 4, prober: PortProber.Options? = nil, now: Date = Date()) {
         self.domain = domain
         self.resolver = resolver

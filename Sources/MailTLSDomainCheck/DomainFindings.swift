@@ -35,6 +35,7 @@ public enum DomainFindingID: String, Sendable, Codable, CaseIterable {
     case mxAddressMissing = "mx-address-missing"
     case tlsHandshakeFailed = "tls-handshake-failed"
     case certificateExpiringSoon = "certificate-expiring-soon"
+    case certificateNotYetValid = "certificate-not-yet-valid"
     case mxImplicit = "mx-implicit"
     case nullMX = "null-mx"
 }
@@ -181,11 +182,13 @@ public struct MXTransportCheck: DomainCheck {
     }
 }
 
-/// The MX certificates as MTA-STS senders judge them (PKIX, the MX host name, expiry).
+/// The MX certificates as MTA-STS senders judge them (PKIX, the MX host name, validity), by the rules every command
+/// shares (`CertificateAssessment`). Weak keys and signatures are `check`'s business: senders do not refuse them.
 public struct MXCertificateCheck: DomainCheck {
     public init() {}
     public var producibleFindings: [DomainFindingID] {
-        [.certificateExpired, .certificateHostMismatch, .certificateNotTrusted, .certificateExpiringSoon]
+        [.certificateExpired, .certificateNotYetValid, .certificateHostMismatch, .certificateNotTrusted,
+         .certificateExpiringSoon]
     }
 
     public func findings(for domain: DomainObservation) -> [DomainFinding] {
@@ -195,23 +198,28 @@ public struct MXCertificateCheck: DomainCheck {
                 guard let certificate = address.port.certificate else { continue }
                 let subject = label(host, address)
                 let severity = domain.pkixSeverity(address)
-                let leaf = certificate.leaf
-                if certificate.isExpired {
-                    findings.append(DomainFinding(.certificateExpired, severity, subject: subject,
-                                                  evidence: "notAfter \(ISO8601.format(leaf.notAfter))"))
-                } else if certificate.daysLeft <= domain.warnDays {
-                    findings.append(DomainFinding(.certificateExpiringSoon, .warning, subject: subject,
-                                                  evidence: "\(certificate.daysLeft) days",
-                                                  parameters: ["days": String(certificate.daysLeft)]))
-                }
-                if !certificate.hostnameMatches {
-                    findings.append(DomainFinding(.certificateHostMismatch, severity, subject: subject,
-                                                  evidence: leaf.subjectAlternativeNames.joined(separator: ", ")))
-                }
-                if !certificate.isTrusted {
-                    findings.append(DomainFinding(.certificateNotTrusted, severity, subject: subject,
-                                                  evidence: describe(certificate.trustFailure, issuer: leaf.issuer),
-                                                  parameters: ["reason": reasonKey(certificate.trustFailure)]))
+                for problem in CertificateAssessment.problems(of: certificate, warnDays: domain.warnDays) {
+                    switch problem {
+                    case .expired:
+                        findings.append(DomainFinding(.certificateExpired, severity, subject: subject,
+                                                      evidence: problem.evidence))
+                    case .notYetValid:
+                        findings.append(DomainFinding(.certificateNotYetValid, severity, subject: subject,
+                                                      evidence: problem.evidence))
+                    case .expiringSoon(let days, _):
+                        findings.append(DomainFinding(.certificateExpiringSoon, .warning, subject: subject,
+                                                      evidence: "\(days) days", parameters: ["days": String(days)]))
+                    case .nameMismatch(_, let names):
+                        findings.append(DomainFinding(.certificateHostMismatch, severity, subject: subject,
+                                                      evidence: names.joined(separator: ", ")))
+                    case .selfSigned, .incompleteChain, .untrusted:
+                        findings.append(DomainFinding(.certificateNotTrusted, severity, subject: subject,
+                                                      evidence: describe(certificate.trustFailure,
+                                                                         issuer: certificate.leaf.issuer),
+                                                      parameters: ["reason": reasonKey(certificate.trustFailure)]))
+                    case .weakKey, .weakSignature:
+                        break
+                    }
                 }
             }
         }

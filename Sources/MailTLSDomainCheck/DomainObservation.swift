@@ -138,7 +138,7 @@ public struct DomainObservation: Sendable {
     public var warnDays: Int
 
     public init(domain: String, mx: MXLookup, hosts: [MXHostObservation], sts: STSObservation,
-                tlsrpt: TLSRPTObservation, warnDays: Int = 14) {
+                tlsrpt: TLSRPTObservation, warnDays: Int = CertificateAssessment.defaultWarnDays) {
         self.domain = domain
         self.mx = mx
         self.hosts = hosts

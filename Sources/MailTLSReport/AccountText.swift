@@ -139,6 +139,8 @@ public enum AccountText {
         case .startTLSNotOffered: LocalizedText(en: "STARTTLS not offered", ja: "STARTTLS なし")(language)
         case .tlsFailed(let detail): LocalizedText(en: "TLS failed: {d}", ja: "TLS 失敗: {d}")(language, ["d": detail])
         case .certificateExpired: LocalizedText(en: "certificate expired", ja: "証明書の期限切れ")(language)
+        case .certificateNotYetValid:
+            LocalizedText(en: "certificate not valid yet", ja: "証明書の有効期間の開始前")(language)
         case .certificateNameMismatch(let names):
             LocalizedText(en: "certificate is for {n}", ja: "証明書は {n} 用")(
                 language, ["n": names.joined(separator: ", ")])

@@ -30,8 +30,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
     var caFile: String?
 
-    @Option(name: .customLong("warn-days"), help: "Warn when the certificate expires within this many days.")
-    var warnDays = 30
+    @Option(name: .customLong("warn-days"), help: "Warn when the certificate has this many days or fewer left.")
+    var warnDays = CertificateAssessment.defaultWarnDays
 
     @OptionGroup var timeouts: TimeoutOptions
 

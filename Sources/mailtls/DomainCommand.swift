@@ -22,8 +22,8 @@ struct DomainCommand: AsyncParsableCommand {
             help: "Extra trusted root certificates (PEM or DER) for the MTA-STS policy host and the MX certificates.")
     var caFile: String?
 
-    @Option(name: .customLong("warn-days"), help: "Warn when an MX certificate expires within this many days.")
-    var warnDays = 14
+    @Option(name: .customLong("warn-days"), help: "Warn when an MX certificate has this many days or fewer left.")
+    var warnDays = CertificateAssessment.defaultWarnDays
 
     @OptionGroup var timeouts: TimeoutOptions
 

@@ -70,7 +70,7 @@ public struct CheckContext: Sendable {
     /// Whether any probed port answered at all.
     public var anyPortOpen: Bool
 
-    public init(warnDays: Int = 30, anyPortOpen: Bool = true) {
+    public init(warnDays: Int = CertificateAssessment.defaultWarnDays, anyPortOpen: Bool = true) {
         self.warnDays = warnDays
         self.anyPortOpen = anyPortOpen
     }

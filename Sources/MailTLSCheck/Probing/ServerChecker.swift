@@ -21,7 +21,7 @@ public struct CheckRequest: Sendable {
     public var resolver: DNSResolver.Configuration?
 
     public init(host: String, serverName: String? = nil, ports: [PortSpec] = PortSpec.wellKnown, caFile: String? = nil,
-                warnDays: Int = 30, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
+                warnDays: Int = CertificateAssessment.defaultWarnDays, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
                 prober: PortProber.Options = .init(), now: Date = Date(),
                 resolver: DNSResolver.Configuration? = nil) {
         self.host = host

@@ -164,22 +164,16 @@ public struct UpstreamConnection: Sendable {
         }
     }
 
-    /// Accepts a certificate only if it chains to a trusted root, is valid today and carries the upstream's name.
+    /// Accepts a certificate only if a validating client would: trusted, valid today, carrying the upstream's name
+    /// (the rules every command shares).
     static func certificateGate(anchors: TrustAnchors, name: String) -> CertificateGate {
         { facts in
             let analyzer = CertificateAnalyzer(anchors: anchors, now: Date())
             guard let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: name) else {
                 return .rejected(reason: "no certificate")
             }
-            if report.isExpired { return .rejected(reason: "expired on \(ISO8601.format(report.leaf.notAfter))") }
-            if report.isNotYetValid { return .rejected(reason: "not valid before \(ISO8601.format(report.leaf.notBefore))") }
-            if !report.isTrusted {
-                return .rejected(reason: "not trusted (\(report.trustFailure?.key ?? "unknown issuer")): issuer \(report.leaf.issuer)")
-            }
-            if !report.hostnameMatches {
-                return .rejected(reason: "not valid for \(name): \(report.leaf.subjectAlternativeNames.joined(separator: ", "))")
-            }
-            return .accepted
+            guard let refusal = CertificateAssessment.refusal(of: report) else { return .accepted }
+            return .rejected(reason: "\(refusal.key): \(refusal.evidence)")
         }
     }
 

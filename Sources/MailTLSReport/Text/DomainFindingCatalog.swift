@@ -119,6 +119,14 @@ public enum DomainFindingCatalog {
                 fix: LocalizedText(
                     en: "Renew the certificate and reload the mail server; automate renewal (ACME) and monitor expiry.",
                     ja: "証明書を更新して、メールサーバーを再読み込みしてください。あわせて、更新の自動化（ACME）と有効期限の監視をお勧めします。"))
+        case .certificateNotYetValid:
+            return .init(
+                message: LocalizedText(
+                    en: "The certificate of {subjects} is not valid yet ({evidence}); senders refuse it until then.",
+                    ja: "{subjects} の証明書は、まだ有効期間が始まっていません（{evidence}）。それまで送信側のサーバーはこの証明書を拒否します。"),
+                fix: LocalizedText(
+                    en: "Check the server's clock and the certificate's start date; install one that is valid now.",
+                    ja: "サーバーの時刻と証明書の有効期間の開始日を確認し、現在有効な証明書をインストールしてください。"))
         case .certificateExpiringSoon:
             return .init(
                 message: LocalizedText(

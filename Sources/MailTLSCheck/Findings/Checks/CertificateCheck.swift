@@ -1,5 +1,6 @@
-/// Expiry, trust, name, key and signature of the presented chain. The most specific trust failure is reported
-/// alone (self-signed or incomplete chain rather than also "not trusted").
+/// Expiry, trust, name, key and signature of the presented chain, as `CertificateAssessment` judges them for every
+/// command. The most specific trust failure is reported alone (self-signed or incomplete chain rather than also
+/// "not trusted").
 /// - SeeAlso: RFC 5280, RFC 7817
 struct CertificateCheck: PortCheck {
     var producibleFindings: [FindingID] {
@@ -10,50 +11,36 @@ struct CertificateCheck: PortCheck {
     func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
         guard let certificate = port.certificate else { return [] }
         let number = port.spec.port
-        var findings: [Finding] = []
-        let notAfter = ISO8601.format(certificate.leaf.notAfter)
-        if certificate.isExpired {
-            findings.append(Finding(.certificateExpired, .critical, port: number, evidence: "notAfter \(notAfter)",
-                                    parameters: ["date": notAfter, "days": String(-certificate.daysLeft)]))
-        } else if certificate.isNotYetValid {
-            let notBefore = ISO8601.format(certificate.leaf.notBefore)
-            findings.append(Finding(.certificateNotYetValid, .critical, port: number,
-                                    evidence: "notBefore \(notBefore)", parameters: ["date": notBefore]))
-        } else if certificate.daysLeft < context.warnDays {
-            findings.append(Finding(.certificateExpiringSoon, .warning, port: number,
-                                    evidence: "\(certificate.daysLeft) days left (notAfter \(notAfter))",
-                                    parameters: ["days": String(certificate.daysLeft), "date": notAfter]))
+        return CertificateAssessment.problems(of: certificate, warnDays: context.warnDays).map { problem in
+            let evidence = problem.evidence
+            switch problem {
+            case .expired(let notAfter, let daysAgo):
+                return Finding(.certificateExpired, .critical, port: number, evidence: evidence,
+                               parameters: ["date": ISO8601.format(notAfter), "days": String(daysAgo)])
+            case .notYetValid(let notBefore):
+                return Finding(.certificateNotYetValid, .critical, port: number, evidence: evidence,
+                               parameters: ["date": ISO8601.format(notBefore)])
+            case .expiringSoon(let days, let notAfter):
+                return Finding(.certificateExpiringSoon, .warning, port: number, evidence: evidence,
+                               parameters: ["days": String(days), "date": ISO8601.format(notAfter)])
+            case .nameMismatch(let checked, let names):
+                return Finding(.certificateHostMismatch, .critical, port: number, evidence: evidence,
+                               parameters: ["name": checked, "names": names.joined(separator: ", ")])
+            case .selfSigned(let subject):
+                return Finding(.certificateSelfSigned, .critical, port: number, evidence: subject)
+            case .incompleteChain(let missing):
+                return Finding(.certificateChainIncomplete, .critical, port: number, evidence: evidence,
+                               parameters: ["issuer": missing])
+            case .untrusted(let issuer, let reason):
+                var root = issuer
+                if case .unknownRoot(let named) = reason { root = named }
+                return Finding(.certificateNotTrusted, .critical, port: number, evidence: evidence,
+                               parameters: ["issuer": root])
+            case .weakKey(let text):
+                return Finding(.weakKey, .critical, port: number, evidence: text)
+            case .weakSignature(let text):
+                return Finding(.weakSignature, .critical, port: number, evidence: text)
+            }
         }
-        if !certificate.hostnameMatches {
-            let names = certificate.leaf.subjectAlternativeNames.isEmpty ? certificate.leaf.subject
-                : certificate.leaf.subjectAlternativeNames.joined(separator: ", ")
-            findings.append(Finding(.certificateHostMismatch, .critical, port: number,
-                                    evidence: "\(certificate.checkedName) not in [\(names)]",
-                                    parameters: ["name": certificate.checkedName, "names": names]))
-        }
-        switch certificate.trustFailure {
-        case .selfSigned?:
-            findings.append(Finding(.certificateSelfSigned, .critical, port: number,
-                                    evidence: certificate.leaf.subject))
-        case .incompleteChain(let missing)?:
-            findings.append(Finding(.certificateChainIncomplete, .critical, port: number,
-                                    evidence: "missing issuer \(missing)", parameters: ["issuer": missing]))
-        case .unknownRoot(let issuer)?:
-            findings.append(Finding(.certificateNotTrusted, .critical, port: number,
-                                    evidence: "unknown root \(issuer)", parameters: ["issuer": issuer]))
-        case .invalid?, .issuerOutsideValidity?:
-            findings.append(Finding(.certificateNotTrusted, .critical, port: number,
-                                    evidence: certificate.trustFailure?.evidence ?? "",
-                                    parameters: ["issuer": certificate.leaf.issuer]))
-        case nil:
-            break
-        }
-        for weak in certificate.weakKeys {
-            findings.append(Finding(.weakKey, .critical, port: number, evidence: weak))
-        }
-        for weak in certificate.weakSignatures {
-            findings.append(Finding(.weakSignature, .critical, port: number, evidence: weak))
-        }
-        return findings
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Every rule about a presented certificate, defined once: `check`, `domain`, `setup`'s verification, `diagnose`
+/// and the relay's upstream gate all ask here, so they cannot disagree about the same chain.
+public enum CertificateAssessment {
+    /// Warn when this many days or fewer are left (Let's Encrypt clients renew at 30: a certificate past that has
+    /// missed its renewal).
+    public static let defaultWarnDays = 30
+
+    /// One thing wrong with a certificate, with what shows it.
+    public enum Problem: Sendable, Equatable {
+        case expired(notAfter: Date, daysAgo: Int)
+        case notYetValid(notBefore: Date)
+        /// `daysLeft` <= the warning threshold.
+        case expiringSoon(daysLeft: Int, notAfter: Date)
+        /// The name checked is not among the certificate's names.
+        case nameMismatch(checkedName: String, names: [String])
+        case selfSigned(subject: String)
+        case incompleteChain(missingIssuer: String)
+        /// Not trusted for another reason: unknown root, an issuer outside its validity, a broken chain.
+        case untrusted(issuer: String, reason: TrustFailure)
+        case weakKey(String)
+        case weakSignature(String)
+
+        /// Whether a client that validates refuses the certificate for this. Today's TLS libraries refuse RSA keys
+        /// under 2048 bits and SHA-1 signatures (OpenSSL's default security level on Debian 12); an approaching
+        /// expiry is a warning.
+        public var refusesConnection: Bool {
+            switch self {
+            case .expired, .notYetValid, .nameMismatch, .selfSigned, .incompleteChain, .untrusted, .weakKey,
+                 .weakSignature: true
+            case .expiringSoon: false
+            }
+        }
+
+        /// A stable identifier for JSON and parameters.
+        public var key: String {
+            switch self {
+            case .expired: "expired"
+            case .notYetValid: "not-yet-valid"
+            case .expiringSoon: "expiring-soon"
+            case .nameMismatch: "name-mismatch"
+            case .selfSigned: "self-signed"
+            case .incompleteChain: "incomplete-chain"
+            case .untrusted: "untrusted"
+            case .weakKey: "weak-key"
+            case .weakSignature: "weak-signature"
+            }
+        }
+
+        /// The evidence in a few words, in English (the catalogues word it for people).
+        public var evidence: String {
+            switch self {
+            case .expired(let notAfter, _): "notAfter \(ISO8601.format(notAfter))"
+            case .notYetValid(let notBefore): "notBefore \(ISO8601.format(notBefore))"
+            case .expiringSoon(let days, let notAfter): "\(days) days left (notAfter \(ISO8601.format(notAfter)))"
+            case .nameMismatch(let checked, let names): "\(checked) not in [\(names.joined(separator: ", "))]"
+            case .selfSigned(let subject): "self-signed: \(subject)"
+            case .incompleteChain(let missing): "missing issuer \(missing)"
+            case .untrusted(let issuer, let reason):
+                if case .unknownRoot(let root) = reason { "unknown root \(root)" } else if case .invalid = reason {
+                    reason.evidence.isEmpty ? "issuer \(issuer)" : reason.evidence
+                } else { reason.evidence }
+            case .weakKey(let text), .weakSignature(let text): text
+            }
+        }
+    }
+
+    /// Everything wrong with `report`, in one order: validity (expired, not yet valid, or expiring soon: one of
+    /// them), the name, trust (the most specific cause alone), then weak keys and signatures.
+    public static func problems(of report: CertificateReport,
+                                warnDays: Int = CertificateAssessment.defaultWarnDays) -> [Problem] {
+        var problems: [Problem] = []
+        let leaf = report.leaf
+        if report.isExpired {
+            problems.append(.expired(notAfter: leaf.notAfter, daysAgo: max(0, -report.daysLeft)))
+        } else if report.isNotYetValid {
+            problems.append(.notYetValid(notBefore: leaf.notBefore))
+        } else if report.daysLeft <= warnDays {
+            problems.append(.expiringSoon(daysLeft: report.daysLeft, notAfter: leaf.notAfter))
+        }
+        if !report.hostnameMatches {
+            let names = leaf.subjectAlternativeNames.isEmpty ? [leaf.subject] : leaf.subjectAlternativeNames
+            problems.append(.nameMismatch(checkedName: report.checkedName, names: names))
+        }
+        switch report.trustFailure {
+        case .selfSigned?: problems.append(.selfSigned(subject: leaf.subject))
+        case .incompleteChain(let missing)?: problems.append(.incompleteChain(missingIssuer: missing))
+        case let failure?: problems.append(.untrusted(issuer: leaf.issuer, reason: failure))
+        case nil:
+            // Not trusted without a recorded cause: a chain too weak to be read has its weakness as the cause;
+            // anything else still counts as not trusted.
+            if !report.isTrusted && report.weakKeys.isEmpty && report.weakSignatures.isEmpty {
+                problems.append(.untrusted(issuer: leaf.issuer, reason: .invalid("")))
+            }
+        }
+        problems += report.weakKeys.map(Problem.weakKey)
+        problems += report.weakSignatures.map(Problem.weakSignature)
+        return problems
+    }
+
+    /// The first problem a validating client stops at, in the order clients check: validity, then a self-signed
+    /// certificate, then the name, then the rest of trust. Nil when a validating client accepts the certificate.
+    public static func refusal(of report: CertificateReport) -> Problem? {
+        let refusals = problems(of: report).filter(\.refusesConnection)
+        let order: [String] = ["expired", "not-yet-valid", "self-signed", "name-mismatch", "incomplete-chain",
+                               "untrusted", "weak-key", "weak-signature"]
+        return refusals.min { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
+    }
+}
