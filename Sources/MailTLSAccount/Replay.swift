@@ -209,10 +209,7 @@ struct Replay {
 
     mutating func handshakeFailed(_ error: EngineError?) {
         let detail = error?.summary ?? "TLS handshake failed"
-        let upper = detail.uppercased()
-        if request.clientMaximumTLS != nil,
-           upper.contains("PROTOCOL_VERSION") || upper.contains("UNSUPPORTED_PROTOCOL")
-            || upper.contains("VERSION") || upper.contains("NO_SUPPORTED_VERSIONS") {
+        if request.clientMaximumTLS != nil, error?.isVersionRefusal == true {
             fail(.tls, .tlsVersionTooOld, detail)
         } else {
             fail(.tls, .tlsHandshakeFailed, detail)

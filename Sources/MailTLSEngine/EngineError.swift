@@ -23,6 +23,19 @@ public enum EngineError: Error, Sendable, Equatable {
     /// The whole probe took longer than its deadline.
     case deadlineExceeded(seconds: Double)
 
+    /// The handshake failed because the two sides share no TLS version: the peer's protocol_version alert, or
+    /// BoringSSL's own verdict on the versions offered. Exact names, never a substring of a description.
+    public var isVersionRefusal: Bool {
+        guard case .tlsHandshakeFailed(let reason, let alert) = self else { return false }
+        if alert == "protocol_version" { return true }
+        return EngineError.versionReasons.contains(reason)
+    }
+
+    static let versionReasons: Set<String> = [
+        "UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_SUPPORTED_VERSIONS_ENABLED", "TLSV1_ALERT_PROTOCOL_VERSION",
+        "UNKNOWN_PROTOCOL", "TLSV1_ALERT_INSUFFICIENT_SECURITY",
+    ]
+
     public var summary: String {
         switch self {
         case .connectionRefused: "connection refused"

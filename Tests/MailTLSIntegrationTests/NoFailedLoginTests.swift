@@ -41,10 +41,13 @@ import Testing
         for run in 1...50 {
             let report = try await ServerChecker().run(lab.request("LAB_CLEARTEXT_LOGIN", ports: ports))
             #expect(report.loginProbe == .cancel)
+            // A slow greeting is a measured time, not a verdict of the login probe: on a machine busy with the other
+            // suites it comes and goes, and is left out of the comparison.
+            let verdicts = report.findings.filter { $0.id != .greetingSlow }
             if let first {
-                #expect(report.findings == first, "run \(run) differs from the first")
+                #expect(verdicts == first, "run \(run) differs from the first")
             } else {
-                first = report.findings
+                first = verdicts
                 let cleartext = try #require(report.findings.first { $0.id == .cleartextAuthAllowed })
                 #expect(cleartext.ports == [110, 143, 587], "all three protocols take a password before TLS")
             }

@@ -123,13 +123,14 @@ struct MailDialect: Sendable {
         return output + "\""
     }
 
-    /// MAIL FROM accepted before TLS means STARTTLS is optional on a submission port.
+    /// MAIL FROM accepted before TLS means STARTTLS is optional on a submission port. A refusal is judged by its
+    /// codes, not its words: 530 (RFC 3207's "Must issue a STARTTLS command first", or a login required first), 538
+    /// (RFC 4954: encryption required), or any permanent security-or-policy status (5.7.x, RFC 3463).
     func judgeMailBeforeTLS(_ response: MailResponse) -> DialogueRecord.MailOutcome {
         let evidence = response.statusLine
         if response.outcome == .positive { return .acceptedBeforeTLS(evidence: evidence) }
-        let upper = evidence.uppercased()
-        if upper.contains("STARTTLS") || upper.contains("TLS") || upper.contains("ENCRYPT")
-            || response.code == "538" {
+        let securityStatus = response.outcome == .permanentFailure && response.enhancedCode?.hasPrefix("5.7.") == true
+        if response.code == "530" || response.code == "538" || securityStatus {
             return .refusedBeforeTLS(evidence: evidence)
         }
         return .inconclusive(evidence: evidence)

@@ -158,7 +158,7 @@ public struct UpstreamConnection: Sendable {
             throw failure
         } catch {
             let summary = (error as? EngineError)?.summary ?? "\(error)"
-            let tooOld = summary.contains("PROTOCOL_VERSION") || summary.contains("UNSUPPORTED_PROTOCOL")
+            let tooOld = (error as? EngineError)?.isVersionRefusal == true
             throw UpstreamFailure(.tls, tooOld ? "the upstream offers no TLS \(upstream.minimumTLS.rawValue) or later (\(summary))"
                                   : summary)
         }
