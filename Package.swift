@@ -161,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "MailTLSCheckTests",
             dependencies: [
-                "MailTLSCheck", "MailTLSCore", "MailTLSReport",
+                "MailTLSCheck", "MailTLSCore", "MailTLSReport", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

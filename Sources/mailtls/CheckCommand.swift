@@ -9,58 +9,78 @@ import MailTLSReport
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check every mail port of a server: modes, STARTTLS, TLS versions, certificates, findings.",
-        discussion: """
+        abstract: .en("Check every mail port of a server: modes, STARTTLS, TLS versions, certificates, findings.",
+                ja: "メールサーバーのすべてのポートを一度に検査します。暗号化方式、STARTTLS、TLS のバージョン、証明書、問題点を表示します。"),
+        discussion: .en("""
             Exit codes: 0 no warnings, 1 warnings, 2 critical findings, 3 could not check.
             Ports: 25, 465, 587, 2525 (SMTP), 143, 993 (IMAP), 110, 995 (POP3) unless --ports chooses.
-            """)
+            """, ja: """
+            終了コード: 0 警告なし、1 警告あり、2 重大な問題あり、3 検査できませんでした。
+            --ports を指定しないときのポート: 25、465、587、2525（SMTP）、143、993（IMAP）、110、995（POP3）。
+            """))
 
-    @Argument(help: "Host name or IP address of the mail server.")
+    @Argument(help: .en("Host name or IP address of the mail server.",
+            ja: "メールサーバーのサーバー名または IP アドレスです。"))
     var host: String
 
-    @Option(help: "Comma-separated ports to check, e.g. 25,587,993 (PORT:PROTOCOL:MODE also works).")
+    @Option(help: .en("Comma-separated ports to check, e.g. 25,587,993 (PORT:PROTOCOL:MODE also works).",
+            ja: "検査するポートをコンマ区切りで指定します（例: 25,587,993）。PORT:PROTOCOL:MODE の形も使えます。"))
     var ports: String?
 
-    @Option(name: .customLong("port"), help: "An extra port with protocol and mode, e.g. 2465:smtp:tls. Repeatable.")
+    @Option(name: .customLong("port"), help: .en("An extra port with protocol and mode, e.g. 2465:smtp:tls. Repeatable.",
+            ja: "追加のポートをプロトコルと暗号化方式付きで指定します（例: 2465:smtp:tls）。複数回指定できます。"))
     var extraPorts: [String] = []
 
-    @Option(help: "The name the certificate must carry, also sent as SNI (default: HOST).")
+    @Option(help: .en("The name the certificate must carry, also sent as SNI (default: HOST).",
+            ja: "証明書に含まれているべきサーバー名です。SNI としても送ります（既定値: HOST）。"))
     var servername: String?
 
-    @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
+    @Option(name: .customLong("ca-file"), help: .en("Extra trusted root certificates (PEM or DER), e.g. a private CA.",
+            ja: "追加で信頼するルート証明書（PEM または DER）です。社内認証局の証明書などを指定します。"))
     var caFile: String?
 
-    @Option(name: .customLong("warn-days"), help: "Warn when the certificate has this many days or fewer left.")
+    @Option(name: .customLong("warn-days"), help: .en("Warn when the certificate has this many days or fewer left.",
+            ja: "証明書の残り日数がこの日数以下になったら警告します。"))
     var warnDays = CertificateAssessment.defaultWarnDays
 
     @OptionGroup var timeouts: TimeoutOptions
 
-    @Option(name: .customLong("max-connections"), help: "At most this many connections to the server at once.")
+    @Option(name: .customLong("max-connections"), help: .en("At most this many connections to the server at once.",
+            ja: "サーバーへの同時接続数の上限です。"))
     var maxConnections = 8
 
-    @Flag(name: .customLong("no-version-scan"), help: "Skip the per-version TLS handshakes (fewer connections).")
+    @Flag(name: .customLong("no-version-scan"), help: .en("Skip the per-version TLS handshakes (fewer connections).",
+            ja: "TLS のバージョンごとのハンドシェイクを省きます（接続数が減ります）。"))
     var noVersionScan = false
 
     @Option(name: .customLong("login-probe"),
-            help: ArgumentHelp("""
+            help: .en("""
                 How to learn whether a password could cross before TLS: cancel (start AUTH and cancel it before \
                 any credential; no failed login in the server's log), failed-login (a throwaway login that fails \
                 and is logged), or off.
+                """, ja: """
+                TLS の前にパスワードが送れてしまうかを調べる方法です。cancel は AUTH を始め、認証情報を送る前に\
+                取り消します（サーバーのログに認証失敗が残りません）。failed-login は使い捨てのユーザー名で、\
+                失敗するログインを試します（ログに残ります）。off は調べません。
                 """, valueName: "cancel|failed-login|off"))
     var loginProbe: LoginProbeChoice = .cancel
 
-    @Flag(name: .customLong("no-login-probe"), help: "The same as --login-probe off: no AUTH or MAIL FROM before TLS.")
+    @Flag(name: .customLong("no-login-probe"), help: .en("The same as --login-probe off: no AUTH or MAIL FROM before TLS.",
+            ja: "--login-probe off と同じです。TLS の前に AUTH も MAIL FROM も送りません。"))
     var noLoginProbe = false
 
-    @Flag(help: "Show the conversation on every port (throwaway credentials are masked).")
+    @Flag(help: .en("Show the conversation on every port (throwaway credentials are masked).",
+            ja: "すべてのポートでのやり取りを表示します（使い捨ての認証情報は伏せます）。"))
     var transcript = false
 
     @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard warnDays >= 0 else { throw ValidationError("--warn-days must be 0 or more.") }
-        guard (1...64).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 64.") }
+        guard warnDays >= 0 else { throw ValidationError.en("--warn-days must be 0 or more.",
+                ja: "--warn-days には 0 以上を指定してください。") }
+        guard (1...64).contains(maxConnections) else { throw ValidationError.en("--max-connections must be 1 to 64.",
+                ja: "--max-connections には 1〜64 を指定してください。") }
     }
 
     func run() async throws {

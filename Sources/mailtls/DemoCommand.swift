@@ -15,7 +15,8 @@ import NIOCore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "See mailtls work with no network: a sandbox on loopback, a full check of it, and a client report.")
+        abstract: .en("See mailtls work with no network: a sandbox on loopback, a full check of it, and a client report.",
+                ja: "ネットワークなしで mailtls の動作を確認します。ループバックでサンドボックスを起動し、それを検査して、クライアントの報告を表示します。"))
 
     @OptionGroup var output: OutputOptions
 

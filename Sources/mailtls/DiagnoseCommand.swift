@@ -8,91 +8,122 @@ import MailTLSReport
 struct DiagnoseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diagnose",
-        abstract: "Explain why mail settings fail: DNS, port, SSL/TLS or STARTTLS, certificate, login, test message.",
-        discussion: """
+        abstract: .en("Explain why mail settings fail: DNS, port, SSL/TLS or STARTTLS, certificate, login, test message.",
+                ja: "メールの設定が動かない理由を、DNS、ポート、SSL/TLS と STARTTLS、証明書、ログイン、テストメールの順に調べて説明します。"),
+        discussion: .en("""
             The password comes from --password-file, --password-env or a prompt, never from the command line. It is
             never printed, never sent before TLS unless --allow-plaintext-auth is given, and never sent over TLS whose
             certificate fails unless --insecure-send-password is given.
             Exit codes: 0 the settings work, 2 they do not (the cause and the fix are shown), 3 bad input.
-            """)
+            """, ja: """
+            パスワードは --password-file、--password-env、または入力プロンプトで渡します。コマンドラインには書きません。
+            mailtls はパスワードを表示しません。--allow-plaintext-auth がなければ TLS の前には送りません。
+            --insecure-send-password がなければ、証明書の検証に失敗した TLS の上では送りません。
+            終了コード: 0 設定は正しく動きます、2 動きません（原因と対処を表示します）、3 入力が正しくありません。
+            """))
 
-    @Option(help: "The server name as entered in the device or client.")
+    @Option(help: .en("The server name as entered in the device or client.",
+            ja: "機器やメールソフトに入力したサーバー名です。"))
     var host: String
 
-    @Option(help: "The port as entered.")
+    @Option(help: .en("The port as entered.",
+            ja: "入力したポート番号です。"))
     var port: Int
 
-    @Option(help: "The security setting: ssl (\"SSL/TLS\"), starttls or none.")
+    @Option(help: .en("The security setting: ssl (\"SSL/TLS\"), starttls or none.",
+            ja: "暗号化方式です。ssl（「SSL/TLS」）、starttls、none のいずれかです。"))
     var security: String
 
-    @Option(name: .customLong("protocol"), help: "smtp, imap or pop3 (default from the port).")
+    @Option(name: .customLong("protocol"), help: .en("smtp, imap or pop3 (default from the port).",
+            ja: "smtp、imap、pop3 のいずれかです（既定ではポート番号から決めます）。"))
     var mailProtocol: String?
 
-    @Option(help: "The user name; the password then comes from --password-file, --password-env or a prompt.")
+    @Option(help: .en("The user name; the password then comes from --password-file, --password-env or a prompt.",
+            ja: "ユーザー名です。パスワードは --password-file、--password-env、または入力プロンプトで渡します。"))
     var user: String?
 
-    @Option(name: .customLong("password-file"), help: "A file whose first line is the password.")
+    @Option(name: .customLong("password-file"), help: .en("A file whose first line is the password.",
+            ja: "1 行目がパスワードのファイルです。"))
     var passwordFile: String?
 
-    @Option(name: .customLong("password-env"), help: "The name of an environment variable holding the password.")
+    @Option(name: .customLong("password-env"), help: .en("The name of an environment variable holding the password.",
+            ja: "パスワードを入れた環境変数の名前です。"))
     var passwordEnv: String?
 
-    @Option(help: "The e-mail address: compares the entered settings with what mailtls setup discovers.")
+    @Option(help: .en("The e-mail address: compares the entered settings with what mailtls setup discovers.",
+            ja: "メールアドレスです。入力した設定を mailtls setup が見つける設定と比べます。"))
     var address: String?
 
-    @Flag(name: .customLong("send-test"), help: "After logging in (SMTP), send a test message to --address.")
+    @Flag(name: .customLong("send-test"), help: .en("After logging in (SMTP), send a test message to --address.",
+            ja: "ログインの後（SMTP）、--address 宛てにテストメールを送ります。"))
     var sendTest = false
 
-    @Option(name: .customLong("client-max-tls"), help: "Simulate an old device: the highest TLS version it offers (1.0, 1.1, 1.2, 1.3).")
+    @Option(name: .customLong("client-max-tls"), help: .en("Simulate an old device: the highest TLS version it offers (1.0, 1.1, 1.2, 1.3).",
+            ja: "古い機器をまねます。機器が使える最も新しい TLS のバージョンを指定します（1.0、1.1、1.2、1.3）。"))
     var clientMaxTLS: String?
 
-    @Flag(name: .customLong("allow-plaintext-auth"), help: "Send the password even without TLS (trusted networks only).")
+    @Flag(name: .customLong("allow-plaintext-auth"), help: .en("Send the password even without TLS (trusted networks only).",
+            ja: "TLS なしでもパスワードを送ります（信頼できるネットワークでだけ使ってください）。"))
     var allowPlaintextAuth = false
 
     @Flag(name: .customLong("insecure-send-password"),
-          help: "Send the password even when the server's certificate is not accepted (the report says it was sent).")
+          help: .en("Send the password even when the server's certificate is not accepted (the report says it was sent).",
+                  ja: "サーバーの証明書を受け入れられない場合でもパスワードを送ります（送ったことを報告に書きます）。"))
     var insecureSendPassword = false
 
-    @Option(name: .customLong("ca-file"), help: "Extra trusted root certificates (PEM or DER), e.g. a private CA.")
+    @Option(name: .customLong("ca-file"), help: .en("Extra trusted root certificates (PEM or DER), e.g. a private CA.",
+            ja: "追加で信頼するルート証明書（PEM または DER）です。社内認証局の証明書などを指定します。"))
     var caFile: String?
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
+    @Option(name: .customLong("connect-timeout"), help: .en("Seconds to wait for a TCP connection.",
+            ja: "TCP 接続を待つ秒数です。"))
     var connectTimeout = 5.0
 
-    @Option(help: "Seconds to wait for the greeting, each reply and the TLS handshake.")
+    @Option(help: .en("Seconds to wait for the greeting, each reply and the TLS handshake.",
+            ja: "挨拶、各応答、TLS のハンドシェイクを待つ秒数です。"))
     var timeout = 10.0
 
-    @Flag(help: "Show the conversation (credentials are hidden).")
+    @Flag(help: .en("Show the conversation (credentials are hidden).",
+            ja: "やり取りを表示します（認証情報は伏せます）。"))
     var transcript = false
 
     @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535.") }
+        guard (1...65535).contains(port) else { throw ValidationError.en("--port must be 1 to 65535.",
+                ja: "--port には 1〜65535 を指定してください。") }
         guard SecuritySetting(rawValue: security.lowercased()) != nil || security.lowercased() == "tls"
             || security.lowercased() == "ssl/tls" else {
-            throw ValidationError("--security takes ssl, starttls or none, not '\(security)'.")
+            throw ValidationError.en("--security takes ssl, starttls or none, not '\(security)'.",
+                                     ja: "--security には ssl、starttls、none のいずれかを指定してください（指定された値「\(security)」）。")
         }
         if let mailProtocol, MailProtocol(rawValue: mailProtocol.lowercased()) == nil {
-            throw ValidationError("--protocol takes smtp, imap or pop3, not '\(mailProtocol)'.")
+            throw ValidationError.en("--protocol takes smtp, imap or pop3, not '\(mailProtocol)'.",
+                                     ja: "--protocol には smtp、imap、pop3 のいずれかを指定してください（指定された値「\(mailProtocol)」）。")
         }
         if mailProtocol == nil, DiagnoseCommand.protocolFor(port: port) == nil {
-            throw ValidationError("Port \(port) is not a standard mail port: give --protocol smtp, imap or pop3.")
+            throw ValidationError.en("Port \(port) is not a standard mail port: give --protocol smtp, imap or pop3.",
+                                     ja: "ポート \(port) は標準のメール用ポートではありません。--protocol に smtp、imap、pop3 のいずれかを指定してください。")
         }
         if let clientMaxTLS, DiagnoseCommand.tlsVersion(clientMaxTLS) == nil {
-            throw ValidationError("--client-max-tls takes 1.0, 1.1, 1.2 or 1.3, not '\(clientMaxTLS)'.")
+            throw ValidationError.en("--client-max-tls takes 1.0, 1.1, 1.2 or 1.3, not '\(clientMaxTLS)'.",
+                                     ja: "--client-max-tls には 1.0、1.1、1.2、1.3 のいずれかを指定してください（指定された値「\(clientMaxTLS)」）。")
         }
         if passwordFile != nil && passwordEnv != nil {
-            throw ValidationError("Give the password one way: --password-file or --password-env.")
+            throw ValidationError.en("Give the password one way: --password-file or --password-env.",
+                    ja: "パスワードの渡し方は 1 つにしてください。--password-file か --password-env のどちらかです。")
         }
         if (passwordFile != nil || passwordEnv != nil) && user == nil {
-            throw ValidationError("A password needs --user.")
+            throw ValidationError.en("A password needs --user.",
+                    ja: "パスワードを渡すときは --user も指定してください。")
         }
-        if sendTest && address == nil { throw ValidationError("--send-test sends to --address: give it.") }
+        if sendTest && address == nil { throw ValidationError.en("--send-test sends to --address: give it.",
+                ja: "--send-test は --address 宛てに送ります。--address を指定してください。") }
         for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout)]
             where !(value > 0 && value <= 3600) {
-            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
+            throw ValidationError.en("\(name) must be between 0 and 3600 seconds.",
+                                     ja: "\(name) には 0 より大きく 3600 以下の秒数を指定してください。")
         }
     }
 

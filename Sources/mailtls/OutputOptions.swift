@@ -6,18 +6,22 @@ import MailTLSReport
 
 /// `--json`, `--lang`, `--no-color`: the same meaning on every command.
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print a JSON document (schema in docs/json-schema.md) instead of the report.")
+    @Flag(help: .en("Print a JSON document (schema in docs/json-schema.md) instead of the report.",
+            ja: "報告の代わりに JSON を出力します（スキーマは docs/json-schema.md）。"))
     var json = false
 
-    @Option(help: "Language of messages: en or ja (default from LANG).")
+    @Option(help: .en("Language of messages: en or ja (default from LANG).",
+            ja: "メッセージの言語です。en または ja を指定します（既定では LANG から決めます）。"))
     var lang: String?
 
-    @Flag(name: .customLong("no-color"), help: "No colours, even on a terminal.")
+    @Flag(name: .customLong("no-color"), help: .en("No colours, even on a terminal.",
+            ja: "ターミナルでも色を付けません。"))
     var noColor = false
 
     func validate() throws {
         if let lang, Language(rawValue: lang.lowercased()) == nil {
-            throw ValidationError("--lang takes en or ja, not '\(lang)'.")
+            throw ValidationError.en("--lang takes en or ja, not '\(lang)'.",
+                                     ja: "--lang には en か ja を指定してください（指定された値「\(lang)」）。")
         }
     }
 
@@ -46,10 +50,12 @@ struct OutputOptions: ParsableArguments {
 
 /// `--resolver` and `--trust-anchor`: the same meaning on every command that looks things up in DNS.
 struct DNSOptions: ParsableArguments {
-    @Option(help: "Resolve names through this DNS server, ADDRESS or ADDRESS@PORT (default: the system's resolver).")
+    @Option(help: .en("Resolve names through this DNS server, ADDRESS or ADDRESS@PORT (default: the system's resolver).",
+            ja: "名前の解決に使う DNS サーバーです。ADDRESS または ADDRESS@PORT の形で指定します（既定ではシステムのリゾルバーを使います）。"))
     var resolver: String?
 
-    @Option(name: .customLong("trust-anchor"), help: "DNSSEC trust anchors (DS or DNSKEY records) for --resolver.")
+    @Option(name: .customLong("trust-anchor"), help: .en("DNSSEC trust anchors (DS or DNSKEY records) for --resolver.",
+            ja: "--resolver で使う DNSSEC のトラストアンカー（DS または DNSKEY レコード）です。"))
     var trustAnchor: String?
 
     /// For address lookups only: answers are validated when `--trust-anchor` is given, not against the root.
@@ -69,20 +75,24 @@ extension DNSOptions {
 
 /// `--connect-timeout`, `--timeout`, `--greeting-timeout`: the waits of commands that talk to mail servers.
 struct TimeoutOptions: ParsableArguments {
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a TCP connection.")
+    @Option(name: .customLong("connect-timeout"), help: .en("Seconds to wait for a TCP connection.",
+            ja: "TCP 接続を待つ秒数です。"))
     var connectTimeout = 5.0
 
-    @Option(help: "Seconds to wait for each reply and for the TLS handshake.")
+    @Option(help: .en("Seconds to wait for each reply and for the TLS handshake.",
+            ja: "各応答と TLS のハンドシェイクを待つ秒数です。"))
     var timeout = 10.0
 
     @Option(name: .customLong("greeting-timeout"),
-            help: "Seconds to wait for the greeting; tolerates tarpits that delay it on purpose.")
+            help: .en("Seconds to wait for the greeting; tolerates tarpits that delay it on purpose.",
+                    ja: "挨拶を待つ秒数です。わざと挨拶を遅らせるサーバーにも対応できるよう長めにしています。"))
     var greetingTimeout = 30.0
 
     func validate() throws {
         for (name, value) in [("--connect-timeout", connectTimeout), ("--timeout", timeout),
                               ("--greeting-timeout", greetingTimeout)] where !(value > 0 && value <= 3600) {
-            throw ValidationError("\(name) must be between 0 and 3600 seconds.")
+            throw ValidationError.en("\(name) must be between 0 and 3600 seconds.",
+                                     ja: "\(name) には 0 より大きく 3600 以下の秒数を指定してください。")
         }
     }
 

@@ -12,19 +12,26 @@ import ServiceLifecycle
 struct RelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",
-        abstract: "A relay for old printers and scanners: takes their mail (TLS 1.0, or none) and sends it on over verified TLS 1.2+ with a login or XOAUTH2, losing nothing.",
-        discussion: """
+        abstract: .en("A relay for old printers and scanners: takes their mail (TLS 1.0, or none) and sends it on over verified TLS 1.2+ with a login or XOAUTH2, losing nothing.",
+                ja: "古い複合機やスキャナーのための中継サーバーです。機器のメール（TLS 1.0 または暗号化なし）を受け取り、検証済みの TLS 1.2 以上とログインまたは XOAUTH2 でプロバイダーへ送ります。メールを失いません。"),
+        discussion: .en("""
             Set up: mailtls relay init --provider m365|gmail|generic writes a commented relay.yaml; secrets go in
             files it names, never in the file itself. Then: mailtls relay run, mailtls relay test --to ADDRESS,
             mailtls relay status, mailtls relay queue. Walkthrough: docs/relay.md.
-            """,
+            """, ja: """
+            準備: mailtls relay init --provider m365|gmail|generic で説明付きの relay.yaml を書きます。
+            パスワードなどの秘密は relay.yaml に書かず、relay.yaml で指定するファイルに置きます。
+            その後: mailtls relay run、mailtls relay test --to ADDRESS、mailtls relay status、mailtls relay queue。
+            手順の説明: docs/relay.md
+            """),
         subcommands: [RelayRunCommand.self, RelayInitCommand.self, RelayTestCommand.self, RelayQueueCommand.self,
                       RelayStatusCommand.self],
         defaultSubcommand: RelayRunCommand.self)
 }
 
 struct RelayConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "The relay's configuration (default: $MAILTLS_RELAY_CONFIG, else /etc/mailtls/relay.yaml).")
+    @Option(name: .customLong("config"), help: .en("The relay's configuration (default: $MAILTLS_RELAY_CONFIG, else /etc/mailtls/relay.yaml).",
+            ja: "中継サーバーの設定ファイルです（既定値: $MAILTLS_RELAY_CONFIG、なければ /etc/mailtls/relay.yaml）。"))
     var path: String?
 
     var resolvedPath: String {
@@ -42,12 +49,14 @@ struct RelayConfigOptions: ParsableArguments {
 
 struct RelayRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the relay (the default): listen for devices, deliver upstream.")
+        commandName: "run", abstract: .en("Run the relay (the default): listen for devices, deliver upstream.",
+                ja: "中継サーバーを動かします（既定のサブコマンド）。機器からの接続を待ち受け、プロバイダーへ配送します。"))
 
     @OptionGroup var config: RelayConfigOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Stop after this many seconds (default: run until Ctrl-C or SIGTERM).")
+    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C or SIGTERM).",
+            ja: "この秒数の後に止まります（既定では Ctrl-C か SIGTERM まで動き続けます）。"))
     var duration: Double?
 
     func run() async throws {
@@ -111,15 +120,19 @@ enum RelayLine: Encodable {
 
 struct RelayInitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Write a commented relay.yaml for Microsoft 365, Gmail or another provider.")
+        commandName: "init", abstract: .en("Write a commented relay.yaml for Microsoft 365, Gmail or another provider.",
+                ja: "Microsoft 365、Gmail、その他のプロバイダー向けに説明付きの relay.yaml を書きます。"))
 
-    @Option(help: "m365, gmail or generic.")
+    @Option(help: .en("m365, gmail or generic.",
+            ja: "m365、gmail、generic のいずれかです。"))
     var provider = "m365"
 
-    @Option(name: .customLong("output"), help: "Where to write it (default: the --config path). '-' prints it.")
+    @Option(name: .customLong("output"), help: .en("Where to write it (default: the --config path). '-' prints it.",
+            ja: "書き出す先です（既定値: --config のパス）。- を指定すると画面に表示します。"))
     var outputPath: String?
 
-    @Flag(help: "Replace an existing file.")
+    @Flag(help: .en("Replace an existing file.",
+            ja: "既にあるファイルを置き換えます。"))
     var force = false
 
     @OptionGroup var config: RelayConfigOptions
@@ -127,7 +140,8 @@ struct RelayInitCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard RelayTemplate.Provider(rawValue: provider.lowercased()) != nil else {
-            throw ValidationError("--provider takes m365, gmail or generic, not '\(provider)'.")
+            throw ValidationError.en("--provider takes m365, gmail or generic, not '\(provider)'.",
+                                     ja: "--provider には m365、gmail、generic のいずれかを指定してください（指定された値「\(provider)」）。")
         }
     }
 
@@ -157,15 +171,19 @@ struct RelayInitCommand: AsyncParsableCommand {
 struct RelayTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Send a test message end to end: through the running relay, or straight upstream with its settings.")
+        abstract: .en("Send a test message end to end: through the running relay, or straight upstream with its settings.",
+                ja: "テストメールを最後まで送ります。動いている中継サーバーを通すか、その設定で直接プロバイダーへ送ります。"))
 
-    @Option(help: "Who receives the test message.")
+    @Option(help: .en("Who receives the test message.",
+            ja: "テストメールの宛先です。"))
     var to: String
 
-    @Option(help: "The sender (default: rules.sender, else relay-test@HOSTNAME).")
+    @Option(help: .en("The sender (default: rules.sender, else relay-test@HOSTNAME).",
+            ja: "差出人です（既定値: rules.sender、なければ relay-test@HOSTNAME）。"))
     var from: String?
 
-    @Option(help: "Seconds to wait for the delivery through a running relay.")
+    @Option(help: .en("Seconds to wait for the delivery through a running relay.",
+            ja: "動いている中継サーバーを通した配送を待つ秒数です。"))
     var wait = 120.0
 
     @OptionGroup var config: RelayConfigOptions
@@ -173,9 +191,11 @@ struct RelayTestCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard to.contains("@"), !to.contains(where: { $0 == "<" || $0 == ">" || $0.isWhitespace }) else {
-            throw ValidationError("--to takes an address such as someone@example.com.")
+            throw ValidationError.en("--to takes an address such as someone@example.com.",
+                    ja: "--to には someone@example.com のようなメールアドレスを指定してください。")
         }
-        guard wait > 0, wait <= 3600 else { throw ValidationError("--wait must be between 0 and 3600 seconds.") }
+        guard wait > 0, wait <= 3600 else { throw ValidationError.en("--wait must be between 0 and 3600 seconds.",
+                ja: "--wait には 0 より大きく 3600 以下の秒数を指定してください。") }
     }
 
     func run() async throws {
@@ -192,13 +212,16 @@ struct RelayTestCommand: AsyncParsableCommand {
 
 struct RelayQueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "queue", abstract: "List, show, retry now or delete queued messages.",
+        commandName: "queue", abstract: .en("List, show, retry now or delete queued messages.",
+                ja: "キューで待っているメールを一覧、表示、今すぐ再送、削除します。"),
         discussion: "mailtls relay queue [list | show ID | retry [ID] | delete ID]")
 
-    @Argument(help: "list (default), show, retry or delete.")
+    @Argument(help: .en("list (default), show, retry or delete.",
+            ja: "list（既定）、show、retry、delete のいずれかです。"))
     var action = "list"
 
-    @Argument(help: "A message ID (from list).")
+    @Argument(help: .en("A message ID (from list).",
+            ja: "メールの ID です（list で表示されます）。"))
     var id: String?
 
     @OptionGroup var config: RelayConfigOptions
@@ -206,9 +229,12 @@ struct RelayQueueCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ["list", "show", "retry", "delete"].contains(action) else {
-            throw ValidationError("The action is list, show, retry or delete, not '\(action)'.")
+            throw ValidationError.en("The action is list, show, retry or delete, not '\(action)'.",
+                                     ja: "操作には list、show、retry、delete のいずれかを指定してください（指定された値「\(action)」）。")
         }
-        if ["show", "delete"].contains(action) && id == nil { throw ValidationError("\(action) needs a message ID.") }
+        if ["show", "delete"].contains(action) && id == nil {
+            throw ValidationError.en("\(action) needs a message ID.", ja: "\(action) にはメールの ID が必要です。")
+        }
     }
 
     func run() async throws {
@@ -242,7 +268,8 @@ struct RelayQueueCommand: AsyncParsableCommand {
 
 struct RelayStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Is the relay running, what waits in its queue, how upstream deliveries go, which devices use it.")
+        commandName: "status", abstract: .en("Is the relay running, what waits in its queue, how upstream deliveries go, which devices use it.",
+                ja: "中継サーバーが動いているか、キューで何が待っているか、プロバイダーへの配送の状況、どの機器が使っているかを表示します。"))
 
     @OptionGroup var config: RelayConfigOptions
     @OptionGroup var output: OutputOptions

@@ -11,13 +11,15 @@ import MailTLSSandbox
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "A test mail server for printers, scanners and mail clients: captures their mail and reports what TLS they can do.",
+        abstract: .en("A test mail server for printers, scanners and mail clients: captures their mail and reports what TLS they can do.",
+                ja: "複合機、スキャナー、メールソフトのための試験用メールサーバーです。届いたメールを保存し、クライアントが使える TLS を報告します。"),
         subcommands: [SandboxServeCommand.self, SandboxReportCommand.self, SandboxMessagesCommand.self],
         defaultSubcommand: SandboxServeCommand.self)
 }
 
 struct StateOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: "Where the sandbox keeps its CA, captured mail and client log.")
+    @Option(name: .customLong("state-dir"), help: .en("Where the sandbox keeps its CA, captured mail and client log.",
+            ja: "サンドボックスがテスト用の認証局、受け取ったメール、クライアントの記録を置くディレクトリです。"))
     var stateDir: String?
 
     var directory: URL {
@@ -32,76 +34,104 @@ struct StateOptions: ParsableArguments {
 struct SandboxServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the sandbox (the default).",
-        discussion: """
+        abstract: .en("Run the sandbox (the default).",
+                ja: "サンドボックスを動かします（既定のサブコマンド）。"),
+        discussion: .en("""
             Ports: the standard mail ports when mailtls runs as root, otherwise 20000 above them (20025, 20587, 20465,
             20143, 20993, 20110, 20995). Device tests per port with --port PORT:PROTOCOL:MODE[:OPTIONS], options
             tls=1.0-1.3 (allowed versions), cert=wrong-name|expired (does the device validate?), no-starttls (does it
             send its password in the clear?). Example: --port 2588:smtp:starttls:cert=wrong-name
-            """)
+            """, ja: """
+            ポート: mailtls を root で動かすと標準のメール用ポートを使い、それ以外では 20000 を足したポート
+            （20025、20587、20465、20143、20993、20110、20995）を使います。
+            ポートごとの機器の試験は --port PORT:PROTOCOL:MODE[:OPTIONS] で指定します。OPTIONS には
+            tls=1.0-1.3（許可するバージョン）、cert=wrong-name|expired（機器が証明書を検証するか）、
+            no-starttls（機器がパスワードを暗号化なしで送るか）があります。例: --port 2588:smtp:starttls:cert=wrong-name
+            """))
 
-    @Option(help: "Address to listen on (default 127.0.0.1; give a LAN address on purpose for real devices).")
+    @Option(help: .en("Address to listen on (default 127.0.0.1; give a LAN address on purpose for real devices).",
+            ja: "待ち受けるアドレスです（既定値: 127.0.0.1）。実際の機器で試すときは LAN のアドレスを指定します。"))
     var listen = "127.0.0.1"
 
-    @Option(help: "Comma-separated standard ports to serve (25,587,465,143,993,110,995).")
+    @Option(help: .en("Comma-separated standard ports to serve (25,587,465,143,993,110,995).",
+            ja: "使う標準ポートをコンマ区切りで指定します（25,587,465,143,993,110,995）。"))
     var ports: String?
 
-    @Option(name: .customLong("port"), help: "An extra port with its protocol, mode and test options. Repeatable.")
+    @Option(name: .customLong("port"), help: .en("An extra port with its protocol, mode and test options. Repeatable.",
+            ja: "追加のポートを、プロトコル、暗号化方式、試験の指定付きで指定します。複数回指定できます。"))
     var extraPorts: [String] = []
 
-    @Option(name: .customLong("port-offset"), help: "Added to the standard ports (default 0 as root, else 20000).")
+    @Option(name: .customLong("port-offset"), help: .en("Added to the standard ports (default 0 as root, else 20000).",
+            ja: "標準ポートに足す数です（既定値: root なら 0、それ以外は 20000）。"))
     var portOffset: Int?
 
-    @Option(name: .customLong("hostname"), help: "A name for the server certificate. Repeatable.")
+    @Option(name: .customLong("hostname"), help: .en("A name for the server certificate. Repeatable.",
+            ja: "サーバー証明書に入れるサーバー名です。複数回指定できます。"))
     var hostnames: [String] = []
 
-    @Option(help: "Your own certificate chain (PEM) instead of the sandbox's.")
+    @Option(help: .en("Your own certificate chain (PEM) instead of the sandbox's.",
+            ja: "サンドボックスの証明書の代わりに使う、自分の証明書チェーン（PEM）です。"))
     var cert: String?
 
-    @Option(help: "The private key (PEM) for --cert.")
+    @Option(help: .en("The private key (PEM) for --cert.",
+            ja: "--cert の秘密鍵（PEM）です。"))
     var key: String?
 
-    @Option(help: "User name of the sandbox's test account.")
+    @Option(help: .en("User name of the sandbox's test account.",
+            ja: "サンドボックスのテスト用アカウントのユーザー名です。"))
     var user = "device"
 
-    @Option(name: .customLong("password-file"), help: "File whose first line is the test account's password.")
+    @Option(name: .customLong("password-file"), help: .en("File whose first line is the test account's password.",
+            ja: "1 行目がテスト用アカウントのパスワードのファイルです。"))
     var passwordFile: String?
 
-    @Option(help: "Stop after this many seconds (default: run until Ctrl-C).")
+    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C).",
+            ja: "この秒数の後に止まります（既定では Ctrl-C まで動き続けます）。"))
     var duration: Double?
 
-    @Option(name: .customLong("max-connections"), help: "Concurrent connections at most (1 to 1000).")
+    @Option(name: .customLong("max-connections"), help: .en("Concurrent connections at most (1 to 1000).",
+            ja: "同時接続数の上限です（1〜1000）。"))
     var maxConnections = 64
 
-    @Option(name: .customLong("max-connections-per-address"), help: "Concurrent connections from one address at most.")
+    @Option(name: .customLong("max-connections-per-address"), help: .en("Concurrent connections from one address at most.",
+            ja: "1 つのアドレスからの同時接続数の上限です。"))
     var maxConnectionsPerAddress = 16
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a client may go without completing a line.")
+    @Option(name: .customLong("idle-timeout"), help: .en("Seconds a client may go without completing a line.",
+            ja: "クライアントが 1 行を送り終えるまで待つ秒数です。"))
     var idleTimeout = 60.0
 
-    @Option(name: .customLong("session-timeout"), help: "Seconds a connection may last at most.")
+    @Option(name: .customLong("session-timeout"), help: .en("Seconds a connection may last at most.",
+            ja: "1 つの接続を続けられる最長の秒数です。"))
     var sessionTimeout = 600.0
 
-    @Option(name: .customLong("max-store-mb"), help: "Megabytes all captured mail may take on disk at most.")
+    @Option(name: .customLong("max-store-mb"), help: .en("Megabytes all captured mail may take on disk at most.",
+            ja: "受け取ったメール全体がディスクで使える容量の上限（MB）です。"))
     var maxStoreMegabytes = 1024
 
     @OptionGroup var state: StateOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
-        guard (1...1000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000.") }
+        if (cert == nil) != (key == nil) { throw ValidationError.en("--cert and --key go together.",
+                ja: "--cert と --key は一緒に指定してください。") }
+        guard (1...1000).contains(maxConnections) else { throw ValidationError.en("--max-connections must be 1 to 1000.",
+                ja: "--max-connections には 1〜1000 を指定してください。") }
         guard (1...maxConnections).contains(maxConnectionsPerAddress) else {
-            throw ValidationError("--max-connections-per-address must be 1 to --max-connections.")
+            throw ValidationError.en("--max-connections-per-address must be 1 to --max-connections.",
+                    ja: "--max-connections-per-address には 1 から --max-connections までの数を指定してください。")
         }
         guard idleTimeout > 0, idleTimeout <= 3600 else {
-            throw ValidationError("--idle-timeout must be more than 0 and at most 3600.")
+            throw ValidationError.en("--idle-timeout must be more than 0 and at most 3600.",
+                    ja: "--idle-timeout には 0 より大きく 3600 以下の秒数を指定してください。")
         }
         guard sessionTimeout >= idleTimeout, sessionTimeout <= 86_400 else {
-            throw ValidationError("--session-timeout must be at least --idle-timeout and at most 86400.")
+            throw ValidationError.en("--session-timeout must be at least --idle-timeout and at most 86400.",
+                    ja: "--session-timeout には --idle-timeout 以上 86400 以下の秒数を指定してください。")
         }
         guard (1...1_048_576).contains(maxStoreMegabytes) else {
-            throw ValidationError("--max-store-mb must be 1 to 1048576.")
+            throw ValidationError.en("--max-store-mb must be 1 to 1048576.",
+                    ja: "--max-store-mb には 1〜1048576 を指定してください。")
         }
     }
 
@@ -222,7 +252,8 @@ extension Logger {
 
 struct SandboxReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Summarise each device that connected: TLS, STARTTLS, certificate checks, advice.")
+        commandName: "report", abstract: .en("Summarise each device that connected: TLS, STARTTLS, certificate checks, advice.",
+                ja: "接続してきた機器ごとに、TLS、STARTTLS、証明書の検証、助言をまとめて表示します。"))
 
     @OptionGroup var state: StateOptions
     @OptionGroup var output: OutputOptions
@@ -239,7 +270,8 @@ struct SandboxReportCommand: AsyncParsableCommand {
 }
 
 struct SandboxMessagesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "messages", abstract: "List captured messages.")
+    static let configuration = CommandConfiguration(commandName: "messages", abstract: .en("List captured messages.",
+            ja: "受け取ったメールを一覧表示します。"))
 
     @OptionGroup var state: StateOptions
     @OptionGroup var output: OutputOptions
@@ -293,10 +325,15 @@ struct SandboxBanner: Encodable {
     }
 }
 
-/// Unbuffered lines on standard output, so live output reaches a pipe at once.
+/// Unbuffered lines on standard output, so live output reaches a pipe at once. A reader that went away
+/// (`mailtls demo | head -3`, a closed log pipe) costs the lines, never the process: a relay keeps relaying.
 enum Console {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 }
 

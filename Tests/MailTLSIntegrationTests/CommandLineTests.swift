@@ -126,4 +126,16 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("--servername"))
     }
+
+    /// A reader that stops early (`mailtls demo | head -3`) costs the lines it did not read, not a crash report: the
+    /// live lines are written unbuffered, and a closed pipe used to trap in Foundation's FileHandle.write.
+    @Test func aReaderThatStopsEarlyIsNoCrash() {
+        let script = "\"$0\" demo --lang ja | head -3; echo \"mailtls exit ${PIPESTATUS[0]}\" >&2"
+        let result = ProcessRunner.run("/bin/bash", ["-c", script, ProcessRunner.mailtlsBinary],
+                                       environment: ["LANG": "C"], timeout: 120)
+        #expect(result.stdout.split(separator: "\n").count == 3)
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("crashed"), "\(result.stderr)")
+        let status = result.stderr.split(separator: "\n").last { $0.hasPrefix("mailtls exit ") }
+        #expect(status == "mailtls exit 0" || status == "mailtls exit 141", "\(result.stderr)")
+    }
 }

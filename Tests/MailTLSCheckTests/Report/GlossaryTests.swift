@@ -493,7 +493,8 @@ struct Glossary: Sendable {
     }
 
     /// Words of letters that are neither kept-in-English terms nor technical tokens (anything with a digit, `_`,
-    /// `=`, `/`, `.`, `@`, `<`, `>`, `|`, `*` or a leading `-`: commands, options, settings, names, versions).
+    /// `=`, `/`, `.`, `@`, `<`, `>`, `|`, `*`, `:` inside or a leading `-`: commands, options, settings, names, versions,
+    /// `PORT:PROTOCOL:MODE`).
     func strayEnglish(in text: String) -> [String] {
         var rest = Glossary.withoutSettingsAndOptions(text)
         for phrase in englishPhrases {
@@ -504,7 +505,7 @@ struct Glossary: Sendable {
         for token in tokens {
             let word = token.trimmingCharacters(in: CharacterSet(charactersIn: "()[]\"'.,;:!?"))
             guard !word.isEmpty, word.contains(where: \.isLetter) else { continue }
-            if word.contains(where: { $0.isNumber || "_=/.@<>|*$#~+\\".contains($0) }) || word.hasPrefix("-") {
+            if word.contains(where: { $0.isNumber || "_=/.@<>|*$#~+\\:".contains($0) }) || word.hasPrefix("-") {
                 continue
             }
             if !englishWords.contains(word) { found.append(word) }
