@@ -138,7 +138,7 @@ let package = Package(
         /// Renderers and localised text, apart from the checks.
         .target(
             name: "MailTLSReport",
-            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
+            dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
                            "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay"]
         ),
         .executableTarget(

@@ -150,10 +150,10 @@ public struct AccountDiscovery: Sendable {
             let guessed = await verifier.verify(guesses, droppingUnresolved: true)
             sources.append(SourceOutcome(
                 source: .guess, origin: domains.joined(separator: ", "),
-                result: guessed.isEmpty ? .notPublished("no guessed host name resolves") : .found(guessed.count)))
+                result: guessed.isEmpty ? .notPublished(.noGuessedHostResolves) : .found(guessed.count)))
             verified += guessed
         } else if !missing.isEmpty {
-            sources.append(SourceOutcome(source: .guess, origin: domain, result: .skipped("--no-guess")))
+            sources.append(SourceOutcome(source: .guess, origin: domain, result: .skipped(.guessingOff)))
         }
 
         // The chosen submission server's TLS versions, for the device profile.
@@ -204,17 +204,17 @@ public struct AccountDiscovery: Sendable {
         switch await fetcher.get(host: host, path: path) {
         case .failure(let failure):
             switch failure {
-            case .hostNotFound(_, let detail):
+            case .hostNotFound:
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .notPublished("\(host): \(detail)")))
+                                                            result: .notPublished(.fetch(failure))))
             default:
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .failed(failure.evidence)))
+                                                            result: .failed(.fetch(failure))))
             }
         case .success(let response):
             guard response.status == 200 else {
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .notPublished("HTTP \(response.status)")))
+                                                            result: .notPublished(.httpStatus(response.status))))
             }
             switch AutoconfigParser.parse(response.body) {
             case .success(let parsed):
@@ -223,14 +223,14 @@ public struct AccountDiscovery: Sendable {
                                      config: parsed.config)
             case .failure(let problem):
                 return FetchedConfig(outcome: SourceOutcome(source: source, origin: origin,
-                                                            result: .failed(problem.description)))
+                                                            result: .failed(.badAutoconfig(problem))))
             }
         }
     }
 
     struct SRVAnswers: Sendable {
         var records: [String: [SRVRecord]] = [:]
-        var summary: String = "no SRV records"
+        var summary: SourceOutcome.Detail = .noSRVRecords
     }
 
     static func lookUpSRV(_ domain: String, resolver: DNSResolver) async -> SRVAnswers {
@@ -241,7 +241,7 @@ public struct AccountDiscovery: Sendable {
             answers.records[service.name] = answer.records
             if answer.records.contains(where: \.isNotOffered) { notOffered.append(service.name) }
         }
-        if !notOffered.isEmpty { answers.summary = "not offered: " + notOffered.joined(separator: ", ") }
+        if !notOffered.isEmpty { answers.summary = .srvNotOffered(notOffered) }
         return answers
     }
 }

@@ -1,4 +1,5 @@
 import MailTLSCheck
+import MailTLSWeb
 import MailTLSSetup
 
 /// Where a candidate setting came from, best first. - SeeAlso: ../shared notes on Thunderbird's order; RFC 6186
@@ -74,9 +75,34 @@ public struct VerifiedCandidate: Sendable {
 public struct SourceOutcome: Sendable, Equatable {
     public enum Result: Sendable, Equatable {
         case found(Int)
-        case notPublished(String)
-        case failed(String)
-        case skipped(String)
+        case notPublished(Detail)
+        case failed(Detail)
+        case skipped(Detail)
+    }
+
+    /// Why a source gave nothing: typed, so that each report says it in its reader's language.
+    public enum Detail: Sendable, Equatable {
+        case noSRVRecords
+        /// SRV records that say "not offered here" (target "."), by service.
+        case srvNotOffered([String])
+        case noGuessedHostResolves
+        /// `--no-guess`.
+        case guessingOff
+        case fetch(HTTPSFetcher.Failure)
+        case httpStatus(Int)
+        case badAutoconfig(AutoconfigParser.Problem)
+
+        public var english: String {
+            switch self {
+            case .noSRVRecords: "no SRV records"
+            case .srvNotOffered(let services): "not offered: " + services.joined(separator: ", ")
+            case .noGuessedHostResolves: "no guessed host name resolves"
+            case .guessingOff: "--no-guess"
+            case .fetch(let failure): failure.evidence
+            case .httpStatus(let status): "HTTP \(status)"
+            case .badAutoconfig(let problem): problem.description
+            }
+        }
     }
 
     public var source: DiscoverySource

@@ -87,13 +87,101 @@ public struct DiagnosisStep: Sendable, Equatable {
 
     public var kind: Kind
     public var status: Status
-    /// The server's words or the measured value.
-    public var evidence: String
+    /// What the step saw, as values: the report says it in the reader's language.
+    public var facts: StepEvidence
+    /// The same in English, for JSON and logs.
+    public var evidence: String { facts.english }
 
-    public init(_ kind: Kind, _ status: Status, _ evidence: String) {
+    public init(_ kind: Kind, _ status: Status, _ facts: StepEvidence) {
         self.kind = kind
         self.status = status
-        self.evidence = evidence
+        self.facts = facts
+    }
+}
+
+/// What one diagnosis step saw: measured values, the server's own words (always quoted as such), or a typed
+/// failure. The report renders each case in the reader's language; `english` is the JSON's wording.
+public enum StepEvidence: Sendable, Equatable {
+    /// A value that reads the same in every language: a host name or an address.
+    case value(String)
+    /// The server's own words.
+    case serverSaid(String)
+    case resolved(host: String, addresses: [String])
+    case nameDoesNotExist(host: String)
+    case noAddress(host: String)
+    case resolverFailed(host: String, DNSError)
+    case connected(endpoint: String)
+    case connectionRefused(endpoint: String)
+    case connectTimedOut(endpoint: String, seconds: Double)
+    case connectFailed(endpoint: String, reason: String)
+    /// The engine stopped the conversation (a timeout, a reset, a failed handshake).
+    case failure(EngineError)
+    case noGreeting
+    case interrupted
+    case handshakeFailed
+    case handshake(version: String?, cipher: String?)
+    /// The TLS step passed, then the server refused the session (Microsoft's 4.7.66 for TLS 1.0/1.1).
+    case refusedAfterHandshake(version: String?, cipher: String?, reply: String)
+    /// The port completes a TLS handshake without any greeting: it expects "SSL/TLS".
+    case tlsWithoutGreeting
+    case startTLSNotOffered(capabilities: [String])
+    case startTLSAccepted
+    case securityNone
+    case certificateRefused(CertificateAssessment.Problem)
+    case noCertificate
+    case certificateAccepted(names: [String], daysLeft: Int, issuer: String)
+    case authenticationReply(mechanism: String, reply: String)
+    /// No login attempted: no `--user` was given; what the server offers.
+    case noUserGiven(offered: [String])
+    case offered([String])
+    case noAuthenticationBeforeTLS(offered: [String])
+    case authenticationMechanisms([String])
+    case passwordWithheldWithoutTLS
+    case testMessageAccepted(recipient: String, reply: String)
+    case testMessageWithoutTLS
+    case testMessageSkippedWithoutTLS
+    case certificateRejectedOnSecondConnection(reason: String)
+
+    public var english: String {
+        switch self {
+        case .value(let text), .serverSaid(let text): text
+        case .resolved(let host, let addresses): "\(host) -> \(addresses.joined(separator: ", "))"
+        case .nameDoesNotExist(let host): "\(host): NXDOMAIN"
+        case .noAddress(let host): "\(host): no address"
+        case .resolverFailed(let host, let error): "\(host): \(error.evidence)"
+        case .connected(let endpoint): "\(endpoint) connected"
+        case .connectionRefused(let endpoint): "\(endpoint): connection refused"
+        case .connectTimedOut(let endpoint, let seconds): "\(endpoint): no answer within \(seconds.formatted()) s"
+        case .connectFailed(let endpoint, let reason): "\(endpoint): \(reason)"
+        case .failure(let error): error.summary
+        case .noGreeting: "no greeting"
+        case .interrupted: "interrupted"
+        case .handshakeFailed: "TLS handshake failed"
+        case .handshake(let version, let cipher): [version, cipher].compactMap { $0 }.joined(separator: ", ")
+        case .refusedAfterHandshake(let version, let cipher, let reply):
+            "\([version, cipher].compactMap { $0 }.joined(separator: ", ")), then: \(reply)"
+        case .tlsWithoutGreeting: "no greeting; the port completes a TLS handshake at once"
+        case .startTLSNotOffered(let capabilities):
+            capabilities.isEmpty ? "no STARTTLS" : capabilities.joined(separator: " ")
+        case .startTLSAccepted: "STARTTLS accepted"
+        case .securityNone: "security: none"
+        case .certificateRefused(let problem): problem.evidence
+        case .noCertificate: "no certificate"
+        case .certificateAccepted(let names, let days, let issuer):
+            "\(names.joined(separator: ", ")); \(days) days left; \(issuer)"
+        case .authenticationReply(let mechanism, let reply): "\(mechanism): \(reply)"
+        case .noUserGiven(let offered): "no --user; offered: \(offered.joined(separator: " "))"
+        case .offered(let offered): offered.joined(separator: " ")
+        case .noAuthenticationBeforeTLS(let offered): "no AUTH before TLS; offered: " + offered.joined(separator: " ")
+        case .authenticationMechanisms(let mechanisms):
+            mechanisms.isEmpty ? "no AUTH offered" : "offered: " + mechanisms.joined(separator: " ")
+        case .passwordWithheldWithoutTLS: "no TLS on this connection; the password was not sent"
+        case .testMessageAccepted(let recipient, let reply): "\(recipient): \(reply)"
+        case .testMessageWithoutTLS: "no TLS"
+        case .testMessageSkippedWithoutTLS: "security: none; the password is not sent"
+        case .certificateRejectedOnSecondConnection(let reason):
+            "certificate rejected (\(reason)); the password was not sent"
+        }
     }
 }
 
@@ -104,7 +192,9 @@ public struct Diagnosis: Sendable {
     public var steps: [DiagnosisStep]
     /// The first failure's cause; nil when the settings work.
     public var cause: DiagnosisCause?
-    public var evidence: String
+    /// What shows the cause.
+    public var facts: StepEvidence?
+    public var evidence: String { facts?.english ?? "" }
     /// Values for the explanation (`{names}`, `{version}`, ...).
     public var parameters: [String: String]
     /// Other settings on the same host that do work.
@@ -172,7 +262,7 @@ public struct Diagnoser: Sendable {
 
         var diagnosis = Diagnosis(
             request: request, address: request.address, steps: replay.steps, cause: replay.cause,
-            evidence: replay.evidence, parameters: replay.parameters, alternatives: [], discovered: nil,
+            facts: replay.facts, parameters: replay.parameters, alternatives: [], discovered: nil,
             transcript: replay.transcript, durationMilliseconds: 0, password: replay.password)
         if replay.cause != nil && replay.cause != .hostNotFound {
             diagnosis.alternatives = await Diagnoser.alternatives(for: request, anchors: anchors, resolver: resolver)

@@ -13,7 +13,7 @@ struct Replay {
     let resolver: DNSResolver
     var steps: [DiagnosisStep] = []
     var cause: DiagnosisCause?
-    var evidence = ""
+    var facts: StepEvidence?
     var parameters: [String: String] = [:]
     var transcript: [TranscriptLine] = []
     var password: PasswordFate = .notGiven
@@ -28,13 +28,13 @@ struct Replay {
 
     /// A failed step. The first failure is the cause; a later one (a forced login after a failed certificate) is
     /// only shown.
-    mutating func fail(_ kind: DiagnosisStep.Kind, _ cause: DiagnosisCause, _ evidence: String,
+    mutating func fail(_ kind: DiagnosisStep.Kind, _ cause: DiagnosisCause, _ facts: StepEvidence,
                        _ parameters: [String: String] = [:]) {
-        steps.append(DiagnosisStep(kind, .failed, evidence))
+        steps.append(DiagnosisStep(kind, .failed, facts))
         self.parameters.merge(parameters) { $1 }
         guard self.cause == nil else { return }
         self.cause = cause
-        self.evidence = evidence
+        self.facts = facts
     }
 
     /// Judges the certificate at the handshake, as the device would, before the dialogue sends the password: a
@@ -52,8 +52,8 @@ struct Replay {
         }
     }
 
-    mutating func pass(_ kind: DiagnosisStep.Kind, _ evidence: String) {
-        steps.append(DiagnosisStep(kind, .passed, evidence))
+    mutating func pass(_ kind: DiagnosisStep.Kind, _ facts: StepEvidence) {
+        steps.append(DiagnosisStep(kind, .passed, facts))
     }
 
     mutating func run() async {
@@ -86,19 +86,19 @@ struct Replay {
     mutating func resolve() async -> SocketAddress? {
         let host = request.host
         if let literal = try? SocketAddress(ipAddress: host, port: request.port) {
-            steps.append(DiagnosisStep(.dns, .skipped, host))
+            steps.append(DiagnosisStep(.dns, .skipped, .value(host)))
             return literal
         }
         do {
             let answer = try await resolver.addresses(host)
             if let first = answer.records.first, let address = try? SocketAddress(ipAddress: first, port: request.port) {
-                pass(.dns, "\(host) -> \(answer.records.joined(separator: ", "))")
+                pass(.dns, .resolved(host: host, addresses: answer.records))
                 return address
             }
-            fail(.dns, .hostNotFound, answer.nameDoesNotExist ? "\(host): NXDOMAIN" : "\(host): no address",
+            fail(.dns, .hostNotFound, answer.nameDoesNotExist ? .nameDoesNotExist(host: host) : .noAddress(host: host),
                  ["host": host])
         } catch {
-            fail(.dns, .hostNotFound, "\(host): \(error.evidence)", ["host": host])
+            fail(.dns, .hostNotFound, .resolverFailed(host: host, error), ["host": host])
         }
         return nil
     }
@@ -110,21 +110,22 @@ struct Replay {
         let port = "\(address.ipAddress ?? request.host):\(request.port)"
         switch conversation.error {
         case .connectionRefused?:
-            fail(.tcp, .connectionRefused, "\(port): connection refused", ["port": String(request.port)])
+            fail(.tcp, .connectionRefused, .connectionRefused(endpoint: port), ["port": String(request.port)])
             return false
         case .connectTimeout(let seconds)?:
-            fail(.tcp, .connectionTimedOut, "\(port): no answer within \(seconds) s", ["port": String(request.port)])
+            fail(.tcp, .connectionTimedOut, .connectTimedOut(endpoint: port, seconds: seconds),
+                 ["port": String(request.port)])
             return false
         case .connectFailed(let reason)?:
-            fail(.tcp, .connectionFailed, "\(port): \(reason)")
+            fail(.tcp, .connectionFailed, .connectFailed(endpoint: port, reason: reason))
             return false
         default:
-            pass(.tcp, "\(port) connected")
+            pass(.tcp, .connected(endpoint: port))
         }
 
         if request.security == .ssl {
             if case .plaintextOnTLSPort(let line)? = conversation.error {
-                fail(.tls, .tlsOnPlaintextPort, line)
+                fail(.tls, .tlsOnPlaintextPort, .serverSaid(line))
                 return false
             }
             guard let handshake = conversation.handshake else {
@@ -139,29 +140,29 @@ struct Replay {
             if record.greeting == nil, record.refusedGreeting == nil {
                 if case .readTimeout(_, "greeting")? = conversation.error,
                    await speaksImplicitTLS(address: address, engine: engine) {
-                    fail(.greeting, .plaintextOnTLSPort, "no greeting; the port completes a TLS handshake at once")
+                    fail(.greeting, .plaintextOnTLSPort, .tlsWithoutGreeting)
                     return false
                 }
             }
             guard greeted(record, conversation.error) else { return false }
             if let refusal = record.refusedCapabilities, !record.tlsEstablished {
-                fail(.greeting, ReplyClassifier.cause(ofMessageRefusal: refusal), refusal.statusLine)
+                fail(.greeting, ReplyClassifier.cause(ofMessageRefusal: refusal), .serverSaid(refusal.statusLine))
                 return false
             }
             if request.security == .starttls {
                 switch record.startTLS {
                 case .notOffered:
-                    let offered = record.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
-                    fail(.starttls, .starttlsNotOffered, offered.isEmpty ? "no STARTTLS" : offered)
+                    fail(.starttls, .starttlsNotOffered,
+                         .startTLSNotOffered(capabilities: record.capabilitiesBeforeTLS ?? []))
                     return false
                 case .refused(let response):
-                    fail(.starttls, .starttlsNotOffered, response.statusLine)
+                    fail(.starttls, .starttlsNotOffered, .serverSaid(response.statusLine))
                     return false
                 case .accepted:
-                    pass(.starttls, "STARTTLS accepted")
+                    pass(.starttls, .startTLSAccepted)
                 case .notApplicable:
                     if let error = conversation.error {
-                        fail(.starttls, .connectionFailed, error.summary)
+                        fail(.starttls, .connectionFailed, .failure(error))
                         return false
                     }
                 }
@@ -174,8 +175,8 @@ struct Replay {
                     return false
                 }
             } else {
-                steps.append(DiagnosisStep(.starttls, .skipped, "security: none"))
-                steps.append(DiagnosisStep(.tls, .skipped, "security: none"))
+                steps.append(DiagnosisStep(.starttls, .skipped, .securityNone))
+                steps.append(DiagnosisStep(.tls, .skipped, .securityNone))
             }
         }
         if let refusal = record.refusedCapabilities {
@@ -183,11 +184,14 @@ struct Replay {
             // in place of its earlier "passed".
             let cause = ReplyClassifier.cause(ofMessageRefusal: refusal)
             if record.tlsEstablished, let index = steps.lastIndex(where: { $0.kind == .tls }) {
-                steps[index] = DiagnosisStep(.tls, .failed, "\(steps[index].evidence), then: \(refusal.statusLine)")
+                var handshake: (version: String?, cipher: String?) = (nil, nil)
+                if case .handshake(let version, let cipher) = steps[index].facts { handshake = (version, cipher) }
+                steps[index] = DiagnosisStep(.tls, .failed, .refusedAfterHandshake(
+                    version: handshake.version, cipher: handshake.cipher, reply: refusal.statusLine))
                 self.cause = cause
-                evidence = refusal.statusLine
+                facts = .serverSaid(refusal.statusLine)
             } else {
-                fail(.greeting, cause, refusal.statusLine)
+                fail(.greeting, cause, .serverSaid(refusal.statusLine))
             }
             return false
         }
@@ -196,19 +200,19 @@ struct Replay {
 
     mutating func greeted(_ record: LoginDialogue.Record, _ error: EngineError?) -> Bool {
         if let refused = record.refusedGreeting {
-            fail(.greeting, .serviceUnavailable, refused.statusLine)
+            fail(.greeting, .serviceUnavailable, .serverSaid(refused.statusLine))
             return false
         }
         guard let greeting = record.greeting else {
-            fail(.greeting, .noGreeting, error?.summary ?? "no greeting")
+            fail(.greeting, .noGreeting, error.map(StepEvidence.failure) ?? .noGreeting)
             return false
         }
-        pass(.greeting, greeting.lines.first ?? "")
+        pass(.greeting, .serverSaid(greeting.lines.first ?? ""))
         return true
     }
 
     mutating func handshakeFailed(_ error: EngineError?) {
-        let detail = error?.summary ?? "TLS handshake failed"
+        let detail = error.map(StepEvidence.failure) ?? .handshakeFailed
         if request.clientMaximumTLS != nil, error?.isVersionRefusal == true {
             fail(.tls, .tlsVersionTooOld, detail)
         } else {
@@ -216,8 +220,8 @@ struct Replay {
         }
     }
 
-    func describe(_ handshake: HandshakeFacts) -> String {
-        [handshake.version?.rawValue, handshake.cipherSuite?.ianaName].compactMap { $0 }.joined(separator: ", ")
+    func describe(_ handshake: HandshakeFacts) -> StepEvidence {
+        .handshake(version: handshake.version?.rawValue, cipher: handshake.cipherSuite?.ianaName)
     }
 
     /// A device checks the certificate against the name typed into it. The gate judged it at the handshake; the
@@ -232,34 +236,33 @@ struct Replay {
         guard let judgement else { return false }
         parameters.merge(judgement.parameters) { $1 }
         if let cause = judgement.cause {
-            fail(.certificate, cause, judgement.evidence)
+            fail(.certificate, cause, judgement.facts)
             return false
         }
-        pass(.certificate, judgement.evidence)
+        pass(.certificate, judgement.facts)
         return true
     }
 
     /// The verdict a device reaches on a certificate: the first refusal in the order devices check (expiry, then
     /// self-signed, whatever name it carries, then the name, then the issuer), by the rules every command shares.
     static func judge(_ report: CertificateReport?, host: String) -> CertificateJudgement {
-        guard let report else { return CertificateJudgement(cause: .certificateUntrusted, evidence: "no certificate") }
+        guard let report else { return CertificateJudgement(cause: .certificateUntrusted, facts: .noCertificate) }
         let leaf = report.leaf
         let names = leaf.subjectAlternativeNames.joined(separator: ", ")
         let parameters = ["names": names, "notAfter": ISO8601.format(leaf.notAfter), "issuer": leaf.issuer]
-        func failure(_ cause: DiagnosisCause, _ evidence: String) -> CertificateJudgement {
-            CertificateJudgement(cause: cause, evidence: evidence, parameters: parameters)
-        }
-        switch CertificateAssessment.refusal(of: report) {
-        case .expired?: return failure(.certificateExpired, "notAfter \(ISO8601.format(leaf.notAfter))")
-        case .notYetValid?: return failure(.certificateNotYetValid, "notBefore \(ISO8601.format(leaf.notBefore))")
-        case .selfSigned?: return failure(.certificateSelfSigned, "self-signed: \(leaf.subject)")
-        case .nameMismatch?: return failure(.certificateNameMismatch, "\(host) not in: \(names)")
-        case .incompleteChain?, .untrusted?: return failure(.certificateUntrusted, "issuer \(leaf.issuer)")
-        case .weakKey(let text)?, .weakSignature(let text)?: return failure(.certificateUntrusted, text)
-        case .expiringSoon?, nil:
-            return CertificateJudgement(cause: nil, evidence: "\(names); \(report.daysLeft) days left; \(leaf.issuer)",
+        guard let refusal = CertificateAssessment.refusal(of: report) else {
+            return CertificateJudgement(cause: nil, facts: .certificateAccepted(
+                names: leaf.subjectAlternativeNames, daysLeft: report.daysLeft, issuer: leaf.issuer),
                                         parameters: parameters)
         }
+        let cause: DiagnosisCause = switch refusal {
+        case .expired: .certificateExpired
+        case .notYetValid: .certificateNotYetValid
+        case .selfSigned: .certificateSelfSigned
+        case .nameMismatch: .certificateNameMismatch
+        case .incompleteChain, .untrusted, .weakKey, .weakSignature, .expiringSoon: .certificateUntrusted
+        }
+        return CertificateJudgement(cause: cause, facts: .certificateRefused(refusal), parameters: parameters)
     }
 
     /// What became of the password on the login connection.
@@ -276,34 +279,33 @@ struct Replay {
     }
 
     mutating func authenticated(_ record: LoginDialogue.Record, _ error: EngineError?) -> Bool {
-        let offered = (record.capabilitiesAfterTLS ?? record.capabilitiesBeforeTLS ?? []).joined(separator: " ")
+        let offered = record.capabilitiesAfterTLS ?? record.capabilitiesBeforeTLS ?? []
         switch record.authentication {
         case .notTried:
             if let error, request.user != nil {
-                fail(.authentication, .connectionFailed, error.summary)
+                fail(.authentication, .connectionFailed, .failure(error))
                 return false
             }
             steps.append(DiagnosisStep(.authentication, .skipped,
-                                       request.user == nil ? "no --user; offered: \(offered)" : offered))
+                                       request.user == nil ? .noUserGiven(offered: offered) : .offered(offered)))
             return true
         case .succeeded(let mechanism, let response):
-            pass(.authentication, "\(mechanism): \(response.statusLine)")
+            pass(.authentication, .authenticationReply(mechanism: mechanism, reply: response.statusLine))
             return true
         case .rejected(let mechanism, let response):
             let cause = ReplyClassifier.cause(ofAuthenticationRefusal: response, mailProtocol: request.mailProtocol)
-            fail(.authentication, cause, "\(mechanism): \(response.statusLine)")
+            fail(.authentication, cause, .authenticationReply(mechanism: mechanism, reply: response.statusLine))
             return false
         case .noUsableMechanism where !record.tlsEstablished && record.offersSTARTTLS:
             // Servers hide AUTH until TLS (Postfix smtpd_tls_auth_only): the setting lacks STARTTLS.
             fail(.authentication, .starttlsRequired,
-                 "no AUTH before TLS; offered: " + (record.capabilitiesBeforeTLS ?? []).joined(separator: " "))
+                 .noAuthenticationBeforeTLS(offered: record.capabilitiesBeforeTLS ?? []))
             return false
         case .noUsableMechanism(let mechanisms):
-            fail(.authentication, .authMechanismMissing,
-                 mechanisms.isEmpty ? "no AUTH offered" : "offered: " + mechanisms.joined(separator: " "))
+            fail(.authentication, .authMechanismMissing, .authenticationMechanisms(mechanisms))
             return false
         case .withheldWithoutTLS:
-            fail(.authentication, .passwordWithheld, "no TLS on this connection; the password was not sent")
+            fail(.authentication, .passwordWithheld, .passwordWithheldWithoutTLS)
             return false
         case .withheldUntrustedCertificate:
             // The certificate step already failed and says why; the report says the password stayed here.
@@ -322,7 +324,7 @@ struct Replay {
     mutating func sendTestMessage(to recipient: String, address: SocketAddress, engine: ConnectionEngine,
                                   tls: TLSClientSettings, serverName: String?) async {
         guard request.security != .none || request.password == nil || request.allowPlaintextAuthentication else {
-            steps.append(DiagnosisStep(.testMessage, .skipped, "security: none; the password is not sent"))
+            steps.append(DiagnosisStep(.testMessage, .skipped, .testMessageSkippedWithoutTLS))
             return
         }
         let from = request.user.flatMap { $0.contains("@") ? $0 : nil } ?? recipient
@@ -340,17 +342,17 @@ struct Replay {
         transcript += conversation.transcript
         switch conversation.record.stop {
         case .delivered(let response):
-            pass(.testMessage, "\(recipient): \(response.statusLine)")
+            pass(.testMessage, .testMessageAccepted(recipient: recipient, reply: response.statusLine))
         case .refused(_, let response):
-            fail(.testMessage, ReplyClassifier.cause(ofMessageRefusal: response), response.statusLine)
+            fail(.testMessage, ReplyClassifier.cause(ofMessageRefusal: response), .serverSaid(response.statusLine))
         case .noTLSForPassword:
-            fail(.testMessage, .passwordWithheld, "no TLS")
+            fail(.testMessage, .passwordWithheld, .testMessageWithoutTLS)
         case .untrustedCertificate(let reason):
             // A certificate swapped between the login and the test message: the second connection sends nothing.
-            fail(.testMessage, .certificateUntrusted, "certificate rejected (\(reason)); the password was not sent")
+            fail(.testMessage, .certificateUntrusted, .certificateRejectedOnSecondConnection(reason: reason))
             password = .withheldUntrustedCertificate
         case .interrupted:
-            fail(.testMessage, .connectionFailed, conversation.error?.summary ?? "interrupted")
+            fail(.testMessage, .connectionFailed, conversation.error.map(StepEvidence.failure) ?? .interrupted)
         }
     }
 
@@ -366,7 +368,7 @@ struct Replay {
 /// A device's verdict on a certificate: nil cause when it would accept it.
 struct CertificateJudgement: Sendable {
     var cause: DiagnosisCause?
-    var evidence: String
+    var facts: StepEvidence
     var parameters: [String: String] = [:]
 }
 

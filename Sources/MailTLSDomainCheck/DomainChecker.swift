@@ -170,7 +170,7 @@ public struct DomainChecker: Sendable {
             host.addressStatus = answer.status
             if answer.records.isEmpty {
                 host.addressError = answer.nameDoesNotExist ? "NXDOMAIN" : "no A or AAAA record"
-                if case .bogus(let reason) = answer.status { host.addressError = "DNSSEC bogus: \(reason)" }
+                if case .bogus(let reason) = answer.status { host.addressError = "DNSSEC bogus: \"\(reason)\"" }
             }
             let tlsa = await tlsaLookup
             host.tlsa = tlsa

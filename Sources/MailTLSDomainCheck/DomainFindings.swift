@@ -1,3 +1,4 @@
+import MailTLSCore
 import Foundation
 import MailTLSCheck
 import MailTLSDNS
@@ -128,7 +129,7 @@ public struct MXRecordCheck: DomainCheck {
         var findings: [DomainFinding] = []
         if case .bogus(let reason) = domain.mx.status {
             findings.append(DomainFinding(.dnssecInvalid, .critical, subject: "\(domain.domain) MX",
-                                          evidence: reason, parameters: ["record": "MX"]))
+                                          evidence: "\"\(reason)\"", parameters: ["record": "MX"]))
         }
         if domain.mx.isNullMX {
             findings.append(DomainFinding(.nullMX, .info, subject: domain.domain, evidence: "MX 0 ."))
@@ -166,7 +167,7 @@ public struct MXTransportCheck: DomainCheck {
                 case .notOffered, .refused:
                     let ehlo = port.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
                     findings.append(DomainFinding(.starttlsNotSupported, domain.transportSeverity, subject: subject,
-                                                  evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(ehlo)"))
+                                                  evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(PeerText.quote(ehlo))"))
                 case .accepted:
                     if port.handshake == nil {
                         let reason = port.handshakeFailure.map { "\($0)" } ?? "handshake failed"
@@ -259,8 +260,8 @@ public struct DANECheck: DomainCheck {
         for host in domain.hosts {
             guard let tlsa = host.tlsa else { continue }
             if case .bogus(let reason) = tlsa.status {
-                findings.append(DomainFinding(.dnssecInvalid, .critical, subject: tlsa.name, evidence: reason,
-                                              parameters: ["record": "TLSA"]))
+                findings.append(DomainFinding(.dnssecInvalid, .critical, subject: tlsa.name,
+                                              evidence: "\"\(reason)\"", parameters: ["record": "TLSA"]))
                 continue
             }
             if tlsa.records.isEmpty, !protected.isEmpty {
@@ -336,10 +337,10 @@ public struct MTASTSCheck: DomainCheck {
         let policySubject = sts.policyURL
         if let failure = sts.fetchFailure {
             switch failure {
-            case .certificate(let detail):
-                return [DomainFinding(.stsWebPKIInvalid, .critical, subject: policySubject, evidence: detail)]
+            case let failure where failure.isCertificateFailure:
+                return [DomainFinding(.stsWebPKIInvalid, .critical, subject: policySubject, evidence: failure.evidence)]
             case .dnssecBogus(_, let reason):
-                return [DomainFinding(.dnssecInvalid, .critical, subject: policySubject, evidence: reason,
+                return [DomainFinding(.dnssecInvalid, .critical, subject: policySubject, evidence: "\"\(reason)\"",
                                       parameters: ["record": "A"])]
             default:
                 return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,

@@ -44,9 +44,9 @@ public enum EngineError: Error, Sendable, Equatable {
         case .readTimeout(let seconds, let during): "no complete reply within \(seconds.formatted1) s (\(during))"
         case .closedByPeer(let during): "the server closed the connection (\(during))"
         case .oversizedInput(let what): "the server sent too much: \(what)"
-        case .malformedResponse(let line): "unexpected reply: \(line.prefix(80))"
+        case .malformedResponse(let line): "unexpected reply: \(PeerText.quote(line.prefix(80)))"
         case .tlsHandshakeFailed(let reason, let alert): "TLS handshake failed: \(alert.map { "alert \($0)" } ?? reason)"
-        case .plaintextOnTLSPort(let line): "plaintext greeting where TLS was expected: \(line.prefix(200))"
+        case .plaintextOnTLSPort(let line): "plaintext greeting where TLS was expected: \(PeerText.quote(line.prefix(200)))"
         case .deadlineExceeded(let seconds): "the probe did not finish within \(seconds.formatted1) s"
         }
     }

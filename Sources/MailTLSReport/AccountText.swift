@@ -122,11 +122,40 @@ public enum AccountText {
         case .found(let count):
             LocalizedText(en: "found {count} server(s)", ja: "サーバー {count} 件を発見")(language, ["count": String(count)])
         case .notPublished(let detail):
-            LocalizedText(en: "not published ({detail})", ja: "公開なし（{detail}）")(language, ["detail": detail])
+            LocalizedText(en: "not published ({detail})", ja: "公開なし（{detail}）")(
+                language, ["detail": AccountText.detail(detail, language)])
         case .failed(let detail):
-            LocalizedText(en: "failed ({detail})", ja: "失敗（{detail}）")(language, ["detail": detail])
+            LocalizedText(en: "failed ({detail})", ja: "失敗（{detail}）")(
+                language, ["detail": AccountText.detail(detail, language)])
         case .skipped(let detail):
-            LocalizedText(en: "skipped ({detail})", ja: "省略（{detail}）")(language, ["detail": detail])
+            LocalizedText(en: "skipped ({detail})", ja: "省略（{detail}）")(
+                language, ["detail": AccountText.detail(detail, language)])
+        }
+    }
+
+    /// Why a source gave nothing, in the reader's language.
+    public static func detail(_ detail: SourceOutcome.Detail, _ language: Language) -> String {
+        guard language == .ja else { return detail.english }
+        return switch detail {
+        case .noSRVRecords: "SRV レコードなし"
+        case .srvNotOffered(let services): "SRV レコードで提供なしと明示: " + services.joined(separator: ", ")
+        case .noGuessedHostResolves: "推測したサーバー名はどれも DNS に登録されていません"
+        case .guessingOff: "--no-guess の指定"
+        case .fetch(let failure): WebFailureText.render(failure, language)
+        case .httpStatus(let status): "HTTP \(status)"
+        case .badAutoconfig(let problem): AutoconfigProblemText.render(problem, language)
+        }
+    }
+
+    /// The source of a tried setting, as the table's tag: `[srv]`, `[推測]`.
+    public static func sourceTag(_ source: DiscoverySource, _ language: Language) -> String {
+        guard language == .ja else { return source.rawValue }
+        return switch source {
+        case .autoconfig: "自動設定"
+        case .wellKnown: "Web サイト"
+        case .srv: "SRV"
+        case .mxAutoconfig: "MX の自動設定"
+        case .guess: "推測"
         }
     }
 

@@ -24,7 +24,7 @@ public struct DiagnosisTerminalReport: Sendable {
             let status = "[\(AccountText.status(step.status, language))]".padded(to: 10)
             let painted = step.status == .failed ? red(status) : (step.status == .passed ? green(status) : dim(status))
             out += "  \(painted) \(AccountText.step(step.kind, language))\n"
-            out += dim("      \(step.evidence)") + "\n"
+            out += dim("      \(StepEvidenceText.render(step.facts, language))") + "\n"
         }
         if let fate = AccountText.passwordFate(diagnosis.password, language) {
             let sent = diagnosis.password == .sentDespiteCertificate || diagnosis.password == .sentWithoutTLS
@@ -32,8 +32,9 @@ public struct DiagnosisTerminalReport: Sendable {
         }
         out += "\n"
         if let cause = diagnosis.cause {
-            let values = DiagnosisTerminalReport.values(diagnosis)
-            out += bold("\(AccountText.cause(language)) (\(cause.rawValue))") + "\n"
+            let values = DiagnosisTerminalReport.values(diagnosis, language)
+            let id = language == .ja ? "（\(cause.rawValue)）" : " (\(cause.rawValue))"
+            out += bold("\(AccountText.cause(language))\(id)") + "\n"
             out += "  " + DiagnosisCatalog.message(cause, language, values) + "\n"
             out += bold(AccountText.fix(language)) + "\n"
             out += "  " + DiagnosisCatalog.fix(cause, language, values) + "\n\n"
@@ -70,11 +71,11 @@ public struct DiagnosisTerminalReport: Sendable {
         return out
     }
 
-    static func values(_ diagnosis: Diagnosis) -> [String: String] {
+    static func values(_ diagnosis: Diagnosis, _ language: Language) -> [String: String] {
         var values = diagnosis.parameters
         values["host"] = values["host"] ?? diagnosis.request.host
         values["port"] = String(diagnosis.request.port)
-        values["evidence"] = diagnosis.evidence
+        values["evidence"] = diagnosis.facts.map { StepEvidenceText.render($0, language) } ?? ""
         values["clientVersion"] = values["clientVersion"] ?? "?"
         for key in ["names", "notAfter", "issuer"] where values[key] == nil { values[key] = "?" }
         return values
@@ -123,7 +124,7 @@ public enum DiagnosisJSONReport {
 
     public static func render(_ diagnosis: Diagnosis, language: Language, toolVersion: String) -> String {
         let request = diagnosis.request
-        let values = DiagnosisTerminalReport.values(diagnosis)
+        let values = DiagnosisTerminalReport.values(diagnosis, language)
         let document = Document(
             schemaVersion: schemaVersion, tool: .init(name: "mailtls", version: toolVersion), host: request.host,
             port: request.port, protocol: request.mailProtocol.rawValue, security: request.security.rawValue,

@@ -67,28 +67,7 @@ public enum DomainText {
     }
 
     public static func fetchFailure(_ failure: HTTPSFetcher.Failure, _ language: Language) -> String {
-        switch failure {
-        case .hostNotFound(let host, let detail):
-            LocalizedText(en: "{host} not found ({detail})", ja: "{host} の名前解決に失敗（{detail}）")(
-                language, ["host": host, "detail": detail])
-        case .dnssecBogus(let host, _):
-            LocalizedText(en: "DNSSEC validation failed for {host}", ja: "{host} の DNSSEC 検証に失敗")(
-                language, ["host": host])
-        case .connection(let detail):
-            LocalizedText(en: "connection failed: {detail}", ja: "接続失敗: {detail}")(language, ["detail": detail])
-        case .certificate(let detail):
-            LocalizedText(en: "certificate not valid: {detail}", ja: "証明書が無効: {detail}")(
-                language, ["detail": detail])
-        case .tls(let detail):
-            LocalizedText(en: "TLS failed: {detail}", ja: "TLS 失敗: {detail}")(language, ["detail": detail])
-        case .tooLarge(let limit):
-            LocalizedText(en: "larger than {limit} bytes", ja: "{limit} バイトを超過")(
-                language, ["limit": String(limit)])
-        case .timeout(let seconds):
-            LocalizedText(en: "no answer within {seconds} s", ja: "{seconds} 秒以内に応答なし")(
-                language, ["seconds": String(Int(seconds))])
-        case .other(let detail): detail
-        }
+        WebFailureText.render(failure, language)
     }
 
     public static func inputError(_ error: DomainInputError, _ language: Language) -> String {

@@ -32,7 +32,7 @@ public struct SandboxText: Sendable {
             parts.append(t("offered ", "提示 ") + (offer.maximumVersion.map { "<= \($0)" } ?? offer.versions.joined(separator: ",")))
         }
         for auth in report.authentications {
-            parts.append("AUTH \(auth.mechanism) \(auth.succeeded ? "ok" : t("failed", "失敗"))"
+            parts.append("AUTH \(auth.mechanism) \(auth.succeeded ? t("ok", "成功") : t("failed", "失敗"))"
                 + (auth.beforeTLS ? t(" BEFORE TLS", "（TLS 前）") : ""))
         }
         for message in report.messages {

@@ -26,7 +26,7 @@ public struct SetupTerminalReport: Sendable {
             let setting = verified.candidate.setting
             let verdict = verified.failure.map { AccountText.failure($0, language) } ?? AccountText.works(language)
             let line = "  \(setting.kind.rawValue.uppercased().padded(to: 5)) \(setting.hostname):\(setting.port) "
-                + "\(setting.socketType.deviceLabel.padded(to: 8)) [\(verified.candidate.source.rawValue)] \(verdict)"
+                + "\(setting.socketType.deviceLabel.padded(to: 8)) [\(AccountText.sourceTag(verified.candidate.source, language))] \(verdict)"
             out += (verified.works ? green(line) : dim(line)) + "\n"
         }
         out += "\n" + bold(AccountText.recommended(language)) + "\n"
@@ -127,11 +127,13 @@ public enum SetupJSONReport {
                     Source(source: source.source.rawValue, origin: source.origin, result: "found", servers: count)
                 case .notPublished(let detail):
                     Source(source: source.source.rawValue, origin: source.origin, result: "not-published",
-                           detail: detail)
+                           detail: detail.english)
                 case .failed(let detail):
-                    Source(source: source.source.rawValue, origin: source.origin, result: "failed", detail: detail)
+                    Source(source: source.source.rawValue, origin: source.origin, result: "failed",
+                           detail: detail.english)
                 case .skipped(let detail):
-                    Source(source: source.source.rawValue, origin: source.origin, result: "skipped", detail: detail)
+                    Source(source: source.source.rawValue, origin: source.origin, result: "skipped",
+                           detail: detail.english)
                 }
             },
             tried: report.verified.map { verified in

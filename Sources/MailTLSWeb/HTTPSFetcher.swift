@@ -38,31 +38,58 @@ public struct HTTPSFetcher: Sendable {
         public var body: [UInt8]
     }
 
-    /// Why nothing usable came back.
+    /// Why nothing usable came back: typed, so that each report says it in its reader's language.
     public enum Failure: Error, Sendable, Equatable {
-        /// The host name has no address (or the lookup failed).
-        case hostNotFound(host: String, detail: String)
-        /// The DNS answer for the host failed DNSSEC validation.
+        /// The host name has no address: NXDOMAIN, or a name without A/AAAA records.
+        case hostNotFound(host: String, nameDoesNotExist: Bool)
+        /// The address lookup itself failed.
+        case lookupFailed(host: String, DNSError)
+        /// The DNS answer for the host failed DNSSEC validation; `reason` is the resolver's own words.
         case dnssecBogus(host: String, reason: String)
-        /// TCP failed: refused, unreachable, timed out.
-        case connection(String)
-        /// The server's certificate is not valid for the name (PKIX).
-        case certificate(String)
-        /// TLS failed for another reason.
-        case tls(String)
+        case connectionRefused
+        /// The server closed the connection before a complete response.
+        case connectionClosed
+        /// TCP failed for another reason; `reason` is the system's error in a few words.
+        case connectionFailed(reason: String)
+        /// The server's certificate does not carry the host name.
+        case certificateNameMismatch
+        /// The certificate does not chain to a trusted root; `reason` is BoringSSL's reason code.
+        case certificateUntrusted(reason: String)
+        /// The certificate was refused for another reason.
+        case certificateRefused
+        /// TLS failed for another reason; `reason` is BoringSSL's reason code, when there is one.
+        case tlsFailed(reason: String?)
         /// The body is larger than the limit.
         case tooLarge(limit: Int)
         case timeout(seconds: Double)
+        /// The HTTP client gave up for a reason not named above: its error's name.
         case other(String)
 
-        /// In a few words, for the evidence of a finding or a discovery source (never Swift's own description).
+        /// In a few words, in English, for JSON and the English report (never Swift's own description).
         public var evidence: String {
             switch self {
-            case .hostNotFound(let host, let detail): "\(host): \(detail)"
-            case .dnssecBogus(let host, let reason): "\(host): DNSSEC validation failed (\(reason))"
-            case .connection(let detail), .certificate(let detail), .tls(let detail), .other(let detail): detail
+            case .hostNotFound(let host, let nameDoesNotExist): "\(host): \(nameDoesNotExist ? "NXDOMAIN" : "no address")"
+            case .lookupFailed(let host, let error): "\(host): \(error.evidence)"
+            case .dnssecBogus(let host, let reason): "\(host): DNSSEC validation failed (\"\(reason)\")"
+            case .connectionRefused: "connection refused"
+            case .connectionClosed: "the server closed the connection"
+            case .connectionFailed(let reason): "connection failed: \(reason)"
+            case .certificateNameMismatch: "the certificate does not carry this host name"
+            case .certificateUntrusted(let reason): "the certificate does not chain to a trusted root (\(reason))"
+            case .certificateRefused: "the certificate was refused"
+            case .tlsFailed(let reason?): "TLS handshake failed (\(reason))"
+            case .tlsFailed(nil): "TLS failed"
             case .tooLarge(let limit): "larger than \(limit) bytes"
             case .timeout(let seconds): "no answer within \(Int(seconds)) s"
+            case .other(let name): "HTTPS request failed (\(name))"
+            }
+        }
+
+        /// Whether the failure is about the certificate (MTA-STS: the policy host fails PKIX).
+        public var isCertificateFailure: Bool {
+            switch self {
+            case .certificateNameMismatch, .certificateUntrusted, .certificateRefused: true
+            default: false
             }
         }
     }
@@ -85,11 +112,11 @@ public struct HTTPSFetcher: Sendable {
             let answer = try await resolver.addresses(host)
             if case .bogus(let reason) = answer.status { return .failure(.dnssecBogus(host: host, reason: reason)) }
             guard let first = answer.records.first else {
-                return .failure(.hostNotFound(host: host, detail: answer.nameDoesNotExist ? "NXDOMAIN" : "no address"))
+                return .failure(.hostNotFound(host: host, nameDoesNotExist: answer.nameDoesNotExist))
             }
             address = first
         } catch {
-            return .failure(.hostNotFound(host: host, detail: error.evidence))
+            return .failure(.lookupFailed(host: host, error))
         }
 
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -160,7 +187,6 @@ public struct HTTPSFetcher: Sendable {
     }
 
     static func classify(_ error: any Error, timeout: Double) -> Failure {
-        let text = String(describing: error)
         if let client = error as? HTTPClientError {
             // Cancelled or shut down: only the fetch's own deadline does that (it closes the client under a body that
             // drips), so it is the deadline, whichever task reports first.
@@ -168,26 +194,44 @@ public struct HTTPSFetcher: Sendable {
                 || client == .cancelled || client == .alreadyShutdown {
                 return .timeout(seconds: timeout)
             }
-            if client == .remoteConnectionClosed { return .connection(text) }
+            if client == .remoteConnectionClosed { return .connectionClosed }
         }
         if let extra = error as? NIOSSLExtraError {
-            if extra == .failedToValidateHostname { return .certificate("the certificate does not carry this host name") }
-            return .certificate("the certificate was refused")
+            return extra == .failedToValidateHostname ? .certificateNameMismatch : .certificateRefused
         }
         if let ssl = error as? NIOSSLError {
             if case .handshakeFailed(let inner) = ssl {
                 let detail = "\(inner)"
+                let reason = MailTLSFetchText.openSSLReason(detail)
                 if detail.contains("CERTIFICATE_VERIFY_FAILED") || detail.contains("certificate") {
-                    return .certificate("the certificate does not chain to a trusted root (\(MailTLSFetchText.openSSLReason(detail)))")
+                    return .certificateUntrusted(reason: reason)
                 }
-                return .tls("TLS handshake failed (\(MailTLSFetchText.openSSLReason(detail)))")
+                return .tlsFailed(reason: reason)
             }
-            return .tls("TLS failed")
+            return .tlsFailed(reason: nil)
         }
-        if error is NIOConnectionError || error is IOError || text.contains("connect") || text.contains("refused") {
-            return .connection(text)
+        if let io = error as? IOError {
+            return io.errnoCode == ECONNREFUSED ? .connectionRefused
+                : .connectionFailed(reason: String(cString: strerror(io.errnoCode)))
         }
-        return .other(text)
+        if let connection = error as? NIOConnectionError {
+            let refused = connection.connectionErrors.contains {
+                ($0.error as? IOError)?.errnoCode == ECONNREFUSED
+            }
+            return refused ? .connectionRefused : .connectionFailed(reason: "no address accepted the connection")
+        }
+        if let client = error as? HTTPClientError {
+            return .other(client.shortName)
+        }
+        return .other(String(describing: type(of: error)))
+    }
+}
+
+extension HTTPClientError {
+    /// The error's name (`remoteConnectionClosed`), not its description.
+    var shortName: String {
+        let text = String(describing: self)
+        return text.hasPrefix("HTTPClientError.") ? String(text.dropFirst("HTTPClientError.".count)) : "HTTPClientError"
     }
 }
 

@@ -160,7 +160,7 @@ import Testing
         let report = try await check("LAB_GREETING_421", ports: [try PortSpec.parse("25"), try PortSpec.parse("587")])
         #expect(findingIDs(report) == ["server-unavailable"])
         let finding = try #require(report.findings.first { $0.id == .serverUnavailable })
-        #expect(finding.evidence.hasPrefix("421"))
+        #expect(finding.evidence.hasPrefix("\"421"), "the server's words, quoted: \(finding.evidence)")
         #expect(finding.ports == [25, 587])
     }
 

@@ -16,6 +16,12 @@ public enum PeerText {
         }
     }
 
+    /// The peer's own words inside evidence, escaped and marked as a quote, so that no reader (nor the Japanese
+    /// report) takes them for mailtls's sentence: `MAIL FROM before STARTTLS: "250 2.1.0 Ok"`.
+    public static func quote(_ text: some StringProtocol) -> String {
+        "\"" + escaped(text) + "\""
+    }
+
     /// `text` with every unsafe character written as `\xNN` (up to U+00FF) or `\u{NNNN}`.
     public static func escaped(_ text: some StringProtocol) -> String {
         guard text.unicodeScalars.contains(where: isUnsafe) else { return String(text) }

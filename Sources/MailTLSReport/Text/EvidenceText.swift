@@ -55,6 +55,24 @@ public enum EvidenceText {
         ("leaf: ", "サーバー証明書: "),
         ("certificate ([0-9]+): ", "証明書 $1: "),
         (" ([0-9]+) bits", " $1 ビット"),
+        ("no usable TLSA record matches the presented chain", "提示された証明書チェーンに一致する使用可能な TLSA レコードがありません"),
+        ("DANE-TA record matches, but the certificate does not name (\\S+)",
+         "DANE-TA レコードは一致しますが、証明書の名前に $1 が含まれていません"),
+        ("DNSSEC bogus: ", "DNSSEC 検証失敗: "),
+        ("DNSSEC validation failed \\(", "DNSSEC 検証失敗（"),
+        ("the certificate does not carry this host name", "証明書の名前にこのサーバー名が含まれていません"),
+        ("the certificate does not chain to a trusted root \\(([^)]*)\\)", "証明書が信頼できるルート証明書につながりません（$1）"),
+        ("the certificate was refused", "証明書を受け入れられません"),
+        ("TLS handshake failed \\(([^)]*)\\)", "TLS ハンドシェイク失敗（$1）"),
+        ("^TLS failed$", "TLS 失敗"),
+        ("the server closed the connection$", "サーバーによる切断"),
+        ("connection failed: ", "接続失敗: "),
+        ("larger than ([0-9]+) bytes", "$1 バイトを超えています"),
+        ("no answer within ([0-9]+) s", "$1 秒以内に応答なし"),
+        ("HTTPS request failed \\(([^)]*)\\)", "HTTPS の要求に失敗（$1）"),
+        (": no address$", ": A/AAAA レコードなし"),
+        // Half-width brackets around what became Japanese: full-width, as the glossary asks.
+        ("\\(([^()\"]*[ぁ-んァ-ヶ一-龯][^()\"]*)\\)", "（$1）"),
     ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 
     public static func render(_ evidence: String, _ language: Language) -> String {

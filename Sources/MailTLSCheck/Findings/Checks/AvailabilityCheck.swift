@@ -1,3 +1,4 @@
+import MailTLSCore
 import MailTLSEngine
 
 /// A server that says "not now" (421, BYE, -ERR at greeting) is reported as unavailable, never as lacking STARTTLS;
@@ -13,7 +14,7 @@ struct AvailabilityCheck: PortCheck {
         var findings: [Finding] = []
         if let unavailable = port.record.unavailable {
             findings.append(Finding(.serverUnavailable, .warning, port: port.spec.port,
-                                    evidence: unavailable.statusLine))
+                                    evidence: PeerText.quote(unavailable.statusLine)))
         }
         if let milliseconds = port.greetingMilliseconds, milliseconds >= AvailabilityCheck.slowGreetingMilliseconds {
             let seconds = String(Int((milliseconds / 1000).rounded()))

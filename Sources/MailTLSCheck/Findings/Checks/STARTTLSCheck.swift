@@ -23,7 +23,8 @@ struct STARTTLSCheck: PortCheck {
                                             parameters: ["keyword": keyword]))
                 }
             case .refused(let response):
-                findings.append(Finding(.starttlsFailed, .critical, port: number, evidence: response.statusLine))
+                findings.append(Finding(.starttlsFailed, .critical, port: number,
+                                        evidence: PeerText.quote(response.statusLine)))
             case .accepted:
                 if port.handshake == nil, let failure = port.handshakeFailure {
                     findings.append(Finding(.starttlsFailed, .critical, port: number, evidence: failure.summary))
@@ -33,7 +34,7 @@ struct STARTTLSCheck: PortCheck {
             }
             if port.spec.isSubmission, port.tlsEstablished, case .acceptedBeforeTLS(let evidence) = port.record.mailBeforeTLS {
                 findings.append(Finding(.starttlsOptional, .warning, port: number,
-                                        evidence: "MAIL FROM before STARTTLS: \(evidence)"))
+                                        evidence: "MAIL FROM before STARTTLS: \(PeerText.quote(evidence))"))
             }
         }
         if port.effectiveMode == .implicitTLS, port.handshake == nil, let failure = port.handshakeFailure {

@@ -1,0 +1,110 @@
+import Foundation
+import MailTLSAccount
+import MailTLSCheck
+import MailTLSDomainCheck
+import TestSupport
+import Testing
+
+/// Every command run on the lab's zoo and the small internet, as a Japanese admin runs it, and its whole output
+/// scanned: no Swift debug text, no English sentence outside the server's own quoted words and the lab's data, no
+/// term the glossary forbids, no half-width punctuation against Japanese. The same runs in English have no Japanese.
+/// Serialized: dozens of runs at once would load the machine under the suites that measure a peer's timing.
+@Suite(.serialized) struct JapaneseOutputTests {
+    /// Debug shapes that mean a value reached the user through String(describing:).
+    static let debugShapes = [#"[a-z][A-Za-z]+\([a-z][A-Za-z]*: "#, #"Optional\("#, "Error Domain=", #"\bnil\b"#,
+                              "NIOSSL", "BoringSSL", "Swift."]
+
+    /// Words that are the lab's own data, not the report's: its certificates' organisation and CA names, and the
+    /// names in the certificate the sandbox makes.
+    static let labData = ["mailtls test lab", "mailtls Test Intermediate CA", "mailtls Test Root CA",
+                          "mailtls test CA", "mailtls Test CA", "mailtls sandbox (not for production)",
+                          "mailtls sandbox test CA", "localhost"]
+
+    /// Stable identifiers shown beside the text for scripts and searches (`certificate-expired`): the same in
+    /// every language, like option names.
+    static let identifiers: [String] = (FindingID.allCases.map(\.rawValue) + DomainFindingID.allCases.map(\.rawValue)
+        + DiagnosisCause.allCases.map(\.rawValue)).sorted { $0.count > $1.count }
+
+    static var runs: [[String]] {
+        let lab = try? Lab.get()
+        guard let lab else { return [] }
+        var runs: [[String]] = [["demo"]]
+        for key in ["LAB_GOOD", "LAB_EXPIRED", "LAB_WRONG_NAME", "LAB_SELF_SIGNED", "LAB_LEGACY_TLS", "LAB_AUTH_CLEAR",
+                    "LAB_REFUSED", "LAB_CLEARTEXT_LOGIN", "LAB_INCOMPLETE_CHAIN", "LAB_WEAK", "LAB_NO_STARTTLS"] {
+            runs.append(["check", lab[key], "--ca-file", lab.caFile, "--servername", lab.serverName,
+                         "--connect-timeout", "1"])
+        }
+        let password = ["--user", lab["LAB_USER"], "--password-file", lab["LAB_PASSWORD_FILE"], "--ca-file", lab.caFile]
+        runs += [
+            ["diagnose", "--host", lab["LAB_SELF_SIGNED"], "--port", "465", "--security", "ssl"] + password,
+            ["diagnose", "--host", lab["LAB_EXPIRED"], "--port", "993", "--security", "ssl"] + password,
+            ["diagnose", "--host", lab["LAB_GOOD"], "--port", "465", "--security", "starttls"] + password,
+            ["diagnose", "--host", lab["LAB_GOOD"], "--port", "587", "--security", "ssl"] + password,
+            ["diagnose", "--host", lab["LAB_REFUSED"], "--port", "587", "--security", "starttls"] + password,
+            ["diagnose", "--host", lab["LAB_NO_STARTTLS"], "--port", "587", "--security", "starttls"] + password,
+            ["diagnose", "--host", lab["LAB_GOOD"], "--port", "587", "--security", "starttls",
+             "--client-max-tls", "1.0"] + password,
+        ]
+        return runs
+    }
+
+    static var internetRuns: [[String]] {
+        ["good", "nostarttls", "nostarttls-mx", "dane-bad", "dane-pkix", "sts-type", "sts-mismatch", "sts-cert",
+         "sts-404", "sts-badpolicy", "nullmx", "nomx", "expired-mx", "badrpt", "escapes", "no-such-domain"]
+            .map { ["domain", "\($0).mailtls.test"] }
+            + [["domain", "bogus.test"]]
+            + ["srv", "autoconf", "wellknown", "guess", "badconfig"].map { ["setup", "alice@\($0).mailtls.test"] }
+            + [["setup", "alice@guess.mailtls.test", "--no-guess"],
+               ["diagnose", "--host", "mail.mailtls.test", "--port", "587", "--security", "starttls"]]
+    }
+
+    func run(_ arguments: [String], language: String) async throws -> ProcessRunner.Result {
+        var arguments = arguments
+        if ["domain", "setup"].contains(arguments.first) || arguments.contains("mail.mailtls.test") {
+            arguments += try Internet.get().options + ["--timeout", "10"]
+        }
+        return await Tool.mailtls(arguments + ["--no-color"], environment: ["LANG": language, "LC_ALL": language],
+                                  timeout: 120)
+    }
+
+    /// The output without what is not the report's own words: the server's quoted words, the lab's data, values
+    /// the user typed (in 「」), and the lines that are settings or data tables by design.
+    static func ownWords(_ output: String) -> String {
+        var text = output
+        for data in labData + identifiers { text = text.replacingOccurrences(of: data, with: "X0") }
+        // Measured version names are shown as measured (the glossary: TLSv1.2 as a value, TLS 1.2 in a sentence).
+        text = text.replacingOccurrences(of: #"\b(TLSv1(\.[0-3])?|SSLv3)\b"#, with: "X0", options: .regularExpression)
+        text = text.replacingOccurrences(of: #""[^"\n]*""#, with: "X0", options: .regularExpression)
+        text = text.replacingOccurrences(of: "「[^」\n]*」", with: "「X0」", options: .regularExpression)
+        return text.split(separator: "\n").filter { line in
+            // Lines without Japanese are tables, names, numbers and the server's words by themselves.
+            line.contains { $0.isJapaneseGlyph }
+        }.joined(separator: "\n")
+    }
+
+    @Test(arguments: runs + internetRuns)
+    func japaneseOutputIsJapanese(arguments: [String]) async throws {
+        let result = try await run(arguments, language: "ja_JP.UTF-8")
+        let output = result.stdout + result.stderr
+        #expect(result.status >= 0 && result.status <= 3, "\(output)")
+        #expect(output.contains { $0.isJapaneseGlyph }, "no Japanese at all: \(output)")
+        for shape in JapaneseOutputTests.debugShapes {
+            #expect(output.range(of: shape, options: .regularExpression) == nil, "debug text \(shape): \(output)")
+        }
+        let glossary = try Glossary.shared()
+        for line in JapaneseOutputTests.ownWords(output).split(separator: "\n") {
+            let problems = glossary.problems(inJapanese: String(line))
+            #expect(problems.isEmpty, "mailtls \(arguments.joined(separator: " "))\n\(line)\n\(problems)")
+        }
+    }
+
+    @Test(arguments: runs + internetRuns)
+    func englishOutputHasNoJapanese(arguments: [String]) async throws {
+        let result = try await run(arguments, language: "C")
+        let output = result.stdout + result.stderr
+        #expect(!output.contains { $0.isJapaneseGlyph }, "\(output)")
+        for shape in JapaneseOutputTests.debugShapes {
+            #expect(output.range(of: shape, options: .regularExpression) == nil, "debug text \(shape): \(output)")
+        }
+    }
+}
