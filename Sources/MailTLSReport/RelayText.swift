@@ -157,9 +157,17 @@ public struct RelayText: Sendable {
         var line = parts.joined(separator: "  ")
         if event.kind != .delivered, let reply = event.reply {
             let explanation = UpstreamReplyCatalog.explain(reply: reply, problemKind: event.problemKind)
-            line += "\n    " + reply + "\n    " + explanation.meaning(language) + "\n    " + explanation.fix(language)
+            line += "\n    " + problemText(reply) + "\n    " + explanation.meaning(language) + "\n    "
+                + explanation.fix(language)
         }
         return line
+    }
+
+    /// An upstream problem: the upstream's own reply quoted as its words, the relay's own words in the reader's
+    /// language.
+    func problemText(_ text: String) -> String {
+        if let first = text.first, first.isNumber { return ServerQuote.render(text, language) }
+        return EvidenceText.render(text, language)
     }
 
     // MARK: Queue and status
@@ -186,7 +194,8 @@ public struct RelayText: Sendable {
                     : t("next: in ", "次回: ") + RelayText.duration(record.nextAttempt - now) + t("", " 後")) + "\n"
             if let problem = record.lastProblem {
                 let explanation = UpstreamReplyCatalog.explain(reply: problem, problemKind: record.lastProblemKind)
-                out += "  " + problem + "\n  " + explanation.meaning(language) + "\n  " + explanation.fix(language) + "\n"
+                out += "  " + problemText(problem) + "\n  " + explanation.meaning(language) + "\n  "
+                    + explanation.fix(language) + "\n"
             }
             out += "\n"
         }
@@ -215,7 +224,8 @@ public struct RelayText: Sendable {
             }
             if let problem = upstream.lastProblem {
                 let explanation = UpstreamReplyCatalog.explain(reply: problem.reply, problemKind: problem.problemKind)
-                out += "  " + red(t("last problem: ", "直近の問題: ")) + (problem.reply ?? "") + "\n  "
+                out += "  " + red(t("last problem: ", "直近の問題: ")) + problemText(problem.reply ?? "")
+                    + "\n  "
                     + explanation.meaning(language) + "\n  " + explanation.fix(language) + "\n"
             }
         }

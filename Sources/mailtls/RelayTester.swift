@@ -109,13 +109,15 @@ struct RelayTester {
             } catch {
                 let explanation = UpstreamReplyCatalog.explain(reply: error.reply.map(ReplyVerdict.text),
                                                                problemKind: error.kind.rawValue)
-                Console.line("\(upstream.label): " + error.description.peerSafe + "\n  " + explanation.meaning(language)
+                Console.line("\(upstream.label): " + EvidenceText.render(error.description.peerSafe, language) + "\n  "
+                             + explanation.meaning(language)
                              + "\n  " + explanation.fix(language))
                 continue
             }
-            Console.line("\(upstream.label): " + t("connected", "接続") + ", "
-                         + "\(connection.handshake?.version?.rawValue ?? "?") \(connection.handshake?.cipherSuite?.ianaName ?? ""), "
-                         + t("certificate verified", "証明書の検証に成功") + ", "
+            let comma = t(", ", "、")
+            Console.line("\(upstream.label): " + t("connected", "接続") + comma
+                         + "\(connection.handshake?.version?.rawValue ?? "?") \(connection.handshake?.cipherSuite?.ianaName ?? "")"
+                         + comma + t("certificate verified", "証明書の検証に成功") + comma
                          + (connection.mechanism.map { "AUTH \($0) " + t("ok", "成功") } ?? t("no login", "認証なし")))
             let record = SpoolRecord(
                 id: "TEST", from: sender, recipients: [.init(address: recipient)], arrival: Date().timeIntervalSince1970,
@@ -127,7 +129,7 @@ struct RelayTester {
             do {
                 let result = try await connection.deliver(record, content: descriptor)
                 for (address, outcome) in result.recipients {
-                    Console.line("  \(address): \(outcome.reply)")
+                    Console.line("  \(address): \(ServerQuote.render(outcome.reply, language))")
                     if outcome.verdict == .delivered {
                         succeeded = true
                     } else {
@@ -136,7 +138,7 @@ struct RelayTester {
                     }
                 }
             } catch {
-                Console.line("  " + error.description.peerSafe)
+                Console.line("  " + EvidenceText.render(error.description.peerSafe, language))
             }
             await connection.close()
             if succeeded { break }

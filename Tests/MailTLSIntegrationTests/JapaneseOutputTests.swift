@@ -107,4 +107,57 @@ import Testing
             #expect(output.range(of: shape, options: .regularExpression) == nil, "debug text \(shape): \(output)")
         }
     }
+
+    /// `relay test` straight to an upstream that works, and to each kind of upstream that must be refused: nothing
+    /// listens, a self-signed certificate, no STARTTLS, a refused password.
+    static let upstreams: [(name: String, host: String, port: Int, serverName: String, password: String?)] = {
+        guard let lab = try? Lab.get() else { return [] }
+        return [
+            ("good", lab["LAB_MAILBOX"], 587, lab["LAB_MAILBOX_SERVERNAME"], nil),
+            ("refused", lab["LAB_REFUSED"], 587, lab.serverName, nil),
+            ("self-signed", lab["LAB_SELF_SIGNED"], 587, lab.serverName, nil),
+            ("no-starttls", lab["LAB_NO_STARTTLS"], 587, lab.serverName, nil),
+            ("wrong-password", lab["LAB_AUTH_FAILURES"], 587, lab["LAB_AUTH_FAILURES_SERVERNAME"], "not-the-password"),
+        ]
+    }()
+
+    @Test(arguments: upstreams.map(\.name))
+    func relayTestSpeaksTheReadersLanguage(upstream name: String) async throws {
+        let lab = try Lab.get()
+        let upstream = try #require(JapaneseOutputTests.upstreams.first { $0.name == name })
+        let directory = try TestRelay.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        if let password = upstream.password {
+            FileManager.default.createFile(atPath: directory.appendingPathComponent("password").path,
+                                           contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        }
+        let config = directory.appendingPathComponent("relay.yaml").path
+        try Data("""
+            listen: [{ address: 127.0.0.1, port: 0 }]
+            spool: { directory: \(directory.path)/spool }
+            upstream:
+              host: \(upstream.host)
+              port: \(upstream.port)
+              ca_file: \(lab.caFile)
+              server_name: \(upstream.serverName)
+              auth: { mechanism: plain, user: \(lab["LAB_USER"]), password_file: \(directory.path)/password }
+
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let arguments = ["relay", "test", "--config", config, "--to", "alice@mailbox.mailtls.test", "--no-color"]
+        let ja = await Tool.mailtls(arguments, environment: ["LANG": "ja_JP.UTF-8", "LC_ALL": "ja_JP.UTF-8"],
+                                    timeout: 90)
+        #expect(ja.stdout.contains { $0.isJapaneseGlyph }, "\(ja.stdout)")
+        let output = ja.stdout + ja.stderr
+        #expect(ja.status == (name == "good" ? 0 : 2), "\(output)")
+        let glossary = try Glossary.shared()
+        for line in JapaneseOutputTests.ownWords(output).split(separator: "\n") {
+            let problems = glossary.problems(inJapanese: String(line))
+            #expect(problems.isEmpty, "relay test (\(name))\n\(line)\n\(problems)")
+        }
+        for shape in JapaneseOutputTests.debugShapes {
+            #expect(output.range(of: shape, options: .regularExpression) == nil, "debug text \(shape): \(output)")
+        }
+        let en = await Tool.mailtls(arguments, environment: ["LANG": "C", "LC_ALL": "C"], timeout: 90)
+        #expect(!(en.stdout + en.stderr).contains { $0.isJapaneseGlyph }, "\(en.stdout)")
+    }
 }

@@ -39,7 +39,7 @@ public struct UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        reply.map { "\(detail): \(ReplyVerdict.text($0))" } ?? detail
+        reply.map { "\(detail): \(PeerText.quote(ReplyVerdict.text($0)))" } ?? detail
     }
 }
 

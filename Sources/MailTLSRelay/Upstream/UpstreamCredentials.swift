@@ -83,7 +83,7 @@ public actor OAuthTokenSource {
             return token
         } catch {
             inFlight = nil
-            throw error as? CredentialError ?? .tokenEndpointUnreachable("\(error)")
+            throw error as? CredentialError ?? .tokenEndpointUnreachable(OAuthTokenSource.describe(error))
         }
     }
 
@@ -180,7 +180,9 @@ public actor OAuthTokenSource {
         }
         if text.contains("onnection refused") { return "connection refused" }
         if text.contains("ontent-length") || text.contains("tooMany") { return "reply larger than 64 KiB" }
-        return String(text.peerSafe.prefix(160))
+        // Never Swift's description of an error (it reads as debug output): the error's name.
+        if text.hasPrefix("HTTPClientError.") { return "HTTPS request failed (\(text.dropFirst(16).prefix(40)))" }
+        return "HTTPS request failed (\(String(describing: type(of: error))))"
     }
 
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else %XX.
