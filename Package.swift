@@ -157,7 +157,8 @@ let package = Package(
             name: "mailtls-fuzz",
             dependencies: ["MailTLSCore", "MailTLSSessions", "MailTLSSetup", "MailTLSDomain", "MailTLSDNS"]
         ),
-        .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"]),
+        .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"],
+                    exclude: ["Mail/ReceivedFixtures"]),
         .testTarget(
             name: "MailTLSCheckTests",
             dependencies: [

@@ -28,6 +28,7 @@ enum Harness: String, CaseIterable {
     case peerText = "peer-text"
     case relaySMTPServer = "relay-smtp-server"
     case oauthTokenReply = "oauth-token-reply"
+    case receivedHeaders = "received-headers"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -103,6 +104,14 @@ enum Harness: String, CaseIterable {
             if let reply = try? OAuthTokenReply.parse(status: status, body: Array(bytes.dropFirst())) {
                 precondition(!reply.accessToken.isEmpty && reply.accessToken.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F })
                 precondition(reply.expiresIn >= 60 && reply.expiresIn <= 86400)
+            }
+        case .receivedHeaders:
+            let fields = MessageHeaders.parse(bytes)
+            precondition(fields.count <= MessageHeaders.maxFields)
+            for hop in ReceivedChain.hops(in: fields) {
+                precondition(hop.tlsVersion.map {
+                    ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"].contains($0)
+                } ?? true)
             }
         }
     }

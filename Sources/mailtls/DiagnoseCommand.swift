@@ -42,13 +42,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
             ja: "ユーザー名です。パスワードは --password-file、--password-env、または入力プロンプトで渡します。"))
     var user: String?
 
-    @Option(name: .customLong("password-file"), help: .en("A file whose first line is the password.",
-            ja: "1 行目がパスワードのファイルです。"))
-    var passwordFile: String?
-
-    @Option(name: .customLong("password-env"), help: .en("The name of an environment variable holding the password.",
-            ja: "パスワードを入れた環境変数の名前です。"))
-    var passwordEnv: String?
+    @OptionGroup var secret: PasswordOptions
 
     @Option(help: .en("The e-mail address: compares the entered settings with what mailtls setup discovers.",
             ja: "メールアドレスです。入力した設定を mailtls setup が見つける設定と比べます。"))
@@ -110,11 +104,11 @@ struct DiagnoseCommand: AsyncParsableCommand {
             throw ValidationError.en("--client-max-tls takes 1.0, 1.1, 1.2 or 1.3, not '\(clientMaxTLS)'.",
                                      ja: "--client-max-tls には 1.0、1.1、1.2、1.3 のいずれかを指定してください（指定された値「\(clientMaxTLS)」）。")
         }
-        if passwordFile != nil && passwordEnv != nil {
+        if secret.passwordFile != nil && secret.passwordEnv != nil {
             throw ValidationError.en("Give the password one way: --password-file or --password-env.",
                     ja: "パスワードの渡し方は 1 つにしてください。--password-file か --password-env のどちらかです。")
         }
-        if (passwordFile != nil || passwordEnv != nil) && user == nil {
+        if (secret.passwordFile != nil || secret.passwordEnv != nil) && user == nil {
             throw ValidationError.en("A password needs --user.",
                     ja: "パスワードを渡すときは --user も指定してください。")
         }
@@ -181,23 +175,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     /// From a file, an environment variable, or a prompt on the terminal (echo off); never from argv.
     func readPassword(_ language: Language) throws -> String? {
         guard user != nil else { return nil }
-        if let passwordFile {
-            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw UserFacingFailure(message: AccountErrorText.unreadablePasswordFile(passwordFile, language))
-            }
-            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-        }
-        if let passwordEnv {
-            guard let value = ProcessInfo.processInfo.environment[passwordEnv], !value.isEmpty else {
-                throw UserFacingFailure(message: AccountErrorText.missingPasswordVariable(passwordEnv, language))
-            }
-            return value
-        }
-        guard let value = PasswordPrompt.read(prompt: AccountErrorText.passwordPrompt(language)) else {
-            throw UserFacingFailure(message: AccountErrorText.noTerminalForPassword(language))
-        }
-        return value
+        return try SecretInput.read(file: secret.passwordFile, environment: secret.passwordEnv, language)
     }
 }
 

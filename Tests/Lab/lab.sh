@@ -278,11 +278,16 @@ inet_interfaces = loopback-only
 mynetworks = 127.0.0.1/32
 
 # Never relay anything: accept only recipients @mailtls.test (handed to
-# discard(8)) and @mailbox.mailtls.test (delivered to Dovecot, see transport_maps).
+# discard(8)), @mailbox.mailtls.test (delivered to Dovecot, see transport_maps) and @plainhop.mailtls.test.
 mydestination =
-relay_domains = mailtls.test, mailbox.mailtls.test
+relay_domains = mailtls.test, mailbox.mailtls.test, plainhop.mailtls.test, bounce.mailtls.test
 # The MAILBOX instance's domain is delivered to its Dovecot over LMTP; everything else is discarded.
-transport_maps = inline:{ mailbox.mailtls.test=lmtp:unix:$DCM/run/lmtp-postfix }
+# PLAIN HOP, a named case for the round trip: @plainhop.mailtls.test is handed to the MAILBOX instance's port 25
+# over SMTP WITHOUT TLS (transport plainhop), whose cleanup maps it to the same user @mailbox.mailtls.test: one
+# hop of the message's way is unencrypted, and its Received header says so.
+# BOUNCE, another: @bounce.mailtls.test is accepted, handed on the same way, and refused there (a 5xx at RCPT): a
+# delivery failure report goes back to the sender, as from a server that takes a message and cannot deliver it.
+transport_maps = inline:{ mailbox.mailtls.test=lmtp:unix:$DCM/run/lmtp-postfix, plainhop.mailtls.test=plainhop:[$A_MAILBOX]:25, bounce.mailtls.test=plainhop:[$A_MAILBOX]:25 }
 local_recipient_maps =
 alias_maps =
 alias_database =
@@ -400,6 +405,8 @@ $A_AUTH_FAILURES:465 inet n - n - - smtpd
 # 1500-2500+ characters) is longer than 2048, and Postfix would cut it into pieces.
 $A_MAILBOX:25 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/mailbox-25 $tls_mailbox -o smtpd_tls_security_level=may
+  -o cleanup_service_name=cleanup-plainhop -o myhostname=mailbox.mailtls.test
+  -o smtpd_recipient_restrictions=check_recipient_access,inline:{bounce.mailtls.test=REJECT}
 $A_MAILBOX:587 inet n - n - - smtpd
   -o syslog_name=mailtls-lab/mailbox-587 $tls_mailbox $sasl_mailbox -o line_length_limit=12288
   -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
@@ -451,11 +458,18 @@ retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 # delivers @mailbox.mailtls.test to the MAILBOX instance's Dovecot (transport_maps)
 lmtp      unix  -       -       n       -       -       lmtp
+# PLAIN HOP: @plainhop.mailtls.test to the MAILBOX instance's port 25 without TLS, mapped there to @mailbox.
+plainhop  unix  -       -       n       -       -       smtp
+  -o syslog_name=mailtls-lab/plainhop -o smtp_tls_security_level=none
+cleanup-plainhop unix n -       n       -       0       cleanup
+  -o virtual_alias_maps=regexp:$PFC/plainhop_aliases
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
     } >"$PFC/master.cf"
+    # PLAIN HOP's second half: whoever@plainhop.mailtls.test is whoever@mailbox.mailtls.test.
+    printf '%s\n' '/^(.*)@plainhop\.mailtls\.test$/ ${1}@mailbox.mailtls.test' >"$PFC/plainhop_aliases"
 }
 
 # ---------------------------------------------------------------------------
@@ -625,6 +639,10 @@ EOF
     chmod 0644 "$DCM/oauth2.conf.ext"
     dovecot_config "$DCM" mailtls-lab-mailbox "$a" "$PKI/mailbox.chain.pem" "$PKI/mailbox.key" \
         "$a" "$a" "$a" "$a" "$DCM/oauth2.conf.ext" >"$DCM/dovecot.conf"
+    # FOLDER, a named case for the round trip: mail for user+Folder@ is filed in that folder (created if need be),
+    # as a server-side filter or a spam check files it; plain user@ still goes to INBOX.
+    printf '%s\n' 'recipient_delimiter = +' 'lmtp_save_to_detail_mailbox = yes' 'lda_mailbox_autocreate = yes' \
+        >>"$DCM/dovecot.conf"
 }
 
 # ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import Testing
     /// Stable identifiers shown beside the text for scripts and searches (`certificate-expired`): the same in
     /// every language, like option names.
     static let identifiers: [String] = (FindingID.allCases.map(\.rawValue) + DomainFindingID.allCases.map(\.rawValue)
-        + DiagnosisCause.allCases.map(\.rawValue)).sorted { $0.count > $1.count }
+        + DiagnosisCause.allCases.map(\.rawValue) + ["hop-without-tls"]).sorted { $0.count > $1.count }
 
     static var runs: [[String]] {
         let lab = try? Lab.get()
@@ -159,5 +159,50 @@ import Testing
         }
         let en = await Tool.mailtls(arguments, environment: ["LANG": "C", "LC_ALL": "C"], timeout: 90)
         #expect(!(en.stdout + en.stderr).contains { $0.isJapaneseGlyph }, "\(en.stdout)")
+    }
+
+    /// `roundtrip` on the lab's MAILBOX instance in both languages: a clean trip, a plaintext hop, a message that
+    /// never arrives, a bounce, and a refused password.
+    @Test(arguments: [["--wait", "30"], ["--to", "alice@plainhop.mailtls.test", "--wait", "30"],
+                      ["--to", "nobody@mailtls.test", "--wait", "2"],
+                      ["--to", "someone@bounce.mailtls.test", "--wait", "3"], ["--wrong-password"]])
+    func roundtripSpeaksTheReadersLanguage(extra: [String]) async throws {
+        let lab = try Lab.get()
+        var passwordFile = lab["LAB_PASSWORD_FILE"]
+        var extra = extra
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        if extra == ["--wrong-password"] {
+            passwordFile = directory.appendingPathComponent("password").path
+            FileManager.default.createFile(atPath: passwordFile, contents: Data("wrong\n".utf8),
+                                           attributes: [.posixPermissions: 0o600])
+            extra = []
+        }
+        let arguments = ["roundtrip", "alice@mailbox.mailtls.test", "--outgoing", "127.0.0.20:587", "--incoming",
+                         "127.0.0.20:993", "--user", lab["LAB_USER"], "--password-file", passwordFile,
+                         "--read-as", lab["LAB_USER"], "--read-password-file", lab["LAB_PASSWORD_FILE"],
+                         "--ca-file", lab.caFile, "--servername", lab["LAB_MAILBOX_SERVERNAME"], "--no-color"] + extra
+        for language in ["ja_JP.UTF-8", "C"] {
+            let result = await Tool.mailtls(arguments, environment: ["LANG": language, "LC_ALL": language],
+                                            timeout: 90)
+            let output = result.stdout + result.stderr
+            #expect((0...2).contains(result.status), "\(output)")
+            for shape in JapaneseOutputTests.debugShapes {
+                #expect(output.range(of: shape, options: .regularExpression) == nil, "debug text \(shape): \(output)")
+            }
+            if language == "C" {
+                #expect(!output.contains { $0.isJapaneseGlyph }, "\(output)")
+                continue
+            }
+            #expect(output.contains { $0.isJapaneseGlyph }, "\(output)")
+            let glossary = try Glossary.shared()
+            for line in JapaneseOutputTests.ownWords(output).split(separator: "\n") {
+                let problems = glossary.problems(inJapanese: String(line))
+                #expect(problems.isEmpty, "roundtrip \(extra)\n\(line)\n\(problems)")
+            }
+        }
+        // A bounce report stays in the mailbox for its reader; the test takes it away.
+        if extra.contains("someone@bounce.mailtls.test") { _ = try await LabMailbox.messages(marker: "bounce.mailtls.test") }
     }
 }

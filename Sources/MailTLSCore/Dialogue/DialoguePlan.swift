@@ -44,18 +44,27 @@ public struct DialogueRequest: Sendable, Equatable {
     public enum Purpose: String, Sendable, Equatable {
         case greeting, capabilities, helo, cleartextLogin, mailBeforeTLS, reset, startTLS
         case authenticate, mailFrom, recipient, data, messageBody
+        /// Reading a mailbox: select, search, fetch, delete, wait for news.
+        case mailbox
     }
 
     public enum Reader: Sendable, Equatable {
         case smtp
         case imap(tag: String?)
-        case pop3(multiline: Bool)
+        /// Inside IDLE: the first `* N EXISTS` (or the tagged end) completes the response.
+        case imapIdle(tag: String)
+        /// A command on a selected mailbox: the server may send many untagged updates first (an EXPUNGE for each
+        /// message another client removed), so the bound is wider than a probe's.
+        case imapMailbox(tag: String)
+        case pop3(multiline: Bool, maximumLines: Int = 256)
 
         public func makeAssembler() -> any ResponseAssembler {
             switch self {
             case .smtp: SMTPReplyAssembler()
             case .imap(let tag): IMAPResponseAssembler(tag: tag)
-            case .pop3(let multiline): POP3ResponseAssembler(multiline: multiline)
+            case .imapIdle(let tag): IMAPResponseAssembler(tag: tag, maximumLines: 10_000, endsOnNews: true)
+            case .imapMailbox(let tag): IMAPResponseAssembler(tag: tag, maximumLines: 10_000)
+            case .pop3(let multiline, let maximumLines): POP3ResponseAssembler(multiline: multiline, maximumLines: maximumLines)
             }
         }
     }

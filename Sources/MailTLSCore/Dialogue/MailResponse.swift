@@ -20,6 +20,11 @@ public struct MailResponse: Sendable, Equatable, Codable {
     public var enhancedCode: String?
     /// The lines as received, without line ends, printable.
     public var lines: [String]
+    /// IMAP literal data in the order it came (a FETCH's message header), as bytes; empty for other responses.
+    /// Not part of the JSON: reports quote lines, never message data.
+    public var literals: [[UInt8]] = []
+
+    enum CodingKeys: String, CodingKey { case outcome, code, enhancedCode, lines }
 
     public init(outcome: Outcome, code: String? = nil, enhancedCode: String? = nil, lines: [String]) {
         self.outcome = outcome

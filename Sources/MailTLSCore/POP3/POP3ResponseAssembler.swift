@@ -5,6 +5,8 @@ public struct POP3ResponseAssembler: ResponseAssembler {
     public let maximumLines: Int
     private var lines: [String] = []
     private var statusOK = false
+    /// A multi-line response's data as received (dot-unstuffed, CRLF restored): a message's header for TOP.
+    private var data: [UInt8] = []
 
     public init(multiline: Bool, maximumLines: Int = 256) {
         isMultiline = multiline
@@ -33,6 +35,7 @@ public struct POP3ResponseAssembler: ResponseAssembler {
         if line == [UInt8(ascii: ".")] { return finish() }
         let unstuffed = line.first == UInt8(ascii: ".") ? Array(line.dropFirst()) : line
         lines.append(unstuffed.printableLine)
+        data += unstuffed + [13, 10]
         guard lines.count <= maximumLines else { throw .responseTooLong(limit: maximumLines) }
         return nil
     }
@@ -48,8 +51,10 @@ public struct POP3ResponseAssembler: ResponseAssembler {
             resolved = (code == "SYS/TEMP" || code == "IN-USE" || code == "LOGIN-DELAY") ? .transientFailure
                 : .permanentFailure
         }
-        let response = MailResponse(outcome: resolved, code: code, lines: lines)
+        var response = MailResponse(outcome: resolved, code: code, lines: lines)
+        if isMultiline && statusOK { response.literals = [data] }
         lines = []
+        data = []
         statusOK = false
         return response
     }

@@ -9,7 +9,7 @@ import Testing
     static let commands: [[String]] = [
         [], ["demo"], ["check"], ["setup"], ["diagnose"], ["domain"], ["sandbox"], ["sandbox", "serve"],
         ["sandbox", "report"], ["sandbox", "messages"], ["relay"], ["relay", "run"], ["relay", "init"],
-        ["relay", "test"], ["relay", "queue"], ["relay", "status"],
+        ["relay", "test"], ["relay", "queue"], ["relay", "status"], ["roundtrip"],
     ]
 
     static var binary: String {

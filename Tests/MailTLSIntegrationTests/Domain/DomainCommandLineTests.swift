@@ -12,18 +12,7 @@ import Testing
     }
 
     func validate(_ json: String) async -> ProcessRunner.Result {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("domain-\(UUID().uuidString).json")
-        try? json.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let schema = Lab.packageRoot.appendingPathComponent("docs/domain-report.schema.json").path
-        let script = """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            jsonschema.Draft202012Validator.check_schema(schema)
-            jsonschema.validate(json.load(open(sys.argv[2])), schema,
-                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-            """
-        return await Tool.run("/usr/bin/env", ["python3", "-c", script, schema, file.path])
+        await Tool.validate(json: json, schema: "domain-report.schema.json")
     }
 
     @Test(arguments: [("good.mailtls.test", Int32(0)), ("nostarttls.mailtls.test", 1), ("dane-bad.mailtls.test", 2),

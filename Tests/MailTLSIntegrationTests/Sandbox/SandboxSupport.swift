@@ -177,6 +177,23 @@ extension SandboxPort {
 /// Client programs (swaks, curl, openssl, python3, mailtls) run without blocking Swift's cooperative threads, so many
 /// tests can wait on their clients at once.
 enum Tool {
+    /// Validates a JSON document with Python's jsonschema (draft 2020-12, formats checked) against a schema of
+    /// docs/, as a user's program would read it.
+    static func validate(json: String, schema: String) async -> ProcessRunner.Result {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).json")
+        try? json.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let path = Lab.packageRoot.appendingPathComponent("docs/\(schema)").path
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            jsonschema.validate(json.load(open(sys.argv[2])), schema,
+                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+            """
+        return await run("/usr/bin/env", ["python3", "-c", script, path, file.path])
+    }
+
     static let swaks = "/usr/bin/swaks"
     static let curl = "/usr/bin/curl"
     static let openssl = "/usr/bin/openssl"
