@@ -5,7 +5,7 @@ import MailTLSCore
 /// `mailtls check --json`: a stable, versioned document. See docs/json-schema.md and docs/check-report.schema.json.
 public enum JSONReport {
     /// Bump the major number on any change that can break a consumer; add fields in minor versions.
-    public static let schemaVersion = "1.1"
+    public static let schemaVersion = "1.2"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String
@@ -35,6 +35,8 @@ public enum JSONReport {
         public var security: String
         public var wrongMode: String?
         public var greeting: String?
+        /// The server software the greeting names (1.2).
+        public var software: String?
         public var greetingMs: Int?
         public var capabilitiesBeforeTLS: [String]?
         public var capabilitiesAfterTLS: [String]?
@@ -112,7 +114,8 @@ public enum JSONReport {
                 FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, ports: finding.ports,
                              evidence: finding.evidence,
                              message: FindingCatalog.message(for: finding, in: language),
-                             fix: FindingCatalog.fix(for: finding, in: language))
+                             fix: FindingCatalog.fix(for: finding, in: language,
+                                                     software: report.software(of: finding)))
             })
     }
 
@@ -155,7 +158,7 @@ public enum JSONReport {
             port: observation.spec.port, protocol: observation.spec.mailProtocol.rawValue,
             expectedMode: observation.spec.mode.rawValue, state: observation.state.rawValue,
             security: observation.security.rawValue, wrongMode: wrongMode,
-            greeting: observation.record.greeting?.lines.first,
+            greeting: observation.record.greeting?.lines.first, software: observation.software?.rawValue,
             greetingMs: observation.greetingMilliseconds.map { Int($0.rounded()) },
             capabilitiesBeforeTLS: observation.capabilitiesBeforeTLS,
             capabilitiesAfterTLS: observation.capabilitiesAfterTLS,

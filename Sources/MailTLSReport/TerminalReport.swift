@@ -23,7 +23,7 @@ public struct TerminalReport: Sendable {
         out += certificateSection(report.ports)
         out += capabilitySection(report.ports, loginProbe: report.loginProbe)
         if showTranscripts { out += transcriptSection(report.ports) }
-        out += findingsSection(report.findings)
+        out += findingsSection(report.findings, software: report.software(of:))
         return out
     }
 
@@ -116,13 +116,13 @@ public struct TerminalReport: Sendable {
         return out
     }
 
-    func findingsSection(_ findings: [Finding]) -> String {
+    func findingsSection(_ findings: [Finding], software: (Finding) -> Set<ServerSoftware> = { _ in [] }) -> String {
         style.findingsSection(findings.map { finding in
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.ports.map(String.init).joined(separator: ","),
                             message: FindingCatalog.message(for: finding, in: language),
                             evidence: EvidenceText.render(finding.evidence, language),
-                            fix: FindingCatalog.fix(for: finding, in: language))
+                            fix: FindingCatalog.fix(for: finding, in: language, software: software(finding)))
         }, language: language)
     }
 

@@ -3,6 +3,7 @@ import MailTLSCore
 import Testing
 
 @testable import MailTLSCheck
+import MailTLSReport
 
 /// `ServerChecker` against real Postfix and Dovecot instances, one misconfiguration per loopback address.
 @Suite(.serialized) struct CheckAgainstLabTests {
@@ -172,5 +173,22 @@ import Testing
         #expect((observation.greetingMilliseconds ?? 0) >= 2500)
         #expect(report.findings.map(\.id) == [.greetingSlow])
         #expect(report.exitCode == 0)
+    }
+
+    /// The lab's servers name themselves (Postfix on SMTP, Dovecot on IMAP and POP3), and the fix for TLS 1.0 is
+    /// given in their settings, without another server's.
+    @Test func fixesComeInTheServersOwnTerms() async throws {
+        let report = try await check("LAB_LEGACY_TLS")
+        for port in report.ports where port.state == .open {
+            #expect(port.software == (port.spec.mailProtocol == .smtp ? .postfix : .dovecot), "\(port.spec.port)")
+        }
+        let finding = try #require(report.findings.first { $0.id == .tlsVersionDeprecated })
+        #expect(report.software(of: finding) == [.postfix, .dovecot])
+        let fix = FindingCatalog.fix(for: finding, in: .en, software: report.software(of: finding))
+        #expect(fix.contains("smtpd_tls_protocols") && fix.contains("ssl_min_protocol"), "\(fix)")
+        #expect(!fix.contains("Exim") && !fix.contains("for example"), "\(fix)")
+        let smtpOnly = Finding(.tlsVersionDeprecated, .warning, port: 587, evidence: "accepts TLSv1.0")
+        let smtpFix = FindingCatalog.fix(for: smtpOnly, in: .en, software: report.software(of: smtpOnly))
+        #expect(smtpFix.contains("smtpd_tls_protocols") && !smtpFix.contains("Dovecot"), "\(smtpFix)")
     }
 }

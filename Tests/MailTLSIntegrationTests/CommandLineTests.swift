@@ -38,7 +38,7 @@ import Testing
         let validation = validateAgainstSchema(result.stdout)
         #expect(validation.status == 0, "schema: \(validation.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(document["schemaVersion"] as? String == "1.1")
+        #expect(document["schemaVersion"] as? String == "1.2")
         #expect(document["exitCode"] as? Int == Int(exitCode))
         let ports = try #require(document["ports"] as? [[String: Any]])
         #expect(ports.count == 8)

@@ -135,7 +135,7 @@ public struct Glossary: Sendable {
         for token in tokens {
             let word = token.trimmingCharacters(in: CharacterSet(charactersIn: "()[]\"'.,;:!?"))
             guard !word.isEmpty, word.contains(where: \.isLetter) else { continue }
-            if word.contains(where: { $0.isNumber || "_=/.@<>|*$#~+\\:".contains($0) }) || word.hasPrefix("-") {
+            if word.contains(where: { $0.isNumber || "_=/.@<>|*$#~+\\:`{}".contains($0) }) || word.hasPrefix("-") {
                 continue
             }
             if !englishWords.contains(word) { found.append(word) }

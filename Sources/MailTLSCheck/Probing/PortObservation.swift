@@ -67,6 +67,9 @@ public struct PortObservation: Sendable {
         effectiveMode = spec.mode
     }
 
+    /// The server software the greeting names, if it names one.
+    public var software: ServerSoftware? { record.greeting.flatMap { ServerSoftware.identify(greeting: $0.lines) } }
+
     public var capabilitiesBeforeTLS: [String]? { record.capabilitiesBeforeTLS }
     public var capabilitiesAfterTLS: [String]? { record.capabilitiesAfterTLS }
 

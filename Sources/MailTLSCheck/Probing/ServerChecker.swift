@@ -57,6 +57,11 @@ public struct CheckReport: Sendable {
     public var startedAt: Date
     public var durationMilliseconds: Double
 
+    /// The software that named itself on the finding's ports: its fix is given in their terms.
+    public func software(of finding: Finding) -> Set<ServerSoftware> {
+        Set(ports.filter { finding.ports.contains($0.spec.port) }.compactMap(\.software))
+    }
+
     /// Nagios plugin convention: 0 OK, 1 warning, 2 critical.
     public var exitCode: Int32 {
         let worst = findings.map(\.severity).max() ?? .info

@@ -1,4 +1,5 @@
 import MailTLSCheck
+import MailTLSCore
 
 /// The explanation and fix of every finding, in English and Japanese. Placeholders: `{ports}`, `{evidence}` and the
 /// finding's own parameters.
@@ -12,8 +13,11 @@ public enum FindingCatalog {
         entry(finding.id).message(language, values(of: finding, language))
     }
 
-    public static func fix(for finding: Finding, in language: Language) -> String {
-        entry(finding.id).fix(language, values(of: finding, language))
+    /// The fix; a setting in the terms of the software that named itself (`software`), or examples when none did.
+    public static func fix(for finding: Finding, in language: Language, software: Set<ServerSoftware> = []) -> String {
+        let values = values(of: finding, language)
+        if let text = ServerFixCatalog.fix(finding.id, software: software, language, values) { return text }
+        return entry(finding.id).fix(language, values)
     }
 
     static func values(of finding: Finding, _ language: Language) -> [String: String] {
@@ -51,33 +55,25 @@ public enum FindingCatalog {
                 message: LocalizedText(
                     en: "The server answers in plaintext on port {ports}, where clients start with TLS (\"SSL/TLS\").",
                     ja: "ポート {ports} では、クライアントは最初から SSL/TLS で接続しますが、サーバーは暗号化なしで応答しています。"),
-                fix: LocalizedText(
-                    en: "Enable implicit TLS on this port (Postfix: -o smtpd_tls_wrappermode=yes on 465; Dovecot: ssl=yes on the imaps/pop3s listener). Clients set to \"SSL/TLS\" cannot connect until then; do not tell them to turn encryption off.",
-                    ja: "サーバー側でこのポートの SSL/TLS を有効にしてください（Postfix のポート 465 は -o smtpd_tls_wrappermode=yes、Dovecot は inet_listener imaps/pop3s で ssl=yes）。それまでは、暗号化方式が「SSL/TLS」のクライアントは接続できません。利用者に暗号化を無効にするよう案内しないでください。"))
+                fix: ServerFixCatalog.entry(.wrongModePlaintextOnTLSPort)!.general)
         case .wrongModeTLSOnSTARTTLSPort:
             return Entry(
                 message: LocalizedText(
                     en: "The server expects TLS from the first byte on port {ports}, where clients expect a plaintext greeting and STARTTLS.",
                     ja: "ポート {ports} では、クライアントは暗号化なしの挨拶と STARTTLS を待ちますが、サーバーは最初から TLS を求めています。"),
-                fix: LocalizedText(
-                    en: "Configure the port for STARTTLS (Postfix: remove smtpd_tls_wrappermode from 587), or tell clients to choose \"SSL/TLS\" for this port. Clients set to \"STARTTLS\" time out here.",
-                    ja: "このポートを STARTTLS 用に設定し直してください（Postfix ならポート 587 の設定から smtpd_tls_wrappermode を外します）。または、このポートでは暗号化方式に「SSL/TLS」を選ぶよう利用者に案内してください。暗号化方式が「STARTTLS」のクライアントは、このポートではタイムアウトします。"))
+                fix: ServerFixCatalog.entry(.wrongModeTLSOnSTARTTLSPort)!.general)
         case .starttlsNotSupported:
             return Entry(
                 message: LocalizedText(
                     en: "No {keyword} on port {ports}: passwords and mail cross the network unencrypted.",
                     ja: "ポート {ports} のサーバーは {keyword} を提供していません。パスワードとメールは暗号化されずにネットワークを流れます。"),
-                fix: LocalizedText(
-                    en: "Enable STARTTLS with a valid certificate (Postfix: smtpd_tls_security_level=may or encrypt, smtpd_tls_chain_files; Dovecot: ssl=yes), or use the implicit TLS ports 465, 993 and 995.",
-                    ja: "有効な証明書を設定して STARTTLS を有効にしてください（Postfix: smtpd_tls_security_level=may または encrypt と smtpd_tls_chain_files、Dovecot: ssl=yes）。または SSL/TLS のポート（465、993、995）を使ってください。"))
+                fix: ServerFixCatalog.entry(.starttlsNotSupported)!.general)
         case .starttlsOptional:
             return Entry(
                 message: LocalizedText(
                     en: "Mail is accepted before STARTTLS on port {ports}: a client that skips STARTTLS, or an attacker who strips it, sends in the clear.",
                     ja: "ポート {ports} のサーバーは、STARTTLS の前でもメールを受け付けます。クライアントが STARTTLS を使わない場合や、経路上の攻撃者が STARTTLS を取り除いた場合、クライアントはメールを暗号化せずに送ってしまいます。"),
-                fix: LocalizedText(
-                    en: "Require TLS on submission ports (Postfix: -o smtpd_tls_security_level=encrypt) and offer AUTH only after TLS (smtpd_tls_auth_only=yes).",
-                    ja: "送信用ポートでは TLS を必須にし（Postfix: -o smtpd_tls_security_level=encrypt）、認証は TLS の開始後だけ受け付けるようにしてください（smtpd_tls_auth_only=yes）。"))
+                fix: ServerFixCatalog.entry(.starttlsOptional)!.general)
         case .starttlsFailed:
             return Entry(
                 message: LocalizedText(
@@ -107,9 +103,7 @@ public enum FindingCatalog {
                 message: LocalizedText(
                     en: "A password is accepted before TLS on port {ports}: anyone on the path can read it.",
                     ja: "ポート {ports} のサーバーは、TLS の開始前でもパスワードを受け付けます。パスワードが暗号化されずに送られるため、通信経路上の第三者に盗聴されるおそれがあります。"),
-                fix: LocalizedText(
-                    en: "Refuse authentication before TLS (Postfix: smtpd_tls_auth_only=yes; Dovecot: disable_plaintext_auth=yes or ssl=required) and have users choose \"SSL/TLS\" or \"STARTTLS\".",
-                    ja: "TLS の開始前の認証を拒否するよう設定してください（Postfix: smtpd_tls_auth_only=yes、Dovecot: disable_plaintext_auth=yes または ssl=required）。利用者には、暗号化方式に「SSL/TLS」か「STARTTLS」を選ぶよう案内してください。"))
+                fix: ServerFixCatalog.entry(.cleartextAuthAllowed)!.general)
         case .certificateExpired:
             return Entry(
                 message: LocalizedText(
@@ -163,17 +157,13 @@ public enum FindingCatalog {
                 message: LocalizedText(
                     en: "The server on port {ports} sends its certificate without the intermediate that issued it ({issuer}). Browsers may cope; mail clients and MFPs usually fail.",
                     ja: "ポート {ports} のサーバーは、証明書を発行した中間証明書（{issuer}）を送っていません。ブラウザーは補える場合がありますが、メールソフトや複合機の多くは接続に失敗します。"),
-                fix: LocalizedText(
-                    en: "Serve the full chain: Postfix smtpd_tls_chain_files = key.pem, fullchain.pem; Dovecot ssl_cert = </path/fullchain.pem.",
-                    ja: "中間証明書を含む証明書チェーン全体を送るよう設定してください。Postfix は smtpd_tls_chain_files = key.pem, fullchain.pem、Dovecot は ssl_cert = </path/fullchain.pem です。"))
+                fix: ServerFixCatalog.entry(.certificateChainIncomplete)!.general)
         case .tlsVersionDeprecated:
             return Entry(
                 message: LocalizedText(
                     en: "The server on port {ports} still accepts {versions}, deprecated since 2021 (RFC 8996).",
                     ja: "ポート {ports} のサーバーは、2021 年に非推奨となった {versions} をまだ受け付けています（RFC 8996）。"),
-                fix: LocalizedText(
-                    en: "Allow TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2; Dovecot: ssl_min_protocol = TLSv1.2). Old devices that need TLS 1.0 should send through a local relay.",
-                    ja: "TLS 1.2 と TLS 1.3 だけを許可してください（Postfix: smtpd_tls_protocols = >=TLSv1.2 と smtpd_tls_mandatory_protocols = >=TLSv1.2、Dovecot: ssl_min_protocol = TLSv1.2）。TLS 1.0 が必要な古い機器は、ローカルの中継サーバーを経由して送信させてください。"))
+                fix: ServerFixCatalog.entry(.tlsVersionDeprecated)!.general)
         case .tlsVersionModernMissing:
             return Entry(
                 message: LocalizedText(
@@ -187,9 +177,7 @@ public enum FindingCatalog {
                 message: LocalizedText(
                     en: "The server on port {ports} chose {cipher}, a suite without forward secrecy or with a weak cipher.",
                     ja: "ポート {ports} のサーバーは暗号スイート {cipher} を選びました。この暗号スイートには前方秘匿性がないか、弱い暗号アルゴリズムが使われています。"),
-                fix: LocalizedText(
-                    en: "Prefer ECDHE with AES-GCM or ChaCha20 (Postfix: tls_preempt_cipherlist = yes, smtpd_tls_mandatory_ciphers = high; Dovecot: ssl_prefer_server_ciphers = yes).",
-                    ja: "ECDHE と AES-GCM または ChaCha20 を組み合わせた暗号スイートを優先してください（Postfix: tls_preempt_cipherlist = yes と smtpd_tls_mandatory_ciphers = high、Dovecot: ssl_prefer_server_ciphers = yes）。"))
+                fix: ServerFixCatalog.entry(.weakCipher)!.general)
         case .weakKey:
             return Entry(
                 message: LocalizedText(

@@ -1,0 +1,159 @@
+import MailTLSCheck
+import MailTLSCore
+
+/// Fixes in the server's own configuration language: for the findings whose fix is a setting, what to set in each
+/// server software that names itself in its greeting. Where the software is unknown, the commonest ones are shown
+/// as examples; where it is known, only its own lines, never another server's settings.
+public enum ServerFixCatalog {
+    public struct Entry: Sendable {
+        /// The fix in words every server shares.
+        public let general: LocalizedText
+        /// The setting in each software's terms.
+        public let settings: [ServerSoftware: LocalizedText]
+    }
+
+    /// Shown when no port of the finding named its software.
+    static let examples: [ServerSoftware] = [.postfix, .exim, .dovecot]
+
+    /// The fix for a finding on ports whose software is `software` (empty: not known).
+    public static func fix(_ id: FindingID, software: Set<ServerSoftware>, _ language: Language,
+                           _ values: [String: String]) -> String? {
+        guard let entry = entry(id) else { return nil }
+        let known = software.filter { entry.settings[$0] != nil }.sorted()
+        let chosen = software.isEmpty ? examples.filter { entry.settings[$0] != nil } : known
+        var text = entry.general(language, values)
+        guard !chosen.isEmpty else { return text }
+        let lines = chosen.map { "\($0.displayName): \(entry.settings[$0]!(language, values))" }
+        // In Japanese the settings follow the sentence after a space, separated by " / ": a setting ends in its own
+        // punctuation (m4's quotes, a parenthesis), which must not touch a full-width mark.
+        if software.isEmpty {
+            text += language == .ja ? " 設定例: " + lines.joined(separator: " / ")
+                : " (for example " + lines.joined(separator: "; ") + ")"
+        } else {
+            text += language == .ja ? " 設定: " + lines.joined(separator: " / ") : " (" + lines.joined(separator: "; ") + ")"
+        }
+        return text
+    }
+
+    static func t(_ en: String, _ ja: String) -> LocalizedText { LocalizedText(en: en, ja: ja) }
+
+    // swiftlint:disable:next function_body_length
+    public static func entry(_ id: FindingID) -> Entry? {
+        switch id {
+        case .wrongModePlaintextOnTLSPort:
+            return Entry(
+                general: t("Enable implicit TLS (\"SSL/TLS\") on this port. Clients set to \"SSL/TLS\" cannot connect until then; do not tell them to turn encryption off.",
+                           "サーバー側でこのポートの SSL/TLS を有効にしてください。それまでは、暗号化方式が「SSL/TLS」のクライアントは接続できません。利用者に暗号化を無効にするよう案内しないでください。"),
+                settings: [
+                    .postfix: t("-o smtpd_tls_wrappermode=yes on the 465 service in master.cf",
+                                "master.cf のポート 465 のサービスに -o smtpd_tls_wrappermode=yes"),
+                    .exim: t("tls_on_connect_ports = 465, with 465 in daemon_smtp_ports",
+                             "daemon_smtp_ports に 465 を含め、tls_on_connect_ports = 465"),
+                    .sendmail: t("DAEMON_OPTIONS(`Port=465, Name=MTA-SSL, M=s') in sendmail.mc",
+                                 "sendmail.mc に DAEMON_OPTIONS(`Port=465, Name=MTA-SSL, M=s')"),
+                    .opensmtpd: t("listen on the address port 465 smtps pki NAME", "listen 行に port 465 smtps pki NAME"),
+                    .dovecot: t("ssl = yes on the imaps and pop3s inet_listener", "inet_listener imaps と pop3s に ssl = yes"),
+                    .cyrus: t("the imaps and pop3s services in cyrus.conf", "cyrus.conf の imaps と pop3s のサービス"),
+                ])
+        case .wrongModeTLSOnSTARTTLSPort:
+            return Entry(
+                general: t("Configure the port for STARTTLS, or tell clients to choose \"SSL/TLS\" for this port. Clients set to \"STARTTLS\" time out here.",
+                           "このポートを STARTTLS 用に設定し直してください。または、このポートでは暗号化方式に「SSL/TLS」を選ぶよう利用者に案内してください。暗号化方式が「STARTTLS」のクライアントは、このポートではタイムアウトします。"),
+                settings: [
+                    .postfix: t("remove smtpd_tls_wrappermode from the 587 service", "ポート 587 のサービスから smtpd_tls_wrappermode を外す"),
+                    .exim: t("remove the port from tls_on_connect_ports", "tls_on_connect_ports からこのポートを外す"),
+                    .opensmtpd: t("listen on the address port 587 tls (not smtps)", "listen 行を port 587 tls にする（smtps ではなく）"),
+                ])
+        case .starttlsNotSupported:
+            return Entry(
+                general: t("Enable STARTTLS with a valid certificate, or use the implicit TLS ports 465, 993 and 995.",
+                           "有効な証明書を設定して STARTTLS を有効にしてください。または SSL/TLS のポート（465、993、995）を使ってください。"),
+                settings: [
+                    .postfix: t("smtpd_tls_security_level = may (or encrypt) and smtpd_tls_chain_files",
+                                "smtpd_tls_security_level = may（または encrypt）と smtpd_tls_chain_files"),
+                    .exim: t("tls_advertise_hosts = *, tls_certificate and tls_privatekey",
+                             "tls_advertise_hosts = *、tls_certificate と tls_privatekey"),
+                    .sendmail: t("confSERVER_CERT and confSERVER_KEY in sendmail.mc (STARTTLS is offered once they are set)",
+                                 "sendmail.mc の confSERVER_CERT と confSERVER_KEY（設定すると STARTTLS を提供します）"),
+                    .exchange: t("Enable-ExchangeCertificate -Services SMTP for a valid certificate, TLS on the Receive connector",
+                                 "有効な証明書に Enable-ExchangeCertificate -Services SMTP を実行し、受信コネクターで TLS を有効にする"),
+                    .opensmtpd: t("listen on the address tls pki NAME", "listen 行に tls pki NAME"),
+                    .dovecot: t("ssl = yes with ssl_cert and ssl_key", "ssl = yes と ssl_cert、ssl_key"),
+                    .courier: t("TLS_CERTFILE in imapd-ssl and pop3d-ssl", "imapd-ssl と pop3d-ssl の TLS_CERTFILE"),
+                    .cyrus: t("tls_server_cert and tls_server_key in imapd.conf", "imapd.conf の tls_server_cert と tls_server_key"),
+                ])
+        case .starttlsOptional:
+            return Entry(
+                general: t("Require TLS on submission ports and offer AUTH only after TLS.",
+                           "送信用ポートでは TLS を必須にし、認証は TLS の開始後だけ受け付けるようにしてください。"),
+                settings: [
+                    .postfix: t("-o smtpd_tls_security_level=encrypt on the submission service, smtpd_tls_auth_only = yes",
+                                "submission のサービスに -o smtpd_tls_security_level=encrypt、smtpd_tls_auth_only = yes"),
+                    .exim: t("auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}, and in acl_smtp_mail deny !encrypted = * for submission",
+                             "auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}、送信用ポートの acl_smtp_mail で deny !encrypted = *"),
+                    .sendmail: t("define(`confAUTH_OPTIONS', `p') in sendmail.mc", "sendmail.mc に define(`confAUTH_OPTIONS', `p')"),
+                    .exchange: t("Set-ReceiveConnector -RequireTLS $true on the client submission connector",
+                                 "クライアント送信用の受信コネクターに Set-ReceiveConnector -RequireTLS $true"),
+                    .opensmtpd: t("listen on the address port 587 tls-require auth", "listen 行に port 587 tls-require auth"),
+                ])
+        case .cleartextAuthAllowed:
+            return Entry(
+                general: t("Refuse authentication before TLS, and have users choose \"SSL/TLS\" or \"STARTTLS\".",
+                           "TLS の開始前の認証を拒否するよう設定してください。利用者には、暗号化方式に「SSL/TLS」か「STARTTLS」を選ぶよう案内してください。"),
+                settings: [
+                    .postfix: t("smtpd_tls_auth_only = yes", "smtpd_tls_auth_only = yes"),
+                    .exim: t("auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}", "auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}"),
+                    .sendmail: t("define(`confAUTH_OPTIONS', `p') in sendmail.mc", "sendmail.mc に define(`confAUTH_OPTIONS', `p')"),
+                    .exchange: t("Set-ReceiveConnector -RequireTLS $true; Set-ImapSettings and Set-PopSettings -LoginType SecureLogin",
+                                 "Set-ReceiveConnector -RequireTLS $true、Set-ImapSettings と Set-PopSettings で -LoginType SecureLogin"),
+                    .opensmtpd: t("listen on the address tls-require auth", "listen 行に tls-require auth"),
+                    .dovecot: t("disable_plaintext_auth = yes, or ssl = required", "disable_plaintext_auth = yes、または ssl = required"),
+                    .courier: t("IMAP_TLS_REQUIRED=1 and POP3_TLS_REQUIRED=1", "IMAP_TLS_REQUIRED=1 と POP3_TLS_REQUIRED=1"),
+                    .cyrus: t("allowplaintext: false in imapd.conf", "imapd.conf に allowplaintext: false"),
+                ])
+        case .certificateChainIncomplete:
+            return Entry(
+                general: t("Serve the full chain: the certificate followed by its intermediates.",
+                           "中間証明書を含む証明書チェーン全体を送るよう設定してください。"),
+                settings: [
+                    .postfix: t("smtpd_tls_chain_files = key.pem, fullchain.pem", "smtpd_tls_chain_files = key.pem, fullchain.pem"),
+                    .exim: t("tls_certificate = /path/fullchain.pem", "tls_certificate = /path/fullchain.pem"),
+                    .opensmtpd: t("pki NAME cert \"/path/fullchain.pem\"", "pki NAME cert \"/path/fullchain.pem\""),
+                    .dovecot: t("ssl_cert = </path/fullchain.pem", "ssl_cert = </path/fullchain.pem"),
+                    .cyrus: t("tls_server_cert: /path/fullchain.pem", "tls_server_cert: /path/fullchain.pem"),
+                ])
+        case .tlsVersionDeprecated:
+            return Entry(
+                general: t("Allow TLS 1.2 and 1.3 only. Old devices that need TLS 1.0 should send through a local relay.",
+                           "TLS 1.2 と TLS 1.3 だけを許可してください。TLS 1.0 が必要な古い機器は、ローカルの中継サーバーを経由して送信させてください。"),
+                settings: [
+                    .postfix: t("smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2",
+                                "smtpd_tls_protocols = >=TLSv1.2 と smtpd_tls_mandatory_protocols = >=TLSv1.2"),
+                    .exim: t("tls_require_ciphers = NORMAL:-VERS-TLS1.0:-VERS-TLS1.1 with GnuTLS (Debian's build), openssl_options = +no_tlsv1 +no_tlsv1_1 with OpenSSL",
+                             "GnuTLS 版（Debian の Exim）は tls_require_ciphers = NORMAL:-VERS-TLS1.0:-VERS-TLS1.1、OpenSSL 版は openssl_options = +no_tlsv1 +no_tlsv1_1"),
+                    .sendmail: t("define(`confSERVER_SSL_OPTIONS', `+SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1') in sendmail.mc",
+                                 "sendmail.mc に define(`confSERVER_SSL_OPTIONS', `+SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1')"),
+                    .exchange: t("TLS 1.0 and 1.1 turned off in Windows (Schannel), as Microsoft's Exchange TLS guidance describes",
+                                 "Microsoft Exchange の TLS ガイダンスに従い、Windows（Schannel）で TLS 1.0 と TLS 1.1 を無効化"),
+                    .dovecot: t("ssl_min_protocol = TLSv1.2", "ssl_min_protocol = TLSv1.2"),
+                    .cyrus: t("tls_versions: tls1_2 tls1_3 in imapd.conf", "imapd.conf に tls_versions: tls1_2 tls1_3"),
+                ])
+        case .weakCipher:
+            return Entry(
+                general: t("Prefer ECDHE with AES-GCM or ChaCha20.",
+                           "ECDHE と AES-GCM または ChaCha20 を組み合わせた暗号スイートを優先してください。"),
+                settings: [
+                    .postfix: t("tls_preempt_cipherlist = yes and smtpd_tls_mandatory_ciphers = high",
+                                "tls_preempt_cipherlist = yes と smtpd_tls_mandatory_ciphers = high"),
+                    .exim: t("tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20 with OpenSSL, a GnuTLS priority string such as SECURE256 with GnuTLS",
+                             "OpenSSL 版は tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20、GnuTLS 版は SECURE256 などの優先度文字列"),
+                    .sendmail: t("define(`confCIPHER_LIST', `ECDHE+AESGCM:ECDHE+CHACHA20') in sendmail.mc",
+                                 "sendmail.mc に define(`confCIPHER_LIST', `ECDHE+AESGCM:ECDHE+CHACHA20')"),
+                    .dovecot: t("ssl_prefer_server_ciphers = yes and ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20",
+                                "ssl_prefer_server_ciphers = yes と ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20"),
+                ])
+        default:
+            return nil
+        }
+    }
+}
