@@ -27,7 +27,7 @@ public struct RoundtripTerminalReport: Sendable {
         out += "      " + RoundtripText.send(result.send, language)
         if let seconds = result.sendSeconds { out += t("  (\(format(seconds)) s)", "（\(format(seconds)) 秒）") }
         out += "\n"
-        if case .accepted = result.send {
+        if result.readFailure != nil || { if case .accepted = result.send { true } else { false } }() {
             out += "  " + t("Read back ", "受信確認  ") + endpoint(request.incoming)
                 + (result.usedIdle ? " (IMAP IDLE)" : "") + "\n"
             if let failure = result.readFailure {
@@ -120,6 +120,9 @@ public enum RoundtripText {
             return t(language, "failed: ", "失敗: ") + EngineErrorText.render(error, language)
         case .notReached(let detail):
             return t(language, "not reached: ", "接続できません: ") + EvidenceText.render(detail, language)
+        case .mailboxUnreadable:
+            return t(language, "not sent: the mailbox could not be read (below)",
+                     "送信していません。受信するメールボックスを読めないためです（下記）")
         }
     }
 
@@ -289,9 +292,12 @@ public enum RoundtripJSONReport {
         case .noTLS: sentResult = "no-tls"
         case .failed: sentResult = "failed"
         case .notReached: sentResult = "not-reached"
+        case .mailboxUnreadable: sentResult = "not-sent"
         }
         var read: Read?
-        if case .accepted = result.send {
+        if let failure = result.readFailure {
+            read = Read(result: "failed", idle: result.usedIdle, message: RoundtripText.readFailure(failure, language))
+        } else if case .accepted = result.send {
             if let failure = result.readFailure {
                 read = Read(result: "failed", idle: result.usedIdle, message: RoundtripText.readFailure(failure, language))
             } else if result.arrived {

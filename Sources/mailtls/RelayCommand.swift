@@ -84,6 +84,7 @@ struct RelayRunCommand: AsyncParsableCommand {
                          : text.banner(runtime, endpoints: endpoints))
         })
         // The listener stops first (devices' transactions finish), then delivery (in-flight messages finish).
+        defer { runtime.spool.unlock() }
         do {
             try await ServiceRunner.run([delivery, listener], stoppingAfter: duration)
         } catch let error as RelayStartError {

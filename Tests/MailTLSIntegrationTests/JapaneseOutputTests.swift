@@ -165,7 +165,7 @@ import Testing
     /// never arrives, a bounce, and a refused password.
     @Test(arguments: [["--wait", "30"], ["--to", "alice@plainhop.mailtls.test", "--wait", "30"],
                       ["--to", "nobody@mailtls.test", "--wait", "2"],
-                      ["--to", "someone@bounce.mailtls.test", "--wait", "3"], ["--wrong-password"]])
+                      ["--to", "someone@bounce.mailtls.test", "--wait", "60"], ["--wrong-password"]])
     func roundtripSpeaksTheReadersLanguage(extra: [String]) async throws {
         let lab = try Lab.get()
         var passwordFile = lab["LAB_PASSWORD_FILE"]

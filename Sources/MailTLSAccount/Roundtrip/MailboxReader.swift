@@ -19,6 +19,13 @@ struct MailboxReader {
     private var found: Int?
     private(set) var foundAt: ContinuousClock.Instant?
     private(set) var usedIdle = false
+    /// A delivery failure report that names the token, seen while waiting.
+    private(set) var bounce: RoundtripMissing?
+    /// IMAP: the UID the next message gets, from SELECT: only messages from there on are searched for a report.
+    private var uidNext: Int?
+    /// POP3: the maildrop's unique ids before the message was sent, and those looked at since.
+    private var baseline: Set<String>?
+    private var examined: Set<String> = []
     private(set) var transcript: [TranscriptLine] = []
 
     init(request: RoundtripRequest, engine: ConnectionEngine, anchors: TrustAnchors, token: String) {
@@ -44,6 +51,8 @@ struct MailboxReader {
                 return .failure(error)
             }
             if let header { return .success(header) }
+            // A failure report for it came back: no need to wait for what will not come.
+            if bounce != nil { return .success(nil) }
             let now = ContinuousClock.now
             guard now < deadline else { return .success(nil) }
             if isIMAP, capabilities.contains("IDLE"), now.duration(to: deadline) > .seconds(engine.timeouts.read) {
@@ -159,18 +168,54 @@ struct MailboxReader {
         capabilities = (IMAPResponseAssembler.capabilities(in: listed) ?? []).map { $0.uppercased() }
         let selected = try await imap("SELECT INBOX")
         guard selected.outcome == .positive else { throw .refused(command: "SELECT INBOX", reply: selected.statusLine) }
+        if uidNext == nil {
+            uidNext = selected.lines.lazy.compactMap { line -> Int? in
+                let upper = line.uppercased()
+                guard let range = upper.range(of: "[UIDNEXT ") else { return nil }
+                return Int(upper[range.upperBound...].prefix { $0.isASCII && $0.isNumber }.prefix(10))
+            }.first
+        }
     }
 
     /// The header of the message carrying the token, if INBOX has it now.
     private mutating func imapFind() async throws(RoundtripReadFailure) -> [UInt8]? {
-        guard let uid = try await imapSearch("HEADER \(Roundtripper.tokenHeader) \(token)") else { return nil }
-        foundAt = foundAt ?? ContinuousClock.now
-        found = uid
+        if let uid = try await imapSearch("HEADER \(Roundtripper.tokenHeader) \(token)") {
+            foundAt = foundAt ?? ContinuousClock.now
+            found = uid
+            return try await imapHeader(uid)
+        }
+        // A new message that has the token in its body and not in its header is a report about it (the bounce
+        // quotes the original's header).
+        guard let uidNext, let uid = try await imapSearch("UID \(uidNext):* BODY \(token)") else { return nil }
+        let header = try await imapHeader(uid)
+        if MailboxReader.carriesToken(header, token) {
+            foundAt = foundAt ?? ContinuousClock.now
+            found = uid
+            return header
+        }
+        bounce = MailboxReader.bounce(header)
+        return nil
+    }
+
+    private mutating func imapHeader(_ uid: Int) async throws(RoundtripReadFailure) -> [UInt8] {
         let fetched = try await imap("UID FETCH \(uid) (BODY.PEEK[HEADER])")
         guard fetched.outcome == .positive, let header = fetched.literals.first else {
             throw .refused(command: "UID FETCH", reply: fetched.statusLine)
         }
         return header
+    }
+
+    static func carriesToken(_ header: [UInt8], _ token: String) -> Bool {
+        MessageHeaders.values(Roundtripper.tokenHeader, in: MessageHeaders.parse(header))
+            .contains { $0.trimmingCharacters(in: .whitespaces) == token }
+    }
+
+    /// A delivery status notification (RFC 3464) or another automatic report, by its header.
+    static func isReport(_ header: [UInt8]) -> Bool {
+        let fields = MessageHeaders.parse(header)
+        let type = MessageHeaders.values("Content-Type", in: fields).joined().lowercased()
+        let from = MessageHeaders.values("From", in: fields).joined().lowercased()
+        return type.contains("multipart/report") || from.contains("mailer-daemon") || from.contains("postmaster")
     }
 
     private mutating func imapSearch(_ criteria: String) async throws(RoundtripReadFailure) -> Int? {
@@ -218,18 +263,55 @@ struct MailboxReader {
         guard pass.outcome == .positive else { throw .loginRefused(reply: pass.statusLine) }
     }
 
-    /// Looks at the newest messages (at most 30) for the token, by their headers (TOP n 0).
+    /// The maildrop's messages by unique id (UIDL), newest first: positions shift when another client deletes,
+    /// unique ids do not.
+    private mutating func pop3Listing() async throws(RoundtripReadFailure) -> [(number: Int, uid: String)] {
+        let listed = try await exchange("UIDL", reader: .pop3(multiline: true, maximumLines: 200_000))
+        guard listed.outcome == .positive else { throw .refused(command: "UIDL", reply: listed.statusLine) }
+        return listed.lines.dropFirst().compactMap { line -> (Int, String)? in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let number = Int(parts[0]), number > 0 else { return nil }
+            return (number, String(parts[1]))
+        }.reversed()
+    }
+
+    /// What the maildrop holds before the message is sent: only messages that come after it are looked at, however
+    /// many other mail arrives meanwhile (a busy mailbox buries a message under newer ones).
+    mutating func recordBaseline() async -> RoundtripReadFailure? {
+        guard !isIMAP else { return nil }
+        if let failure = await ensureOpen() { return failure }
+        do {
+            baseline = Set(try await pop3Listing().map(\.uid))
+        } catch {
+            return error
+        }
+        await close()
+        return nil
+    }
+
+    /// The messages that arrived since the baseline and were not looked at yet, newest first (at most 500 a poll).
+    private mutating func pop3NewMessages() async throws(RoundtripReadFailure) -> [(number: Int, uid: String)] {
+        try await pop3Listing().filter { !(baseline ?? []).contains($0.uid) && !examined.contains($0.uid) }
+            .prefix(500).map { $0 }
+    }
+
+    /// Looks at the new messages for the token, by their headers (TOP n 0).
     private mutating func pop3Find() async throws(RoundtripReadFailure) -> [UInt8]? {
-        let stat = try await pop3("STAT")
-        let count = stat.statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        guard count > 0 else { return nil }
-        for number in stride(from: count, to: max(0, count - 30), by: -1) {
-            let header = try await pop3Header(number)
-            if MessageHeaders.values(Roundtripper.tokenHeader, in: MessageHeaders.parse(header))
-                .contains(where: { $0.trimmingCharacters(in: .whitespaces) == token }) {
+        for message in try await pop3NewMessages() {
+            let header = try await pop3Header(message.number)
+            if MailboxReader.carriesToken(header, token) {
                 foundAt = foundAt ?? ContinuousClock.now
-                found = number
+                found = message.number
                 return header
+            }
+            examined.insert(message.uid)
+            // A report that quotes the token in its body: the message will not come.
+            if MailboxReader.isReport(header) {
+                let text = try await pop3Header(message.number, bodyLines: 200)
+                if String(decoding: text, as: UTF8.self).contains(token) {
+                    bounce = MailboxReader.bounce(text)
+                    return nil
+                }
             }
         }
         return nil
@@ -279,13 +361,11 @@ struct MailboxReader {
                     return MailboxReader.bounce(fetched.literals.first ?? [])
                 }
             } else {
-                let stat = try await pop3("STAT")
-                let count = stat.statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-                for number in stride(from: count, to: max(0, count - 30), by: -1) {
-                    let message = try await pop3Header(number, bodyLines: 200)
-                    if String(decoding: message, as: UTF8.self).contains(token) {
-                        return MailboxReader.bounce(message)
-                    }
+                // A failure report is a new message too: examined ones had no token header, its body may have it.
+                examined = []
+                for message in try await pop3NewMessages().prefix(200) {
+                    let text = try await pop3Header(message.number, bodyLines: 200)
+                    if String(decoding: text, as: UTF8.self).contains(token) { return MailboxReader.bounce(text) }
                 }
             }
         } catch {

@@ -80,6 +80,8 @@ public enum RoundtripSend: Sendable, Equatable {
     case noTLS
     case failed(EngineError)
     case notReached(String)
+    /// Not sent: the mailbox it would be read from could not be read (POP3 is looked at first).
+    case mailboxUnreadable
 }
 
 /// Why the mailbox could not be read.
@@ -174,6 +176,15 @@ public struct Roundtripper: Sendable {
             result.send = .notReached(error.description)
             return result
         }
+        // POP3 shows a maildrop by position: what is there before the message is sent is set aside first. A mailbox
+        // that cannot be read is said before anything is sent.
+        var reader = MailboxReader(request: request, engine: engine, anchors: anchors, token: token)
+        if let failure = await reader.recordBaseline() {
+            result.readFailure = failure
+            result.send = .mailboxUnreadable
+            result.transcript += reader.transcript
+            return result
+        }
         let gate = RoundtripGate(anchors: anchors, now: request.now)
         let serverName = request.serverName ?? (HostnameMatcher.isIPAddress(request.outgoing.host)
             ? nil : request.outgoing.host)
@@ -205,7 +216,6 @@ public struct Roundtripper: Sendable {
         guard case .accepted = result.send else { return result }
 
         // Back: the mailbox, until the token shows or the wait ends.
-        var reader = MailboxReader(request: request, engine: engine, anchors: anchors, token: token)
         let deadline = accepted + .milliseconds(Int(request.wait * 1000))
         let found = await reader.waitForMessage(until: deadline)
         result.transcript += reader.transcript
@@ -223,7 +233,11 @@ public struct Roundtripper: Sendable {
             result.findings = Roundtripper.findings(result.hops)
             result.deletion = request.keep ? .kept : await reader.deleteFound()
         case .success(nil):
-            result.missing = await reader.diagnoseMissing()
+            if let bounce = reader.bounce {
+                result.missing = bounce
+            } else {
+                result.missing = await reader.diagnoseMissing()
+            }
             // Found in another folder: it goes from there, as from the inbox.
             if case .inFolder? = result.missing { result.deletion = request.keep ? .kept : await reader.deleteFound() }
         }

@@ -42,6 +42,7 @@ public final class Spool: MessageSink {
     let rateLimit: RateLimiter
     private let state: NIOLockedValueBox<State>
     private let lockDescriptor: Int32
+    private let lockHeld = NIOLockedValueBox(true)
     /// Wakes the delivery scheduler when a message arrives or a retry is asked for.
     public let doorbell = Doorbell()
 
@@ -104,6 +105,13 @@ public final class Spool: MessageSink {
     }
 
     deinit {
+        unlock()
+    }
+
+    /// Lets another relay take the spool: when the relay that held it has stopped, not whenever the last reference
+    /// to it goes (a task that ends late must not keep the next start out). Once; later calls do nothing.
+    public func unlock() {
+        guard lockHeld.withLockedValue({ held in defer { held = false }; return held }) else { return }
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
     }

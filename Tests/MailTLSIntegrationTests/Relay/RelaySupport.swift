@@ -136,6 +136,7 @@ final class TestRelay: Sendable {
     func stop(keepingDirectory: Bool = false) async {
         await group.triggerGracefulShutdown()
         _ = await running.result
+        runtime.spool.unlock()
         if !keepingDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 
