@@ -40,7 +40,7 @@ public enum EngineError: Error, Sendable, Equatable {
         switch self {
         case .connectionRefused: "connection refused"
         case .connectTimeout(let seconds): "no answer to TCP connect within \(seconds.formatted1) s"
-        case .connectFailed(let reason): "connect failed: \(reason)"
+        case .connectFailed(let reason): "connect failed: \"\(reason)\""
         case .readTimeout(let seconds, let during): "no complete reply within \(seconds.formatted1) s (\(during))"
         case .closedByPeer(let during): "the server closed the connection (\(during))"
         case .oversizedInput(let what): "the server sent too much: \(what)"

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MailTLSCore
 import NIOConcurrencyHelpers
 import NIOCore
@@ -50,15 +53,16 @@ final class MailConnection: Sendable {
         if let ioError = error as? IOError {
             if ioError.errnoCode == 111 { return .connectionRefused }  // ECONNREFUSED
             if ioError.errnoCode == 110 { return .connectTimeout(seconds: timeout) }  // ETIMEDOUT
-            return .connectFailed(String(describing: ioError))
+            // The system's words for the errno ("Network is unreachable"), not NIO's description of the call.
+            return .connectFailed(String(cString: strerror(ioError.errnoCode)))
         }
         if let connectionError = error as? NIOConnectionError {
             for failure in connectionError.connectionErrors {
                 return connectError(failure.error, timeout: timeout)
             }
-            return .connectFailed(String(describing: connectionError))
+            return .connectFailed("no address accepted the connection")
         }
-        return .connectFailed(String(describing: error))
+        return .connectFailed(shortReason(String(describing: error)))
     }
 
     /// The next bytes from the server, waiting at most `timeout` seconds.

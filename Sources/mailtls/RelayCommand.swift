@@ -90,7 +90,7 @@ struct RelayRunCommand: AsyncParsableCommand {
         } catch let error as RelayStartError {
             throw UserFacingFailure(message: RelayMessages.start(error, language))
         } catch let error as ServiceGroupError {
-            throw UserFacingFailure(message: RelayMessages.stopped("\(error)", language))
+            throw UserFacingFailure(message: RelayMessages.stopped(language))
         }
     }
 }

@@ -50,8 +50,10 @@ enum RelayMessages {
         }
     }
 
-    static func stopped(_ detail: String, _ language: Language) -> String {
-        language == .ja ? "中継サーバーが停止しました（\(detail)）。" : "The relay stopped (\(detail))."
+    /// A service of the relay ended by itself: its own lines above say why.
+    static func stopped(_ language: Language) -> String {
+        language == .ja ? "中継サーバーが予期せず停止しました。理由は上に表示した行を確認してください。"
+            : "The relay stopped unexpectedly: the lines above say why."
     }
 
     static func exists(_ path: String, _ language: Language) -> String {

@@ -22,7 +22,7 @@ public enum StepEvidenceText {
         case .connectionRefused(let endpoint): return "\(endpoint): 接続拒否"
         case .connectTimedOut(let endpoint, let seconds):
             return "\(endpoint): \(seconds.formatted()) 秒以内に応答なし"
-        case .connectFailed(let endpoint, let reason): return "\(endpoint): 接続失敗（\(reason)）"
+        case .connectFailed(let endpoint, let reason): return "\(endpoint): 接続失敗（システムの説明: \"\(reason)\"）"
         case .failure(let error): return EngineErrorText.render(error, language)
         case .noGreeting: return "挨拶なし"
         case .interrupted: return "途中で切断"
@@ -75,7 +75,7 @@ public enum EngineErrorText {
         switch error {
         case .connectionRefused: return "接続拒否"
         case .connectTimeout(let seconds): return "\(seconds.formatted()) 秒以内に TCP 接続の応答なし"
-        case .connectFailed(let reason): return "接続失敗（\(reason)）"
+        case .connectFailed(let reason): return "接続失敗（システムの説明: \"\(reason)\"）"
         case .readTimeout(let seconds, let during):
             return "\(seconds.formatted()) 秒以内に完全な応答なし（\(activity(during))）"
         case .closedByPeer(let during): return "サーバーによる切断（\(activity(during))）"
