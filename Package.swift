@@ -157,6 +157,10 @@ let package = Package(
             name: "mailtls-fuzz",
             dependencies: ["MailTLSCore", "MailTLSSessions", "MailTLSSetup", "MailTLSDomain", "MailTLSDNS"]
         ),
+        .testTarget(
+            name: "MailTLSEngineTests",
+            dependencies: ["MailTLSEngine", "MailTLSCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "MailTLSCoreTests", dependencies: ["MailTLSCore", "TestSupport"],
                     exclude: ["Mail/ReceivedFixtures"]),
         .testTarget(
