@@ -46,6 +46,7 @@ let package = Package(
                 "MailTLSCore",
                 "MailTLSEngine",
                 "MailTLSDNS",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -126,6 +127,7 @@ let package = Package(
             name: "MailTLSRelay",
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSSessions", "MailTLSSetup",
+                "MailTLSWeb",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

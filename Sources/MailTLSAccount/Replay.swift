@@ -329,7 +329,7 @@ struct Replay {
         }
         let from = request.user.flatMap { $0.contains("@") ? $0 : nil } ?? recipient
         let message = Array(("From: <\(from)>\r\nTo: <\(recipient)>\r\nSubject: mailtls diagnose test\r\n"
-            + "Date: \(Replay.rfc5322Date(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
+            + "Date: \(RFC5322Date.format(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
             + "This message was sent by mailtls diagnose to test the settings.\r\n").utf8)
         let plan = SubmissionDialogue.Plan(
             mode: request.security == .ssl ? .implicitTLS : .startTLS, upgrade: request.security == .starttls,
@@ -354,14 +354,6 @@ struct Replay {
         case .interrupted:
             fail(.testMessage, .connectionFailed, conversation.error.map(StepEvidence.failure) ?? .interrupted)
         }
-    }
-
-    static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
     }
 }
 

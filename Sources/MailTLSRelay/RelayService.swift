@@ -182,13 +182,6 @@ public final class RelayListenerService: Service, Sendable {
             throw RelayStartError.listener(error)
         }
         await onStart(listener.endpoints)
-        let graceful: Bool
-        do {
-            try await gracefulShutdown()
-            graceful = true
-        } catch {
-            graceful = false
-        }
-        await listener.stop(grace: graceful ? shutdownGrace : .zero)
+        await listener.stop(grace: await graceAfterShutdown(shutdownGrace))
     }
 }

@@ -118,8 +118,10 @@ public enum RoundtripText {
                      "サーバーが STARTTLS を提供していません。パスワードは送っていません")
         case .failed(let error):
             return t(language, "failed: ", "失敗: ") + EngineErrorText.render(error, language)
-        case .notReached(let detail):
-            return t(language, "not reached: ", "接続できません: ") + EvidenceText.render(detail, language)
+        case .interrupted:
+            return t(language, "the conversation ended before a reply", "応答の前に接続が終了しました")
+        case .notReached(let error):
+            return UIText.inputError(error, language)
         case .mailboxUnreadable:
             return t(language, "not sent: the mailbox could not be read (below)",
                      "送信していません。受信するメールボックスを読めないためです（下記）")
@@ -144,8 +146,8 @@ public enum RoundtripText {
         case .failed(let error):
             return t(language, "reading the mailbox failed: ", "メールボックスを読めません: ")
                 + EngineErrorText.render(error, language)
-        case .notReached(let detail):
-            return t(language, "not reached: ", "接続できません: ") + EvidenceText.render(detail, language)
+        case .notReached(let error):
+            return UIText.inputError(error, language)
         }
     }
 
@@ -291,16 +293,14 @@ public enum RoundtripJSONReport {
         case .certificateRejected: sentResult = "certificate-rejected"
         case .noTLS: sentResult = "no-tls"
         case .failed: sentResult = "failed"
-        case .notReached: sentResult = "not-reached"
+        case .notReached, .interrupted: sentResult = "not-reached"
         case .mailboxUnreadable: sentResult = "not-sent"
         }
         var read: Read?
         if let failure = result.readFailure {
             read = Read(result: "failed", idle: result.usedIdle, message: RoundtripText.readFailure(failure, language))
         } else if case .accepted = result.send {
-            if let failure = result.readFailure {
-                read = Read(result: "failed", idle: result.usedIdle, message: RoundtripText.readFailure(failure, language))
-            } else if result.arrived {
+            if result.arrived {
                 read = Read(result: "arrived", idle: result.usedIdle, deliverySeconds: result.deliverySeconds,
                             totalSeconds: result.totalSeconds)
             } else if let missing = result.missing {

@@ -186,7 +186,9 @@ public struct HTTPSFetcher: Sendable {
         return outcome ?? .failure(.timeout(seconds: timeout))
     }
 
-    static func classify(_ error: any Error, timeout: Double) -> Failure {
+    /// Why a request failed, by the error's type and code, never by its description: for every HTTPS client of
+    /// mailtls (this fetcher, the relay's OAuth token endpoint).
+    public static func classify(_ error: any Error, timeout: Double) -> Failure {
         if let client = error as? HTTPClientError {
             // Cancelled or shut down: only the fetch's own deadline does that (it closes the client under a body that
             // drips), so it is the deadline, whichever task reports first.

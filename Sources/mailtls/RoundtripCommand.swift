@@ -181,9 +181,7 @@ struct RoundtripCommand: AsyncParsableCommand {
         do {
             result = try await Roundtripper().run(request)
         } catch {
-            throw UserFacingFailure(message: language == .ja
-                ? "--ca-file のファイル「\(caFile ?? "")」を読めません。PEM か DER の証明書ファイルを指定してください。"
-                : "Cannot read the --ca-file \(caFile ?? ""): give a PEM or DER certificate file.")
+            throw UserFacingFailure(message: UIText.inputError(error, language))
         }
         if output.json {
             print(RoundtripJSONReport.render(result, language: language, toolVersion: MailTLSCommand.version))

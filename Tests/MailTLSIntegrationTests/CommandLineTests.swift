@@ -14,28 +14,12 @@ import Testing
                 "--connect-timeout", "1"] + extra
     }
 
-    /// Validates with Python's jsonschema against docs/check-report.schema.json.
-    func validateAgainstSchema(_ json: String) -> ProcessRunner.Result {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).json")
-        try? json.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let schema = Lab.packageRoot.appendingPathComponent("docs/check-report.schema.json").path
-        let script = """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            jsonschema.Draft202012Validator.check_schema(schema)
-            jsonschema.validate(json.load(open(sys.argv[2])), schema,
-                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-            """
-        return ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, schema, file.path])
-    }
-
     @Test(arguments: [("LAB_GOOD", Int32(0)), ("LAB_LEGACY_TLS", 1), ("LAB_EXPIRED", 2), ("LAB_REFUSED", 1)])
-    func jsonMatchesTheSchemaAndExitCodesFollowNagios(addressKey: String, exitCode: Int32) throws {
+    func jsonMatchesTheSchemaAndExitCodesFollowNagios(addressKey: String, exitCode: Int32) async throws {
         let result = mailtls(try labArguments(addressKey, ["--json"]))
         let findings = result.stdout.components(separatedBy: "\"findings\"").dropFirst().first?.prefix(1500) ?? ""
         #expect(result.status == exitCode, "stderr: \(result.stderr) findings: \(findings)")
-        let validation = validateAgainstSchema(result.stdout)
+        let validation = await Tool.validate(json: result.stdout, schema: "check-report.schema.json")
         #expect(validation.status == 0, "schema: \(validation.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(document["schemaVersion"] as? String == "1.2")

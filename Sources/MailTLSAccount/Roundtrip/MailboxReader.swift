@@ -10,7 +10,7 @@ import NIOCore
 struct MailboxReader {
     let request: RoundtripRequest
     let engine: ConnectionEngine
-    let gate: RoundtripGate
+    let gate: CertificateGateKeeper
     let token: String
     private var session: MailClientSession?
     private var capabilities: [String] = []
@@ -26,12 +26,15 @@ struct MailboxReader {
     /// POP3: the maildrop's unique ids before the message was sent, and those looked at since.
     private var baseline: Set<String>?
     private var examined: Set<String> = []
-    private(set) var transcript: [TranscriptLine] = []
+    /// The conversations of the sessions already ended (POP3 opens one per poll).
+    private var endedSessions: [TranscriptLine] = []
+    /// Every session's conversation, the current one last.
+    var transcript: [TranscriptLine] { endedSessions + (session?.transcript ?? []) }
 
     init(request: RoundtripRequest, engine: ConnectionEngine, anchors: TrustAnchors, token: String) {
         self.request = request
         self.engine = engine
-        gate = RoundtripGate(anchors: anchors, now: request.now)
+        gate = CertificateGateKeeper(anchors: anchors, now: request.now)
         self.token = token
     }
 
@@ -59,8 +62,11 @@ struct MailboxReader {
                 usedIdle = true
                 do { try await imapIdle() } catch { return .failure(error) }
             } else {
-                try? await Task.sleep(for: min(.milliseconds(500), now.duration(to: deadline)))
-                if !isIMAP { await close() }    // a POP3 maildrop is a snapshot taken at login
+                // POP3 sees new mail only in a new session (a maildrop is a snapshot taken at login): each poll is a
+                // login, so it polls every 2 s, not as often as a search on an open IMAP session.
+                let pause: Duration = isIMAP ? .milliseconds(500) : .seconds(2)
+                try? await Task.sleep(for: min(pause, now.duration(to: deadline)))
+                if !isIMAP { await close() }
             }
         }
     }
@@ -69,12 +75,13 @@ struct MailboxReader {
 
     private mutating func ensureOpen() async -> RoundtripReadFailure? {
         guard session == nil || session?.isOpen == false else { return nil }
+        if let ended = session { endedSessions += ended.transcript }
         let endpoint = request.incoming
         let address: SocketAddress
         do {
             address = try await Roundtripper.address(endpoint, resolver: request.resolver)
         } catch {
-            return .notReached(error.description)
+            return .notReached(error)
         }
         do {
             session = try await MailClientSession.connect(to: address, engine: engine)
@@ -97,7 +104,7 @@ struct MailboxReader {
         do {
             let (_, acceptance) = try await session!.startTLS(TLSClientSettings(), serverName: serverName,
                                                                implicit: implicit, gate: gate.gate(checking: name))
-            if case .rejected = acceptance { throw RoundtripReadFailure.certificateRejected(gate.lastProblem) }
+            if case .rejected = acceptance { throw RoundtripReadFailure.certificateRejected(gate.lastRefusal) }
         } catch let failure as RoundtripReadFailure {
             throw failure
         } catch {
@@ -110,20 +117,18 @@ struct MailboxReader {
         var dialogue = DialogueRequest(purpose: .mailbox, command: command, transcriptText: shown, reader: reader)
         dialogue.minimumWait = minimumWait
         do {
-            let response = try await session!.exchange(dialogue)
-            transcript = session!.transcript
-            return response
+            return try await session!.exchange(dialogue)
         } catch {
-            transcript = session!.transcript
             throw .failed(error)
         }
     }
 
-    mutating func close() async {
+    /// Says goodbye (unless the session already did) and keeps the session's conversation.
+    mutating func close(farewell: Bool = true) async {
         guard let open = session else { return }
-        let farewell = isIMAP ? "z LOGOUT\r\n" : "QUIT\r\n"
-        await open.close(farewell: Array(farewell.utf8))
-        transcript = open.transcript
+        let goodbye = isIMAP ? "z LOGOUT\r\n" : "QUIT\r\n"
+        await open.close(farewell: farewell ? Array(goodbye.utf8) : nil)
+        endedSessions += open.transcript
         session = nil
     }
 
@@ -235,7 +240,7 @@ struct MailboxReader {
         do {
             _ = try await session!.exchange(DialogueRequest(purpose: .mailbox, command: nil, reader: .imapIdle(tag: tag)))
         } catch {
-            if case .readTimeout = error {} else { transcript = session!.transcript; throw .failed(error) }
+            if case .readTimeout = error {} else { throw .failed(error) }
         }
         _ = try await exchange("DONE", reader: .imapMailbox(tag: tag))
     }
@@ -340,8 +345,7 @@ struct MailboxReader {
             guard deleted.outcome == .positive else { return .failed }
             // POP3 deletes at QUIT, and only at QUIT.
             let quit = try await pop3("QUIT")
-            await session?.close()
-            session = nil
+            await close(farewell: false)
             return quit.outcome == .positive ? .deleted : .failed
         } catch {
             return .failed

@@ -4,7 +4,6 @@ import MailTLSCore
 import MailTLSDNS
 import MailTLSEngine
 import NIOCore
-import Synchronization
 
 /// One server of the round trip: where the message goes in (submission) or is read back (IMAP or POP3).
 public struct RoundtripEndpoint: Sendable, Equatable, Codable {
@@ -79,7 +78,10 @@ public enum RoundtripSend: Sendable, Equatable {
     /// No TLS on the submission connection: the password was not sent.
     case noTLS
     case failed(EngineError)
-    case notReached(String)
+    /// The conversation ended before a reply, for no reason the engine named.
+    case interrupted
+    /// The server's name does not resolve.
+    case notReached(CheckInputError)
     /// Not sent: the mailbox it would be read from could not be read (POP3 is looked at first).
     case mailboxUnreadable
 }
@@ -91,7 +93,7 @@ public enum RoundtripReadFailure: Error, Sendable, Equatable {
     case loginRefused(reply: String)
     case refused(command: String, reply: String)
     case failed(EngineError)
-    case notReached(String)
+    case notReached(CheckInputError)
 }
 
 /// Where the message was when it was not in the inbox in time.
@@ -156,15 +158,10 @@ public struct RoundtripResult: Sendable {
 public struct Roundtripper: Sendable {
     public init() {}
 
-    public func run(_ request: RoundtripRequest) async throws(RoundtripInputError) -> RoundtripResult {
-        let anchors: TrustAnchors
-        do {
-            anchors = try TrustAnchors(caFile: request.caFile)
-        } catch {
-            throw .unreadableCAFile(request.caFile ?? "")
-        }
+    public func run(_ request: RoundtripRequest) async throws(CheckInputError) -> RoundtripResult {
+        let anchors = try ServerChecker.anchors(caFile: request.caFile)
         let token = Roundtripper.makeToken()
-        var result = RoundtripResult(request: request, token: token, send: .notReached(""))
+        var result = RoundtripResult(request: request, token: token, send: .interrupted)
         let engine = ConnectionEngine(timeouts: request.timeouts)
         let started = ContinuousClock.now
 
@@ -173,7 +170,7 @@ public struct Roundtripper: Sendable {
         do {
             outgoing = try await Roundtripper.address(request.outgoing, resolver: request.resolver)
         } catch {
-            result.send = .notReached(error.description)
+            result.send = .notReached(error)
             return result
         }
         // POP3 shows a maildrop by position: what is there before the message is sent is set aside first. A mailbox
@@ -185,7 +182,7 @@ public struct Roundtripper: Sendable {
             result.transcript += reader.transcript
             return result
         }
-        let gate = RoundtripGate(anchors: anchors, now: request.now)
+        let gate = CertificateGateKeeper(anchors: anchors, now: request.now)
         let serverName = request.serverName ?? (HostnameMatcher.isIPAddress(request.outgoing.host)
             ? nil : request.outgoing.host)
         let plan = SubmissionDialogue.Plan(
@@ -207,18 +204,17 @@ public struct Roundtripper: Sendable {
         case .refused(let step, let reply):
             result.send = .refused(step: step.rawValue, reply: reply.statusLine)
         case .untrustedCertificate:
-            result.send = .certificateRejected(gate.lastProblem)
+            result.send = .certificateRejected(gate.lastRefusal)
         case .noTLSForPassword:
             result.send = .noTLS
         case .interrupted:
-            result.send = conversation.error.map(RoundtripSend.failed) ?? .notReached("interrupted")
+            result.send = conversation.error.map(RoundtripSend.failed) ?? .interrupted
         }
         guard case .accepted = result.send else { return result }
 
         // Back: the mailbox, until the token shows or the wait ends.
         let deadline = accepted + .milliseconds(Int(request.wait * 1000))
         let found = await reader.waitForMessage(until: deadline)
-        result.transcript += reader.transcript
         result.usedIdle = reader.usedIdle
         switch found {
         case .failure(let failure):
@@ -264,62 +260,17 @@ public struct Roundtripper: Sendable {
 
     static func message(from: String, to: String, token: String, date: Date) -> [UInt8] {
         Array(("From: <\(from)>\r\nTo: <\(to)>\r\nSubject: mailtls roundtrip \(token)\r\n"
-            + "Date: \(Replay.rfc5322Date(date))\r\nMessage-ID: <\(token)@mailtls.invalid>\r\n"
+            + "Date: \(RFC5322Date.format(date))\r\nMessage-ID: <\(token)@mailtls.invalid>\r\n"
             + "\(tokenHeader): \(token)\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
             + "This message was sent by mailtls roundtrip to test sending and receiving; it deletes it again.\r\n"
             + "Token: \(token)\r\n").utf8)
     }
 
     static func address(_ endpoint: RoundtripEndpoint, resolver: DNSResolver.Configuration?)
-        async throws(RoundtripAddressError) -> SocketAddress {
-        if let literal = try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port) { return literal }
-        do {
-            let answer = try await DNSResolver(resolver ?? DNSResolver.Configuration()).addresses(endpoint.host)
-            guard let first = answer.records.first,
-                  let address = try? SocketAddress(ipAddress: first, port: endpoint.port) else {
-                throw RoundtripAddressError(host: endpoint.host, detail: answer.nameDoesNotExist ? "NXDOMAIN" : "no address")
-            }
-            return address
-        } catch let error as RoundtripAddressError {
-            throw error
-        } catch {
-            throw RoundtripAddressError(host: endpoint.host, detail: (error as? DNSError)?.evidence ?? "lookup failed")
-        }
-    }
-}
-
-public struct RoundtripAddressError: Error, Sendable, CustomStringConvertible {
-    public var host: String
-    public var detail: String
-    public var description: String { "\(host): \(detail)" }
-}
-
-public enum RoundtripInputError: Error, Sendable, Equatable {
-    case unreadableCAFile(String)
-}
-
-/// The certificate gate of both connections: a certificate a validating client refuses never sees a credential.
-final class RoundtripGate: Sendable {
-    let analyzer: CertificateAnalyzer
-    private let problem = Mutex<CertificateAssessment.Problem?>(nil)
-
-    init(anchors: TrustAnchors, now: Date) {
-        analyzer = CertificateAnalyzer(anchors: anchors, now: now)
-    }
-
-    var lastProblem: CertificateAssessment.Problem? { problem.withLock { $0 } }
-
-    func gate(checking name: String) -> CertificateGate {
-        { [self] facts in
-            let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: name)
-            guard let report else {
-                problem.withLock { $0 = nil }
-                return .rejected(reason: "no certificate")
-            }
-            guard let refusal = CertificateAssessment.refusal(of: report) else { return .accepted }
-            problem.withLock { $0 = refusal }
-            return .rejected(reason: refusal.key)
-        }
+        async throws(CheckInputError) -> SocketAddress {
+        var address = try await ServerChecker.resolve(endpoint.host, using: resolver)
+        address.port = endpoint.port
+        return address
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import MailTLSEngine
+import Synchronization
 
 /// Every rule about a presented certificate, defined once: `check`, `domain`, `setup`'s verification, `diagnose`
 /// and the relay's upstream gate all ask here, so they cannot disagree about the same chain.
@@ -108,3 +110,34 @@ public enum CertificateAssessment {
         return refusals.min { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
     }
 }
+
+/// The gate of every connection that sends a credential (the relay's upstream, the round trip's two connections):
+/// the presented chain is judged by the rules above, for the name the user gave, before anything else is sent. The
+/// last refusal is kept for the report. `now` nil: the moment of each handshake (a long-running relay).
+public final class CertificateGateKeeper: Sendable {
+    private let anchors: TrustAnchors
+    private let now: Date?
+    private let refusal = Mutex<CertificateAssessment.Problem?>(nil)
+
+    public init(anchors: TrustAnchors, now: Date? = nil) {
+        self.anchors = anchors
+        self.now = now
+    }
+
+    /// The problem the last rejected chain had; nil when the chain had no readable certificate at all.
+    public var lastRefusal: CertificateAssessment.Problem? { refusal.withLock { $0 } }
+
+    public func gate(checking name: String) -> CertificateGate {
+        { [self] facts in
+            let analyzer = CertificateAnalyzer(anchors: anchors, now: now ?? Date())
+            guard let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: name) else {
+                refusal.withLock { $0 = nil }
+                return .rejected(reason: "no certificate")
+            }
+            guard let problem = CertificateAssessment.refusal(of: report) else { return .accepted }
+            refusal.withLock { $0 = problem }
+            return .rejected(reason: "\(problem.key): \(problem.evidence)")
+        }
+    }
+}
+

@@ -3,6 +3,7 @@ import MailTLSCore
 import MailTLSDNS
 import MailTLSEngine
 import NIOCore
+import NIOPosix
 
 /// What `mailtls check` was asked to do.
 public struct CheckRequest: Sendable {
@@ -80,15 +81,7 @@ public struct ServerChecker: Sendable {
     public func run(_ request: CheckRequest) async throws(CheckInputError) -> CheckReport {
         let startedAt = Date()
         let clock = ContinuousClock.now
-        let anchors: TrustAnchors
-        do {
-            anchors = try TrustAnchors(caFile: request.caFile)
-        } catch {
-            switch error {
-            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
-            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
-            }
-        }
+        let anchors = try ServerChecker.anchors(caFile: request.caFile)
         let address = try await ServerChecker.resolve(request.host, using: request.resolver)
         let checkedName = request.serverName ?? request.host
         let serverName: String? = request.serverName ?? (HostnameMatcher.isIPAddress(request.host) ? nil : request.host)
@@ -131,7 +124,20 @@ public struct ServerChecker: Sendable {
                            durationMilliseconds: clock.duration(to: .now).inMilliseconds)
     }
 
-    static func resolve(_ host: String, using resolver: DNSResolver.Configuration?) async throws(CheckInputError)
+    /// The system's roots and `--ca-file`'s, or the input error that says what is wrong with the file.
+    public static func anchors(caFile: String?) throws(CheckInputError) -> TrustAnchors {
+        do {
+            return try TrustAnchors(caFile: caFile)
+        } catch {
+            switch error {
+            case .unreadable(let path, let reason): throw .unreadableCAFile(path: path, reason: reason)
+            case .noCertificates(let path): throw .noCertificatesInCAFile(path: path)
+            }
+        }
+    }
+
+    /// A host name or address as the user gave it: a literal, `--resolver`'s answer, or the system resolver's.
+    public static func resolve(_ host: String, using resolver: DNSResolver.Configuration?) async throws(CheckInputError)
         -> SocketAddress {
         let trimmed = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         if let literal = try? SocketAddress(ipAddress: trimmed, port: 0) { return literal }
@@ -148,9 +154,14 @@ public struct ServerChecker: Sendable {
             }
             return address
         }
-        guard !trimmed.isEmpty, trimmed.count <= 253,
-              let resolved = try? SocketAddress.makeAddressResolvingHost(trimmed, port: 0)
-        else { throw .unknownHost(host) }
+        guard !trimmed.isEmpty, trimmed.count <= 253 else { throw .unknownHost(host) }
+        // getaddrinfo blocks: it runs on NIO's thread pool, not on a thread of the cooperative pool.
+        let resolved: SocketAddress? = await withCheckedContinuation { continuation in
+            NIOThreadPool.singleton.submit { _ in
+                continuation.resume(returning: try? SocketAddress.makeAddressResolvingHost(trimmed, port: 0))
+            }
+        }
+        guard let resolved else { throw .unknownHost(host) }
         return resolved
     }
 }

@@ -130,14 +130,3 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
         unlink(contentPath.path)
     }
 }
-
-/// Dates as mail headers write them: `Sun, 06 Dec 2026 12:00:00 +0000`. - SeeAlso: RFC 5322 section 3.3
-enum RFC5322Date {
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
-    }
-}

@@ -110,16 +110,13 @@ public struct UpstreamConnection: Sendable {
     }
 
     static func resolve(_ host: String, port: Int) async throws(UpstreamFailure) -> [SocketAddress] {
-        if let literal = try? SocketAddress(ipAddress: host, port: port) { return [literal] }
-        let result: Result<SocketAddress, Error> = await withCheckedContinuation { continuation in
-            NIOThreadPool.singleton.submit { _ in
-                continuation.resume(returning: Result { try SocketAddress.makeAddressResolvingHost(host, port: port) })
-            }
-        }
-        guard case .success(let address) = result else {
+        do {
+            var address = try await ServerChecker.resolve(host, using: nil)
+            address.port = port
+            return [address]
+        } catch {
             throw UpstreamFailure(.unresolvable, "\(host): the name does not resolve")
         }
-        return [address]
     }
 
     private mutating func prepare(clientName: String, anchors: TrustAnchors,
@@ -167,14 +164,7 @@ public struct UpstreamConnection: Sendable {
     /// Accepts a certificate only if a validating client would: trusted, valid today, carrying the upstream's name
     /// (the rules every command shares).
     static func certificateGate(anchors: TrustAnchors, name: String) -> CertificateGate {
-        { facts in
-            let analyzer = CertificateAnalyzer(anchors: anchors, now: Date())
-            guard let report = await analyzer.analyse(presentedChain: facts.presentedChain, checkedName: name) else {
-                return .rejected(reason: "no certificate")
-            }
-            guard let refusal = CertificateAssessment.refusal(of: report) else { return .accepted }
-            return .rejected(reason: "\(refusal.key): \(refusal.evidence)")
-        }
+        CertificateGateKeeper(anchors: anchors).gate(checking: name)
     }
 
     private mutating func logIn(_ login: UpstreamLogin) async throws(UpstreamFailure) {

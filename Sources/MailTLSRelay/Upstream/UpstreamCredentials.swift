@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MailTLSWeb
 import MailTLSCore
 import MailTLSSandbox
 import MailTLSSetup
@@ -169,20 +170,10 @@ public actor OAuthTokenSource {
         return try result.get()
     }
 
+    /// Why the token endpoint could not be asked, in the words every HTTPS failure of mailtls has.
     static func describe(_ error: Error) -> String {
-        if let http = error as? HTTPClientError {
-            if http == .deadlineExceeded || http == .readTimeout { return "no answer within 30 s" }
-            if http == .connectTimeout { return "connect timeout" }
-        }
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificateVerify") || text.contains("handshake") {
-            return "its certificate is not trusted or TLS failed"
-        }
-        if text.contains("onnection refused") { return "connection refused" }
-        if text.contains("ontent-length") || text.contains("tooMany") { return "reply larger than 64 KiB" }
-        // Never Swift's description of an error (it reads as debug output): the error's name.
-        if text.hasPrefix("HTTPClientError.") { return "HTTPS request failed (\(text.dropFirst(16).prefix(40)))" }
-        return "HTTPS request failed (\(String(describing: type(of: error))))"
+        if error is NIOTooManyBytesError { return "reply larger than 64 KiB" }
+        return HTTPSFetcher.classify(error, timeout: 30).evidence
     }
 
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else %XX.

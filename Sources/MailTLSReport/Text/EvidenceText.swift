@@ -101,8 +101,6 @@ public enum EvidenceText {
         ("the token endpoint refused: ", "トークンのエンドポイントが拒否しました: "),
         ("the token endpoint could not be reached: ", "トークンのエンドポイントに接続できません: "),
         ("^no certificate$", "証明書なし"),
-        ("its certificate is not trusted or TLS failed", "証明書を信頼できないか、TLS に失敗しました"),
-        ("^connect timeout$", "接続のタイムアウト"),
         ("reply larger than 64 KiB", "応答が 64 KiB を超えています"),
         ("^(expired|not-yet-valid|self-signed|name-mismatch|incomplete-chain|untrusted|weak-key|weak-signature): ",
          "証明書の問題: "),

@@ -22,15 +22,7 @@ public final class SandboxService: Service, Sendable {
     public func run() async throws {
         let server = try await SandboxServer.start(configuration, onReport: onReport)
         await onStart(server)
-        // Until the group shuts down gracefully, or the task is cancelled (then there is no grace).
-        let graceful: Bool
-        do {
-            try await gracefulShutdown()
-            graceful = true
-        } catch {
-            graceful = false
-        }
-        await server.stop(grace: graceful ? shutdownGrace : .zero)
+        await server.stop(grace: await graceAfterShutdown(shutdownGrace))
     }
 }
 
@@ -44,5 +36,16 @@ public struct StopAfter: Service {
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+}
+
+/// Waits until the service group shuts down: `grace` for open connections when it shuts down gracefully, none when
+/// the task is cancelled. The sandbox's and the relay's listeners stop with it.
+public func graceAfterShutdown(_ grace: Duration) async -> Duration {
+    do {
+        try await gracefulShutdown()
+        return grace
+    } catch {
+        return .zero
     }
 }

@@ -21,14 +21,7 @@ import Testing
 
     /// Validates with Python's jsonschema against docs/account-report.schema.json.
     func validateAgainstSchema(_ json: String) async -> ProcessRunner.Result {
-        let schema = Lab.packageRoot.appendingPathComponent("docs/account-report.schema.json").path
-        return await python("""
-            import json, sys, jsonschema
-            schema = json.load(open("\(schema)"))
-            jsonschema.Draft202012Validator.check_schema(schema)
-            jsonschema.validate(json.load(open(sys.argv[1])), schema)
-            print("ok")
-            """, json)
+        await Tool.validate(json: json, schema: "account-report.schema.json")
     }
 
     @Test(arguments: [
