@@ -21,7 +21,8 @@ struct MailboxReader {
     private(set) var usedIdle = false
     /// A delivery failure report that names the token, seen while waiting.
     private(set) var bounce: RoundtripMissing?
-    /// IMAP: the UID the next message gets, from SELECT: only messages from there on are searched for a report.
+    /// IMAP: the first UID not yet searched for a report (nil: none searched yet, the whole inbox is): each
+    /// message's body is searched once, however much other mail arrives while the round trip waits.
     private var uidNext: Int?
     /// POP3: the maildrop's unique ids before the message was sent, and those looked at since.
     private var baseline: Set<String>?
@@ -173,17 +174,11 @@ struct MailboxReader {
         capabilities = (IMAPResponseAssembler.capabilities(in: listed) ?? []).map { $0.uppercased() }
         let selected = try await imap("SELECT INBOX")
         guard selected.outcome == .positive else { throw .refused(command: "SELECT INBOX", reply: selected.statusLine) }
-        if uidNext == nil {
-            uidNext = selected.lines.lazy.compactMap { line -> Int? in
-                let upper = line.uppercased()
-                guard let range = upper.range(of: "[UIDNEXT ") else { return nil }
-                return Int(upper[range.upperBound...].prefix { $0.isASCII && $0.isNumber }.prefix(10))
-            }.first
-        }
     }
 
     /// The header of the message carrying the token, if INBOX has it now.
     private mutating func imapFind() async throws(RoundtripReadFailure) -> [UInt8]? {
+        // The whole inbox: the message may have come before the inbox was first selected.
         if let uid = try await imapSearch("HEADER \(Roundtripper.tokenHeader) \(token)") {
             foundAt = foundAt ?? ContinuousClock.now
             found = uid
@@ -191,7 +186,10 @@ struct MailboxReader {
         }
         // A new message that has the token in its body and not in its header is a report about it (the bounce
         // quotes the original's header).
-        guard let uidNext, let uid = try await imapSearch("UID \(uidNext):* BODY \(token)") else { return nil }
+        let from = uidNext ?? 1
+        guard let last = try await imapSearch("UID *"), last >= from else { return nil }
+        uidNext = last + 1
+        guard let uid = try await imapSearch("UID \(from):\(last) BODY \(token)") else { return nil }
         let header = try await imapHeader(uid)
         if MailboxReader.carriesToken(header, token) {
             foundAt = foundAt ?? ContinuousClock.now
@@ -224,11 +222,14 @@ struct MailboxReader {
     }
 
     private mutating func imapSearch(_ criteria: String) async throws(RoundtripReadFailure) -> Int? {
+        try await imapSearchAll(criteria).max()
+    }
+
+    private mutating func imapSearchAll(_ criteria: String) async throws(RoundtripReadFailure) -> [Int] {
         let searched = try await imap("UID SEARCH \(criteria)")
         guard searched.outcome == .positive else { throw .refused(command: "UID SEARCH", reply: searched.statusLine) }
-        let numbers = searched.lines.filter { $0.uppercased().hasPrefix("* SEARCH") }
+        return searched.lines.filter { $0.uppercased().hasPrefix("* SEARCH") }
             .flatMap { $0.split(separator: " ").dropFirst(2).compactMap { Int($0) } }
-        return numbers.max()
     }
 
     /// Waits for news (a new message) for at most the read timeout, then leaves IDLE.
