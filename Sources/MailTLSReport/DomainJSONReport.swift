@@ -120,7 +120,7 @@ public enum DomainJSONReport {
              listedInSTSPolicy: host.listedInSTSPolicy,
              addresses: host.addresses.map { address in
                  let (verdict, detail) = dane(address.dane)
-                 return Address(address: address.address, port: JSONReport.port(address.port), dane: verdict,
+                 return Address(address: address.address, port: JSONReport.port(address.port, language: .en), dane: verdict,
                                 daneDetail: detail)
              })
     }

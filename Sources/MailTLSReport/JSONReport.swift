@@ -5,7 +5,7 @@ import MailTLSCore
 /// `mailtls check --json`: a stable, versioned document. See docs/json-schema.md and docs/check-report.schema.json.
 public enum JSONReport {
     /// Bump the major number on any change that can break a consumer; add fields in minor versions.
-    public static let schemaVersion = "1.2"
+    public static let schemaVersion = "1.3"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String
@@ -35,8 +35,10 @@ public enum JSONReport {
         public var security: String
         public var wrongMode: String?
         public var greeting: String?
-        /// The server software the greeting names (1.2).
+        /// The server software identified (1.2; from 1.3 also from behaviour, the host name or --server-software).
         public var software: String?
+        /// How the software or provider was identified (1.3).
+        public var identification: Identification?
         public var greetingMs: Int?
         public var capabilitiesBeforeTLS: [String]?
         public var capabilitiesAfterTLS: [String]?
@@ -104,18 +106,44 @@ public enum JSONReport {
         public var fix: String
     }
 
+    /// Who runs a port: software, hosted provider, confidence, evidence (1.3).
+    public struct Identification: Codable, Sendable {
+        public var software: String?
+        public var provider: String?
+        public var confidence: String
+        public var evidence: [Evidence]
+        public var summary: String
+
+        public struct Evidence: Codable, Sendable {
+            public var kind: String
+            public var value: String?
+        }
+
+        init(_ identification: ServerIdentification, language: Language) {
+            software = identification.software?.rawValue
+            provider = identification.provider?.rawValue
+            confidence = identification.confidence.rawValue
+            evidence = identification.evidence.map {
+                let (kind, value) = IdentificationText.jsonEvidence($0)
+                return Evidence(kind: kind, value: value)
+            }
+            summary = IdentificationText.line(identification, language)
+        }
+    }
+
     public static func document(_ report: CheckReport, language: Language, toolVersion: String) -> Document {
         Document(
             schemaVersion: schemaVersion, tool: Tool(name: "mailtls", version: toolVersion), host: report.host,
             address: report.address, checkedName: report.checkedName, startedAt: ISO8601.format(report.startedAt),
             durationMs: Int(report.durationMilliseconds.rounded()), exitCode: Int(report.exitCode),
-            loginProbe: report.loginProbe?.rawValue ?? "off", ports: report.ports.map(port),
+            loginProbe: report.loginProbe?.rawValue ?? "off", ports: report.ports.map { port($0, language: language) },
             findings: report.findings.map { finding in
                 FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, ports: finding.ports,
                              evidence: finding.evidence,
                              message: FindingCatalog.message(for: finding, in: language),
                              fix: FindingCatalog.fix(for: finding, in: language,
-                                                     software: report.software(of: finding)))
+                                                     software: report.software(of: finding),
+                                                     providers: report.providers(of: finding)))
             })
     }
 
@@ -130,7 +158,7 @@ public enum JSONReport {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static func port(_ observation: PortObservation) -> Port {
+    static func port(_ observation: PortObservation, language: Language) -> Port {
         let wrongMode: String?
         switch observation.wrongMode {
         case .plaintextOnTLSPort?: wrongMode = "plaintext-on-tls-port"
@@ -159,6 +187,7 @@ public enum JSONReport {
             expectedMode: observation.spec.mode.rawValue, state: observation.state.rawValue,
             security: observation.security.rawValue, wrongMode: wrongMode,
             greeting: observation.record.greeting?.lines.first, software: observation.software?.rawValue,
+            identification: observation.identification.map { Identification($0, language: language) },
             greetingMs: observation.greetingMilliseconds.map { Int($0.rounded()) },
             capabilitiesBeforeTLS: observation.capabilitiesBeforeTLS,
             capabilitiesAfterTLS: observation.capabilitiesAfterTLS,

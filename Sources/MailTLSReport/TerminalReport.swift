@@ -23,7 +23,8 @@ public struct TerminalReport: Sendable {
         out += certificateSection(report.ports)
         out += capabilitySection(report.ports, loginProbe: report.loginProbe)
         if showTranscripts { out += transcriptSection(report.ports) }
-        out += findingsSection(report.findings, software: report.software(of:))
+        out += identificationSection(report.ports)
+        out += findingsSection(report.findings, software: report.software(of:), providers: report.providers(of:))
         return out
     }
 
@@ -103,6 +104,29 @@ public struct TerminalReport: Sendable {
         return out + "\n"
     }
 
+    /// The software and provider behind the open ports, grouped, each with how it was known.
+    func identificationSection(_ ports: [PortObservation]) -> String {
+        var groups: [(ports: [Int], line: String)] = []
+        for port in ports where port.state == .open {
+            let line = port.identification.map { IdentificationText.line($0, language) }
+                ?? LocalizedText(en: "not identified: nothing in the conversation names it (--server-software sets it)",
+                                 ja: "特定できません。やり取りの中に名前がありません（--server-software で指定できます）")(language)
+            if let index = groups.firstIndex(where: { $0.line == line }) {
+                groups[index].ports.append(port.spec.port)
+            } else {
+                groups.append(([port.spec.port], line))
+            }
+        }
+        guard !groups.isEmpty else { return "" }
+        let labels = groups.map { $0.ports.map(String.init).joined(separator: ", ") }
+        let width = labels.map(\.displayWidth).max() ?? 0
+        var out = bold(IdentificationText.heading(language)) + "\n"
+        for (label, group) in zip(labels, groups) {
+            out += "  " + label.padded(to: width) + "  " + group.line + "\n"
+        }
+        return out + "\n"
+    }
+
     func transcriptSection(_ ports: [PortObservation]) -> String {
         var out = ""
         for port in ports where !port.transcript.isEmpty {
@@ -116,13 +140,15 @@ public struct TerminalReport: Sendable {
         return out
     }
 
-    func findingsSection(_ findings: [Finding], software: (Finding) -> Set<ServerSoftware> = { _ in [] }) -> String {
+    func findingsSection(_ findings: [Finding], software: (Finding) -> Set<ServerSoftware> = { _ in [] },
+                         providers: (Finding) -> Set<HostedProvider> = { _ in [] }) -> String {
         style.findingsSection(findings.map { finding in
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.ports.map(String.init).joined(separator: ","),
                             message: FindingCatalog.message(for: finding, in: language),
                             evidence: EvidenceText.render(finding.evidence, language),
-                            fix: FindingCatalog.fix(for: finding, in: language, software: software(finding)))
+                            fix: FindingCatalog.fix(for: finding, in: language, software: software(finding),
+                                                    providers: providers(finding)))
         }, language: language)
     }
 

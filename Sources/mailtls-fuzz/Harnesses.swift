@@ -29,6 +29,7 @@ enum Harness: String, CaseIterable {
     case relaySMTPServer = "relay-smtp-server"
     case oauthTokenReply = "oauth-token-reply"
     case receivedHeaders = "received-headers"
+    case serverIdentification = "server-identification"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -112,6 +113,25 @@ enum Harness: String, CaseIterable {
                 precondition(hop.tlsVersion.map {
                     ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"].contains($0)
                 } ?? true)
+            }
+        case .serverIdentification:
+            // Greeting, capabilities and the STARTTLS go-ahead as a server sends them; the host name as DNS gives it.
+            let lines = bytes.dropFirst().split(separator: 0x0A, omittingEmptySubsequences: false)
+                .map { Array($0).printableLine }
+            var record = DialogueRecord()
+            let mailProtocol: MailProtocol = [.smtp, .imap, .pop3][Int(bytes.first ?? 0) % 3]
+            record.greeting = lines.first.map { MailResponse(outcome: .positive, lines: [$0]) }
+            record.capabilitiesBeforeTLS = Array(lines.dropFirst().dropLast())
+            record.startTLSGoAhead = lines.last.map { MailResponse(outcome: .positive, code: "220", lines: [$0]) }
+            let identification = ServerIdentification.identify(protocol: mailProtocol, record: record,
+                                                               hostNames: lines.suffix(2))
+            for evidence in identification?.evidence ?? [] {
+                switch evidence {
+                case .startTLSReply(let text), .implementationNames(let text):
+                    precondition(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+                default:
+                    break
+                }
             }
         }
     }

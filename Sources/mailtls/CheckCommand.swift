@@ -73,10 +73,35 @@ struct CheckCommand: AsyncParsableCommand {
             ja: "すべてのポートでのやり取りを表示します（使い捨ての認証情報は伏せます）。"))
     var transcript = false
 
+    @Flag(help: .en("Print, per server, one configuration change that fixes every finding a setting fixes, in that software's terms, with the commands that check and reload it.",
+            ja: "サーバーごとに、設定で直せるすべての問題点を直す設定変更を、そのソフトウェアの書き方で表示します。設定の確認と再読み込みのコマンドも表示します。"))
+    var fix = false
+
+    @Option(name: .customLong("server-software"),
+            help: .en("The server's software when the conversation does not show it, or shows it wrongly: postfix, exim, sendmail, exchange, opensmtpd, haraka, hmailserver, dovecot, courier, cyrus, zimbra. Repeatable: an MTA applies to the SMTP ports, dovecot, courier and cyrus to the IMAP and POP3 ports.",
+                ja: "やり取りから特定できない、または誤って特定されるときのサーバーのソフトウェアです: postfix、exim、sendmail、exchange、opensmtpd、haraka、hmailserver、dovecot、courier、cyrus、zimbra。複数回指定できます。SMTP のサーバーは SMTP のポートに、dovecot、courier、cyrus は IMAP と POP3 のポートに適用します。",
+                valueName: "name"))
+    var serverSoftware: [String] = []
+
+    /// `--server-software` read: nil for a name mailtls does not know.
+    static func software(named argument: String) -> ServerSoftware? {
+        let name = argument.lowercased().replacingOccurrences(of: " ", with: "")
+        switch name {
+        case "microsoftexchange", "msexchange": return .exchange
+        case "google", "gsmtp": return .gmail
+        default: return ServerSoftware(rawValue: name)
+        }
+    }
+
     @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        for name in serverSoftware where Self.software(named: name) == nil {
+            let names = ServerSoftware.allCases.map(\.rawValue)
+            throw ValidationError.en("--server-software: unknown software \(PeerText.quote(name)); use one of \(names.joined(separator: ", ")).",
+                    ja: "--server-software: 「\(PeerText.escaped(name))」というソフトウェアは扱えません。\(names.joined(separator: "、")) のいずれかを指定してください。")
+        }
         guard warnDays >= 0 else { throw ValidationError.en("--warn-days must be 0 or more.",
                 ja: "--warn-days には 0 以上を指定してください。") }
         guard (1...64).contains(maxConnections) else { throw ValidationError.en("--max-connections must be 1 to 64.",
@@ -92,13 +117,22 @@ struct CheckCommand: AsyncParsableCommand {
                                    maximumConnections: maxConnections, resolver: dns.addressLookup)
         request.prober.scanVersions = !noVersionScan
         request.prober.loginProbe = noLoginProbe ? nil : loginProbe.method
+        request.serverSoftware = serverSoftware.compactMap(Self.software(named:))
         let report: CheckReport
         do {
             report = try await ServerChecker().run(request)
         } catch {
             throw UserFacingFailure(message: UIText.inputError(error, language))
         }
-        if output.json {
+        if fix {
+            let plan = ServerFixPlan(report: report, language: language)
+            let fixReport = ServerFixReport(language: language, color: output.useColor)
+            if output.json {
+                print(fixReport.json(plan, report: report, toolVersion: MailTLSCommand.version))
+            } else {
+                print(fixReport.render(plan, report: report), terminator: "")
+            }
+        } else if output.json {
             print(JSONReport.render(report, language: language, toolVersion: MailTLSCommand.version))
         } else {
             print(TerminalReport(language: language, color: output.useColor, showTranscripts: transcript)
@@ -141,3 +175,5 @@ struct CheckCommand: AsyncParsableCommand {
         return specs.filter { seen.insert($0.port).inserted }
     }
 }
+
+

@@ -104,6 +104,8 @@ enum ParseErrorText {
         if text.hasPrefix("The value '"), let invalid = invalidValue(text) {
             return invalid
         }
+        // mailtls's own validation errors are already in Japanese (ValidationError.en(_:ja:)).
+        if text.unicodeScalars.contains(where: { (0x3040...0x30FF).contains($0.value) }) { return text }
         return "コマンドラインを解釈できません。ArgumentParser の説明: \"\(text)\""
     }
 

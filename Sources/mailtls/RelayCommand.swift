@@ -89,7 +89,7 @@ struct RelayRunCommand: AsyncParsableCommand {
             try await ServiceRunner.run([delivery, listener], stoppingAfter: duration)
         } catch let error as RelayStartError {
             throw UserFacingFailure(message: RelayMessages.start(error, language))
-        } catch let error as ServiceGroupError {
+        } catch is ServiceGroupError {
             throw UserFacingFailure(message: RelayMessages.stopped(language))
         }
     }

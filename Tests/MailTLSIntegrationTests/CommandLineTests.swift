@@ -22,7 +22,7 @@ import Testing
         let validation = await Tool.validate(json: result.stdout, schema: "check-report.schema.json")
         #expect(validation.status == 0, "schema: \(validation.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(document["schemaVersion"] as? String == "1.2")
+        #expect(document["schemaVersion"] as? String == "1.3")
         #expect(document["exitCode"] as? Int == Int(exitCode))
         let ports = try #require(document["ports"] as? [[String: Any]])
         #expect(ports.count == 8)
@@ -66,6 +66,44 @@ import Testing
         #expect(!english.stdout.contains("ポート"))
     }
 
+    /// The lab's Postfix and Dovecot are identified with their evidence, and `--server-software` replaces the
+    /// judgement on the ports of its protocols only.
+    @Test func identificationWithEvidenceAndTheUsersChoice() throws {
+        func identifications(_ extra: [String]) throws -> [Int: [String: Any]] {
+            let result = mailtls(try labArguments("LAB_GOOD", ["--json", "--ports", "587,993"] + extra))
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let ports = try #require(document["ports"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: ports.compactMap { port in
+                (port["identification"] as? [String: Any]).map { (port["port"] as? Int ?? 0, $0) }
+            })
+        }
+        let found = try identifications([])
+        #expect(found[587]?["software"] as? String == "postfix" && found[587]?["confidence"] as? String == "named")
+        #expect(found[993]?["software"] as? String == "dovecot")
+        let evidence = try #require(found[993]?["evidence"] as? [[String: String]])
+        #expect(evidence.contains { $0["kind"] == "capability" && $0["value"] == "LOGIN-REFERRALS" })
+        let chosen = try identifications(["--server-software", "exim"])
+        #expect(chosen[587]?["software"] as? String == "exim" && chosen[587]?["confidence"] as? String == "chosen")
+        #expect(chosen[993]?["software"] as? String == "dovecot", "an MTA's name does not apply to IMAP")
+    }
+
+    /// `--fix` on the lab's AUTH_CLEAR Postfix: the JSON matches its schema and carries the postconf lines; the
+    /// terminal form shows the same lines with the check and reload commands.
+    @Test func fixSnippetForTheLabsPostfix() async throws {
+        let result = mailtls(try labArguments("LAB_AUTH_CLEAR", ["--fix", "--json"]))
+        #expect(result.status == 2, "\(result.stderr)")
+        let validation = await Tool.validate(json: result.stdout, schema: "fix-report.schema.json")
+        #expect(validation.status == 0, "schema: \(validation.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let server = try #require((document["servers"] as? [[String: Any]])?.first)
+        #expect(server["findings"] as? [String] == ["starttls-not-supported", "cleartext-auth-allowed"])
+        #expect((server["script"] as? [String])?.contains("postconf -e 'smtpd_tls_auth_only = yes'") == true)
+        #expect(server["reload"] as? [String] == ["postfix reload"])
+        let text = mailtls(try labArguments("LAB_AUTH_CLEAR", ["--fix", "--no-color"]))
+        #expect(text.stdout.contains("\npostconf -e 'smtpd_tls_auth_only = yes'\n"))
+        #expect(text.stdout.contains("\npostfix check\npostfix reload\n"))
+    }
+
     @Test func customPortWithProtocolAndMode() throws {
         let result = mailtls(try labArguments("LAB_GOOD", ["--ports", "993:imap:tls", "--json"]))
         #expect(result.status == 0, "\(result.stderr)")
@@ -80,6 +118,7 @@ import Testing
         (["check", "127.0.0.1", "--lang", "fr"], "--lang"),
         (["check"], "Missing expected argument"),
         (["check", "127.0.0.1", "--bogus"], "Unknown option"),
+        (["check", "127.0.0.1", "--server-software", "qmail"], "--server-software"),
     ])
     func badInputIsOneClearLineAndExit3(arguments: [String], expected: String) {
         let result = mailtls(arguments)

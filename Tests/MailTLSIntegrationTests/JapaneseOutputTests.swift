@@ -34,6 +34,13 @@ import Testing
             runs.append(["check", lab[key], "--ca-file", lab.caFile, "--servername", lab.serverName,
                          "--connect-timeout", "1"])
         }
+        // The configuration change per server (`--fix`) where there are findings a setting fixes, and where none.
+        for key in ["LAB_GOOD", "LAB_LEGACY_TLS", "LAB_AUTH_CLEAR", "LAB_CLEARTEXT_LOGIN", "LAB_WEAK"] {
+            runs.append(["check", lab[key], "--ca-file", lab.caFile, "--servername", lab.serverName,
+                         "--connect-timeout", "1", "--fix"])
+        }
+        runs.append(["check", lab["LAB_LEGACY_TLS"], "--ca-file", lab.caFile, "--servername", lab.serverName,
+                     "--connect-timeout", "1", "--fix", "--server-software", "exim"])
         let password = ["--user", lab["LAB_USER"], "--password-file", lab["LAB_PASSWORD_FILE"], "--ca-file", lab.caFile]
         runs += [
             ["diagnose", "--host", lab["LAB_SELF_SIGNED"], "--port", "465", "--security", "ssl"] + password,

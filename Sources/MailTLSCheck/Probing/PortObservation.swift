@@ -67,8 +67,12 @@ public struct PortObservation: Sendable {
         effectiveMode = spec.mode
     }
 
-    /// The server software the greeting names, if it names one.
-    public var software: ServerSoftware? { record.greeting.flatMap { ServerSoftware.identify(greeting: $0.lines) } }
+    /// Who runs the port and with what software, from the conversation and the host's names (set by the checker,
+    /// or by `--server-software`).
+    public var identification: ServerIdentification?
+
+    /// The software identified, if any: its fixes are given in its terms.
+    public var software: ServerSoftware? { identification?.software }
 
     public var capabilitiesBeforeTLS: [String]? { record.capabilitiesBeforeTLS }
     public var capabilitiesAfterTLS: [String]? { record.capabilitiesAfterTLS }

@@ -20,6 +20,9 @@ public struct CheckRequest: Sendable {
     public var now: Date
     /// Resolve HOST through this DNS server (`--resolver`, `--trust-anchor`) instead of the system's resolver.
     public var resolver: DNSResolver.Configuration?
+    /// The server software, as the user knows it (`--server-software`): replaces the identification on the ports
+    /// of the protocols each serves (Exim on SMTP ports, Dovecot on IMAP and POP3 ports).
+    public var serverSoftware: [ServerSoftware] = []
 
     public init(host: String, serverName: String? = nil, ports: [PortSpec] = PortSpec.wellKnown, caFile: String? = nil,
                 warnDays: Int = CertificateAssessment.defaultWarnDays, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
@@ -58,9 +61,14 @@ public struct CheckReport: Sendable {
     public var startedAt: Date
     public var durationMilliseconds: Double
 
-    /// The software that named itself on the finding's ports: its fix is given in their terms.
+    /// The software identified on the finding's ports: its fix is given in their terms.
     public func software(of finding: Finding) -> Set<ServerSoftware> {
         Set(ports.filter { finding.ports.contains($0.spec.port) }.compactMap(\.software))
+    }
+
+    /// The hosted providers the finding's ports belong to (their fixes are the provider's to make).
+    public func providers(of finding: Finding) -> Set<HostedProvider> {
+        Set(ports.filter { finding.ports.contains($0.spec.port) }.compactMap(\.identification?.provider))
     }
 
     /// Nagios plugin convention: 0 OK, 1 warning, 2 critical.
@@ -118,6 +126,14 @@ public struct ServerChecker: Sendable {
         let context = CheckContext(warnDays: request.warnDays,
                                    anyPortOpen: observations.contains { $0.state == .open })
         let findings = CheckRegistry.evaluate(observations, context: context)
+        let hostNames = [request.host, checkedName]
+        for index in observations.indices {
+            let mailProtocol = observations[index].spec.mailProtocol
+            observations[index].identification = request.serverSoftware.first { $0.protocols.contains(mailProtocol) }
+                .map(ServerIdentification.chosen)
+                ?? ServerIdentification.identify(protocol: observations[index].spec.mailProtocol,
+                                                 record: observations[index].record, hostNames: hostNames)
+        }
         return CheckReport(host: request.host, address: address.ipAddress ?? request.host, checkedName: checkedName,
                            ports: observations, findings: findings, loginProbe: request.prober.loginProbe,
                            startedAt: startedAt,

@@ -129,6 +129,8 @@ public struct DialogueRecord: Sendable, Equatable {
     public var capabilitiesBeforeTLS: [String]?
     public var capabilitiesAfterTLS: [String]?
     public var startTLS: STARTTLSOutcome = .notApplicable
+    /// The server's go-ahead to STARTTLS: its words tell some software apart ("TLS go ahead" is Exim's).
+    public var startTLSGoAhead: MailResponse?
     public var cleartextLogin: LoginOutcome = .notTried
     public var mailBeforeTLS: MailOutcome = .notTried
     public var tlsEstablished = false

@@ -142,6 +142,7 @@ public struct DialogueStateMachine: ClientDialogue {
         case .startTLS:
             if response.outcome == .positive {
                 record.startTLS = .accepted
+                record.startTLSGoAhead = response
                 queue.removeAll()
                 return .startTLS
             }

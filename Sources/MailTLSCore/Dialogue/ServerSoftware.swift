@@ -24,6 +24,15 @@ public enum ServerSoftware: String, Sendable, Codable, CaseIterable, Comparable 
         }
     }
 
+    /// The protocols the software serves: an MTA answers SMTP ports only, an IMAP server IMAP and POP3 ports.
+    public var protocols: Set<MailProtocol> {
+        switch self {
+        case .postfix, .exim, .sendmail, .opensmtpd, .haraka: [.smtp]
+        case .dovecot, .courier, .cyrus: [.imap, .pop3]
+        case .exchange, .hmailserver, .gmail, .zimbra: [.smtp, .imap, .pop3]
+        }
+    }
+
     public static func < (lhs: ServerSoftware, rhs: ServerSoftware) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

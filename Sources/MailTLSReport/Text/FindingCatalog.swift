@@ -14,10 +14,17 @@ public enum FindingCatalog {
     }
 
     /// The fix; a setting in the terms of the software that named itself (`software`), or examples when none did.
-    public static func fix(for finding: Finding, in language: Language, software: Set<ServerSoftware> = []) -> String {
+    /// On a hosted provider's server (`providers`), what the customer can do and what only the provider can.
+    public static func fix(for finding: Finding, in language: Language, software: Set<ServerSoftware> = [],
+                           providers: Set<HostedProvider> = []) -> String {
         let values = values(of: finding, language)
+        if let provider = providers.sorted(by: { $0.rawValue < $1.rawValue }).first,
+           let text = ServerFixCatalog.hostedFix(finding.id, provider: provider, language) {
+            return text
+        }
         if let text = ServerFixCatalog.fix(finding.id, software: software, language, values) { return text }
-        return entry(finding.id).fix(language, values)
+        return ServerFixCatalog.withSettings(entry(finding.id).fix(language, values), finding.id, software: software,
+                                             language, values)
     }
 
     static func values(of finding: Finding, _ language: Language) -> [String: String] {

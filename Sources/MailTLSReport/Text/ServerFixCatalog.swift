@@ -19,11 +19,59 @@ public enum ServerFixCatalog {
     public static func fix(_ id: FindingID, software: Set<ServerSoftware>, _ language: Language,
                            _ values: [String: String]) -> String? {
         guard let entry = entry(id) else { return nil }
-        let known = software.filter { entry.settings[$0] != nil }.sorted()
-        let chosen = software.isEmpty ? examples.filter { entry.settings[$0] != nil } : known
-        var text = entry.general(language, values)
+        return compose(entry.general(language, values), settings: entry.settings, software: software, language, values)
+    }
+
+    /// The findings whose fix is a new certificate: where each software takes it.
+    public static let certificateFindings: [FindingID] = [
+        .certificateExpired, .certificateExpiringSoon, .certificateHostMismatch, .certificateNotTrusted,
+        .certificateSelfSigned, .weakKey, .weakSignature,
+    ]
+
+    /// Each software's settings for a finding: its own entry's, where a new certificate goes for the certificate
+    /// findings, the protocol settings for a server without TLS 1.2.
+    public static func settings(_ id: FindingID) -> [ServerSoftware: LocalizedText]? {
+        if let entry = entry(id) { return entry.settings }
+        if certificateFindings.contains(id) { return certificateInstall }
+        if id == .tlsVersionModernMissing { return entry(.tlsVersionDeprecated)?.settings }
+        return nil
+    }
+
+    /// A fix in general words (`general`, already rendered) followed by the settings of the software identified,
+    /// for the findings that have settings but whose words live in FindingCatalog (certificates, TLS 1.2 missing).
+    public static func withSettings(_ general: String, _ id: FindingID, software: Set<ServerSoftware>,
+                                    _ language: Language, _ values: [String: String]) -> String {
+        guard entry(id) == nil, let settings = settings(id) else { return general }
+        return compose(general, settings: settings, software: software, language, values)
+    }
+
+    /// Where a renewed or replaced certificate goes, with its intermediates, in each software.
+    static let certificateInstall: [ServerSoftware: LocalizedText] = [
+        .postfix: t("install it with smtpd_tls_chain_files = key.pem, fullchain.pem, then reload",
+                    "smtpd_tls_chain_files = key.pem, fullchain.pem で設定し、再読み込み"),
+        .exim: t("install it with tls_certificate = fullchain.pem and tls_privatekey = key.pem (Debian: MAIN_TLS_CERTIFICATE and MAIN_TLS_PRIVATEKEY), then reload",
+                 "tls_certificate = fullchain.pem と tls_privatekey = key.pem（Debian では MAIN_TLS_CERTIFICATE と MAIN_TLS_PRIVATEKEY）で設定し、再読み込み"),
+        .sendmail: t("install it with confSERVER_CERT, confSERVER_KEY and confCACERT in sendmail.mc",
+                     "sendmail.mc の confSERVER_CERT、confSERVER_KEY、confCACERT で設定"),
+        .exchange: t("Import-ExchangeCertificate, then Enable-ExchangeCertificate -Services \"SMTP, IMAP, POP\"",
+                     "Import-ExchangeCertificate の後、Enable-ExchangeCertificate -Services \"SMTP, IMAP, POP\""),
+        .opensmtpd: t("install it with pki NAME cert \"/path/fullchain.pem\" and pki NAME key \"/path/key.pem\"",
+                      "pki NAME cert \"/path/fullchain.pem\" と pki NAME key \"/path/key.pem\" で設定"),
+        .dovecot: t("install it with ssl_cert = </path/fullchain.pem and ssl_key = </path/key.pem, then reload",
+                    "ssl_cert = </path/fullchain.pem と ssl_key = </path/key.pem で設定し、再読み込み"),
+        .courier: t("install it as TLS_CERTFILE in imapd-ssl and pop3d-ssl (key and chain in one file)",
+                    "imapd-ssl と pop3d-ssl の TLS_CERTFILE で設定（鍵とチェーンを一つのファイルに）"),
+        .cyrus: t("install it with tls_server_cert and tls_server_key in imapd.conf",
+                  "imapd.conf の tls_server_cert と tls_server_key で設定"),
+    ]
+
+    static func compose(_ general: String, settings: [ServerSoftware: LocalizedText], software: Set<ServerSoftware>,
+                        _ language: Language, _ values: [String: String]) -> String {
+        let known = software.filter { settings[$0] != nil }.sorted()
+        let chosen = software.isEmpty ? examples.filter { settings[$0] != nil } : known
+        var text = general
         guard !chosen.isEmpty else { return text }
-        let lines = chosen.map { "\($0.displayName): \(entry.settings[$0]!(language, values))" }
+        let lines = chosen.map { "\($0.displayName): \(settings[$0]!(language, values))" }
         // In Japanese the settings follow the sentence after a space, separated by " / ": a setting ends in its own
         // punctuation (m4's quotes, a parenthesis), which must not touch a full-width mark.
         if software.isEmpty {
@@ -36,6 +84,31 @@ public enum ServerFixCatalog {
     }
 
     static func t(_ en: String, _ ja: String) -> LocalizedText { LocalizedText(en: en, ja: ja) }
+
+    /// The fix of a finding on a hosted provider's server: only the provider changes its settings; the customer's
+    /// part is the published settings, the tenant's console where there is one, and a relay for old devices.
+    public static func hostedFix(_ id: FindingID, provider: HostedProvider, _ language: Language) -> String? {
+        guard settings(id) != nil else { return nil }
+        let values = ["provider": provider.displayName]
+        var text = t("This server is run by {provider}: only {provider} can change its settings. Use the settings {provider} publishes (server name, port, \"SSL/TLS\" or \"STARTTLS\"), and report the problem to {provider} if it persists.",
+                     "このサーバーは {provider} が運用しています。サーバーの設定を変更できるのは {provider} だけです。{provider} が公開している設定（サーバー名、ポート、暗号化方式「SSL/TLS」または「STARTTLS」）を使い、問題が続く場合は {provider} に問い合わせてください。")(language, values)
+        let tenant: LocalizedText?
+        switch (provider, id) {
+        case (.microsoft365, .cleartextAuthAllowed), (.microsoft365, .starttlsOptional):
+            tenant = t("Microsoft 365 administrators can turn off SMTP AUTH, POP and IMAP for mailboxes that do not need them: Set-CASMailbox -SmtpClientAuthenticationDisabled $true, -PopEnabled $false, -ImapEnabled $false.",
+                       "Microsoft 365 の管理者は、必要のないメールボックスの SMTP AUTH、POP、IMAP を無効にできます: Set-CASMailbox -SmtpClientAuthenticationDisabled $true、-PopEnabled $false、-ImapEnabled $false。")
+        case (.google, .cleartextAuthAllowed), (.google, .starttlsOptional):
+            tenant = t("Google Workspace administrators can turn off POP and IMAP for users who do not need them (Admin console: Apps > Google Workspace > Gmail > End User Access).",
+                       "Google Workspace の管理者は、必要のない利用者の POP と IMAP を無効にできます（管理コンソール: アプリ > Google Workspace > Gmail > エンドユーザーのアクセス）。")
+        case (_, .tlsVersionDeprecated), (_, .weakCipher):
+            tenant = t("Devices that need TLS 1.0 or old ciphers should send through a local relay (mailtls relay), not depend on this server keeping them.",
+                       "TLS 1.0 や古い暗号スイートが必要な機器は、このサーバーに頼らず、ローカルの中継サーバー（mailtls relay）を経由して送信させてください。")
+        default:
+            tenant = nil
+        }
+        if let tenant { text += " " + tenant(language) }
+        return text
+    }
 
     // swiftlint:disable:next function_body_length
     public static func entry(_ id: FindingID) -> Entry? {

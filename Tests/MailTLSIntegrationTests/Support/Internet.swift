@@ -17,13 +17,8 @@ struct Internet: Sendable {
             return .failure(LabError(message: "internet.sh up failed (\(result.status)): \(result.stderr)"))
         }
         let directory = ProcessInfo.processInfo.environment["INTERNET_DIR"] ?? "/tmp/mailtls-internet"
-        guard let text = try? String(contentsOfFile: directory + "/internet.env", encoding: .utf8) else {
+        guard let environment = Lab.readEnvironment(directory + "/internet.env") else {
             return .failure(LabError(message: "no internet.env in \(directory)"))
-        }
-        var environment: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
         return .success(Internet(environment: environment, lab: lab))
     }()

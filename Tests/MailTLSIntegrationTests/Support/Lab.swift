@@ -18,16 +18,22 @@ struct Lab: Sendable {
             return .failure(LabError(message: "lab.sh up failed (\(result.status)): \(result.stderr)"))
         }
         let labDirectory = ProcessInfo.processInfo.environment["LAB_DIR"] ?? "/tmp/mailtls-lab"
-        guard let text = try? String(contentsOfFile: labDirectory + "/lab.env", encoding: .utf8) else {
+        guard let environment = readEnvironment(labDirectory + "/lab.env") else {
             return .failure(LabError(message: "no lab.env in \(labDirectory)"))
         }
+        return .success(Lab(environment: environment))
+    }()
+
+    /// A lab script's KEY=VALUE file (lab.env, internet.env, fixlab.env); nil when it cannot be read.
+    static func readEnvironment(_ path: String) -> [String: String]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         var environment: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
             environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
-        return .success(Lab(environment: environment))
-    }()
+        return environment
+    }
 
     static func get() throws -> Lab { try shared.get() }
 
