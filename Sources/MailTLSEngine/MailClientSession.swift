@@ -95,6 +95,33 @@ public struct MailClientSession: Sendable {
         }
     }
 
+    /// Sends a raw ClientHello (`check --deep`, after the STARTTLS go-ahead or at once on an implicit-TLS port) and
+    /// reads the server's first flight until it says what it chose: a ServerHello, an alert, or something else. No
+    /// handshake is completed; the connection is closed by the caller. A server that closes without a word has
+    /// refused (`nil`). Bounded: the parser's byte limit and the read timeout for the whole answer.
+    public mutating func sendClientHello(_ hello: [UInt8]) async throws(EngineError) -> ServerFlightParser.Verdict? {
+        _ = responses.framer.takeUnframedBytes()
+        var parser = ServerFlightParser(maximumBytes: 32768)
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeouts.read * 1000)))
+        do {
+            try await connection.write(hello, timeout: timeouts.read)
+            while true {
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard left > .zero else { throw EngineError.readTimeout(seconds: timeouts.read, during: "ServerHello") }
+                let chunk = try await connection.read(timeout: Double(left.components.seconds)
+                                                        + Double(left.components.attoseconds) / 1e18,
+                                                      wholeWait: timeouts.read, activity: "ServerHello")
+                let verdict = parser.consume(chunk)
+                if verdict != .needMoreBytes { return verdict }
+            }
+        } catch let error as EngineError {
+            if case .readTimeout = error { throw error }
+            return nil
+        } catch {
+            return nil
+        }
+    }
+
     /// Sends a farewell without waiting for its answer, then closes.
     public func close(farewell: [UInt8]? = nil) async {
         if let farewell { try? await connection.write(farewell, timeout: 2) }

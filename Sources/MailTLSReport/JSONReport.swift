@@ -39,6 +39,8 @@ public enum JSONReport {
         public var software: String?
         /// How the software or provider was identified (1.3).
         public var identification: Identification?
+        /// `--deep`: every suite each version accepts (1.3).
+        public var deep: Deep?
         public var greetingMs: Int?
         public var capabilitiesBeforeTLS: [String]?
         public var capabilitiesAfterTLS: [String]?
@@ -104,6 +106,60 @@ public enum JSONReport {
         public var evidence: String
         public var message: String
         public var fix: String
+    }
+
+    /// `check --deep` on one port (1.3).
+    public struct Deep: Codable, Sendable {
+        public struct Version: Codable, Sendable {
+            public var version: String
+            public var serverOrder: Bool?
+            public var suites: [Suite]
+        }
+        public struct Suite: Codable, Sendable {
+            public var code: String
+            public var name: String
+            public var openSSL: String?
+            public var weakness: String?
+        }
+        public var versions: [Version]
+        public var refused: [String]
+        public var handshakes: Int
+        public var durationMs: Int
+        public var problem: String?
+        public var groups: [String]
+        public var secureRenegotiation: Bool?
+        public var compression: Bool?
+        /// Mozilla's profiles: for each, whether the port meets it and what departs from it.
+        public var profiles: [Profile]
+
+        public struct Profile: Codable, Sendable {
+            public var name: String
+            public var meets: Bool
+            public var versions: [String]
+            public var suites: [String]
+        }
+
+        init(_ result: DeepScanResult) {
+            versions = result.versions.map { version in
+                Version(version: version.version.rawValue, serverOrder: version.serverOrder,
+                        suites: version.accepted.map {
+                            Suite(code: $0.hexCode, name: $0.ianaName, openSSL: $0.openSSLName,
+                                  weakness: $0.weakness?.rawValue)
+                        })
+            }
+            refused = result.refused.map(\.rawValue)
+            handshakes = result.handshakes
+            durationMs = Int(result.milliseconds.rounded())
+            problem = result.problem
+            groups = result.groups.map(ClientHelloBuilder.groupName)
+            secureRenegotiation = result.secureRenegotiation
+            compression = result.compression
+            profiles = MozillaProfile.allCases.map { profile in
+                let departures = profile.departures(of: result)
+                return Profile(name: profile.rawValue, meets: departures.meets,
+                               versions: departures.versions.map(\.rawValue), suites: departures.suites)
+            }
+        }
     }
 
     /// Who runs a port: software, hosted provider, confidence, evidence (1.3).
@@ -188,6 +244,7 @@ public enum JSONReport {
             security: observation.security.rawValue, wrongMode: wrongMode,
             greeting: observation.record.greeting?.lines.first, software: observation.software?.rawValue,
             identification: observation.identification.map { Identification($0, language: language) },
+            deep: observation.deep.map(Deep.init),
             greetingMs: observation.greetingMilliseconds.map { Int($0.rounded()) },
             capabilitiesBeforeTLS: observation.capabilitiesBeforeTLS,
             capabilitiesAfterTLS: observation.capabilitiesAfterTLS,

@@ -36,7 +36,7 @@ public struct ServerFixPlan: Sendable, Equatable {
     static let settingFindings: [FindingID] = [
         .wrongModePlaintextOnTLSPort, .wrongModeTLSOnSTARTTLSPort, .starttlsNotSupported, .starttlsOptional,
         .cleartextAuthAllowed, .certificateChainIncomplete, .tlsVersionDeprecated, .tlsVersionModernMissing,
-        .weakCipher,
+        .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy,
     ] + ServerFixCatalog.certificateFindings
 
     public init(report: CheckReport, language: Language) {
@@ -152,7 +152,7 @@ struct SnippetWriter {
                 lines.append("postconf -e 'smtpd_tls_protocols = >=TLSv1.2' 'smtpd_tls_mandatory_protocols = >=TLSv1.2'")
                 lines.append(t("# (Postfix before 3.6: smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 and the same mandatory protocols)",
                                "# （Postfix 3.6 より前では smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1。smtpd_tls_mandatory_protocols も同じ値にします）"))
-            case .weakCipher:
+            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
                 lines.append("postconf -e 'tls_preempt_cipherlist = yes' 'smtpd_tls_mandatory_ciphers = high'")
                 lines.append("postconf -e 'smtpd_tls_mandatory_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5'")
             default:
@@ -199,7 +199,7 @@ struct SnippetWriter {
                 lines.append("#ssl_key = </etc/ssl/private/mail.key")
             case .tlsVersionDeprecated, .tlsVersionModernMissing:
                 lines.append("ssl_min_protocol = TLSv1.2")
-            case .weakCipher:
+            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
                 lines.append("ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM")
                 lines.append("ssl_prefer_server_ciphers = yes")
             default:
@@ -280,7 +280,7 @@ struct SnippetWriter {
                 if !settings.contains(where: { $0.name == "tls_require_ciphers" }) { set("tls_require_ciphers", versions) }
                 comments.append(t("#   (GnuTLS, Debian's Exim; an OpenSSL build: openssl_options = +no_tlsv1 +no_tlsv1_1)",
                                   "#   （GnuTLS 版、Debian の Exim。OpenSSL 版は openssl_options = +no_tlsv1 +no_tlsv1_1）"))
-            case .weakCipher:
+            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
                 set("tls_require_ciphers", versions + ":-RSA:-3DES-CBC:-ARCFOUR-128:-AES-128-CBC:-AES-256-CBC"
                         + ":-CAMELLIA-128-CBC:-CAMELLIA-256-CBC")
                 comments.append(t("#   (GnuTLS; an OpenSSL build: tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20)",
@@ -392,7 +392,8 @@ extension ServerFixPlan {
         case .cleartextAuthAllowed: (en, ja) = ("no password before TLS", "TLS の前にはパスワードを受け付けない")
         case .certificateChainIncomplete: (en, ja) = ("serve the full certificate chain", "証明書チェーン全体を送る")
         case .tlsVersionDeprecated: (en, ja) = ("TLS 1.2 and 1.3 only", "TLS 1.2 と TLS 1.3 だけを許可する")
-        case .weakCipher: (en, ja) = ("strong cipher suites only", "強い暗号スイートだけを使う")
+        case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
+            (en, ja) = ("strong cipher suites only", "強い暗号スイートだけを使う")
         case .tlsVersionModernMissing: (en, ja) = ("enable TLS 1.2 and 1.3", "TLS 1.2 と TLS 1.3 を有効にする")
         case .certificateExpired, .certificateExpiringSoon: (en, ja) = ("renew the certificate", "証明書を更新する")
         case .certificateHostMismatch, .certificateNotTrusted, .certificateSelfSigned, .weakKey, .weakSignature:

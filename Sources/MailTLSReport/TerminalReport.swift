@@ -23,6 +23,7 @@ public struct TerminalReport: Sendable {
         out += certificateSection(report.ports)
         out += capabilitySection(report.ports, loginProbe: report.loginProbe)
         if showTranscripts { out += transcriptSection(report.ports) }
+        out += deepSection(report.ports)
         out += identificationSection(report.ports)
         out += findingsSection(report.findings, software: report.software(of:), providers: report.providers(of:))
         return out
@@ -102,6 +103,90 @@ public struct TerminalReport: Sendable {
             out += "  \(String(port.spec.port).padded(to: 5)) \(parts.joined(separator: "; "))\n"
         }
         return out + "\n"
+    }
+
+    /// `--deep`: every suite each version accepts, ports with the same answers together; weak suites marked.
+    func deepSection(_ ports: [PortObservation]) -> String {
+        let scanned = ports.compactMap(\.deep)
+        guard !scanned.isEmpty else { return "" }
+        let handshakes = scanned.map(\.handshakes).reduce(0, +)
+        let seconds = String(format: "%.1f", scanned.map(\.milliseconds).reduce(0, +) / 1000)
+        var out = bold(LocalizedText(en: "Cipher suites accepted (--deep: {count} handshakes, {seconds} s)",
+                                     ja: "受け付ける暗号スイート（--deep: ハンドシェイク {count} 回、{seconds} 秒）")(
+            language, ["count": String(handshakes), "seconds": seconds])) + "\n"
+        var groups: [(ports: [Int], result: DeepScanResult)] = []
+        for result in scanned {
+            if let index = groups.firstIndex(where: { $0.result.versions == result.versions
+                                                     && $0.result.refused == result.refused
+                                                     && $0.result.groups == result.groups }) {
+                groups[index].ports.append(result.port)
+            } else {
+                groups.append(([result.port], result))
+            }
+        }
+        for group in groups {
+            out += "  " + bold(group.ports.map(String.init).joined(separator: ", ")) + "\n"
+            for version in group.result.versions {
+                let order: String
+                switch version.serverOrder {
+                case true?: order = LocalizedText(en: "server's order", ja: "サーバーの優先順")(language)
+                case false?: order = LocalizedText(en: "client's order", ja: "クライアントの優先順")(language)
+                case nil: order = ""
+                }
+                let shown = order.isEmpty ? "" : (language == .ja ? "（\(order)）" : " (\(order))")
+                out += "    " + version.version.rawValue + shown + "\n"
+                for suite in version.accepted {
+                    let name = suite.ianaName + (suite.openSSLName.map { $0 == suite.ianaName ? "" : " (\($0))" } ?? "")
+                    if let weakness = suite.weakness {
+                        let severity: Severity = weakness == .broken ? .critical : .warning
+                        out += "      " + paint(name + "  " + Self.weaknessLabel(weakness, language), severity) + "\n"
+                    } else {
+                        out += "      " + name + "\n"
+                    }
+                }
+            }
+            if !group.result.groups.isEmpty {
+                out += "    " + LocalizedText(en: "TLS 1.3 groups: {groups}", ja: "TLS 1.3 の鍵交換グループ: {groups}")(
+                    language, ["groups": group.result.groups.map(ClientHelloBuilder.groupName).joined(separator: ", ")])
+                    + "\n"
+            }
+            out += "    " + Self.profileLine(group.result, language) + "\n"
+            if !group.result.refused.isEmpty {
+                out += "    " + dim(LocalizedText(en: "refused: {versions}", ja: "拒否: {versions}")(
+                    language, ["versions": group.result.refused.map(\.rawValue).joined(separator: ", ")])) + "\n"
+            }
+            if let problem = group.result.problem {
+                out += "    " + dim(LocalizedText(en: "scan stopped early: {problem}", ja: "調査を途中で終えました: {problem}")(
+                    language, ["problem": problem])) + "\n"
+            }
+        }
+        return out + "\n"
+    }
+
+    /// "Mozilla profiles: modern no (TLSv1.2), intermediate no (TLS_RSA_...), old yes".
+    static func profileLine(_ result: DeepScanResult, _ language: Language) -> String {
+        let parts = MozillaProfile.allCases.map { profile -> String in
+            let departures = profile.departures(of: result)
+            if departures.meets {
+                return profile.rawValue + " " + LocalizedText(en: "met", ja: "適合")(language)
+            }
+            let shown = departures.versions.map(\.rawValue) + departures.suites.prefix(3)
+                + (departures.suites.count > 3 ? ["+\(departures.suites.count - 3)"] : [])
+            let open = language == .ja ? "（" : " ("
+            let close = language == .ja ? "）" : ")"
+            return profile.rawValue + " " + LocalizedText(en: "not met", ja: "不適合")(language) + open
+                + shown.joined(separator: ", ") + close
+        }
+        return LocalizedText(en: "Mozilla profiles: {profiles}", ja: "Mozilla のプロファイル: {profiles}")(
+            language, ["profiles": parts.joined(separator: language == .ja ? "、" : "; ")])
+    }
+
+    static func weaknessLabel(_ weakness: CipherSuite.Weakness, _ language: Language) -> String {
+        switch weakness {
+        case .broken: LocalizedText(en: "broken", ja: "危険")(language)
+        case .sweet32: LocalizedText(en: "SWEET32", ja: "SWEET32")(language)
+        case .noForwardSecrecy: LocalizedText(en: "no forward secrecy", ja: "前方秘匿性なし")(language)
+        }
     }
 
     /// The software and provider behind the open ports, grouped, each with how it was known.

@@ -30,6 +30,7 @@ enum Harness: String, CaseIterable {
     case oauthTokenReply = "oauth-token-reply"
     case receivedHeaders = "received-headers"
     case serverIdentification = "server-identification"
+    case suiteScan = "suite-scan"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -114,6 +115,24 @@ enum Harness: String, CaseIterable {
                     ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"].contains($0)
                 } ?? true)
             }
+        case .suiteScan:
+            // A server answering each offer as the bytes say: a suite (offered or not, at any version) or a
+            // refusal. The scan must end, within one offer per candidate plus one per bundle and its splits.
+            let version = TLSVersion.allCases[Int(bytes.first ?? 0) % 4]
+            let candidates = CipherSuiteRegistry.offer(for: version)
+            var scan = SuiteScan(version: version, candidates: candidates)
+            var answers = bytes.dropFirst().makeIterator()
+            while let offer = scan.nextOffer() {
+                precondition(scan.offers <= candidates.count + 8, "the scan does not end")
+                guard let first = answers.next(), let second = answers.next() else { break }
+                if first & 0x80 != 0 {
+                    scan.receive(.refused)
+                } else {
+                    let pick = Int(second) < offer.count ? offer[Int(second)] : UInt16(first) << 8 | UInt16(second)
+                    scan.receive(.chose(suite: pick, version: first & 0x40 != 0 ? 0x0301 : version.wireValue))
+                }
+            }
+            precondition(Set(scan.accepted).count == scan.accepted.count)
         case .serverIdentification:
             // Greeting, capabilities and the STARTTLS go-ahead as a server sends them; the host name as DNS gives it.
             let lines = bytes.dropFirst().split(separator: 0x0A, omittingEmptySubsequences: false)

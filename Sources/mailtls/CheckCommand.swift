@@ -73,6 +73,10 @@ struct CheckCommand: AsyncParsableCommand {
             ja: "すべてのポートでのやり取りを表示します（使い捨ての認証情報は伏せます）。"))
     var transcript = false
 
+    @Flag(help: .en("Also learn every TLS version and cipher suite each TLS port accepts, with raw ClientHellos (offer all, remove the chosen one): a few dozen connections per port, at most two at once.",
+            ja: "TLS を使う各ポートが受け付けるすべての TLS のバージョンと暗号スイートも調べます。ClientHello を直接送り、選ばれた暗号スイートを除いて送り直します。1 ポートあたり数十回の接続で、同時接続は 2 までです。"))
+    var deep = false
+
     @Flag(help: .en("Print, per server, one configuration change that fixes every finding a setting fixes, in that software's terms, with the commands that check and reload it.",
             ja: "サーバーごとに、設定で直せるすべての問題点を直す設定変更を、そのソフトウェアの書き方で表示します。設定の確認と再読み込みのコマンドも表示します。"))
     var fix = false
@@ -118,6 +122,7 @@ struct CheckCommand: AsyncParsableCommand {
         request.prober.scanVersions = !noVersionScan
         request.prober.loginProbe = noLoginProbe ? nil : loginProbe.method
         request.serverSoftware = serverSoftware.compactMap(Self.software(named:))
+        request.deep = deep
         let report: CheckReport
         do {
             report = try await ServerChecker().run(request)

@@ -41,6 +41,9 @@ import Testing
         }
         runs.append(["check", lab["LAB_LEGACY_TLS"], "--ca-file", lab.caFile, "--servername", lab.serverName,
                      "--connect-timeout", "1", "--fix", "--server-software", "exim"])
+        // Every suite each TLS port accepts (`--deep`), on the server with static-RSA suites.
+        runs.append(["check", lab["LAB_WEAK"], "--ca-file", lab.caFile, "--servername", lab.serverName,
+                     "--connect-timeout", "1", "--deep"])
         let password = ["--user", lab["LAB_USER"], "--password-file", lab["LAB_PASSWORD_FILE"], "--ca-file", lab.caFile]
         runs += [
             ["diagnose", "--host", lab["LAB_SELF_SIGNED"], "--port", "465", "--security", "ssl"] + password,

@@ -37,6 +37,16 @@ public enum FindingID: String, Sendable, Codable, CaseIterable {
     case tlsVersionDeprecated = "tls-version-deprecated"
     case tlsVersionModernMissing = "tls-version-modern-missing"
     case weakCipher = "weak-cipher"
+    /// `--deep`: a suite with no or broken encryption is accepted (NULL, anonymous, export, RC4, DES, RC2).
+    case cipherBroken = "cipher-broken"
+    /// `--deep`: a 64-bit block cipher is accepted (3DES, IDEA: SWEET32).
+    case cipherSweet32 = "cipher-sweet32"
+    /// `--deep`: a suite without forward secrecy is accepted (static RSA, DH or ECDH key exchange).
+    case cipherNoForwardSecrecy = "cipher-no-forward-secrecy"
+    /// `--deep`: the server accepts TLS compression (CRIME).
+    case tlsCompression = "tls-compression"
+    /// `--deep`: TLS 1.2-and-earlier ServerHellos without renegotiation_info (RFC 5746).
+    case secureRenegotiationMissing = "secure-renegotiation-missing"
     case weakKey = "weak-key"
     case weakSignature = "weak-signature"
     case serverUnavailable = "server-unavailable"
@@ -93,6 +103,7 @@ public enum CheckRegistry {
         CleartextAuthenticationCheck(),
         TLSVersionCheck(),
         CipherCheck(),
+        DeepCipherCheck(),
         CertificateCheck(),
     ]
 

@@ -58,6 +58,8 @@ public struct PortObservation: Sendable {
     public var handshakeFailure: EngineError?
     public var versions = VersionSupport()
     public var certificate: CertificateReport?
+    /// Every suite each version accepts (`check --deep`), nil when not scanned.
+    public var deep: DeepScanResult?
     public var transcript: [TranscriptLine] = []
     public var durationMilliseconds: Double = 0
 

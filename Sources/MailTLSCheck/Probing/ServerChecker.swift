@@ -20,6 +20,9 @@ public struct CheckRequest: Sendable {
     public var now: Date
     /// Resolve HOST through this DNS server (`--resolver`, `--trust-anchor`) instead of the system's resolver.
     public var resolver: DNSResolver.Configuration?
+    /// `--deep`: every version and suite each TLS port accepts, at most `deepConnections` connections at once.
+    public var deep = false
+    public var deepConnections = 2
     /// The server software, as the user knows it (`--server-software`): replaces the identification on the ports
     /// of the protocols each serves (Exim on SMTP ports, Dovecot on IMAP and POP3 ports).
     public var serverSoftware: [ServerSoftware] = []
@@ -121,6 +124,19 @@ public struct ServerChecker: Sendable {
                 analysed[chain] = await analyzer.analyse(presentedChain: chain, checkedName: checkedName)
             }
             observations[index].certificate = analysed[chain]
+        }
+
+        if request.deep {
+            // Port by port, so the server sees at most `deepConnections` connections at once.
+            let scanner = DeepScanner(engine: engine, clientName: request.prober.clientName,
+                                      maximumConnections: request.deepConnections)
+            for index in observations.indices where observations[index].tlsEstablished {
+                var target = address
+                target.port = observations[index].spec.port
+                observations[index].deep = await scanner.scan(address: target, spec: observations[index].spec,
+                                                              mode: observations[index].effectiveMode,
+                                                              serverName: serverName)
+            }
         }
 
         let context = CheckContext(warnDays: request.warnDays,

@@ -194,3 +194,20 @@ public enum Base64 {
         return output
     }
 }
+
+/// The plaintext part of a connection before a raw TLS exchange on a STARTTLS port (`check --deep`): the greeting,
+/// EHLO for SMTP (STARTTLS needs it), then STARTTLS, STLS or `STARTTLS` with a tag. Each answer must be positive.
+public enum STARTTLSPreamble {
+    public static func requests(for mailProtocol: MailProtocol, clientName: String) -> [DialogueRequest] {
+        let dialect = MailDialect(mailProtocol)
+        var requests = [DialogueRequest(purpose: .greeting, command: nil, reader: dialect.greetingReader)]
+        if mailProtocol == .smtp { requests.append(dialect.capabilityRequest(tag: "a1", clientName: clientName)) }
+        requests.append(dialect.startTLSRequest(tag: "a2"))
+        return requests
+    }
+
+    /// The farewell a server is sent when the preamble stops short (a refusal): QUIT or LOGOUT.
+    public static func farewell(for mailProtocol: MailProtocol) -> [UInt8] {
+        MailDialect(mailProtocol).farewell(tag: "a3")
+    }
+}

@@ -5,9 +5,9 @@ public struct CipherSuite: Sendable, Hashable, Codable {
     public init(code: UInt16) { self.code = code }
 
     /// The IANA name, e.g. `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`, or `0xNNNN` for an unknown code.
-    public var ianaName: String { CipherSuite.names[code]?.iana ?? hexCode }
+    public var ianaName: String { CipherSuite.names[code]?.iana ?? CipherSuiteRegistry.suite(code)?.ianaName ?? hexCode }
     /// The OpenSSL name, e.g. `ECDHE-RSA-AES128-GCM-SHA256`, when one exists.
-    public var openSSLName: String? { CipherSuite.names[code]?.openSSL }
+    public var openSSLName: String? { CipherSuite.names[code]?.openSSL ?? CipherSuiteRegistry.suite(code)?.openSSLName }
     public var hexCode: String { "0x" + String(code, radix: 16, uppercase: true).leftPadded(to: 4) }
 
     /// Suites without forward secrecy, with CBC in MAC-then-encrypt mode, 3DES or RC4 are weak by today's rules.
@@ -15,6 +15,28 @@ public struct CipherSuite: Sendable, Hashable, Codable {
         let name = ianaName
         return name.contains("_RC4_") || name.contains("3DES") || name.contains("_NULL_") || name.contains("EXPORT")
             || name.contains("_anon_") || name.hasPrefix("TLS_RSA_") || name.hasPrefix("TLS_PSK_")
+    }
+
+    /// What is wrong with a suite, for `check --deep`'s findings.
+    public enum Weakness: String, Sendable, Codable {
+        /// No encryption, no authentication, export-grade keys, RC4, DES or RC2: broken.
+        case broken
+        /// A 64-bit block cipher (3DES, IDEA): SWEET32.
+        case sweet32
+        /// Static RSA, DH or ECDH key exchange: no forward secrecy.
+        case noForwardSecrecy = "no-forward-secrecy"
+    }
+
+    /// The worst thing about the suite, or nil for a sound one (ECDHE or DHE with AES or ChaCha20, TLS 1.3's).
+    public var weakness: Weakness? {
+        let name = ianaName
+        let broken = ["_NULL_", "WITH_NULL", "_anon_", "EXPORT", "_RC4_", "_DES_CBC_", "DES40", "_RC2_"]
+        if broken.contains(where: name.contains) { return .broken }
+        if name.contains("3DES") || name.contains("_IDEA_") { return .sweet32 }
+        if name.hasPrefix("TLS_RSA_") || name.hasPrefix("TLS_DH_") || name.hasPrefix("TLS_ECDH_") {
+            return .noForwardSecrecy
+        }
+        return nil
     }
 
     static let names: [UInt16: (iana: String, openSSL: String?)] = [

@@ -8,7 +8,22 @@ public struct ServerFlightParser: Sendable {
         public var version: UInt16
         public var cipherSuite: UInt16
         public var sessionIDLength: Int
+        /// The compression method chosen (0: none; anything else is TLS compression, CRIME).
+        public var compressionMethod: UInt8 = 0
+        /// The extension types the server sent, in order (0xFF01: secure renegotiation, RFC 5746).
+        public var extensionTypes: [UInt16] = []
+        /// A HelloRetryRequest (TLS 1.3): the server wants a key share for this group (RFC 8446 section 4.1.4).
+        public var helloRetryGroup: UInt16?
+
+        /// Whether this is a HelloRetryRequest rather than a ServerHello (the special random of RFC 8446 4.1.3).
+        public var isHelloRetryRequest: Bool { helloRetryGroup != nil }
     }
+
+    /// SHA-256 of "HelloRetryRequest", the random a HelloRetryRequest carries.
+    static let helloRetryRandom: [UInt8] = [
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+    ]
 
     public enum Verdict: Sendable, Equatable {
         case needMoreBytes
@@ -74,21 +89,27 @@ public struct ServerFlightParser: Sendable {
 
     static func parseServerHello(_ body: [UInt8]) -> Verdict {
         var reader = ByteReader(body)
-        guard let legacyVersion = reader.readUInt16(), reader.skip(32),
+        guard let legacyVersion = reader.readUInt16(), let random = reader.read(32),
               let sessionIDLength = reader.readUInt8(), reader.skip(Int(sessionIDLength)),
-              let cipher = reader.readUInt16(), reader.skip(1)
+              let cipher = reader.readUInt16(), let compression = reader.readUInt8()
         else { return .malformed("short ServerHello") }
-        var version = legacyVersion
+        var hello = ServerHello(version: legacyVersion, cipherSuite: cipher, sessionIDLength: Int(sessionIDLength),
+                                compressionMethod: compression)
+        let retry = random == helloRetryRandom
         if let extensionsLength = reader.readUInt16() {
             var extensions = ByteReader(reader.read(Int(extensionsLength)) ?? [])
             while let type = extensions.readUInt16(), let length = extensions.readUInt16(),
-                  let data = extensions.read(Int(length)) {
+                  let data = extensions.read(Int(length)), hello.extensionTypes.count < 64 {
+                hello.extensionTypes.append(type)
                 if type == 43, data.count == 2 {
-                    version = UInt16(data[0]) << 8 | UInt16(data[1])
+                    hello.version = UInt16(data[0]) << 8 | UInt16(data[1])
+                }
+                if type == 51, retry, data.count == 2 {
+                    hello.helloRetryGroup = UInt16(data[0]) << 8 | UInt16(data[1])
                 }
             }
         }
-        return .serverHello(ServerHello(version: version, cipherSuite: cipher, sessionIDLength: Int(sessionIDLength)))
+        return .serverHello(hello)
     }
 }
 

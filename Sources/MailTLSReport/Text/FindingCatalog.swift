@@ -32,7 +32,7 @@ public enum FindingCatalog {
         values["ports"] = finding.ports.map(String.init).joined(separator: ", ")
         values["evidence"] = EvidenceText.render(finding.evidence, language)
         for key in ["keyword", "bytes", "date", "days", "name", "names", "issuer", "versions", "version", "cipher",
-                    "seconds"] where values[key] == nil {
+                    "seconds", "suites"] where values[key] == nil {
             values[key] = finding.evidence
         }
         return values
@@ -185,6 +185,46 @@ public enum FindingCatalog {
                     en: "The server on port {ports} chose {cipher}, a suite without forward secrecy or with a weak cipher.",
                     ja: "ポート {ports} のサーバーは暗号スイート {cipher} を選びました。この暗号スイートには前方秘匿性がないか、弱い暗号アルゴリズムが使われています。"),
                 fix: ServerFixCatalog.entry(.weakCipher)!.general)
+        case .cipherBroken:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} accepts suites with no or broken encryption (NULL, anonymous, export, RC4 or DES): {suites}.",
+                    ja: "ポート {ports} のサーバーは、暗号化がないか破られた暗号スイート（NULL、匿名、輸出用、RC4、DES）を受け付けます: {suites}。"),
+                fix: LocalizedText(
+                    en: "Remove these suites from the server's cipher list: only ECDHE with AES-GCM or ChaCha20 (and TLS 1.3's suites).",
+                    ja: "サーバーの暗号スイートの設定からこれらを外してください。ECDHE と AES-GCM または ChaCha20 の組み合わせ（と TLS 1.3 の暗号スイート）だけを使います。"))
+        case .cipherSweet32:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} accepts 64-bit block ciphers (3DES or IDEA), open to SWEET32 on long connections: {suites}.",
+                    ja: "ポート {ports} のサーバーは 64 ビットブロック暗号（3DES、IDEA）の暗号スイートを受け付けます。長い接続では SWEET32 攻撃を受けます: {suites}。"),
+                fix: LocalizedText(
+                    en: "Remove 3DES and IDEA from the server's cipher list; devices that need them should send through a local relay.",
+                    ja: "サーバーの暗号スイートの設定から 3DES と IDEA を外してください。それらが必要な古い機器は、ローカルの中継サーバーを経由して送信させてください。"))
+        case .cipherNoForwardSecrecy:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} accepts suites without forward secrecy (static RSA, DH or ECDH key exchange): anyone who later obtains the key can read recorded sessions: {suites}.",
+                    ja: "ポート {ports} のサーバーは前方秘匿性のない暗号スイート（静的な RSA、DH、ECDH の鍵交換）を受け付けます。後で秘密鍵を入手した人が、記録された通信を読めます: {suites}。"),
+                fix: LocalizedText(
+                    en: "Offer only ECDHE (or DHE with 2048-bit groups) key exchange, and TLS 1.3.",
+                    ja: "鍵交換は ECDHE（または 2048 ビット以上の DHE）と TLS 1.3 だけにしてください。"))
+        case .tlsCompression:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} compresses TLS records (DEFLATE): an attacker who can inject data learns secrets from the sizes (CRIME).",
+                    ja: "ポート {ports} のサーバーは TLS の圧縮（DEFLATE）を受け付けます。通信にデータを注入できる攻撃者は、長さの変化から秘密の値を推測できます（CRIME）。"),
+                fix: LocalizedText(
+                    en: "Turn TLS compression off (OpenSSL's default since 1.1.0; update the TLS library if it is older).",
+                    ja: "TLS の圧縮を無効にしてください（OpenSSL 1.1.0 以降は既定で無効です。古い場合は TLS のライブラリを更新してください）。"))
+        case .secureRenegotiationMissing:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} does not support secure renegotiation (RFC 5746) with {evidence}: an attacker can prefix a client's session with data of its own.",
+                    ja: "ポート {ports} のサーバーは {evidence} で安全な再ネゴシエーション（RFC 5746）に対応していません。攻撃者が利用者の通信の前に自分のデータを挿入できます。"),
+                fix: LocalizedText(
+                    en: "Update the server's TLS library: every current one supports RFC 5746.",
+                    ja: "サーバーの TLS のライブラリを更新してください。現在のものはすべて RFC 5746 に対応しています。"))
         case .weakKey:
             return Entry(
                 message: LocalizedText(

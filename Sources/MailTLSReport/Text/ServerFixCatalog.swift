@@ -34,6 +34,7 @@ public enum ServerFixCatalog {
         if let entry = entry(id) { return entry.settings }
         if certificateFindings.contains(id) { return certificateInstall }
         if id == .tlsVersionModernMissing { return entry(.tlsVersionDeprecated)?.settings }
+        if [.cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy].contains(id) { return entry(.weakCipher)?.settings }
         return nil
     }
 

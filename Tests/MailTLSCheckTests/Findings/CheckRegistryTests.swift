@@ -49,6 +49,25 @@ enum ObservationFixture {
         #expect(CheckRegistry.evaluate([port], context: CheckContext()).isEmpty)
     }
 
+    /// `--deep`: each kind of weak suite a port accepts is one finding listing the suites by version; a port with
+    /// only sound suites has none.
+    @Test func deepScanNamesEachWeakness() throws {
+        var port = ObservationFixture.open(465, .smtp, .implicitTLS)
+        port.handshake = ObservationFixture.handshake()
+        port.versions.accepted = [.tls12, .tls13]
+        port.certificate = ObservationFixture.certificate()
+        port.deep = DeepScanResult(port: 465, versions: [
+            .init(version: .tls12, accepted: [0xC02F, 0x002F, 0x000A, 0x0005].map(CipherSuite.init(code:)),
+                  serverOrder: true),
+        ], refused: [.tls10, .tls11], handshakes: 9, milliseconds: 10)
+        #expect(ids(port) == ["cipher-broken": .critical, "cipher-sweet32": .warning,
+                              "cipher-no-forward-secrecy": .warning])
+        let broken = try #require(CheckRegistry.evaluate([port], context: CheckContext()).first { $0.id == .cipherBroken })
+        #expect(broken.evidence == "TLSv1.2: TLS_RSA_WITH_RC4_128_SHA")
+        port.deep?.versions = [.init(version: .tls13, accepted: [CipherSuite(code: 0x1301)], serverOrder: nil)]
+        #expect(ids(port).isEmpty)
+    }
+
     @Test func closedDefaultPortIsInfoButNamedPortIsWarning() {
         var port = PortObservation(spec: PortSpec(port: 2525, mailProtocol: .smtp, mode: .startTLS), address: "x")
         port.state = .closed
@@ -170,5 +189,32 @@ enum ObservationFixture {
         #expect(findings.count == 1)
         #expect(findings.first?.ports == [110, 143])
         #expect(findings.first?.evidence == "143: m2 NO [AUTHENTICATIONFAILED] x; 110: -ERR [AUTH] x")
+    }
+}
+
+/// Mozilla's profiles against a deep scan: every departure named, versions counted once.
+@Suite struct MozillaProfileTests {
+    static func result(_ versions: [(TLSVersion, [UInt16])]) -> DeepScanResult {
+        DeepScanResult(port: 993, versions: versions.map {
+            .init(version: $0.0, accepted: $0.1.map(CipherSuite.init(code:)), serverOrder: nil)
+        }, refused: [], handshakes: 1, milliseconds: 1)
+    }
+
+    @Test func aModernServerMeetsEveryProfile() {
+        let result = Self.result([(.tls12, [0xC02F, 0xCCA8]), (.tls13, [0x1301, 0x1302])])
+        #expect(!MozillaProfile.modern.departures(of: result).meets)
+        #expect(MozillaProfile.modern.departures(of: result).versions == [.tls12])
+        #expect(MozillaProfile.intermediate.departures(of: result).meets)
+        #expect(MozillaProfile.old.departures(of: result).meets)
+    }
+
+    @Test func staticRSAAndTLS10DepartFromIntermediate() {
+        let result = Self.result([(.tls10, [0xC013, 0x002F]), (.tls12, [0xC02F, 0x002F, 0x009C]), (.tls13, [0x1301])])
+        let intermediate = MozillaProfile.intermediate.departures(of: result)
+        #expect(intermediate.versions == [.tls10])
+        #expect(intermediate.suites == ["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256"])
+        #expect(MozillaProfile.old.departures(of: result).meets)
+        let rc4 = Self.result([(.tls12, [0xC02F, 0x0005])])
+        #expect(MozillaProfile.old.departures(of: rc4).suites == ["TLS_RSA_WITH_RC4_128_SHA"])
     }
 }

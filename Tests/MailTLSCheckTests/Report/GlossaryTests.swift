@@ -61,7 +61,7 @@ import Testing
                 "date": "2026-01-01T00:00:00Z", "days": "3", "name": "mail.example.test",
                 "names": "other.example.test", "issuer": "CN=R10", "versions": "1.0",
                 "version": "1.0", "cipher": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-                "keyword": "STARTTLS", "bytes": "12", "seconds": "12",
+                "keyword": "STARTTLS", "bytes": "12", "seconds": "12", "suites": "TLS_RSA_WITH_RC4_128_SHA",
             ])
         try expectGood([
             GlossaryText(

@@ -4,6 +4,9 @@ import Testing
 
 /// Builds TLS records by hand, following RFC 8446 section 4.1.3.
 enum TLSFixture {
+    /// The extensions every fixture ServerHello without supported_versions carries: renegotiation_info.
+    static let extensionTypes: [UInt16] = [0xFF01]
+
     static func serverHello(legacyVersion: UInt16 = 0x0303, cipher: UInt16, supportedVersion: UInt16? = nil,
                             sessionIDLength: Int = 32) -> [UInt8] {
         var body: [UInt8] = [UInt8(legacyVersion >> 8), UInt8(legacyVersion & 0xFF)]
@@ -29,7 +32,8 @@ enum TLSFixture {
     @Test func tls12ServerHello() {
         var parser = ServerFlightParser()
         let verdict = parser.consume(TLSFixture.serverHello(cipher: 0xC02F))
-        #expect(verdict == .serverHello(.init(version: 0x0303, cipherSuite: 0xC02F, sessionIDLength: 32)))
+        #expect(verdict == .serverHello(.init(version: 0x0303, cipherSuite: 0xC02F, sessionIDLength: 32,
+                                              extensionTypes: TLSFixture.extensionTypes)))
         #expect(CipherSuite(code: 0xC02F).ianaName == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
         #expect(CipherSuite(code: 0xC02F).openSSLName == "ECDHE-RSA-AES128-GCM-SHA256")
     }
@@ -65,7 +69,8 @@ enum TLSFixture {
         let handshake = Array(full[5...])
         let bytes = TLSFixture.record(type: 22, Array(handshake[..<10])) + TLSFixture.record(type: 22, Array(handshake[10...]))
         var parser = ServerFlightParser()
-        #expect(parser.consume(bytes) == .serverHello(.init(version: 0x0303, cipherSuite: 0xC030, sessionIDLength: 32)))
+        #expect(parser.consume(bytes) == .serverHello(.init(version: 0x0303, cipherSuite: 0xC030, sessionIDLength: 32,
+                                                            extensionTypes: TLSFixture.extensionTypes)))
     }
 
     @Test func alert() {

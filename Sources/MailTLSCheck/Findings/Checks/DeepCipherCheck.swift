@@ -1,0 +1,39 @@
+import MailTLSCore
+
+/// `check --deep`: every suite a port accepts, judged by what is wrong with it: broken (NULL, anonymous, export, RC4,
+/// DES, RC2), SWEET32 (3DES, IDEA), no forward secrecy (static RSA, DH, ECDH). One finding per kind, listing the
+/// suites by version; and the two handshake properties the scan sees on the way: TLS compression and secure
+/// renegotiation.
+/// - SeeAlso: RFC 7465 (RC4), RFC 9325 sections 3.3 and 4.2, RFC 5746, CVE-2016-2183 (SWEET32), CVE-2012-4929 (CRIME)
+struct DeepCipherCheck: PortCheck {
+    var producibleFindings: [FindingID] {
+        [.cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy, .tlsCompression, .secureRenegotiationMissing]
+    }
+
+    func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
+        guard let deep = port.deep else { return [] }
+        let kinds: [(CipherSuite.Weakness, FindingID, Severity)] = [
+            (.broken, .cipherBroken, .critical), (.sweet32, .cipherSweet32, .warning),
+            (.noForwardSecrecy, .cipherNoForwardSecrecy, .warning),
+        ]
+        var findings: [Finding] = []
+        if deep.compression == true {
+            findings.append(Finding(.tlsCompression, .warning, port: port.spec.port, evidence: "DEFLATE"))
+        }
+        if deep.secureRenegotiation == false {
+            let versions = deep.versions.filter { $0.version < .tls13 }.map(\.version.rawValue)
+            findings.append(Finding(.secureRenegotiationMissing, .warning, port: port.spec.port,
+                                    evidence: versions.joined(separator: ", ")))
+        }
+        return findings + kinds.compactMap { weakness, id, severity in
+            let byVersion = deep.versions.compactMap { result -> String? in
+                let names = result.accepted.filter { $0.weakness == weakness }.map(\.ianaName)
+                return names.isEmpty ? nil : result.version.rawValue + ": " + names.joined(separator: ", ")
+            }
+            guard !byVersion.isEmpty else { return nil }
+            let suites = Set(deep.versions.flatMap { $0.accepted.filter { $0.weakness == weakness }.map(\.ianaName) })
+            return Finding(id, severity, port: port.spec.port, evidence: byVersion.joined(separator: "; "),
+                           parameters: ["suites": suites.sorted().joined(separator: ", ")])
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import MailTLSCore
+import MailTLSEngine
+import NIOCore
+
+/// What `check --deep` learned on one port: every suite each version accepts, whether the server or the client
+/// orders them, and what it cost.
+public struct DeepScanResult: Sendable, Equatable {
+    public struct VersionResult: Sendable, Equatable {
+        public var version: TLSVersion
+        /// Suites the server chose, in the order it chose them.
+        public var accepted: [CipherSuite]
+        /// True when the server picks by its own order (a reversed offer gets the same first choice), false when it
+        /// follows the client's; nil with fewer than two suites.
+        public var serverOrder: Bool?
+    }
+
+    public var port: Int
+    /// The versions with at least one accepted suite, oldest first.
+    public var versions: [VersionResult]
+    /// Versions whose every offer was refused.
+    public var refused: [TLSVersion]
+    /// ClientHellos sent (one connection each).
+    public var handshakes: Int
+    public var milliseconds: Double
+    /// Why the scan could not finish (the server chose a suite it was not offered, the port stopped answering).
+    public var problem: String?
+    /// TLS 1.3's key exchange groups the server accepts, in its order of preference (learned from
+    /// HelloRetryRequests); empty without TLS 1.3.
+    public var groups: [UInt16] = []
+    /// Whether the server's TLS 1.2-and-earlier ServerHellos carry renegotiation_info (RFC 5746); nil when no
+    /// version before TLS 1.3 was accepted.
+    public var secureRenegotiation: Bool?
+    /// Whether the server accepts TLS compression (DEFLATE, CRIME); nil when not tested.
+    public var compression: Bool?
+
+    public var acceptedSuites: [CipherSuite] { versions.flatMap(\.accepted) }
+}
+
+/// One version's scan: the suites, the order, the connections it took, what stopped it, and whether its
+/// ServerHellos carried renegotiation_info.
+struct Lane: Sendable {
+    var version: TLSVersion
+    var scan: SuiteScan
+    var serverOrder: Bool?
+    var handshakes: Int
+    var problem: String?
+    var renegotiationInfo: Bool?
+}
+
+/// What one ClientHello asks for.
+struct HelloOffer: Sendable {
+    var version: TLSVersion
+    var suites: [UInt16]
+    var groups: [UInt16] = ClientHelloBuilder.groups
+    var keyShare = true
+    var compression: [UInt8] = [0]
+}
+
+/// Runs the suite scans of `check --deep` on one port: one TLS version per lane, at most `maximumConnections`
+/// lanes at once, each handshake on its own connection (after the STARTTLS go-ahead on STARTTLS ports), never
+/// completed. A `421` greeting makes the lane wait and try again, at most three times.
+public struct DeepScanner: Sendable {
+    public var engine: ConnectionEngine
+    public var clientName: String
+    public var maximumConnections: Int
+
+    public init(engine: ConnectionEngine, clientName: String = "mailtls.invalid", maximumConnections: Int = 2) {
+        self.engine = engine
+        self.clientName = clientName
+        self.maximumConnections = max(1, maximumConnections)
+    }
+
+    public func scan(address: SocketAddress, spec: PortSpec, mode: TransportMode, serverName: String?,
+                     versions: [TLSVersion] = TLSVersion.allCases) async -> DeepScanResult {
+        let started = ContinuousClock.now
+        let lane: @Sendable (TLSVersion) async -> Lane = { version in
+            await self.scan(version: version, address: address, spec: spec, mode: mode, serverName: serverName)
+        }
+        let lanes = await withTaskGroup(of: Lane.self) { group in
+            var results: [Lane] = []
+            var pending = versions[...]
+            for _ in 0..<min(maximumConnections, pending.count) {
+                let version = pending.removeFirst()
+                group.addTask { await lane(version) }
+            }
+            for await result in group {
+                results.append(result)
+                if let version = pending.first {
+                    pending.removeFirst()
+                    group.addTask { await lane(version) }
+                }
+            }
+            return results
+        }
+        var result = DeepScanResult(port: spec.port, versions: [], refused: [], handshakes: 0, milliseconds: 0)
+        for lane in lanes.sorted(by: { $0.version < $1.version }) {
+            result.handshakes += lane.handshakes
+            if let problem = lane.problem, result.problem == nil { result.problem = problem }
+            if lane.scan.accepted.isEmpty {
+                result.refused.append(lane.version)
+            } else {
+                result.versions.append(.init(version: lane.version,
+                                             accepted: lane.scan.accepted.map(CipherSuite.init(code:)),
+                                             serverOrder: lane.serverOrder))
+                if let seen = lane.renegotiationInfo {
+                    result.secureRenegotiation = (result.secureRenegotiation ?? true) && seen
+                }
+            }
+        }
+        let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
+        // TLS 1.3's groups: an empty key share asks the server to name the group it wants (a HelloRetryRequest);
+        // that group is taken out and the rest offered again.
+        if let tls13 = result.versions.first(where: { $0.version == .tls13 }) {
+            var remaining = ClientHelloBuilder.groups
+            while !remaining.isEmpty, result.groups.count < ClientHelloBuilder.groups.count {
+                result.handshakes += 1
+                let offer = HelloOffer(version: .tls13, suites: tls13.accepted.map(\.code), groups: remaining,
+                                       keyShare: false)
+                guard case .success(let hello?) = await handshake(offer, target),
+                      let group = hello.helloRetryGroup, let index = remaining.firstIndex(of: group) else { break }
+                result.groups.append(group)
+                remaining.remove(at: index)
+            }
+        }
+        // Compression: DEFLATE offered before null at the newest version before TLS 1.3.
+        if let legacy = result.versions.last(where: { $0.version < .tls13 }) {
+            result.handshakes += 1
+            let offer = HelloOffer(version: legacy.version, suites: legacy.accepted.map(\.code), compression: [1, 0])
+            if case .success(let hello?) = await handshake(offer, target) {
+                result.compression = hello.compressionMethod != 0
+            }
+        }
+        result.milliseconds = started.duration(to: .now).inMilliseconds
+        return result
+    }
+
+    struct Target: Sendable {
+        var address: SocketAddress
+        var spec: PortSpec
+        var mode: TransportMode
+        var serverName: String?
+    }
+
+    /// One version: offer-all-and-remove, then one reversed offer of what was accepted for the order.
+    func scan(version: TLSVersion, address: SocketAddress, spec: PortSpec, mode: TransportMode,
+              serverName: String?) async -> Lane {
+        let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
+        var lane = Lane(version: version, scan: SuiteScan(version: version,
+                                                          candidates: CipherSuiteRegistry.offer(for: version)),
+                        handshakes: 0)
+        while let suites = lane.scan.nextOffer() {
+            lane.handshakes += 1
+            switch await handshake(HelloOffer(version: version, suites: suites), target) {
+            case .success(let hello?):
+                lane.scan.receive(.chose(suite: hello.cipherSuite, version: hello.version))
+                if version < .tls13, hello.version == version.wireValue {
+                    lane.renegotiationInfo = (lane.renegotiationInfo ?? true) && hello.extensionTypes.contains(0xFF01)
+                }
+            case .success(nil):
+                lane.scan.receive(.refused)
+            case .failure(let error):
+                lane.problem = error.summary
+                lane.scan.receive(.refused)
+                if case .connectionRefused = error { return lane }
+            }
+        }
+        if case .unofferedSuite(let suite) = lane.scan.outcome {
+            lane.problem = "the server chose \(CipherSuite(code: suite).ianaName), which was not offered"
+        }
+        if lane.scan.accepted.count >= 2 {
+            lane.handshakes += 1
+            let reversed = Array(lane.scan.accepted.reversed().prefix(ClientHelloBuilder.maximumSuites))
+            if case .success(let hello?) = await handshake(HelloOffer(version: version, suites: reversed), target) {
+                lane.serverOrder = hello.cipherSuite == lane.scan.accepted[0]
+            }
+        }
+        return lane
+    }
+
+    /// One connection: the plaintext preamble on a STARTTLS port, the ClientHello, the server's answer (nil: it
+    /// refused). A `421` greeting is waited out, at most three times.
+    func handshake(_ offer: HelloOffer, _ target: Target) async
+        -> Result<ServerFlightParser.ServerHello?, EngineError> {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(ScanError) {
+                return .success(try await exchange(offer, target))
+            } catch {
+                switch error {
+                case .busy where attempt < 4:
+                    // 421: the server limits connections; wait and try again, a little longer each time.
+                    try? await Task.sleep(for: .seconds(Double(attempt) * 2))
+                case .busy:
+                    return .failure(.closedByPeer(during: "greeting (421)"))
+                case .engine(let engineError):
+                    return .failure(engineError)
+                }
+            }
+        }
+    }
+
+    enum ScanError: Error {
+        case busy
+        case engine(EngineError)
+    }
+
+    func exchange(_ offer: HelloOffer, _ target: Target) async throws(ScanError) -> ServerFlightParser.ServerHello? {
+        var session: MailClientSession
+        do {
+            session = try await MailClientSession.connect(to: target.address, engine: engine)
+        } catch {
+            throw .engine(error)
+        }
+        let outcome = await answer(on: &session, offer, target)
+        await session.close()
+        return try outcome.get()
+    }
+
+    private func answer(on session: inout MailClientSession, _ offer: HelloOffer, _ target: Target) async
+        -> Result<ServerFlightParser.ServerHello?, ScanError> {
+        if target.mode == .startTLS {
+            for request in STARTTLSPreamble.requests(for: target.spec.mailProtocol, clientName: clientName) {
+                let response: MailResponse
+                do {
+                    response = try await session.exchange(request)
+                } catch {
+                    return .failure(.engine(error))
+                }
+                if request.purpose == .greeting, response.isTemporaryUnavailability { return .failure(.busy) }
+                guard response.outcome == .positive else {
+                    return .failure(.engine(.closedByPeer(during: request.purpose.rawValue)))
+                }
+            }
+        }
+        var random = [UInt8](repeating: 0, count: 32)
+        for index in random.indices { random[index] = UInt8.random(in: 0...255) }
+        let hello = ClientHelloBuilder.hello(version: offer.version, suites: offer.suites,
+                                             serverName: target.serverName, random: random, groups: offer.groups,
+                                             keyShare: offer.keyShare, compression: offer.compression)
+        do {
+            if case .serverHello(let chosen)? = try await session.sendClientHello(hello) { return .success(chosen) }
+            return .success(nil)
+        } catch {
+            return .failure(.engine(error))
+        }
+    }
+}

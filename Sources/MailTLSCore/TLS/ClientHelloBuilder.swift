@@ -1,0 +1,131 @@
+/// Builds the raw ClientHello `check --deep` sends to learn which suites a server accepts, without completing the
+/// handshake. It follows what the mature scanners learned about intolerant servers: record version 0x0301, at most
+/// 128 suites, `TLS_EMPTY_RENEGOTIATION_INFO_SCSV` appended, signature_algorithms only from TLS 1.2, a non-empty
+/// last extension, and a padding extension that keeps the handshake out of the 256-511 byte range some servers hang
+/// on.
+/// - SeeAlso: RFC 8446 section 4.1.2, RFC 5246 section 7.4.1.2, RFC 7685 (padding), RFC 5746 (SCSV)
+public enum ClientHelloBuilder {
+    public static let maximumSuites = 128
+    static let renegotiationSCSV: UInt16 = 0x00FF
+
+    /// Groups offered in supported_groups: X25519, P-256, P-384, P-521, then the RFC 7919 FFDHE groups.
+    public static let groups: [UInt16] = [0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
+
+    /// The names of the groups in supported_groups (RFC 8446 4.2.7, RFC 7919).
+    public static func groupName(_ group: UInt16) -> String {
+        switch group {
+        case 0x001D: "x25519"
+        case 0x001E: "x448"
+        case 0x0017: "secp256r1"
+        case 0x0018: "secp384r1"
+        case 0x0019: "secp521r1"
+        case 0x0100: "ffdhe2048"
+        case 0x0101: "ffdhe3072"
+        case 0x0102: "ffdhe4096"
+        case 0x0103: "ffdhe6144"
+        case 0x0104: "ffdhe8192"
+        default: "0x" + String(group, radix: 16, uppercase: true)
+        }
+    }
+
+    static let signatureAlgorithms: [UInt16] = [
+        0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0203, 0x0201,
+    ]
+
+    /// A ClientHello record for `version` offering `suites` (at most 128), with SNI when `serverName` is a name,
+    /// and 32 bytes of `random` (the client random; TLS 1.3's key share is derived from it).
+    /// `groups` replaces the supported groups; `keyShare: false` sends TLS 1.3's key_share empty, so a server that
+    /// supports one of the groups answers with a HelloRetryRequest naming it (the group scan).
+    public static func hello(version: TLSVersion, suites: [UInt16], serverName: String?, random: [UInt8],
+                             groups: [UInt16] = ClientHelloBuilder.groups, keyShare: Bool = true,
+                             compression: [UInt8] = [0]) -> [UInt8] {
+        precondition(random.count == 32 && suites.count <= maximumSuites)
+        var body: [UInt8] = []
+        body.append(uint16: min(version, .tls12).wireValue)
+        body += random
+        // TLS 1.3 middlebox compatibility: a 32-byte session id; none before.
+        if version == .tls13 {
+            body.append(32)
+            body += random.reversed()
+        } else {
+            body.append(0)
+        }
+        let offered = suites + [renegotiationSCSV]
+        body.append(uint16: UInt16(offered.count * 2))
+        for suite in offered { body.append(uint16: suite) }
+        body.append(UInt8(compression.count))
+        body += compression  // null only, unless the compression probe offers DEFLATE first
+
+        var extensions: [UInt8] = []
+        if let serverName, isHostName(serverName) {
+            let name = Array(serverName.utf8)
+            var list: [UInt8] = [0]
+            list.append(uint16: UInt16(name.count))
+            list += name
+            var data: [UInt8] = []
+            data.append(uint16: UInt16(list.count))
+            data += list
+            extensions.append(extension: 0, data)
+        }
+        var groupList: [UInt8] = []
+        groupList.append(uint16: UInt16(groups.count * 2))
+        for group in groups { groupList.append(uint16: group) }
+        extensions.append(extension: 10, groupList)
+        if version >= .tls12 {
+            var algorithms: [UInt8] = []
+            algorithms.append(uint16: UInt16(signatureAlgorithms.count * 2))
+            for algorithm in signatureAlgorithms { algorithms.append(uint16: algorithm) }
+            extensions.append(extension: 13, algorithms)
+        }
+        if version == .tls13 {
+            extensions.append(extension: 43, [2, 0x03, 0x04])
+            extensions.append(extension: 45, [1, 1])  // psk_key_exchange_modes: psk_dhe_ke
+            // key_share: X25519 with 32 bytes from the random (any 32 bytes are a valid X25519 public value).
+            var share: [UInt8] = []
+            if keyShare {
+                share.append(uint16: 0x001D)
+                share.append(uint16: 32)
+                share += random.map { $0 ^ 0x5A }
+            }
+            var shares: [UInt8] = []
+            shares.append(uint16: UInt16(share.count))
+            shares += share
+            extensions.append(extension: 51, shares)
+        }
+        extensions.append(extension: 11, [1, 0])  // ec_point_formats: uncompressed (non-empty)
+
+        // The handshake message is 4 + body + 2 + extensions bytes; keep it out of 256...511 with RFC 7685 padding.
+        let unpadded = 4 + body.count + 2 + extensions.count
+        if (256...511).contains(unpadded) {
+            let padding = max(1, 512 - unpadded - 4)
+            extensions.append(extension: 21, [UInt8](repeating: 0, count: padding))
+        }
+        body.append(uint16: UInt16(extensions.count))
+        body += extensions
+
+        var handshake: [UInt8] = [1, UInt8(body.count >> 16 & 0xFF), UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF)]
+        handshake += body
+        var record: [UInt8] = [22, 0x03, 0x01]
+        record.append(uint16: UInt16(handshake.count))
+        return record + handshake
+    }
+
+    /// SNI carries host names only, never an IP address literal (RFC 6066 section 3).
+    static func isHostName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253, !name.contains(":") else { return false }
+        return !name.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
+    }
+}
+
+extension [UInt8] {
+    fileprivate mutating func append(uint16 value: UInt16) {
+        append(UInt8(value >> 8))
+        append(UInt8(value & 0xFF))
+    }
+
+    fileprivate mutating func append(extension type: UInt16, _ data: [UInt8]) {
+        append(uint16: type)
+        append(uint16: UInt16(data.count))
+        self += data
+    }
+}
