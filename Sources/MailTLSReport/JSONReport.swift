@@ -129,6 +129,10 @@ public enum JSONReport {
         public var groups: [String]
         public var secureRenegotiation: Bool?
         public var compression: Bool?
+        public var ocspStapling: Bool?
+        public var fallbackSCSV: Bool?
+        public var sslv3: Bool
+        public var sslv2: Bool
         /// Mozilla's profiles: for each, whether the port meets it and what departs from it.
         public var profiles: [Profile]
 
@@ -154,6 +158,10 @@ public enum JSONReport {
             groups = result.groups.map(ClientHelloBuilder.groupName)
             secureRenegotiation = result.secureRenegotiation
             compression = result.compression
+            ocspStapling = result.ocspStapling
+            fallbackSCSV = result.fallbackSCSV
+            sslv3 = result.sslv3
+            sslv2 = result.sslv2
             profiles = MozillaProfile.allCases.map { profile in
                 let departures = profile.departures(of: result)
                 return Profile(name: profile.rawValue, meets: departures.meets,

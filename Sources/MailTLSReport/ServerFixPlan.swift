@@ -36,7 +36,8 @@ public struct ServerFixPlan: Sendable, Equatable {
     static let settingFindings: [FindingID] = [
         .wrongModePlaintextOnTLSPort, .wrongModeTLSOnSTARTTLSPort, .starttlsNotSupported, .starttlsOptional,
         .cleartextAuthAllowed, .certificateChainIncomplete, .tlsVersionDeprecated, .tlsVersionModernMissing,
-        .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy,
+        .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy, .sslProtocolAccepted,
+        .fallbackSCSVMissing,
     ] + ServerFixCatalog.certificateFindings
 
     public init(report: CheckReport, language: Language) {
@@ -148,11 +149,11 @@ struct SnippetWriter {
                 lines.append(t("# the new certificate (see mailtls check), with its key and intermediates:",
                                "# 新しい証明書（mailtls check を参照）を、秘密鍵と中間証明書とともに設定します:"))
                 lines.append("# postconf -e 'smtpd_tls_chain_files = /etc/ssl/private/mail.key, /etc/ssl/certs/mail.fullchain.pem'")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing:
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
                 lines.append("postconf -e 'smtpd_tls_protocols = >=TLSv1.2' 'smtpd_tls_mandatory_protocols = >=TLSv1.2'")
                 lines.append(t("# (Postfix before 3.6: smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 and the same mandatory protocols)",
                                "# （Postfix 3.6 より前では smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1。smtpd_tls_mandatory_protocols も同じ値にします）"))
-            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
+            case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
                 lines.append("postconf -e 'tls_preempt_cipherlist = yes' 'smtpd_tls_mandatory_ciphers = high'")
                 lines.append("postconf -e 'smtpd_tls_mandatory_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5'")
             default:
@@ -197,9 +198,9 @@ struct SnippetWriter {
                                "# 新しい証明書（mailtls check を参照）と中間証明書、秘密鍵を設定します:"))
                 lines.append("#ssl_cert = </etc/ssl/certs/mail.fullchain.pem")
                 lines.append("#ssl_key = </etc/ssl/private/mail.key")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing:
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
                 lines.append("ssl_min_protocol = TLSv1.2")
-            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
+            case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
                 lines.append("ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM")
                 lines.append("ssl_prefer_server_ciphers = yes")
             default:
@@ -276,11 +277,11 @@ struct SnippetWriter {
                                   "#   新しい証明書（mailtls check を参照）と中間証明書、秘密鍵を設定します:"))
                 comments.append("#   MAIN_TLS_CERTIFICATE = /etc/exim4/fullchain.pem")
                 comments.append("#   MAIN_TLS_PRIVATEKEY = /etc/exim4/key.pem")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing:
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
                 if !settings.contains(where: { $0.name == "tls_require_ciphers" }) { set("tls_require_ciphers", versions) }
                 comments.append(t("#   (GnuTLS, Debian's Exim; an OpenSSL build: openssl_options = +no_tlsv1 +no_tlsv1_1)",
                                   "#   （GnuTLS 版、Debian の Exim。OpenSSL 版は openssl_options = +no_tlsv1 +no_tlsv1_1）"))
-            case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
+            case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
                 set("tls_require_ciphers", versions + ":-RSA:-3DES-CBC:-ARCFOUR-128:-AES-128-CBC:-AES-256-CBC"
                         + ":-CAMELLIA-128-CBC:-CAMELLIA-256-CBC")
                 comments.append(t("#   (GnuTLS; an OpenSSL build: tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20)",
@@ -392,9 +393,10 @@ extension ServerFixPlan {
         case .cleartextAuthAllowed: (en, ja) = ("no password before TLS", "TLS の前にはパスワードを受け付けない")
         case .certificateChainIncomplete: (en, ja) = ("serve the full certificate chain", "証明書チェーン全体を送る")
         case .tlsVersionDeprecated: (en, ja) = ("TLS 1.2 and 1.3 only", "TLS 1.2 と TLS 1.3 だけを許可する")
-        case .weakCipher, .cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy:
+        case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
             (en, ja) = ("strong cipher suites only", "強い暗号スイートだけを使う")
         case .tlsVersionModernMissing: (en, ja) = ("enable TLS 1.2 and 1.3", "TLS 1.2 と TLS 1.3 を有効にする")
+        case .sslProtocolAccepted, .fallbackSCSVMissing: (en, ja) = ("TLS 1.2 and 1.3 only", "TLS 1.2 と TLS 1.3 だけを許可する")
         case .certificateExpired, .certificateExpiringSoon: (en, ja) = ("renew the certificate", "証明書を更新する")
         case .certificateHostMismatch, .certificateNotTrusted, .certificateSelfSigned, .weakKey, .weakSignature:
             (en, ja) = ("replace the certificate", "証明書を交換する")

@@ -118,7 +118,9 @@ public struct TerminalReport: Sendable {
         for result in scanned {
             if let index = groups.firstIndex(where: { $0.result.versions == result.versions
                                                      && $0.result.refused == result.refused
-                                                     && $0.result.groups == result.groups }) {
+                                                     && $0.result.groups == result.groups
+                                                     && Self.propertiesLine($0.result, language)
+                                                        == Self.propertiesLine(result, language) }) {
                 groups[index].ports.append(result.port)
             } else {
                 groups.append(([result.port], result))
@@ -150,6 +152,7 @@ public struct TerminalReport: Sendable {
                     language, ["groups": group.result.groups.map(ClientHelloBuilder.groupName).joined(separator: ", ")])
                     + "\n"
             }
+            out += "    " + Self.propertiesLine(group.result, language) + "\n"
             out += "    " + Self.profileLine(group.result, language) + "\n"
             if !group.result.refused.isEmpty {
                 out += "    " + dim(LocalizedText(en: "refused: {versions}", ja: "拒否: {versions}")(
@@ -161,6 +164,24 @@ public struct TerminalReport: Sendable {
             }
         }
         return out + "\n"
+    }
+
+    /// The handshake's other properties in one line: SSL 2.0/3.0, fallback signal, renegotiation, compression, OCSP.
+    static func propertiesLine(_ result: DeepScanResult, _ language: Language) -> String {
+        func yesNo(_ value: Bool?) -> String {
+            switch value {
+            case true?: LocalizedText(en: "yes", ja: "あり")(language)
+            case false?: LocalizedText(en: "no", ja: "なし")(language)
+            case nil: "-"
+            }
+        }
+        let items: [(String, Bool?)] = [
+            ("SSLv2", result.sslv2), ("SSLv3", result.sslv3), ("TLS_FALLBACK_SCSV", result.fallbackSCSV),
+            (LocalizedText(en: "secure renegotiation", ja: "安全な再ネゴシエーション")(language), result.secureRenegotiation),
+            (LocalizedText(en: "compression", ja: "圧縮")(language), result.compression),
+            (LocalizedText(en: "OCSP stapling", ja: "OCSP ステープリング")(language), result.ocspStapling),
+        ]
+        return items.map { "\($0.0): \(yesNo($0.1))" }.joined(separator: language == .ja ? "、" : ", ")
     }
 
     /// "Mozilla profiles: modern no (TLSv1.2), intermediate no (TLS_RSA_...), old yes".
@@ -184,6 +205,7 @@ public struct TerminalReport: Sendable {
     static func weaknessLabel(_ weakness: CipherSuite.Weakness, _ language: Language) -> String {
         switch weakness {
         case .broken: LocalizedText(en: "broken", ja: "危険")(language)
+        case .anonymous: LocalizedText(en: "anonymous", ja: "匿名")(language)
         case .sweet32: LocalizedText(en: "SWEET32", ja: "SWEET32")(language)
         case .noForwardSecrecy: LocalizedText(en: "no forward secrecy", ja: "前方秘匿性なし")(language)
         }

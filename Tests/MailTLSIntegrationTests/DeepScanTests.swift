@@ -85,6 +85,29 @@ import Testing
         #expect(Self.accepted(scan465, "TLSv1.2").contains("TLS_RSA_WITH_AES_128_CBC_SHA"))
     }
 
+    /// The LEGACY_TLS lab server (TLS 1.0 and 1.1 allowed): TLS 1.0 and 1.1 suite by suite against s_client, on
+    /// SMTP's 465 and over STARTTLS on POP3's 110.
+    @Test func legacyVersionsAgreeWithOpenSSL() throws {
+        let lab = try Lab.get()
+        let address = lab["LAB_LEGACY_TLS"]
+        let scans = try deep("LAB_LEGACY_TLS", ports: "465,110")
+        for (port, startTLS) in [(465, nil), (110, "pop3")] as [(Int, String?)] {
+            let scan = try #require(scans[port], "\(port) was not scanned")
+            for version in [TLSVersion.tls10, .tls11] {
+                let ours = Self.accepted(scan, version.rawValue)
+                let openssl = openSSLAccepts(address: address, port: port, version: version, startTLS: startTLS)
+                let comparable = Set(CipherSuiteRegistry.suites.filter { $0.openSSLName != nil }.map(\.ianaName))
+                #expect(!openssl.isEmpty, "\(port) \(version): s_client negotiated nothing")
+                #expect(ours.intersection(comparable) == openssl,
+                        "\(port) \(version): mailtls \(ours.sorted()) openssl \(openssl.sorted())")
+            }
+            // OpenSSL 3 refuses a marked fallback below its best version, and speaks neither SSL 3.0 nor 2.0.
+            #expect(scan["fallbackSCSV"] as? Bool == true, "\(port)")
+            #expect(scan["sslv3"] as? Bool == false && scan["sslv2"] as? Bool == false)
+            #expect(scan["secureRenegotiation"] as? Bool == true && scan["compression"] as? Bool == false)
+        }
+    }
+
     /// TLS 1.3's groups, learned from HelloRetryRequests, against `openssl s_client -groups` one group at a time.
     @Test func groupsAgreeWithOpenSSL() throws {
         let lab = try Lab.get()

@@ -39,6 +39,8 @@ public enum FindingID: String, Sendable, Codable, CaseIterable {
     case weakCipher = "weak-cipher"
     /// `--deep`: a suite with no or broken encryption is accepted (NULL, anonymous, export, RC4, DES, RC2).
     case cipherBroken = "cipher-broken"
+    /// `--deep`: anonymous suites are accepted (no server authentication).
+    case cipherAnonymous = "cipher-anonymous"
     /// `--deep`: a 64-bit block cipher is accepted (3DES, IDEA: SWEET32).
     case cipherSweet32 = "cipher-sweet32"
     /// `--deep`: a suite without forward secrecy is accepted (static RSA, DH or ECDH key exchange).
@@ -47,6 +49,10 @@ public enum FindingID: String, Sendable, Codable, CaseIterable {
     case tlsCompression = "tls-compression"
     /// `--deep`: TLS 1.2-and-earlier ServerHellos without renegotiation_info (RFC 5746).
     case secureRenegotiationMissing = "secure-renegotiation-missing"
+    /// `--deep`: SSL 3.0 or SSL 2.0 is accepted.
+    case sslProtocolAccepted = "ssl-protocol-accepted"
+    /// `--deep`: a fallback below the best version is served (no TLS_FALLBACK_SCSV, RFC 7507).
+    case fallbackSCSVMissing = "fallback-scsv-missing"
     case weakKey = "weak-key"
     case weakSignature = "weak-signature"
     case serverUnavailable = "server-unavailable"

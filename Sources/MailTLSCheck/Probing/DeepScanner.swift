@@ -33,6 +33,14 @@ public struct DeepScanResult: Sendable, Equatable {
     public var secureRenegotiation: Bool?
     /// Whether the server accepts TLS compression (DEFLATE, CRIME); nil when not tested.
     public var compression: Bool?
+    /// Whether a ServerHello before TLS 1.3 announced OCSP stapling (status_request); nil when none was seen.
+    public var ocspStapling: Bool?
+    /// Whether the server refuses a fallback below its best version (TLS_FALLBACK_SCSV, RFC 7507); nil when it
+    /// accepts only one version, or its answer was neither an alert nor a ServerHello.
+    public var fallbackSCSV: Bool?
+    /// SSL 3.0 and SSL 2.0, each tried with one hello.
+    public var sslv3 = false
+    public var sslv2 = false
 
     public var acceptedSuites: [CipherSuite] { versions.flatMap(\.accepted) }
 }
@@ -46,15 +54,35 @@ struct Lane: Sendable {
     var handshakes: Int
     var problem: String?
     var renegotiationInfo: Bool?
+    var ocspStapling: Bool?
 }
 
 /// What one ClientHello asks for.
 struct HelloOffer: Sendable {
+    enum Format: Sendable { case tls, sslv3, sslv2 }
+
     var version: TLSVersion
     var suites: [UInt16]
     var groups: [UInt16] = ClientHelloBuilder.groups
     var keyShare = true
     var compression: [UInt8] = [0]
+    var fallback = false
+    var format = Format.tls
+
+    func bytes(serverName: String?) -> [UInt8] {
+        var random = [UInt8](repeating: 0, count: 32)
+        for index in random.indices { random[index] = UInt8.random(in: 0...255) }
+        switch format {
+        case .tls:
+            return ClientHelloBuilder.hello(version: version, suites: suites, serverName: serverName, random: random,
+                                            groups: groups, keyShare: keyShare, compression: compression,
+                                            fallback: fallback)
+        case .sslv3:
+            return ClientHelloBuilder.sslv3Hello(suites: suites, random: random)
+        case .sslv2:
+            return ClientHelloBuilder.sslv2Hello(challenge: Array(random.prefix(16)))
+        }
+    }
 }
 
 /// Runs the suite scans of `check --deep` on one port: one TLS version per lane, at most `maximumConnections`
@@ -106,6 +134,7 @@ public struct DeepScanner: Sendable {
                 if let seen = lane.renegotiationInfo {
                     result.secureRenegotiation = (result.secureRenegotiation ?? true) && seen
                 }
+                if let stapling = lane.ocspStapling { result.ocspStapling = (result.ocspStapling ?? false) || stapling }
             }
         }
         let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
@@ -121,6 +150,31 @@ public struct DeepScanner: Sendable {
                       let group = hello.helloRetryGroup, let index = remaining.firstIndex(of: group) else { break }
                 result.groups.append(group)
                 remaining.remove(at: index)
+            }
+        }
+        // SSL 3.0 and SSL 2.0: one hello each.
+        result.handshakes += 2
+        let sslv3Suites = Array(CipherSuiteRegistry.offer(for: .tls10).prefix(ClientHelloBuilder.maximumSuites))
+        if case .success(let hello?) = await handshake(HelloOffer(version: .tls10, suites: sslv3Suites,
+                                                                  format: .sslv3), target) {
+            result.sslv3 = hello.version == 0x0300
+        }
+        if case .success(.notTLS(let prefix)?) = await answer(HelloOffer(version: .tls10, suites: [], format: .sslv2),
+                                                             target) {
+            result.sslv2 = ClientHelloBuilder.isSSLv2ServerHello(prefix)
+        }
+        // TLS_FALLBACK_SCSV: a hello one version below the best, marked as a fallback, must be refused
+        // (inappropriate_fallback, 86) by a server that knows the signal.
+        let accepted = result.versions.map(\.version)
+        if let lower = accepted.dropLast().last(where: { $0 < .tls13 }),
+           let suites = result.versions.first(where: { $0.version == lower })?.accepted.map(\.code) {
+            result.handshakes += 1
+            // The same hello without the signal got a ServerHello during the scan: a refusal now (an alert, or a
+            // close without one, as Dovecot does) is the signal's doing.
+            switch await answer(HelloOffer(version: lower, suites: suites, fallback: true), target) {
+            case .success(.serverHello?): result.fallbackSCSV = false
+            case .success(.alert?), .success(nil): result.fallbackSCSV = true
+            default: break
             }
         }
         // Compression: DEFLATE offered before null at the newest version before TLS 1.3.
@@ -156,6 +210,7 @@ public struct DeepScanner: Sendable {
                 lane.scan.receive(.chose(suite: hello.cipherSuite, version: hello.version))
                 if version < .tls13, hello.version == version.wireValue {
                     lane.renegotiationInfo = (lane.renegotiationInfo ?? true) && hello.extensionTypes.contains(0xFF01)
+                    lane.ocspStapling = (lane.ocspStapling ?? false) || hello.extensionTypes.contains(5)
                 }
             case .success(nil):
                 lane.scan.receive(.refused)
@@ -182,6 +237,16 @@ public struct DeepScanner: Sendable {
     /// refused). A `421` greeting is waited out, at most three times.
     func handshake(_ offer: HelloOffer, _ target: Target) async
         -> Result<ServerFlightParser.ServerHello?, EngineError> {
+        switch await answer(offer, target) {
+        case .success(.serverHello(let hello)?): .success(hello)
+        case .success: .success(nil)
+        case .failure(let error): .failure(error)
+        }
+    }
+
+    /// The server's whole answer to one ClientHello (an alert, an SSL 2.0 SERVER-HELLO, ...), for the probes that
+    /// need more than the chosen suite.
+    func answer(_ offer: HelloOffer, _ target: Target) async -> Result<ServerFlightParser.Verdict?, EngineError> {
         var attempt = 0
         while true {
             attempt += 1
@@ -206,7 +271,7 @@ public struct DeepScanner: Sendable {
         case engine(EngineError)
     }
 
-    func exchange(_ offer: HelloOffer, _ target: Target) async throws(ScanError) -> ServerFlightParser.ServerHello? {
+    func exchange(_ offer: HelloOffer, _ target: Target) async throws(ScanError) -> ServerFlightParser.Verdict? {
         var session: MailClientSession
         do {
             session = try await MailClientSession.connect(to: target.address, engine: engine)
@@ -219,7 +284,7 @@ public struct DeepScanner: Sendable {
     }
 
     private func answer(on session: inout MailClientSession, _ offer: HelloOffer, _ target: Target) async
-        -> Result<ServerFlightParser.ServerHello?, ScanError> {
+        -> Result<ServerFlightParser.Verdict?, ScanError> {
         if target.mode == .startTLS {
             for request in STARTTLSPreamble.requests(for: target.spec.mailProtocol, clientName: clientName) {
                 let response: MailResponse
@@ -234,14 +299,8 @@ public struct DeepScanner: Sendable {
                 }
             }
         }
-        var random = [UInt8](repeating: 0, count: 32)
-        for index in random.indices { random[index] = UInt8.random(in: 0...255) }
-        let hello = ClientHelloBuilder.hello(version: offer.version, suites: offer.suites,
-                                             serverName: target.serverName, random: random, groups: offer.groups,
-                                             keyShare: offer.keyShare, compression: offer.compression)
         do {
-            if case .serverHello(let chosen)? = try await session.sendClientHello(hello) { return .success(chosen) }
-            return .success(nil)
+            return .success(try await session.sendClientHello(offer.bytes(serverName: target.serverName)))
         } catch {
             return .failure(.engine(error))
         }

@@ -19,8 +19,11 @@ public struct CipherSuite: Sendable, Hashable, Codable {
 
     /// What is wrong with a suite, for `check --deep`'s findings.
     public enum Weakness: String, Sendable, Codable {
-        /// No encryption, no authentication, export-grade keys, RC4, DES or RC2: broken.
+        /// No encryption, export-grade keys, RC4, DES or RC2: broken.
         case broken
+        /// No server authentication (anonymous DH or ECDH): anyone in the path can pose as the server. Postfix
+        /// offers them by default for opportunistic TLS between servers.
+        case anonymous
         /// A 64-bit block cipher (3DES, IDEA): SWEET32.
         case sweet32
         /// Static RSA, DH or ECDH key exchange: no forward secrecy.
@@ -30,8 +33,9 @@ public struct CipherSuite: Sendable, Hashable, Codable {
     /// The worst thing about the suite, or nil for a sound one (ECDHE or DHE with AES or ChaCha20, TLS 1.3's).
     public var weakness: Weakness? {
         let name = ianaName
-        let broken = ["_NULL_", "WITH_NULL", "_anon_", "EXPORT", "_RC4_", "_DES_CBC_", "DES40", "_RC2_"]
+        let broken = ["_NULL_", "WITH_NULL", "EXPORT", "_RC4_", "_DES_CBC_", "DES40", "_RC2_"]
         if broken.contains(where: name.contains) { return .broken }
+        if name.contains("_anon_") { return .anonymous }
         if name.contains("3DES") || name.contains("_IDEA_") { return .sweet32 }
         if name.hasPrefix("TLS_RSA_") || name.hasPrefix("TLS_DH_") || name.hasPrefix("TLS_ECDH_") {
             return .noForwardSecrecy

@@ -38,7 +38,7 @@ public enum ClientHelloBuilder {
     /// supports one of the groups answers with a HelloRetryRequest naming it (the group scan).
     public static func hello(version: TLSVersion, suites: [UInt16], serverName: String?, random: [UInt8],
                              groups: [UInt16] = ClientHelloBuilder.groups, keyShare: Bool = true,
-                             compression: [UInt8] = [0]) -> [UInt8] {
+                             compression: [UInt8] = [0], fallback: Bool = false) -> [UInt8] {
         precondition(random.count == 32 && suites.count <= maximumSuites)
         var body: [UInt8] = []
         body.append(uint16: min(version, .tls12).wireValue)
@@ -50,7 +50,7 @@ public enum ClientHelloBuilder {
         } else {
             body.append(0)
         }
-        let offered = suites + [renegotiationSCSV]
+        let offered = suites + [renegotiationSCSV] + (fallback ? [fallbackSCSV] : [])
         body.append(uint16: UInt16(offered.count * 2))
         for suite in offered { body.append(uint16: suite) }
         body.append(UInt8(compression.count))
@@ -67,6 +67,8 @@ public enum ClientHelloBuilder {
             data += list
             extensions.append(extension: 0, data)
         }
+        // status_request (OCSP stapling): a server that will staple says so in its ServerHello before TLS 1.3.
+        extensions.append(extension: 5, [1, 0, 0, 0, 0])
         var groupList: [UInt8] = []
         groupList.append(uint16: UInt16(groups.count * 2))
         for group in groups { groupList.append(uint16: group) }
@@ -108,6 +110,44 @@ public enum ClientHelloBuilder {
         var record: [UInt8] = [22, 0x03, 0x01]
         record.append(uint16: UInt16(handshake.count))
         return record + handshake
+    }
+
+    /// TLS_FALLBACK_SCSV (RFC 7507): a client retrying with a lower version says so; a server that supports a higher
+    /// version must answer `inappropriate_fallback`.
+    public static let fallbackSCSV: UInt16 = 0x5600
+
+    /// An SSL 3.0 ClientHello: record and client version 0x0300, no extensions (SSL 3.0 has none).
+    public static func sslv3Hello(suites: [UInt16], random: [UInt8]) -> [UInt8] {
+        precondition(random.count == 32 && suites.count <= maximumSuites)
+        var body: [UInt8] = [0x03, 0x00] + random + [0]
+        let offered = suites + [renegotiationSCSV]
+        body.append(uint16: UInt16(offered.count * 2))
+        for suite in offered { body.append(uint16: suite) }
+        body += [1, 0]
+        var handshake: [UInt8] = [1, 0, UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF)]
+        handshake += body
+        var record: [UInt8] = [22, 0x03, 0x00]
+        record.append(uint16: UInt16(handshake.count))
+        return record + handshake
+    }
+
+    /// An SSL 2.0 CLIENT-HELLO offering SSL 2.0's seven cipher kinds (the one-hello SSLv2 test).
+    public static func sslv2Hello(challenge: [UInt8]) -> [UInt8] {
+        precondition(challenge.count == 16)
+        let specs: [UInt8] = [0x01, 0x00, 0x80, 0x02, 0x00, 0x80, 0x03, 0x00, 0x80, 0x04, 0x00, 0x80,
+                              0x05, 0x00, 0x80, 0x06, 0x00, 0x40, 0x07, 0x00, 0xC0]
+        var body: [UInt8] = [0x01, 0x00, 0x02]
+        body.append(uint16: UInt16(specs.count))
+        body.append(uint16: 0)
+        body.append(uint16: UInt16(challenge.count))
+        body += specs + challenge
+        return [0x80 | UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
+    }
+
+    /// Whether the first bytes of an answer are an SSL 2.0 SERVER-HELLO (a two-byte header with the high bit set,
+    /// then message type 4).
+    public static func isSSLv2ServerHello(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 3 && bytes[0] & 0x80 != 0 && bytes[2] == 0x04
     }
 
     /// SNI carries host names only, never an IP address literal (RFC 6066 section 3).

@@ -188,11 +188,19 @@ public enum FindingCatalog {
         case .cipherBroken:
             return Entry(
                 message: LocalizedText(
-                    en: "The server on port {ports} accepts suites with no or broken encryption (NULL, anonymous, export, RC4 or DES): {suites}.",
-                    ja: "ポート {ports} のサーバーは、暗号化がないか破られた暗号スイート（NULL、匿名、輸出用、RC4、DES）を受け付けます: {suites}。"),
+                    en: "The server on port {ports} accepts suites with no or broken encryption (NULL, export, RC4 or DES): {suites}.",
+                    ja: "ポート {ports} のサーバーは、暗号化がないか破られた暗号スイート（NULL、輸出用、RC4、DES）を受け付けます: {suites}。"),
                 fix: LocalizedText(
                     en: "Remove these suites from the server's cipher list: only ECDHE with AES-GCM or ChaCha20 (and TLS 1.3's suites).",
                     ja: "サーバーの暗号スイートの設定からこれらを外してください。ECDHE と AES-GCM または ChaCha20 の組み合わせ（と TLS 1.3 の暗号スイート）だけを使います。"))
+        case .cipherAnonymous:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} accepts anonymous suites, which do not authenticate the server: a client that offers them cannot tell the server from an impostor: {suites}.",
+                    ja: "ポート {ports} のサーバーは、サーバーを認証しない匿名の暗号スイートを受け付けます。それを提示するクライアントは、本物のサーバーと偽物を区別できません: {suites}。"),
+                fix: LocalizedText(
+                    en: "Exclude aNULL from the cipher list on ports where clients log in (Postfix keeps them for opportunistic TLS on port 25 only).",
+                    ja: "クライアントがログインするポートでは、暗号スイートの設定から aNULL を除いてください（Postfix は、ポート 25 の日和見的な TLS のためだけに残しています）。"))
         case .cipherSweet32:
             return Entry(
                 message: LocalizedText(
@@ -225,6 +233,22 @@ public enum FindingCatalog {
                 fix: LocalizedText(
                     en: "Update the server's TLS library: every current one supports RFC 5746.",
                     ja: "サーバーの TLS のライブラリを更新してください。現在のものはすべて RFC 5746 に対応しています。"))
+        case .sslProtocolAccepted:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} accepts {versions}, broken protocols (DROWN, POODLE).",
+                    ja: "ポート {ports} のサーバーは、破られたプロトコル {versions} を受け付けます（DROWN、POODLE）。"),
+                fix: LocalizedText(
+                    en: "Turn SSL 2.0 and 3.0 off; allow TLS 1.2 and 1.3 only.",
+                    ja: "SSL 2.0 と SSL 3.0 を無効にし、TLS 1.2 と TLS 1.3 だけを許可してください。"))
+        case .fallbackSCSVMissing:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} serves a client that falls back below its best TLS version even when the client marks it as a fallback (TLS_FALLBACK_SCSV, RFC 7507): a downgrade goes unnoticed.",
+                    ja: "ポート {ports} のサーバーは、クライアントが最良のバージョンより低い TLS に切り替えたことを示しても（TLS_FALLBACK_SCSV、RFC 7507）接続を受け付けます。ダウングレードに気付けません。"),
+                fix: LocalizedText(
+                    en: "Update the server's TLS library (OpenSSL 1.0.1j and later honour it), or allow only TLS 1.2 and 1.3.",
+                    ja: "サーバーの TLS のライブラリを更新してください（OpenSSL 1.0.1j 以降は対応しています）。または TLS 1.2 と TLS 1.3 だけを許可してください。"))
         case .weakKey:
             return Entry(
                 message: LocalizedText(

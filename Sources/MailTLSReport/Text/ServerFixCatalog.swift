@@ -33,8 +33,12 @@ public enum ServerFixCatalog {
     public static func settings(_ id: FindingID) -> [ServerSoftware: LocalizedText]? {
         if let entry = entry(id) { return entry.settings }
         if certificateFindings.contains(id) { return certificateInstall }
-        if id == .tlsVersionModernMissing { return entry(.tlsVersionDeprecated)?.settings }
-        if [.cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy].contains(id) { return entry(.weakCipher)?.settings }
+        if id == .tlsVersionModernMissing || id == .sslProtocolAccepted || id == .fallbackSCSVMissing {
+            return entry(.tlsVersionDeprecated)?.settings
+        }
+        if [.cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy].contains(id) {
+            return entry(.weakCipher)?.settings
+        }
         return nil
     }
 

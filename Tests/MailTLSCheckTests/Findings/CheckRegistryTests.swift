@@ -68,6 +68,22 @@ enum ObservationFixture {
         #expect(ids(port).isEmpty)
     }
 
+    /// Anonymous suites are Postfix's default for opportunistic TLS on 25: a note there, a warning on submission.
+    @Test func anonymousSuitesAreANoteOnPort25AndAWarningElsewhere() {
+        for (number, severity) in [(25, Severity.info), (587, .warning)] {
+            var port = ObservationFixture.open(number, .smtp, .startTLS)
+            port.record.startTLS = .accepted
+            port.handshake = ObservationFixture.handshake()
+            port.versions.accepted = [.tls12, .tls13]
+            port.certificate = ObservationFixture.certificate()
+            port.deep = DeepScanResult(port: number, versions: [
+                .init(version: .tls12, accepted: [CipherSuite(code: 0xC02F), CipherSuite(code: 0x0034)],
+                      serverOrder: true),
+            ], refused: [], handshakes: 4, milliseconds: 1)
+            #expect(ids(port)["cipher-anonymous"] == severity, "\(number)")
+        }
+    }
+
     @Test func closedDefaultPortIsInfoButNamedPortIsWarning() {
         var port = PortObservation(spec: PortSpec(port: 2525, mailProtocol: .smtp, mode: .startTLS), address: "x")
         port.state = .closed

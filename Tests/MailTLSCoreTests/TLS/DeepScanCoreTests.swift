@@ -66,6 +66,25 @@ import Testing
         #expect(deflate.compressionMethods == [1, 0])
     }
 
+    @Test func sslv3AndSSLv2Hellos() throws {
+        let sslv3 = try parse(ClientHelloBuilder.sslv3Hello(suites: [0x002F, 0x000A], random: Self.random))
+        #expect(sslv3.recordVersion == 0x0300 && sslv3.legacyVersion == 0x0300 && sslv3.extensionTypes.isEmpty)
+        #expect(sslv3.cipherSuites == [0x002F, 0x000A])
+        let sslv2 = ClientHelloBuilder.sslv2Hello(challenge: Array(Self.random.prefix(16)))
+        let hello = try parse(sslv2)
+        #expect(hello.isSSLv2Format && hello.sslv2CipherSpecs.count == 7)
+        #expect(ClientHelloBuilder.isSSLv2ServerHello([0x80, 0x40, 0x04, 0x00]))
+        #expect(!ClientHelloBuilder.isSSLv2ServerHello([0x15, 0x03, 0x01, 0x00, 0x02]))
+        #expect(!ClientHelloBuilder.isSSLv2ServerHello(Array("220 mail ESMTP".utf8)))
+    }
+
+    @Test func aFallbackIsMarked() throws {
+        let hello = try parse(ClientHelloBuilder.hello(version: .tls11, suites: [0xC013], serverName: nil,
+                                                       random: Self.random, fallback: true))
+        #expect(hello.signalsSCSV.contains(.fallback))
+        #expect(hello.extensionTypes.contains(5), "status_request, for OCSP stapling")
+    }
+
     @Test func anAddressIsNeverSentAsSNI() throws {
         let hello = try parse(ClientHelloBuilder.hello(version: .tls12, suites: [0xC02F], serverName: "192.0.2.1",
                                                        random: Self.random))
@@ -98,7 +117,7 @@ import Testing
 
     @Test(arguments: [
         (UInt16(0x0004), CipherSuite.Weakness.broken), (0x0003, .broken), (0x0001, .broken), (0x0018, .broken),
-        (0x0009, .broken), (0x000A, .sweet32), (0xC012, .sweet32), (0x002F, .noForwardSecrecy),
+        (0x0009, .broken), (0x0034, .anonymous), (0xC018, .anonymous), (0x000A, .sweet32), (0xC012, .sweet32), (0x002F, .noForwardSecrecy),
         (0x009C, .noForwardSecrecy),
     ])
     func weaknesses(code: UInt16, weakness: CipherSuite.Weakness) {

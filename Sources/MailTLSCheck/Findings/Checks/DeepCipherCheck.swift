@@ -7,18 +7,33 @@ import MailTLSCore
 /// - SeeAlso: RFC 7465 (RC4), RFC 9325 sections 3.3 and 4.2, RFC 5746, CVE-2016-2183 (SWEET32), CVE-2012-4929 (CRIME)
 struct DeepCipherCheck: PortCheck {
     var producibleFindings: [FindingID] {
-        [.cipherBroken, .cipherSweet32, .cipherNoForwardSecrecy, .tlsCompression, .secureRenegotiationMissing]
+        [.cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy, .tlsCompression, .secureRenegotiationMissing,
+         .sslProtocolAccepted, .fallbackSCSVMissing]
     }
 
     func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
         guard let deep = port.deep else { return [] }
+        // Anonymous suites between servers (port 25) are opportunistic TLS as Postfix intends it (RFC 7435): a
+        // note there, a warning where clients send passwords.
+        let anonymousSeverity: Severity = port.spec.port == 25 ? .info : .warning
         let kinds: [(CipherSuite.Weakness, FindingID, Severity)] = [
-            (.broken, .cipherBroken, .critical), (.sweet32, .cipherSweet32, .warning),
+            (.broken, .cipherBroken, .critical), (.anonymous, .cipherAnonymous, anonymousSeverity),
+            (.sweet32, .cipherSweet32, .warning),
             (.noForwardSecrecy, .cipherNoForwardSecrecy, .warning),
         ]
         var findings: [Finding] = []
         if deep.compression == true {
             findings.append(Finding(.tlsCompression, .warning, port: port.spec.port, evidence: "DEFLATE"))
+        }
+        let ssl = (deep.sslv2 ? ["SSLv2"] : []) + (deep.sslv3 ? ["SSLv3"] : [])
+        if !ssl.isEmpty {
+            findings.append(Finding(.sslProtocolAccepted, .critical, port: port.spec.port,
+                                    evidence: ssl.joined(separator: ", "),
+                                    parameters: ["versions": ssl.joined(separator: ", ")]))
+        }
+        if deep.fallbackSCSV == false {
+            findings.append(Finding(.fallbackSCSVMissing, .warning, port: port.spec.port,
+                                    evidence: "TLS_FALLBACK_SCSV"))
         }
         if deep.secureRenegotiation == false {
             let versions = deep.versions.filter { $0.version < .tls13 }.map(\.version.rawValue)
