@@ -33,6 +33,7 @@ public enum ServerFixCatalog {
     public static func settings(_ id: FindingID) -> [ServerSoftware: LocalizedText]? {
         if let entry = entry(id) { return entry.settings }
         if certificateFindings.contains(id) { return certificateInstall }
+        if id == .starttlsFailed || id == .tlsHandshakeFailed { return handshakeDiagnosis }
         if id == .tlsVersionModernMissing || id == .sslProtocolAccepted || id == .fallbackSCSVMissing {
             return entry(.tlsVersionDeprecated)?.settings
         }
@@ -68,6 +69,21 @@ public enum ServerFixCatalog {
                     "imapd-ssl と pop3d-ssl の TLS_CERTFILE で設定（鍵とチェーンを一つのファイルに）"),
         .cyrus: t("install it with tls_server_cert and tls_server_key in imapd.conf",
                   "imapd.conf の tls_server_cert と tls_server_key で設定"),
+    ]
+
+    /// Where each software's TLS handshake goes wrong: the certificate and key settings it reads, and where it
+    /// writes the reason.
+    static let handshakeDiagnosis: [ServerSoftware: LocalizedText] = [
+        .postfix: t("smtpd_tls_chain_files (or smtpd_tls_cert_file and smtpd_tls_key_file) readable by Postfix; smtpd_tls_loglevel = 1 writes the reason to the mail log",
+                    "smtpd_tls_chain_files（または smtpd_tls_cert_file と smtpd_tls_key_file）を Postfix が読めること。smtpd_tls_loglevel = 1 でメールのログに理由が出ます"),
+        .exim: t("tls_certificate and tls_privatekey readable by the Exim user (Debian: MAIN_TLS_CERTIFICATE, MAIN_TLS_PRIVATEKEY); the reason is in /var/log/exim4/mainlog",
+                 "tls_certificate と tls_privatekey を Exim のユーザーが読めること（Debian では MAIN_TLS_CERTIFICATE と MAIN_TLS_PRIVATEKEY）。理由は /var/log/exim4/mainlog に出ます"),
+        .dovecot: t("ssl_cert = </path and ssl_key = </path (with the <) readable by Dovecot; doveadm log errors shows the reason",
+                    "ssl_cert = </path と ssl_key = </path（< を付けて）を Dovecot が読めること。doveadm log errors で理由を確認できます"),
+        .sendmail: t("confSERVER_CERT and confSERVER_KEY in sendmail.mc readable, with define(`confLOG_LEVEL', `14') for the reason",
+                     "sendmail.mc の confSERVER_CERT と confSERVER_KEY が読めること。理由は define(`confLOG_LEVEL', `14') でログに出ます"),
+        .exchange: t("Get-ExchangeCertificate: a valid certificate enabled for the service (Enable-ExchangeCertificate)",
+                     "Get-ExchangeCertificate で、サービスに有効な証明書が割り当てられていること（Enable-ExchangeCertificate）"),
     ]
 
     static func compose(_ general: String, settings: [ServerSoftware: LocalizedText], software: Set<ServerSoftware>,

@@ -89,6 +89,18 @@ import Testing
         #expect(FindingCatalog.fix(for: finding, in: .en, software: [software]).contains(expected[software.rawValue]!))
     }
 
+    /// A failed handshake names where each server reads its certificate and key, and where it logs the reason.
+    @Test(arguments: [(ServerSoftware.postfix, "smtpd_tls_loglevel"), (.exim, "MAIN_TLS_CERTIFICATE"),
+                      (.dovecot, "doveadm log errors")])
+    func aFailedHandshakeNamesTheServersOwnSettings(software: ServerSoftware, setting: String) {
+        for id in [FindingID.starttlsFailed, .tlsHandshakeFailed] {
+            let finding = Finding(id, .critical, port: 587, evidence: "handshake_failure")
+            for language in [Language.en, .ja] {
+                #expect(FindingCatalog.fix(for: finding, in: language, software: [software]).contains(setting))
+            }
+        }
+    }
+
     @Test func oneServerPerSoftwareOnTheSameHost() {
         var report = Self.report(.postfix, findings: [(.tlsVersionDeprecated, 465), (.tlsVersionDeprecated, 993)],
                                  ports: [465, 993])
