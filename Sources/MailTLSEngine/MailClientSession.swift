@@ -104,7 +104,13 @@ public struct MailClientSession: Sendable {
         var parser = ServerFlightParser(maximumBytes: 32768)
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeouts.read * 1000)))
         do {
-            try await connection.write(hello, timeout: timeouts.read)
+            // A server that refuses the connection ("421 too many connections") may have closed before the hello
+            // is written: what it said is still read below.
+            do {
+                try await connection.write(hello, timeout: timeouts.read)
+            } catch let error as EngineError {
+                if case .readTimeout = error { throw error }
+            }
             while true {
                 let left = ContinuousClock.now.duration(to: deadline)
                 guard left > .zero else { throw EngineError.readTimeout(seconds: timeouts.read, during: "ServerHello") }

@@ -154,8 +154,10 @@ struct SnippetWriter {
                 lines.append(t("# (Postfix before 3.6: smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 and the same mandatory protocols)",
                                "# （Postfix 3.6 より前では smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1。smtpd_tls_mandatory_protocols も同じ値にします）"))
             case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
-                lines.append("postconf -e 'tls_preempt_cipherlist = yes' 'smtpd_tls_mandatory_ciphers = high'")
-                lines.append("postconf -e 'smtpd_tls_mandatory_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5'")
+                // One exclusion list for every cipher finding (smtpd_tls_exclude_ciphers applies at every
+                // security level, port 25's opportunistic TLS included); the same line for each is written once.
+                lines.append("postconf -e 'tls_preempt_cipherlist = yes' 'smtpd_tls_exclude_ciphers = "
+                             + Self.postfixExclusions(findings).joined(separator: ", ") + "'")
             default:
                 break
             }
@@ -166,6 +168,22 @@ struct SnippetWriter {
         server.reload = ["postfix reload"]
         server.notes = [t("postconf edits /etc/postfix/main.cf (-e) and master.cf (-P); with postmulti instances, add -c and the instance's directory.",
                           "postconf は /etc/postfix/main.cf（-e）と master.cf（-P）を書き換えます。postmulti のインスタンスでは -c でそのディレクトリを指定してください。")]
+    }
+
+    /// OpenSSL cipher classes Postfix should exclude for the cipher findings present.
+    static func postfixExclusions(_ findings: [FindingID]) -> [String] {
+        var exclude = Set<String>()
+        for id in findings {
+            switch id {
+            case .weakCipher: exclude.formUnion(["aNULL", "eNULL", "EXPORT", "DES", "3DES", "RC4", "MD5", "kRSA"])
+            case .cipherBroken: exclude.formUnion(["eNULL", "EXPORT", "DES", "RC4", "MD5"])
+            case .cipherAnonymous: exclude.insert("aNULL")
+            case .cipherSweet32: exclude.formUnion(["3DES", "IDEA"])
+            case .cipherNoForwardSecrecy: exclude.insert("kRSA")
+            default: break
+            }
+        }
+        return ["aNULL", "eNULL", "EXPORT", "DES", "3DES", "RC4", "MD5", "IDEA", "kRSA"].filter(exclude.contains)
     }
 
     func dovecot(_ server: inout ServerFixPlan.Server) {

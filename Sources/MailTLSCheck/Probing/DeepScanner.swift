@@ -266,6 +266,12 @@ public struct DeepScanner: Sendable {
         }
     }
 
+    /// A plaintext "come back later" where a ServerHello was expected: SMTP 421, IMAP `* BYE`, POP3 `-ERR`.
+    static func isBusyAnswer(_ prefix: [UInt8]) -> Bool {
+        let text = String(decoding: prefix.prefix(16), as: UTF8.self).uppercased()
+        return text.hasPrefix("421") || text.hasPrefix("* BYE") || text.hasPrefix("-ERR")
+    }
+
     enum ScanError: Error {
         case busy
         case engine(EngineError)
@@ -300,7 +306,11 @@ public struct DeepScanner: Sendable {
             }
         }
         do {
-            return .success(try await session.sendClientHello(offer.bytes(serverName: target.serverName)))
+            let verdict = try await session.sendClientHello(offer.bytes(serverName: target.serverName))
+            // On an implicit-TLS port a server that limits connections answers in plaintext (Exim: "421 ... too many
+            // connections") instead of a ServerHello: that is a wait-and-retry, not a refusal of the suites.
+            if case .notTLS(let prefix)? = verdict, Self.isBusyAnswer(prefix) { return .failure(.busy) }
+            return .success(verdict)
         } catch {
             return .failure(.engine(error))
         }

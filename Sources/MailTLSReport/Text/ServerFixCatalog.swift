@@ -237,8 +237,8 @@ public enum ServerFixCatalog {
                 general: t("Prefer ECDHE with AES-GCM or ChaCha20.",
                            "ECDHE と AES-GCM または ChaCha20 を組み合わせた暗号スイートを優先してください。"),
                 settings: [
-                    .postfix: t("tls_preempt_cipherlist = yes and smtpd_tls_mandatory_ciphers = high",
-                                "tls_preempt_cipherlist = yes と smtpd_tls_mandatory_ciphers = high"),
+                    .postfix: t("tls_preempt_cipherlist = yes and smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5, kRSA",
+                                "tls_preempt_cipherlist = yes と smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5, kRSA"),
                     .exim: t("tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20 with OpenSSL, a GnuTLS priority string such as SECURE256 with GnuTLS",
                              "OpenSSL 版は tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20、GnuTLS 版は SECURE256 などの優先度文字列"),
                     .sendmail: t("define(`confCIPHER_LIST', `ECDHE+AESGCM:ECDHE+CHACHA20') in sendmail.mc",

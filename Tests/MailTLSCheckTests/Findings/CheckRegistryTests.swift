@@ -234,3 +234,17 @@ enum ObservationFixture {
         #expect(MozillaProfile.old.departures(of: rc4).suites == ["TLS_RSA_WITH_RC4_128_SHA"])
     }
 }
+
+/// A plaintext "come back later" where a ServerHello was expected is a retry, not a refusal of the suites.
+@Suite struct DeepScannerBusyTests {
+    @Test(arguments: ["421 Too many concurrent SMTP connections; please try again later.\r\n", "* BYE Too many\r\n",
+                      "-ERR [SYS/TEMP] busy\r\n"])
+    func busyAnswers(text: String) {
+        #expect(DeepScanner.isBusyAnswer(Array(text.utf8)))
+    }
+
+    @Test(arguments: ["220 mail ESMTP\r\n", "* OK ready\r\n", "\u{15}\u{03}\u{03}\u{00}\u{02}\u{02}\u{28}"])
+    func otherAnswersAreNot(text: String) {
+        #expect(!DeepScanner.isBusyAnswer(Array(text.utf8)))
+    }
+}
