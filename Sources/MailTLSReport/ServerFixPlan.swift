@@ -41,14 +41,11 @@ public struct ServerFixPlan: Sendable, Equatable {
     ] + ServerFixCatalog.certificateFindings
 
     public init(report: CheckReport, language: Language) {
-        // One server per identification (the same software, provider and confidence); unidentified ports together.
+        // One server per software and provider; unidentified ports together.
         var groups: [(identification: ServerIdentification?, ports: [Int])] = []
         for port in report.ports where port.state == .open {
-            let key = port.identification.map { ServerIdentification(software: $0.software, provider: $0.provider,
-                                                                    confidence: .named, evidence: []) }
-            if let index = groups.firstIndex(where: { group in
-                group.identification.map { ServerIdentification(software: $0.software, provider: $0.provider,
-                                                               confidence: .named, evidence: []) } == key
+            if let index = groups.firstIndex(where: {
+                $0.identification?.software == port.software && $0.identification?.provider == port.identification?.provider
             }) {
                 groups[index].ports.append(port.spec.port)
             } else {
@@ -109,6 +106,12 @@ struct SnippetWriter {
         LocalizedText(en: en, ja: ja)(language, values)
     }
 
+    /// The comment before a commented-out certificate setting, the same in every software's snippet.
+    private func newCertificateComment(_ prefix: String) -> String {
+        prefix + t(" the new certificate (see mailtls check), with its intermediates, and its key:",
+                   " 新しい証明書（mailtls check を参照）と中間証明書、秘密鍵を設定します:")
+    }
+
     /// Postfix's master.cf service for a port, by the names of the stock master.cf.
     static func postfixService(_ port: Int) -> String {
         switch port {
@@ -146,8 +149,7 @@ struct SnippetWriter {
                                "# 秘密鍵、続けて証明書と中間証明書（fullchain.pem）:"))
                 lines.append("# postconf -e 'smtpd_tls_chain_files = /etc/ssl/private/mail.key, /etc/ssl/certs/mail.fullchain.pem'")
             case _ where ServerFixCatalog.certificateFindings.contains(id):
-                lines.append(t("# the new certificate (see mailtls check), with its key and intermediates:",
-                               "# 新しい証明書（mailtls check を参照）を、秘密鍵と中間証明書とともに設定します:"))
+                lines.append(newCertificateComment("#"))
                 lines.append("# postconf -e 'smtpd_tls_chain_files = /etc/ssl/private/mail.key, /etc/ssl/certs/mail.fullchain.pem'")
             case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
                 lines.append("postconf -e 'smtpd_tls_protocols = >=TLSv1.2' 'smtpd_tls_mandatory_protocols = >=TLSv1.2'")
@@ -212,8 +214,7 @@ struct SnippetWriter {
                 lines.append(t("# the certificate followed by its intermediates:", "# 証明書と、続けて中間証明書:"))
                 lines.append("#ssl_cert = </etc/ssl/certs/mail.fullchain.pem")
             case _ where ServerFixCatalog.certificateFindings.contains(id):
-                lines.append(t("# the new certificate (see mailtls check), with its intermediates, and its key:",
-                               "# 新しい証明書（mailtls check を参照）と中間証明書、秘密鍵を設定します:"))
+                lines.append(newCertificateComment("#"))
                 lines.append("#ssl_cert = </etc/ssl/certs/mail.fullchain.pem")
                 lines.append("#ssl_key = </etc/ssl/private/mail.key")
             case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
@@ -291,8 +292,7 @@ struct SnippetWriter {
                 comments.append(t("#   the certificate followed by its intermediates:", "#   証明書と、続けて中間証明書:"))
                 comments.append("#   MAIN_TLS_CERTIFICATE = /etc/exim4/fullchain.pem")
             case _ where ServerFixCatalog.certificateFindings.contains(id):
-                comments.append(t("#   the new certificate (see mailtls check), with its intermediates, and its key:",
-                                  "#   新しい証明書（mailtls check を参照）と中間証明書、秘密鍵を設定します:"))
+                comments.append(newCertificateComment("#  "))
                 comments.append("#   MAIN_TLS_CERTIFICATE = /etc/exim4/fullchain.pem")
                 comments.append("#   MAIN_TLS_PRIVATEKEY = /etc/exim4/key.pem")
             case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:

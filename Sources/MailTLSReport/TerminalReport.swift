@@ -116,11 +116,7 @@ public struct TerminalReport: Sendable {
             language, ["count": String(handshakes), "seconds": seconds])) + "\n"
         var groups: [(ports: [Int], result: DeepScanResult)] = []
         for result in scanned {
-            if let index = groups.firstIndex(where: { $0.result.versions == result.versions
-                                                     && $0.result.refused == result.refused
-                                                     && $0.result.groups == result.groups
-                                                     && Self.propertiesLine($0.result, language)
-                                                        == Self.propertiesLine(result, language) }) {
+            if let index = groups.firstIndex(where: { $0.result.answersAlike(result) }) {
                 groups[index].ports.append(result.port)
             } else {
                 groups.append(([result.port], result))

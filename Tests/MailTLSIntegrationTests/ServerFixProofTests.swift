@@ -9,15 +9,9 @@ struct FixLab: Sendable {
 
     static let shared: Result<FixLab, LabError> = {
         do { _ = try Lab.get() } catch { return .failure(error as? LabError ?? LabError(message: "\(error)")) }
-        let result = ProcessRunner.run("/bin/bash", [script, "up"], timeout: 600)
-        guard result.status == 0 else {
-            return .failure(LabError(message: "fixlab.sh up failed (\(result.status)): \(result.stderr)"))
-        }
-        let directory = ProcessInfo.processInfo.environment["MAILTLS_FIXLAB_STATE"] ?? "/tmp/mailtls-fixlab"
-        guard let environment = Lab.readEnvironment(directory + "/fixlab.env") else {
-            return .failure(LabError(message: "no fixlab.env in \(directory)"))
-        }
-        return .success(FixLab(environment: environment))
+        return Lab.up(script: "fixlab.sh", timeout: 600, directoryVariable: "MAILTLS_FIXLAB_STATE",
+                      defaultDirectory: "/tmp/mailtls-fixlab", environmentFile: "fixlab.env")
+            .map(FixLab.init(environment:))
     }()
 
     static func get() throws -> FixLab { try shared.get() }

@@ -42,7 +42,18 @@ public struct DeepScanResult: Sendable, Equatable {
     public var sslv3 = false
     public var sslv2 = false
 
-    public var acceptedSuites: [CipherSuite] { versions.flatMap(\.accepted) }
+    /// Whether another port answered the scan alike: the same suites, order, groups and handshake properties,
+    /// whatever it cost.
+    public func answersAlike(_ other: DeepScanResult) -> Bool {
+        func answers(_ result: DeepScanResult) -> DeepScanResult {
+            var answers = result
+            answers.port = 0
+            answers.handshakes = 0
+            answers.milliseconds = 0
+            return answers
+        }
+        return answers(self) == answers(other)
+    }
 }
 
 /// One version's scan: the suites, the order, the connections it took, what stopped it, and whether its
@@ -102,9 +113,8 @@ public struct DeepScanner: Sendable {
     public func scan(address: SocketAddress, spec: PortSpec, mode: TransportMode, serverName: String?,
                      versions: [TLSVersion] = TLSVersion.allCases) async -> DeepScanResult {
         let started = ContinuousClock.now
-        let lane: @Sendable (TLSVersion) async -> Lane = { version in
-            await self.scan(version: version, address: address, spec: spec, mode: mode, serverName: serverName)
-        }
+        let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
+        let lane: @Sendable (TLSVersion) async -> Lane = { version in await self.scan(version: version, target) }
         let lanes = await withTaskGroup(of: Lane.self) { group in
             var results: [Lane] = []
             var pending = versions[...]
@@ -137,7 +147,6 @@ public struct DeepScanner: Sendable {
                 if let stapling = lane.ocspStapling { result.ocspStapling = (result.ocspStapling ?? false) || stapling }
             }
         }
-        let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
         // TLS 1.3's groups: an empty key share asks the server to name the group it wants (a HelloRetryRequest);
         // that group is taken out and the rest offered again.
         if let tls13 = result.versions.first(where: { $0.version == .tls13 }) {
@@ -197,9 +206,7 @@ public struct DeepScanner: Sendable {
     }
 
     /// One version: offer-all-and-remove, then one reversed offer of what was accepted for the order.
-    func scan(version: TLSVersion, address: SocketAddress, spec: PortSpec, mode: TransportMode,
-              serverName: String?) async -> Lane {
-        let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
+    func scan(version: TLSVersion, _ target: Target) async -> Lane {
         var lane = Lane(version: version, scan: SuiteScan(version: version,
                                                           candidates: CipherSuiteRegistry.offer(for: version)),
                         handshakes: 0)

@@ -11,16 +11,9 @@ struct Internet: Sendable {
     static let shared: Result<Internet, LabError> = {
         let lab: Lab
         do { lab = try Lab.get() } catch { return .failure(error as? LabError ?? LabError(message: "\(error)")) }
-        let script = Lab.packageRoot.appendingPathComponent("Tests/Lab/internet.sh").path
-        let result = Subprocess.runBlocking("/bin/bash", [script, "up"], timeout: 120)
-        guard result.status == 0 else {
-            return .failure(LabError(message: "internet.sh up failed (\(result.status)): \(result.stderr)"))
-        }
-        let directory = ProcessInfo.processInfo.environment["INTERNET_DIR"] ?? "/tmp/mailtls-internet"
-        guard let environment = Lab.readEnvironment(directory + "/internet.env") else {
-            return .failure(LabError(message: "no internet.env in \(directory)"))
-        }
-        return .success(Internet(environment: environment, lab: lab))
+        return Lab.up(script: "internet.sh", timeout: 120, directoryVariable: "INTERNET_DIR",
+                      defaultDirectory: "/tmp/mailtls-internet", environmentFile: "internet.env")
+            .map { Internet(environment: $0, lab: lab) }
     }()
 
     static func get() throws -> Internet { try shared.get() }

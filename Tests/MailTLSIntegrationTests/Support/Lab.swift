@@ -11,18 +11,25 @@ struct Lab: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts the lab (idempotent: `lab.sh up` returns at once when it is healthy) and reads lab.env.
-    static let shared: Result<Lab, LabError> = {
-        let script = packageRoot.appendingPathComponent("Tests/Lab/lab.sh").path
-        let result = ProcessRunner.run("/bin/bash", [script, "up"], timeout: 120)
+    static let shared: Result<Lab, LabError> = up(script: "lab.sh", timeout: 120, directoryVariable: "LAB_DIR",
+                                                  defaultDirectory: "/tmp/mailtls-lab", environmentFile: "lab.env")
+        .map(Lab.init(environment:))
+
+    /// `Tests/Lab/SCRIPT up`, then its KEY=VALUE file from the state directory (overridable by an environment
+    /// variable): the way lab.sh, internet.sh and fixlab.sh are started.
+    static func up(script: String, timeout: Double, directoryVariable: String, defaultDirectory: String,
+                   environmentFile: String) -> Result<[String: String], LabError> {
+        let path = packageRoot.appendingPathComponent("Tests/Lab/\(script)").path
+        let result = ProcessRunner.run("/bin/bash", [path, "up"], timeout: timeout)
         guard result.status == 0 else {
-            return .failure(LabError(message: "lab.sh up failed (\(result.status)): \(result.stderr)"))
+            return .failure(LabError(message: "\(script) up failed (\(result.status)): \(result.stderr)"))
         }
-        let labDirectory = ProcessInfo.processInfo.environment["LAB_DIR"] ?? "/tmp/mailtls-lab"
-        guard let environment = readEnvironment(labDirectory + "/lab.env") else {
-            return .failure(LabError(message: "no lab.env in \(labDirectory)"))
+        let directory = ProcessInfo.processInfo.environment[directoryVariable] ?? defaultDirectory
+        guard let environment = readEnvironment(directory + "/" + environmentFile) else {
+            return .failure(LabError(message: "no \(environmentFile) in \(directory)"))
         }
-        return .success(Lab(environment: environment))
-    }()
+        return .success(environment)
+    }
 
     /// A lab script's KEY=VALUE file (lab.env, internet.env, fixlab.env); nil when it cannot be read.
     static func readEnvironment(_ path: String) -> [String: String]? {
