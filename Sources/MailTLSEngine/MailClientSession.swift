@@ -96,13 +96,21 @@ public struct MailClientSession: Sendable {
     }
 
     /// Sends a raw ClientHello (`check --deep`, after the STARTTLS go-ahead or at once on an implicit-TLS port) and
-    /// reads the server's first flight until it says what it chose: a ServerHello, an alert, or something else. No
-    /// handshake is completed; the connection is closed by the caller. A server that closes without a word has
-    /// refused (`nil`). Bounded: the parser's byte limit and the read timeout for the whole answer.
-    public mutating func sendClientHello(_ hello: [UInt8]) async throws(EngineError) -> ServerFlightParser.Verdict? {
+    /// reads the server's first flight until it says what it chose: a ServerHello, an alert, or something else. With
+    /// `keyExchangeKind`, a TLS 1.2-and-earlier ServerHello of a DHE or ECDHE suite is read on to its
+    /// ServerKeyExchange. No handshake is completed; the connection is closed by the caller. A server that closes
+    /// without a word has refused (`nil`); one that closes after its ServerHello has answered. Bounded: the parser's
+    /// byte limit and the read timeout for the whole answer.
+    public mutating func sendClientHello(
+        _ hello: [UInt8], keyExchangeKind: (@Sendable (UInt16) -> ServerFlightParser.KeyExchangeKind?)? = nil
+    ) async throws(EngineError) -> ServerFlightParser.Verdict? {
         _ = responses.framer.takeUnframedBytes()
-        var parser = ServerFlightParser(maximumBytes: 32768)
+        var parser = ServerFlightParser(maximumBytes: 32768, keyExchangeKind: keyExchangeKind)
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeouts.read * 1000)))
+        func answered() -> ServerFlightParser.Verdict? {
+            if case .serverHello = parser.verdictAtEnd { return parser.verdictAtEnd }
+            return nil
+        }
         do {
             // A server that refuses the connection ("421 too many connections") may have closed before the hello
             // is written: what it said is still read below.
@@ -121,10 +129,11 @@ public struct MailClientSession: Sendable {
                 if verdict != .needMoreBytes { return verdict }
             }
         } catch let error as EngineError {
+            if let answer = answered() { return answer }
             if case .readTimeout = error { throw error }
             return nil
         } catch {
-            return nil
+            return answered()
         }
     }
 

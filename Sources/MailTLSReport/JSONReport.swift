@@ -141,7 +141,17 @@ public enum JSONReport {
             public var meets: Bool
             public var versions: [String]
             public var suites: [String]
+            public var dhGroups: [String]
         }
+
+        /// A DHE group the server used: its size, and the published group it is.
+        public struct DHGroup: Codable, Sendable {
+            public var bits: Int
+            public var published: String?
+            /// Only anonymous (DH_anon) suites used it.
+            public var anonymousOnly: Bool
+        }
+        public var dhGroups: [DHGroup]
 
         init(_ result: DeepScanResult) {
             versions = result.versions.map { version in
@@ -162,10 +172,12 @@ public enum JSONReport {
             fallbackSCSV = result.fallbackSCSV
             sslv3 = result.sslv3
             sslv2 = result.sslv2
+            dhGroups = result.dhGroups.map { DHGroup(bits: $0.bits, published: $0.publishedName, anonymousOnly: $0.anonymousOnly) }
             profiles = MozillaProfile.allCases.map { profile in
                 let departures = profile.departures(of: result)
                 return Profile(name: profile.rawValue, meets: departures.meets,
-                               versions: departures.versions.map(\.rawValue), suites: departures.suites)
+                               versions: departures.versions.map(\.rawValue), suites: departures.suites,
+                               dhGroups: departures.dhGroups)
             }
         }
     }

@@ -37,7 +37,7 @@ public struct ServerFixPlan: Sendable, Equatable {
         .wrongModePlaintextOnTLSPort, .wrongModeTLSOnSTARTTLSPort, .starttlsNotSupported, .starttlsOptional,
         .cleartextAuthAllowed, .certificateChainIncomplete, .tlsVersionDeprecated, .tlsVersionModernMissing,
         .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy, .sslProtocolAccepted,
-        .fallbackSCSVMissing,
+        .fallbackSCSVMissing, .tls10CBCOnly, .dhWeak,
     ] + ServerFixCatalog.certificateFindings
 
     public init(report: CheckReport, language: Language) {
@@ -151,7 +151,11 @@ struct SnippetWriter {
             case _ where ServerFixCatalog.certificateFindings.contains(id):
                 lines.append(newCertificateComment("#"))
                 lines.append("# postconf -e 'smtpd_tls_chain_files = /etc/ssl/private/mail.key, /etc/ssl/certs/mail.fullchain.pem'")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
+            case .dhWeak:
+                lines.append("postconf -X smtpd_tls_dh1024_param_file")
+                lines.append(t("# (Postfix's built-in group has 2048 bits; for 3072: openssl dhparam -out /etc/postfix/dh3072.pem 3072 and smtpd_tls_dh1024_param_file = /etc/postfix/dh3072.pem)",
+                               "# （Postfix 組み込みのグループは 2048 ビットです。3072 ビットにするには openssl dhparam -out /etc/postfix/dh3072.pem 3072 を実行し、smtpd_tls_dh1024_param_file = /etc/postfix/dh3072.pem を設定します）"))
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing, .tls10CBCOnly:
                 lines.append("postconf -e 'smtpd_tls_protocols = >=TLSv1.2' 'smtpd_tls_mandatory_protocols = >=TLSv1.2'")
                 lines.append(t("# (Postfix before 3.6: smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 and the same mandatory protocols)",
                                "# （Postfix 3.6 より前では smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1。smtpd_tls_mandatory_protocols も同じ値にします）"))
@@ -217,8 +221,12 @@ struct SnippetWriter {
                 lines.append(newCertificateComment("#"))
                 lines.append("#ssl_cert = </etc/ssl/certs/mail.fullchain.pem")
                 lines.append("#ssl_key = </etc/ssl/private/mail.key")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing, .tls10CBCOnly:
                 lines.append("ssl_min_protocol = TLSv1.2")
+            case .dhWeak:
+                lines.append("ssl_dh = </usr/share/dovecot/dh.pem")
+                lines.append(t("# (Debian's 4096-bit group; elsewhere: openssl dhparam -out /etc/dovecot/dh.pem 3072; Dovecot 2.4: ssl_server_dh_file)",
+                               "# （Debian の 4096 ビットのグループ。ほかの環境では openssl dhparam -out /etc/dovecot/dh.pem 3072。Dovecot 2.4 では ssl_server_dh_file）"))
             case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
                 lines.append("ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM")
                 lines.append("ssl_prefer_server_ciphers = yes")
@@ -295,7 +303,9 @@ struct SnippetWriter {
                 comments.append(newCertificateComment("#  "))
                 comments.append("#   MAIN_TLS_CERTIFICATE = /etc/exim4/fullchain.pem")
                 comments.append("#   MAIN_TLS_PRIVATEKEY = /etc/exim4/key.pem")
-            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing:
+            case .dhWeak:
+                set("tls_dhparam", "ffdhe3072")
+            case .tlsVersionDeprecated, .tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing, .tls10CBCOnly:
                 if !settings.contains(where: { $0.name == "tls_require_ciphers" }) { set("tls_require_ciphers", versions) }
                 comments.append(t("#   (GnuTLS, Debian's Exim; an OpenSSL build: openssl_options = +no_tlsv1 +no_tlsv1_1)",
                                   "#   （GnuTLS 版、Debian の Exim。OpenSSL 版は openssl_options = +no_tlsv1 +no_tlsv1_1）"))
@@ -414,7 +424,9 @@ extension ServerFixPlan {
         case .weakCipher, .cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy:
             (en, ja) = ("strong cipher suites only", "強い暗号スイートだけを使う")
         case .tlsVersionModernMissing: (en, ja) = ("enable TLS 1.2 and 1.3", "TLS 1.2 と TLS 1.3 を有効にする")
-        case .sslProtocolAccepted, .fallbackSCSVMissing: (en, ja) = ("TLS 1.2 and 1.3 only", "TLS 1.2 と TLS 1.3 だけを許可する")
+        case .sslProtocolAccepted, .fallbackSCSVMissing, .tls10CBCOnly:
+            (en, ja) = ("TLS 1.2 and 1.3 only", "TLS 1.2 と TLS 1.3 だけを許可する")
+        case .dhWeak: (en, ja) = ("DH groups of 2048 bits or more", "2048 ビット以上の DH グループを使う")
         case .certificateExpired, .certificateExpiringSoon: (en, ja) = ("renew the certificate", "証明書を更新する")
         case .certificateHostMismatch, .certificateNotTrusted, .certificateSelfSigned, .weakKey, .weakSignature:
             (en, ja) = ("replace the certificate", "証明書を交換する")

@@ -148,6 +148,12 @@ public struct TerminalReport: Sendable {
                     language, ["groups": group.result.groups.map(ClientHelloBuilder.groupName).joined(separator: ", ")])
                     + "\n"
             }
+            if !group.result.dhGroups.isEmpty {
+                let weakest = group.result.dhGroups[0].bits
+                let line = LocalizedText(en: "DHE groups: {groups}", ja: "DHE の鍵交換グループ: {groups}")(
+                    language, ["groups": group.result.dhGroups.map(\.summary).joined(separator: "; ")])
+                out += "    " + (weakest < 2048 ? paint(line, weakest < 1024 ? .critical : .warning) : line) + "\n"
+            }
             out += "    " + Self.propertiesLine(group.result, language) + "\n"
             out += "    " + Self.profileLine(group.result, language) + "\n"
             if !group.result.refused.isEmpty {
@@ -187,7 +193,7 @@ public struct TerminalReport: Sendable {
             if departures.meets {
                 return profile.rawValue + " " + LocalizedText(en: "met", ja: "適合")(language)
             }
-            let shown = departures.versions.map(\.rawValue) + departures.suites.prefix(3)
+            let shown = departures.versions.map(\.rawValue) + departures.dhGroups + departures.suites.prefix(3)
                 + (departures.suites.count > 3 ? ["+\(departures.suites.count - 3)"] : [])
             let open = language == .ja ? "（" : " ("
             let close = language == .ja ? "）" : ")"

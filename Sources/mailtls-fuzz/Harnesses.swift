@@ -55,8 +55,15 @@ enum Harness: String, CaseIterable {
                 if parser.consume(chunk) != .needMoreBytes { break }
             }
         case .serverFlight:
+            // Both ways: stopping at the ServerHello, and reading on to a DHE or ECDHE suite's ServerKeyExchange,
+            // fed in pieces; the answer at the end is read too.
             var parser = ServerFlightParser(maximumBytes: 16384)
             _ = parser.consume(bytes)
+            var keyExchange = ServerFlightParser(maximumBytes: 16384, keyExchangeKind: { $0 & 1 == 0 ? .finiteField : .ellipticCurve })
+            for chunk in bytes.split(separator: 0xAA, maxSplits: 8, omittingEmptySubsequences: false) {
+                if keyExchange.consume(chunk) != .needMoreBytes { break }
+            }
+            if case .serverHello(let hello) = keyExchange.verdictAtEnd { _ = hello.keyExchange?.primeBits }
         case .probeDialogue:
             let plan = DialoguePlan(mailProtocol: Harness.mailProtocol(bytes), mode: .startTLS,
                                     loginProbe: bytes.count % 3 == 0 ? nil : (bytes.count % 3 == 1 ? .cancel : .failedLogin),

@@ -73,9 +73,14 @@ struct CheckCommand: AsyncParsableCommand {
             ja: "すべてのポートでのやり取りを表示します（使い捨ての認証情報は伏せます）。"))
     var transcript = false
 
-    @Flag(help: .en("Also learn every TLS version and cipher suite each TLS port accepts, with raw ClientHellos (offer all, remove the chosen one): a few dozen connections per port, at most two at once.",
-            ja: "TLS を使う各ポートが受け付けるすべての TLS のバージョンと暗号スイートも調べます。ClientHello を直接送り、選ばれた暗号スイートを除いて送り直します。1 ポートあたり数十回の接続で、同時接続は 2 までです。"))
+    @Flag(help: .en("Also learn every TLS version and cipher suite each TLS port accepts, with raw ClientHellos (offer all, remove the chosen one): a few dozen connections per port, at most --deep-connections at once.",
+            ja: "TLS を使う各ポートが受け付けるすべての TLS のバージョンと暗号スイートも調べます。ClientHello を直接送り、選ばれた暗号スイートを除いて送り直します。1 ポートあたり数十回の接続で、同時接続は --deep-connections までです。"))
     var deep = false
+
+    @Option(name: .customLong("deep-connections"),
+            help: .en("With --deep: at most this many connections at once (1 for servers that allow one connection per client; ports are scanned one after another).",
+                      ja: "--deep での同時接続数の上限です（クライアントごとに 1 接続しか許さないサーバーには 1。ポートは一つずつ調べます）。"))
+    var deepConnections = 2
 
     @Flag(help: .en("Print, per server, one configuration change that fixes every finding a setting fixes, in that software's terms, with the commands that check and reload it.",
             ja: "サーバーごとに、設定で直せるすべての問題点を直す設定変更を、そのソフトウェアの書き方で表示します。設定の確認と再読み込みのコマンドも表示します。"))
@@ -108,6 +113,8 @@ struct CheckCommand: AsyncParsableCommand {
         }
         guard warnDays >= 0 else { throw ValidationError.en("--warn-days must be 0 or more.",
                 ja: "--warn-days には 0 以上を指定してください。") }
+        guard (1...8).contains(deepConnections) else { throw ValidationError.en("--deep-connections must be 1 to 8.",
+                ja: "--deep-connections には 1〜8 を指定してください。") }
         guard (1...64).contains(maxConnections) else { throw ValidationError.en("--max-connections must be 1 to 64.",
                 ja: "--max-connections には 1〜64 を指定してください。") }
     }
@@ -123,6 +130,7 @@ struct CheckCommand: AsyncParsableCommand {
         request.prober.loginProbe = noLoginProbe ? nil : loginProbe.method
         request.serverSoftware = serverSoftware.compactMap(Self.software(named:))
         request.deep = deep
+        request.deepConnections = deepConnections
         let report: CheckReport
         do {
             report = try await ServerChecker().run(request)

@@ -17,11 +17,17 @@
 #               authenticator (plain_server, /etc/exim4/passwd) offered before TLS (AUTH_SERVER_ALLOW_NOTLS_PASSWORDS),
 #               MAIL FROM accepted before STARTTLS on 587 (Debian's default)
 # All three: certificate mail.mailtls.test from the lab's PKI, user alice@mailtls.test with the lab's password.
+# And LEGACY CIPHERS, not a fix target but a server for cross-checking the deep scan with sslyze:
+#   127.0.0.43  a second Exim 4.96 in its own overlay of the same root (own config, spool, pid file, log), set up as
+#               127.0.0.42 without its AUTH; 25, 465, 587; certificate mail.mailtls.test. GnuTLS 3.7.9 priority
+#               LEGACY_PRIORITY below: TLS 1.0-1.3, 3DES, RC4, static RSA, DHE with the 1024-bit RFC 2409 group 2
+#               (tls_dhparam = ike2) for clients that offer no ffdhe group (one that does is refused every DHE
+#               suite); no connection limit (smtp_accept_max = 0: sslyze exceeds the stock 20)
 #
-#   Tests/Lab/fixlab.sh up [--rebuild]       (re)create all three from scratch, misconfigured; waits for every port;
+#   Tests/Lab/fixlab.sh up [--rebuild]       (re)create all four from scratch; waits for every port;
 #                                            writes $STATE/fixlab.env. --rebuild: reinstall the cached Exim root
 #   Tests/Lab/fixlab.sh down                 stop everything, unmount, leave no process behind
-#   Tests/Lab/fixlab.sh status               exit 0 when all three answer
+#   Tests/Lab/fixlab.sh status               exit 0 when all four answer
 #   Tests/Lab/fixlab.sh run postfix|dovecot|exim SCRIPT
 #                                            run SCRIPT (a fix written for a standard machine) against that server
 #                                            only; exit status is the script's. Postfix and Dovecot: in a private
@@ -55,8 +61,8 @@
 # Layout of $STATE: postfix/ (= /etc/postfix), spool/postfix/ (= /var/spool/postfix), lib/postfix/
 # (= /var/lib/postfix), postfix-sasl/ (Postfix's SASL Dovecot, auth only), dovecot/ (= /etc/dovecot, with users),
 # run/dovecot/ (= /run/dovecot), lib/dovecot/, mail/ (the user's home), exim/ (the Exim root: etc/exim4,
-# var/log/exim4/mainlog; an overlay of the cached root with its changes in exim-rw/), log/ (postfix.log, dovecot.log,
-# postfix-sasl.log, start logs), fixlab.env.
+# var/log/exim4/mainlog; an overlay of the cached root with its changes in exim-rw/), exim-legacy/ (the legacy Exim's
+# root, changes in exim-legacy-rw/), log/ (postfix.log, dovecot.log, postfix-sasl.log, start logs), fixlab.env.
 #
 # Postfix's inet_interfaces only takes an address that an interface has, so while the lab is up 127.0.0.40/32 is
 # on lo (label lo:fixlab; `down` removes it). A client of 127.0.0.40 therefore appears to it as 127.0.0.40 (the other
@@ -65,7 +71,7 @@
 # own address).
 #
 # Requires root, the packages of scripts/install-deps (postfix, dovecot, debootstrap, python3, openssl, iproute2) and
-# util-linux's unshare. Binds 127.0.0.40-42 only; nothing is ever delivered (Postfix discards everything, Exim queues
+# util-linux's unshare. Binds 127.0.0.40-43 only; nothing is ever delivered (Postfix discards everything, Exim queues
 # what it cannot route, and its resolver is 127.0.0.1, where nothing answers).
 
 set -euo pipefail
@@ -88,9 +94,18 @@ LOCK_FILE="$STATE.lock" # beside STATE: `up` recreates STATE
 A_POSTFIX=127.0.0.40
 A_DOVECOT=127.0.0.41
 A_EXIM=127.0.0.42
+A_LEGACY=127.0.0.43
 P_POSTFIX=25,465,587
 P_DOVECOT=143,993,110,995
 P_EXIM=25,465,587
+P_LEGACY=25,465,587
+# The legacy Exim's GnuTLS priority and DHE prime (RFC 2409 group 2, 1024 bits). GnuTLS 3.7.9 still has 3DES and RC4
+# but no SSL 3.0 (+VERS-SSL3.0 is silently ignored). It only uses the server's own DH prime while the priority has no
+# RFC 7919 group (else it takes the smallest ffdhe group at least as strong: ffdhe2048), hence -GROUP-DH-ALL; and
+# a client that offers an ffdhe group in supported_groups is then refused every DHE suite (RFC 7919 section 4).
+LEGACY_PRIORITY=NORMAL:-GROUP-DH-ALL:+VERS-TLS1.0:+VERS-TLS1.1:+RSA:+DHE-RSA
+LEGACY_PRIORITY+=:+3DES-CBC:+ARCFOUR-128:+SHA1:+MD5:+SHA256:+SHA384
+LEGACY_DHPARAM=ike2
 SERVER_NAME=mail.mailtls.test
 LAB_USER=alice@mailtls.test
 
@@ -114,6 +129,7 @@ set_paths() {
     DC_LIB=$STATE/lib/dovecot        # its state_dir (/var/lib/dovecot)
     DC_MAIL=$STATE/mail              # the user's home (Maildir)
     EXIM_ROOT=$STATE/exim            # the Exim root (chroot)
+    LEGACY_ROOT=$STATE/exim-legacy   # the legacy Exim's root (another overlay of the same cached root)
     LOGS=$STATE/log
     ENV_FILE=$STATE/fixlab.env
     case $EXIM_LAYOUT in
@@ -150,6 +166,8 @@ sasl_up() { pid_is "$(sasl_pid)" '/usr/sbin/dovecot'; }
 dovecot_up() { pid_is "$(dovecot_pid)" '/usr/sbin/dovecot'; }
 # the Exim daemon runs in the root: /proc/PID/exe reads $EXIM_ROOT/usr/sbin/exim4
 exim_up() { pid_is "$(exim_pid)" "$EXIM_ROOT/usr/*/exim4*"; }
+legacy_pid() { read_pid "$LEGACY_ROOT/run/exim4/exim.pid"; }
+legacy_up() { pid_is "$(legacy_pid)" "$LEGACY_ROOT/usr/*/exim4*"; }
 
 # wait_gone PID... : up to 10 s
 wait_gone() {
@@ -199,7 +217,9 @@ in_namespace() {
     shift 2
     "${NS[@]}" "$@" 9>&- 8>&-
 }
-in_exim() { chroot "$EXIM_ROOT" "${ROOT_ENV[@]}" "$@" 9>&- 8>&-; }
+# in_chroot ROOT CMD...: CMD in an Exim root, clean environment, none of our descriptors
+in_chroot() { chroot "$1" "${ROOT_ENV[@]}" "${@:2}" 9>&- 8>&-; }
+in_exim() { in_chroot "$EXIM_ROOT" "$@"; }
 
 # Postfix's address on lo (see the header): added by `up`, removed by `down` (only ours, by its label)
 lo_address_add() {
@@ -224,11 +244,15 @@ stop_all() {
         kill -TERM "${pids[@]}" 2>/dev/null || true
         wait_gone "${pids[@]}" || kill -KILL "${pids[@]}" 2>/dev/null || true
     fi
-    # Exim: Debian's init script, then whatever still runs in the root (release also unmounts /proc and /dev).
+    # Exim (both): Debian's init script, then whatever still runs in the root (release also unmounts /proc and /dev).
     if exim_up; then
         in_exim /etc/init.d/exim4 stop </dev/null >>"$LOGS/exim-init.log" 2>&1 || true
     fi
+    if legacy_up; then
+        in_chroot "$LEGACY_ROOT" /etc/init.d/exim4 stop </dev/null >>"$LOGS/exim-legacy-init.log" 2>&1 || true
+    fi
     [[ ! -d $EXIM_ROOT ]] || release "$EXIM_ROOT"
+    [[ ! -d $LEGACY_ROOT ]] || release "$LEGACY_ROOT"
     # Anything else of ours (a killed earlier run, lost pid files), then any mount left under STATE.
     mapfile -t pids < <(ours)
     if ((${#pids[@]})); then
@@ -486,27 +510,46 @@ exim_base() {
     log "Exim root cached in $EXIM_BASE ($base_time, install $(elapsed "$phase"))"
 }
 
-write_exim() {
-    local e=$EXIM_ROOT/etc/exim4
-    # Debconf's answers: an internet site, mail name mail.mailtls.test, listening on 127.0.0.42; Debian's default
-    # non-split config (exim4.conf.template + exim4.conf.localmacros) or the split one (conf.d/)
-    local split=false
-    [[ $EXIM_LAYOUT == split ]] && split=true
+# exim_root ROOT: a pristine copy of the cached root at ROOT: an overlay with a new, empty upper layer in ROOT-rw
+# (instant), or a copy (~300 MB) where overlayfs is not available
+exim_root() {
+    mkdir -p "$1" "$1-rw/upper" "$1-rw/work"
+    if ! mount -t overlay "fixlab-${1##*/}" -o "lowerdir=$EXIM_BASE,upperdir=$1-rw/upper,workdir=$1-rw/work" \
+        "$1" 2>/dev/null; then
+        rm -rf "$1-rw" "$1"
+        cp -a "$EXIM_BASE" "$1"
+    fi
+    rm -f "$1/.complete"
+}
+
+# exim_common ROOT ADDR SPLIT: Debconf's answers (an internet site, mail name mail.mailtls.test, listening on ADDR;
+# Debian's default non-split config, exim4.conf.template + exim4.conf.localmacros, or with SPLIT=true the split one,
+# conf.d/), the certificate where Debian's template looks for it, and SMTPS on 465 as README.Debian says (the
+# listener's ports in /etc/default/exim4; tls_on_connect_ports in the macros)
+exim_common() {
+    local root=$1 e=$1/etc/exim4
     sub "$e/update-exim4.conf.conf" "s|^dc_eximconfig_configtype=.*|dc_eximconfig_configtype='internet'|
         s|^dc_other_hostnames=.*|dc_other_hostnames='mailtls.test'|
-        s|^dc_local_interfaces=.*|dc_local_interfaces='$A_EXIM'|
-        s|^dc_use_split_config=.*|dc_use_split_config='$split'|" "^dc_local_interfaces='$A_EXIM'\$"
-    echo "$SERVER_NAME" >"$EXIM_ROOT/etc/mailname"
-    # the certificate where Debian's template looks for it (exim-gencert's owner and mode)
+        s|^dc_local_interfaces=.*|dc_local_interfaces='$2'|
+        s|^dc_use_split_config=.*|dc_use_split_config='$3'|" "^dc_local_interfaces='$2'\$"
+    echo "$SERVER_NAME" >"$root/etc/mailname"
+    # exim-gencert's owner and mode
     cp "$PKI/good.chain.pem" "$e/exim.crt"
     cp "$PKI/good.key" "$e/exim.key"
-    printf '%s:%s\n' "$LAB_USER" "$(password_hash)" >"$e/passwd" # exim4_passwd(5): user:crypted password
-    chmod 0640 "$e/exim.key" "$e/passwd"
-    in_exim chown root:Debian-exim /etc/exim4/exim.key /etc/exim4/passwd
-    # SMTPS on 465 as README.Debian says: the listener's ports in /etc/default/exim4, tls_on_connect_ports below
-    sub "$EXIM_ROOT/etc/default/exim4" \
+    chmod 0640 "$e/exim.key"
+    in_chroot "$root" chown root:Debian-exim /etc/exim4/exim.key
+    sub "$root/etc/default/exim4" \
         "s|^SMTPLISTENEROPTIONS=''\$|SMTPLISTENEROPTIONS='-oX 465:25:587 -oP /run/exim4/exim.pid'|" \
         "^SMTPLISTENEROPTIONS='-oX 465:25:587"
+}
+
+write_exim() {
+    local e=$EXIM_ROOT/etc/exim4 split=false
+    [[ $EXIM_LAYOUT == split ]] && split=true
+    exim_common "$EXIM_ROOT" "$A_EXIM" "$split"
+    printf '%s:%s\n' "$LAB_USER" "$(password_hash)" >"$e/passwd" # exim4_passwd(5): user:crypted password
+    chmod 0640 "$e/passwd"
+    in_exim chown root:Debian-exim /etc/exim4/passwd
     # the PLAIN authenticator from Debian's examples, uncommented
     local auth=$e/exim4.conf.template
     [[ $EXIM_LAYOUT == split ]] && auth=$e/conf.d/auth/30_exim4-config_examples
@@ -525,14 +568,38 @@ AUTH_SERVER_ALLOW_NOTLS_PASSWORDS = yes
 EOF
 }
 
+# The legacy Exim (127.0.0.43): not misconfigured for a fix, a server for cross-checking the deep scan: the stock
+# setup of 127.0.0.42 without its AUTH and with a GnuTLS priority that adds what Debian's OpenSSL 3.0 cannot serve
+write_legacy() {
+    exim_common "$LEGACY_ROOT" "$A_LEGACY" false
+    cat >"$LEGACY_ROOT/etc/exim4/exim4.conf.localmacros" <<EOF
+# mail.mailtls.test: TLS with the certificate in /etc/exim4/exim.crt and exim.key, SMTPS on port 465
+MAIN_HARDCODE_PRIMARY_HOSTNAME = $SERVER_NAME
+MAIN_TLS_ENABLE = yes
+tls_on_connect_ports = 465
+MAIN_RELAY_NETS = $A_LEGACY
+# legacy TLS: TLS 1.0 to 1.3; 3DES, RC4 (SHA-1 and MD5), static RSA, DHE-RSA, CBC with SHA-256/384 besides NORMAL
+tls_require_ciphers = $LEGACY_PRIORITY
+# DHE with the 1024-bit prime of RFC 2409 (Oakley group 2) for clients that offer no RFC 7919 group
+tls_dhparam = $LEGACY_DHPARAM
+# the daemon's notifier is an abstract socket named after this path, one name per network namespace: not the one
+# of the 127.0.0.42 daemon (the same path in its root)
+notifier_socket = /var/spool/exim4/exim_daemon_notify_legacy
+# no connection limit (stock: 20): a scanner's refused handshakes leave up to ~100 children closing at once, and
+# sslyze counts the plaintext "421 Too many concurrent SMTP connections" as a refused suite
+smtp_accept_max = 0
+EOF
+}
+
+# start_exim ROOT LOG
 start_exim() {
-    mkdir -p "$EXIM_ROOT/proc" "$EXIM_ROOT/dev"
-    mount -t proc proc "$EXIM_ROOT/proc"
-    mount --bind /dev "$EXIM_ROOT/dev"
-    : >"$LOGS/exim-init.log"
+    mkdir -p "$1/proc" "$1/dev"
+    mount -t proc proc "$1/proc"
+    mount --bind /dev "$1/dev"
+    : >"$2"
     # How Debian starts it: /etc/init.d/exim4 start (update-exim4.conf, exim4 -bV, exim4 -bd -q30m $SMTPLISTENEROPTIONS)
-    if ! detached "$LOGS/exim-init.log" chroot "$EXIM_ROOT" "${ROOT_ENV[@]}" /etc/init.d/exim4 start; then
-        cat "$LOGS/exim-init.log" >&2
+    if ! detached "$2" chroot "$1" "${ROOT_ENV[@]}" /etc/init.d/exim4 start; then
+        cat "$2" >&2
         return 1
     fi
 }
@@ -550,12 +617,14 @@ specs() {
         esac
     done
 }
-all_specs() { specs $A_POSTFIX $P_POSTFIX; specs $A_DOVECOT $P_DOVECOT; specs $A_EXIM $P_EXIM; }
+all_specs() {
+    specs $A_POSTFIX $P_POSTFIX; specs $A_DOVECOT $P_DOVECOT; specs $A_EXIM $P_EXIM; specs $A_LEGACY $P_LEGACY
+}
 wait_ports() { python3 "$HERE/wait_ports.py" "$@"; }
 
 show_logs() {
     local f
-    for f in "$LOGS"/*.log "$EXIM_ROOT/var/log/exim4/mainlog" "$EXIM_ROOT/var/log/exim4/paniclog"; do
+    for f in "$LOGS"/*.log "$EXIM_ROOT"/var/log/exim4/{main,panic}log "$LEGACY_ROOT"/var/log/exim4/{main,panic}log; do
         [[ -s $f ]] || continue
         log "---- last lines of $f"
         tail -n 15 "$f" >&2
@@ -584,6 +653,12 @@ FIXLAB_EXIM_CONFIG=$EXIM_ROOT/etc/exim4
 FIXLAB_EXIM_LAYOUT=$EXIM_LAYOUT
 FIXLAB_EXIM_MACROS=$EXIM_MACROS
 FIXLAB_EXIM_LOG=$EXIM_ROOT/var/log/exim4/mainlog
+FIXLAB_EXIM_LEGACY=$A_LEGACY
+FIXLAB_EXIM_LEGACY_PORTS=$P_LEGACY
+FIXLAB_EXIM_LEGACY_ROOT=$LEGACY_ROOT
+FIXLAB_EXIM_LEGACY_PRIORITY=$LEGACY_PRIORITY
+FIXLAB_EXIM_LEGACY_DHPARAM=$LEGACY_DHPARAM
+FIXLAB_EXIM_LEGACY_LOG=$LEGACY_ROOT/var/log/exim4/mainlog
 EOF
     chmod 0644 "$ENV_FILE.tmp"
     mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -612,17 +687,11 @@ do_up() {
     mkdir -p "$STATE" "$LOGS" "$STATE/spool" "$STATE/lib" "$STATE/run"
     chmod 0755 "$STATE" "$STATE/spool" "$STATE/lib" "$STATE/run"
 
-    # The Exim root: a pristine copy of the cached installed root (built once): an overlay with a new, empty upper
-    # layer in STATE (instant), or a copy (~300 MB) where overlayfs is not available.
+    # The Exim roots: pristine copies of the cached installed root (built once)
     phase=$(seconds)
     exim_base "$rebuild"
-    mkdir -p "$EXIM_ROOT" "$STATE/exim-rw/upper" "$STATE/exim-rw/work"
-    if ! mount -t overlay fixlab-exim -o "lowerdir=$EXIM_BASE,upperdir=$STATE/exim-rw/upper,workdir=$STATE/exim-rw/work" \
-        "$EXIM_ROOT" 2>/dev/null; then
-        rm -rf "$STATE/exim-rw" "$EXIM_ROOT"
-        cp -a "$EXIM_BASE" "$EXIM_ROOT"
-    fi
-    rm -f "$EXIM_ROOT/.complete"
+    exim_root "$EXIM_ROOT"
+    exim_root "$LEGACY_ROOT"
     exec 8>&- # the cache's lock
     local exim_time
     exim_time="Exim root $(elapsed "$phase")"
@@ -630,12 +699,14 @@ do_up() {
     write_postfix
     write_dovecot
     write_exim
+    write_legacy
 
     local failed=""
     lo_address_add
     start_postfix || failed="postfix"
     [[ -n $failed ]] || start_dovecot || failed="dovecot"
-    [[ -n $failed ]] || start_exim || failed="exim"
+    [[ -n $failed ]] || start_exim "$EXIM_ROOT" "$LOGS/exim-init.log" || failed="exim"
+    [[ -n $failed ]] || start_exim "$LEGACY_ROOT" "$LOGS/exim-legacy-init.log" || failed="the legacy exim"
     if [[ -z $failed ]]; then
         # shellcheck disable=SC2046
         wait_ports --timeout "$TIMEOUT" $(all_specs) || failed="the ports"
@@ -645,6 +716,7 @@ do_up() {
         sasl_up || failed="postfix's SASL dovecot"
         dovecot_up || failed="dovecot (no master)"
         exim_up || failed="exim (no daemon)"
+        legacy_up || failed="the legacy exim (no daemon)"
     fi
     if [[ -n $failed ]]; then
         show_logs
@@ -661,8 +733,9 @@ do_status() {
     printf '%-13s %s\n' postfix-sasl "$(sasl_up && echo "running, dovecot pid $(sasl_pid)" || echo stopped)"
     printf '%-13s %s\n' dovecot "$(dovecot_up && echo "running, pid $(dovecot_pid)" || echo stopped)"
     printf '%-13s %s\n' exim "$(exim_up && echo "running, pid $(exim_pid) in $EXIM_ROOT" || echo stopped)"
+    printf '%-13s %s\n' exim-legacy "$(legacy_up && echo "running, pid $(legacy_pid) in $LEGACY_ROOT" || echo stopped)"
     # shellcheck disable=SC2046
-    if [[ -f $ENV_FILE ]] && postfix_up && sasl_up && dovecot_up && exim_up &&
+    if [[ -f $ENV_FILE ]] && postfix_up && sasl_up && dovecot_up && exim_up && legacy_up &&
         wait_ports --once $(all_specs); then
         echo "status: healthy ($ENV_FILE)"
     else

@@ -80,6 +80,11 @@ A_FILTERED=127.0.0.14
 A_HOSTILE=127.0.0.15
 A_WEAK=127.0.0.17
 A_NO_STARTTLS=127.0.0.18
+# LEGACY CIPHERS: every suite this OpenSSL can still serve (ALL:COMPLEMENTOFALL at @SECLEVEL=0: static RSA, NULL,
+# anonymous, CBC, CAMELLIA, ARIA, CCM), TLS 1.0 to 1.3, and DHE with the 1024-bit RFC 2409 group 2 prime
+# (Tests/Lab/dh1024-rfc2409-group2.pem); Postfix on 25/465/587, Dovecot on 143/993/110/995, the GOOD certificate.
+# Debian builds OpenSSL without 3DES and RC4: those come from fixlab's GnuTLS Exim (127.0.0.43).
+A_LEGACY_CIPHERS=127.0.0.21
 # Where tests fail logins on purpose (wrong passwords, --login-probe
 # failed-login): its own Dovecot, so the anvil auth penalty those failures
 # earn 127.0.0.1 never delays logins on the other instances. Stock settings.
@@ -123,6 +128,7 @@ P_FILTERED=25,465,587,143,993,110,995
 P_HOSTILE=25,465,587,143,993,110,995,2525
 P_WEAK=465,587,143,993
 P_NO_STARTTLS=25
+P_LEGACY_CIPHERS=$P_GOOD
 P_AUTH_FAILURES=465,587,143,993,110,995
 P_MAILBOX=25,465,587,143,993,110,995
 
@@ -344,7 +350,8 @@ EOF
             "$A_WRONG_NAME wrong-name wrong-name" \
             "$A_SELF_SIGNED self-signed self-signed" \
             "$A_INCOMPLETE_CHAIN incomplete-chain incomplete" \
-            "$A_LEGACY_TLS legacy-tls good"; do
+            "$A_LEGACY_TLS legacy-tls good" \
+            "$A_LEGACY_CIPHERS legacy-ciphers good"; do
             read -r addr name chain <<<"$spec"
             # The incomplete chain uses the good leaf's key.
             local key=$chain; [[ $chain == incomplete ]] && key=good
@@ -354,6 +361,8 @@ EOF
                 # TLS 1.0/1.1 need SHA-1/MD5 signatures: OpenSSL 3 only
                 # allows them at security level 0.
                 legacy="-o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_mandatory_protocols=>=TLSv1 -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0 -o tls_high_cipherlist=DEFAULT:@SECLEVEL=0"
+            elif [[ $name == legacy-ciphers ]]; then
+                legacy="-o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_mandatory_protocols=>=TLSv1 -o tls_medium_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0 -o tls_high_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0 -o smtpd_tls_dh1024_param_file=$HERE/dh1024-rfc2409-group2.pem"
             fi
             cat <<EOF
 $addr:25 inet n - n - - smtpd
@@ -567,8 +576,8 @@ EOF
 # The main Dovecot: the GOOD instance's settings by default, 'local' blocks per misconfigured address.
 write_dovecot_config() {
     # Which addresses get which Dovecot listener (WEAK: IMAP only).
-    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN"
-    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN"
+    local pop3_addrs="$A_GOOD_DOVECOT, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_CLEARTEXT_LOGIN, $A_INCOMPLETE_CHAIN, $A_LEGACY_CIPHERS"
+    local pop3s_addrs="$A_GOOD, $A_EXPIRED, $A_WRONG_NAME, $A_SELF_SIGNED, $A_LEGACY_TLS, $A_INCOMPLETE_CHAIN, $A_LEGACY_CIPHERS"
     {
         dovecot_config "$DC" mailtls-lab 127.0.0.1 "$PKI/good.chain.pem" "$PKI/good.key" \
             "$pop3_addrs, $A_WEAK" "$pop3s_addrs, $A_WEAK" "$pop3_addrs" "$pop3s_addrs"
@@ -593,6 +602,11 @@ local $A_LEGACY_TLS {
   # TLS 1.0/1.1 need SECLEVEL=0 with OpenSSL 3.
   ssl_min_protocol = TLSv1
   ssl_cipher_list = DEFAULT:@SECLEVEL=0
+}
+local $A_LEGACY_CIPHERS {
+  ssl_min_protocol = TLSv1
+  ssl_cipher_list = ALL:COMPLEMENTOFALL:@SECLEVEL=0
+  ssl_dh = <$HERE/dh1024-rfc2409-group2.pem
 }
 local $A_CLEARTEXT_LOGIN {
   disable_plaintext_auth = no
@@ -656,7 +670,7 @@ specs() {
     local kind=$1 var addr ports p k
     for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                IMPLICIT_587 CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 SLOW_GREETING \
-               FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX REFUSED; do
+               FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX LEGACY_CIPHERS REFUSED; do
         addr=A_$var; addr=${!addr}
         ports=P_$var; ports=${!ports}
         for p in ${ports//,/ }; do
@@ -721,7 +735,7 @@ write_env() {
         echo "LAB_SLOW_GREETING_SECONDS=$SLOW_GREETING_SECONDS"
         for var in GOOD EXPIRED WRONG_NAME SELF_SIGNED LEGACY_TLS AUTH_CLEAR PLAIN_465 \
                    IMPLICIT_587 REFUSED CLEARTEXT_LOGIN INCOMPLETE_CHAIN GREETING_421 \
-                   SLOW_GREETING FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX; do
+                   SLOW_GREETING FILTERED HOSTILE WEAK NO_STARTTLS AUTH_FAILURES MAILBOX LEGACY_CIPHERS; do
             addr=A_$var; ports=P_$var
             echo "LAB_$var=${!addr}"
             echo "LAB_${var}_PORTS=${!ports}"

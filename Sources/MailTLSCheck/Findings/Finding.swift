@@ -53,6 +53,10 @@ public enum FindingID: String, Sendable, Codable, CaseIterable {
     case sslProtocolAccepted = "ssl-protocol-accepted"
     /// `--deep`: a fallback below the best version is served (no TLS_FALLBACK_SCSV, RFC 7507).
     case fallbackSCSVMissing = "fallback-scsv-missing"
+    /// `--deep`: DHE key exchange with a finite-field group below 2048 bits (Logjam).
+    case dhWeak = "dh-weak"
+    /// `--deep`: TLS 1.0 is accepted with CBC suites only (BEAST where the client does not split records).
+    case tls10CBCOnly = "tls10-cbc-only"
     case weakKey = "weak-key"
     case weakSignature = "weak-signature"
     case serverUnavailable = "server-unavailable"

@@ -2,8 +2,8 @@ import MailTLSCore
 
 /// Mozilla's server-side TLS profiles (version 5.7 of its guidelines), as `check --deep` grades a port against them:
 /// modern (TLS 1.3 only), intermediate (TLS 1.2 and 1.3, ECDHE or DHE with AES-GCM or ChaCha20) and old (TLS 1.0
-/// to 1.3 with the CBC suites and 3DES for ancient clients). The grade names every accepted version and suite a
-/// profile does not allow.
+/// to 1.3 with the CBC suites and 3DES for ancient clients). The grade names every accepted version, suite and DH
+/// group a profile does not allow (intermediate asks for DH groups of 2048 bits, old allows 1024).
 /// - SeeAlso: https://wiki.mozilla.org/Security/Server_Side_TLS
 public enum MozillaProfile: String, Sendable, CaseIterable, Codable {
     case modern, intermediate, old
@@ -13,7 +13,9 @@ public enum MozillaProfile: String, Sendable, CaseIterable, Codable {
         public var profile: MozillaProfile
         public var versions: [TLSVersion]
         public var suites: [String]
-        public var meets: Bool { versions.isEmpty && suites.isEmpty }
+        /// DHE groups smaller than the profile allows ("DH 1024 bits").
+        public var dhGroups: [String] = []
+        public var meets: Bool { versions.isEmpty && suites.isEmpty && dhGroups.isEmpty }
     }
 
     public var versions: Set<TLSVersion> {
@@ -41,6 +43,9 @@ public enum MozillaProfile: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The smallest DH group the profile allows for DHE suites.
+    public var minimumDHBits: Int { self == .old ? 1024 : 2048 }
+
     public func departures(of result: DeepScanResult) -> Departures {
         var departures = Departures(profile: self, versions: [], suites: [])
         for version in result.versions {
@@ -55,6 +60,7 @@ public enum MozillaProfile: String, Sendable, CaseIterable, Codable {
                 departures.suites.append(suite.ianaName)
             }
         }
+        departures.dhGroups = result.dhGroups.filter { $0.bits < minimumDHBits }.map { "DH \($0.bits) bits" }
         return departures
     }
 }

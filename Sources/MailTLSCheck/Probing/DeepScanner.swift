@@ -41,6 +41,9 @@ public struct DeepScanResult: Sendable, Equatable {
     /// SSL 3.0 and SSL 2.0, each tried with one hello.
     public var sslv3 = false
     public var sslv2 = false
+    /// The finite-field DH groups the server's DHE suites used (from their ServerKeyExchange), smallest first;
+    /// empty when no DHE suite was accepted before TLS 1.3.
+    public var dhGroups: [FiniteFieldGroup] = []
 
     /// Whether another port answered the scan alike: the same suites, order, groups and handshake properties,
     /// whatever it cost.
@@ -66,6 +69,8 @@ struct Lane: Sendable {
     var problem: String?
     var renegotiationInfo: Bool?
     var ocspStapling: Bool?
+    /// Every distinct DH prime the version's DHE and DH_anon suites used, and whether only DH_anon ones did.
+    var dhPrimes: [(prime: [UInt8], anonymousOnly: Bool)] = []
 }
 
 /// What one ClientHello asks for.
@@ -146,7 +151,15 @@ public struct DeepScanner: Sendable {
                 }
                 if let stapling = lane.ocspStapling { result.ocspStapling = (result.ocspStapling ?? false) || stapling }
             }
+            for used in lane.dhPrimes {
+                if let index = result.dhGroups.firstIndex(where: { $0.prime == used.prime }) {
+                    result.dhGroups[index].anonymousOnly = result.dhGroups[index].anonymousOnly && used.anonymousOnly
+                } else {
+                    result.dhGroups.append(FiniteFieldGroup(prime: used.prime, anonymousOnly: used.anonymousOnly))
+                }
+            }
         }
+        result.dhGroups.sort { $0.bits < $1.bits }
         // TLS 1.3's groups: an empty key share asks the server to name the group it wants (a HelloRetryRequest);
         // that group is taken out and the rest offered again.
         if let tls13 = result.versions.first(where: { $0.version == .tls13 }) {
@@ -218,6 +231,14 @@ public struct DeepScanner: Sendable {
                 if version < .tls13, hello.version == version.wireValue {
                     lane.renegotiationInfo = (lane.renegotiationInfo ?? true) && hello.extensionTypes.contains(0xFF01)
                     lane.ocspStapling = (lane.ocspStapling ?? false) || hello.extensionTypes.contains(5)
+                }
+                if case .finiteField(let prime, _)? = hello.keyExchange {
+                    let anonymous = CipherSuite(code: hello.cipherSuite).weakness == .anonymous
+                    if let index = lane.dhPrimes.firstIndex(where: { $0.prime == prime }) {
+                        lane.dhPrimes[index].anonymousOnly = lane.dhPrimes[index].anonymousOnly && anonymous
+                    } else {
+                        lane.dhPrimes.append((prime, anonymous))
+                    }
                 }
             case .success(nil):
                 lane.scan.receive(.refused)
@@ -313,7 +334,9 @@ public struct DeepScanner: Sendable {
             }
         }
         do {
-            let verdict = try await session.sendClientHello(offer.bytes(serverName: target.serverName))
+            let verdict = try await session.sendClientHello(
+                offer.bytes(serverName: target.serverName),
+                keyExchangeKind: offer.format == .tls ? CipherSuiteRegistry.keyExchangeKind : nil)
             // On an implicit-TLS port a server that limits connections answers in plaintext (Exim: "421 ... too many
             // connections") instead of a ServerHello: that is a wait-and-retry, not a refusal of the suites.
             if case .notTLS(let prefix)? = verdict, Self.isBusyAnswer(prefix) { return .failure(.busy) }

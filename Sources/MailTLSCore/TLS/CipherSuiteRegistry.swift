@@ -232,6 +232,15 @@ public enum CipherSuiteRegistry {
 
     public static func suite(_ code: UInt16) -> Registered? { byCode[code] }
 
+    /// What a suite's ServerKeyExchange carries: a DH prime (DHE, anonymous DH), a named curve (ECDHE, anonymous
+    /// ECDH), or nothing worth reading (static key exchange; PSK suites, whose message starts with an identity hint).
+    @Sendable public static func keyExchangeKind(_ code: UInt16) -> ServerFlightParser.KeyExchangeKind? {
+        guard let name = byCode[code]?.ianaName, !name.contains("PSK") else { return nil }
+        if name.hasPrefix("TLS_DHE_") || name.hasPrefix("TLS_DH_anon_") { return .finiteField }
+        if name.hasPrefix("TLS_ECDHE_") || name.hasPrefix("TLS_ECDH_anon_") { return .ellipticCurve }
+        return nil
+    }
+
     /// The suites a ClientHello for `version` offers, in the order the scan offers them: ChaCha20 last (servers that
     /// do not know it have failed on hellos that lead with it), PSK and SRP (which need a shared secret no scan has)
     /// after the rest.

@@ -69,9 +69,13 @@ public enum ClientHelloBuilder {
         }
         // status_request (OCSP stapling): a server that will staple says so in its ServerHello before TLS 1.3.
         extensions.append(extension: 5, [1, 0, 0, 0, 0])
+        // Before TLS 1.3, no FFDHE groups: RFC 7919 lets a server whose DH parameters are its own refuse every DHE
+        // suite to a client that names only FFDHE groups it lacks (GnuTLS does), which would hide those suites and
+        // their weak primes. OpenSSL's client and sslyze name none there either.
+        let listed = version < .tls13 ? groups.filter { $0 & 0xFF00 != 0x0100 } : groups
         var groupList: [UInt8] = []
-        groupList.append(uint16: UInt16(groups.count * 2))
-        for group in groups { groupList.append(uint16: group) }
+        groupList.append(uint16: UInt16(listed.count * 2))
+        for group in listed { groupList.append(uint16: group) }
         extensions.append(extension: 10, groupList)
         if version >= .tls12 {
             var algorithms: [UInt8] = []

@@ -1,7 +1,9 @@
 /// Reads the first bytes a server sends after a ClientHello and says what they are: a ServerHello (with the
 /// negotiated version and cipher suite, which BoringSSL does not expose), an alert, or not TLS at all (a plaintext
-/// greeting on a port that should speak TLS).
-/// - SeeAlso: RFC 8446 sections 4.1.3 and 5.1, RFC 5246 section 7.4.1.3
+/// greeting on a port that should speak TLS). Asked to, it reads on past a TLS 1.2-and-earlier ServerHello to the
+/// ServerKeyExchange, whose ephemeral parameters travel in the clear (the DH prime of a DHE suite, the curve of an
+/// ECDHE suite).
+/// - SeeAlso: RFC 8446 sections 4.1.3 and 5.1, RFC 5246 sections 7.4.1.3 and 7.4.3, RFC 8422 section 5.4
 public struct ServerFlightParser: Sendable {
     public struct ServerHello: Sendable, Equatable {
         /// The version in force: `supported_versions` when present (TLS 1.3), else the legacy version field.
@@ -15,8 +17,31 @@ public struct ServerFlightParser: Sendable {
         /// A HelloRetryRequest (TLS 1.3): the server wants a key share for this group (RFC 8446 section 4.1.4).
         public var helloRetryGroup: UInt16?
 
+        /// The ephemeral key exchange of a TLS 1.2-and-earlier DHE or ECDHE suite, when the parser was asked to read
+        /// it and the server sent it.
+        public var keyExchange: KeyExchange?
+
         /// Whether this is a HelloRetryRequest rather than a ServerHello (the special random of RFC 8446 4.1.3).
         public var isHelloRetryRequest: Bool { helloRetryGroup != nil }
+    }
+
+    /// A ServerKeyExchange's parameters.
+    public enum KeyExchange: Sendable, Equatable {
+        /// Finite-field Diffie-Hellman: the prime and the generator, big-endian without leading zeros.
+        case finiteField(prime: [UInt8], generator: [UInt8])
+        /// A named elliptic curve (RFC 8422 NamedCurve).
+        case namedCurve(UInt16)
+
+        /// The size of a finite-field prime in bits.
+        public var primeBits: Int? {
+            guard case .finiteField(let prime, _) = self, let first = prime.first else { return nil }
+            return (prime.count - 1) * 8 + (8 - first.leadingZeroBitCount)
+        }
+    }
+
+    /// What a ServerKeyExchange carries for the suite the server chose.
+    public enum KeyExchangeKind: Sendable {
+        case finiteField, ellipticCurve
     }
 
     /// SHA-256 of "HelloRetryRequest", the random a HelloRetryRequest carries.
@@ -40,9 +65,23 @@ public struct ServerFlightParser: Sendable {
     private var recordBytes: [UInt8] = []
     private var handshakeBytes: [UInt8] = []
     public private(set) var verdict: Verdict = .needMoreBytes
+    /// Says which suites have a ServerKeyExchange worth reading; nil: stop at the ServerHello.
+    private let keyExchangeKind: (@Sendable (UInt16) -> KeyExchangeKind?)?
+    /// A ServerHello read while the parser waits for the ServerKeyExchange that follows it.
+    private var pendingHello: (hello: ServerHello, kind: KeyExchangeKind)?
 
-    public init(maximumBytes: Int = 65536) {
+    /// - Parameter keyExchangeKind: when given, a TLS 1.2-and-earlier ServerHello whose suite it names is held back
+    ///   until the ServerKeyExchange (or ServerHelloDone) arrives, and returned with `keyExchange` filled in.
+    public init(maximumBytes: Int = 65536, keyExchangeKind: (@Sendable (UInt16) -> KeyExchangeKind?)? = nil) {
         self.maximumBytes = maximumBytes
+        self.keyExchangeKind = keyExchangeKind
+    }
+
+    /// What the bytes said when the peer stopped sending: a ServerHello still waiting for its ServerKeyExchange is
+    /// returned without it.
+    public var verdictAtEnd: Verdict {
+        if verdict == .needMoreBytes, let pending = pendingHello { return .serverHello(pending.hello) }
+        return verdict
     }
 
     @discardableResult
@@ -54,6 +93,19 @@ public struct ServerFlightParser: Sendable {
     }
 
     private mutating func evaluate() -> Verdict {
+        let verdict = evaluateRecords()
+        // Past the ServerHello the answer is known: whatever follows (a certificate too long to hold, an alert, a
+        // record of another type) only means the key exchange stays unread.
+        if let pending = pendingHello {
+            switch verdict {
+            case .needMoreBytes, .serverHello: return verdict
+            default: return .serverHello(pending.hello)
+            }
+        }
+        return verdict
+    }
+
+    private mutating func evaluateRecords() -> Verdict {
         while true {
             guard let contentType = recordBytes.first else { return .needMoreBytes }
             guard contentType == 21 || contentType == 22 else {
@@ -77,13 +129,49 @@ public struct ServerFlightParser: Sendable {
             }
             handshakeBytes.append(contentsOf: body)
             guard handshakeBytes.count <= maximumBytes else { return .malformed("handshake too long") }
-            if handshakeBytes.count >= 4 {
-                guard handshakeBytes[0] == 2 else { return .malformed("first handshake message type \(handshakeBytes[0])") }
+            while handshakeBytes.count >= 4 {
+                let type = handshakeBytes[0]
                 let messageLength = Int(handshakeBytes[1]) << 16 | Int(handshakeBytes[2]) << 8 | Int(handshakeBytes[3])
-                if handshakeBytes.count >= 4 + messageLength {
-                    return ServerFlightParser.parseServerHello(Array(handshakeBytes[4..<(4 + messageLength)]))
+                guard handshakeBytes.count >= 4 + messageLength else { break }
+                let message = Array(handshakeBytes[4..<(4 + messageLength)])
+                handshakeBytes.removeFirst(4 + messageLength)
+                if let pending = pendingHello {
+                    switch type {
+                    case 12:
+                        var hello = pending.hello
+                        hello.keyExchange = ServerFlightParser.parseKeyExchange(message, kind: pending.kind)
+                        return .serverHello(hello)
+                    case 14:
+                        return .serverHello(pending.hello)
+                    default:
+                        // Certificate, CertificateStatus: skipped on the way.
+                        continue
+                    }
                 }
+                guard type == 2 else { return .malformed("first handshake message type \(type)") }
+                let verdict = ServerFlightParser.parseServerHello(message)
+                guard case .serverHello(let hello) = verdict, !hello.isHelloRetryRequest, hello.version < 0x0304,
+                      let kind = keyExchangeKind?(hello.cipherSuite) else { return verdict }
+                pendingHello = (hello, kind)
             }
+        }
+    }
+
+    /// ServerDHParams (dh_p, dh_g, dh_Ys) or ServerECDHParams (curve_type 3, named_curve); the signature after them
+    /// is not read.
+    static func parseKeyExchange(_ body: [UInt8], kind: KeyExchangeKind) -> KeyExchange? {
+        var reader = ByteReader(body)
+        switch kind {
+        case .finiteField:
+            guard let primeLength = reader.readUInt16(), let prime = reader.read(Int(primeLength)),
+                  let generatorLength = reader.readUInt16(), let generator = reader.read(Int(generatorLength))
+            else { return nil }
+            func trimmed(_ bytes: [UInt8]) -> [UInt8] { Array(bytes.drop { $0 == 0 }) }
+            let trimmedPrime = trimmed(prime)
+            return trimmedPrime.isEmpty ? nil : .finiteField(prime: trimmedPrime, generator: trimmed(generator))
+        case .ellipticCurve:
+            guard reader.readUInt8() == 3, let curve = reader.readUInt16() else { return nil }
+            return .namedCurve(curve)
         }
     }
 

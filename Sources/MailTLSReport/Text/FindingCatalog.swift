@@ -249,6 +249,20 @@ public enum FindingCatalog {
                 fix: LocalizedText(
                     en: "Update the server's TLS library (OpenSSL 1.0.1j and later honour it), or allow only TLS 1.2 and 1.3.",
                     ja: "サーバーの TLS のライブラリを更新してください（OpenSSL 1.0.1j 以降は対応しています）。または TLS 1.2 と TLS 1.3 だけを許可してください。"))
+        case .dhWeak:
+            return Entry(
+                message: LocalizedText(
+                    en: "The server on port {ports} uses {bits}-bit Diffie-Hellman groups for DHE key exchange ({groups}). Below 2048 bits an attacker with enough computing power can break the key exchange, and one precomputation on a published 1024-bit prime breaks every server that uses it (Logjam).",
+                    ja: "ポート {ports} のサーバーは、DHE の鍵交換に {bits} ビットの Diffie-Hellman グループを使っています（{groups}）。2048 ビット未満では、十分な計算能力を持つ攻撃者が鍵交換を破れます。公開されている 1024 ビットの素数は、一度の事前計算でそれを使うすべてのサーバーが破られます（Logjam）。"),
+                fix: ServerFixCatalog.entry(.dhWeak)!.general)
+        case .tls10CBCOnly:
+            return Entry(
+                message: LocalizedText(
+                    en: "TLS 1.0 on port {ports} has only CBC suites, which are open to BEAST with a client that does not split its records: {suites}.",
+                    ja: "ポート {ports} の TLS 1.0 では CBC の暗号スイートしか使えません。TLS のレコードを分割しないクライアントでは BEAST 攻撃を受けます: {suites}。"),
+                fix: LocalizedText(
+                    en: "Turn TLS 1.0 off (TLS 1.2 and 1.3 only); devices that need it should send through a local relay.",
+                    ja: "TLS 1.0 を無効にしてください（TLS 1.2 と TLS 1.3 だけを許可）。TLS 1.0 しか使えない機器は、ローカルの中継サーバーを経由して送信させてください。"))
         case .weakKey:
             return Entry(
                 message: LocalizedText(

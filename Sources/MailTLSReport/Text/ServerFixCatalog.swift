@@ -34,7 +34,7 @@ public enum ServerFixCatalog {
         if let entry = entry(id) { return entry.settings }
         if certificateFindings.contains(id) { return certificateInstall }
         if id == .starttlsFailed || id == .tlsHandshakeFailed { return handshakeDiagnosis }
-        if id == .tlsVersionModernMissing || id == .sslProtocolAccepted || id == .fallbackSCSVMissing {
+        if [.tlsVersionModernMissing, .sslProtocolAccepted, .fallbackSCSVMissing, .tls10CBCOnly].contains(id) {
             return entry(.tlsVersionDeprecated)?.settings
         }
         if [.cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy].contains(id) {
@@ -231,6 +231,24 @@ public enum ServerFixCatalog {
                                  "Microsoft Exchange の TLS ガイダンスに従い、Windows（Schannel）で TLS 1.0 と TLS 1.1 を無効化"),
                     .dovecot: t("ssl_min_protocol = TLSv1.2", "ssl_min_protocol = TLSv1.2"),
                     .cyrus: t("tls_versions: tls1_2 tls1_3 in imapd.conf", "imapd.conf に tls_versions: tls1_2 tls1_3"),
+                ])
+        case .dhWeak:
+            return Entry(
+                general: t("Use a DH group of at least 2048 bits (RFC 7919's ffdhe2048 or larger), or offer ECDHE key exchange only.",
+                           "2048 ビット以上の DH グループ（RFC 7919 の ffdhe2048 以上）を使うか、鍵交換を ECDHE だけにしてください。"),
+                settings: [
+                    .postfix: t("remove smtpd_tls_dh1024_param_file (postconf -X) for Postfix's built-in 2048-bit group, or point it to a file from openssl dhparam 3072",
+                                "smtpd_tls_dh1024_param_file を削除して（postconf -X）Postfix 組み込みの 2048 ビットのグループを使うか、openssl dhparam 3072 で作ったファイルを指定"),
+                    .exim: t("tls_dhparam = ffdhe3072 (Exim 4.92 and later know RFC 7919's names)",
+                             "tls_dhparam = ffdhe3072（Exim 4.92 以降は RFC 7919 の名前を使えます）"),
+                    .sendmail: t("define(`confDH_PARAMETERS', `/etc/mail/dh3072.pem') in sendmail.mc, from openssl dhparam 3072",
+                                 "sendmail.mc に define(`confDH_PARAMETERS', `/etc/mail/dh3072.pem') を追加。ファイルは openssl dhparam 3072 で作成"),
+                    .exchange: t("Schannel's ServerMinKeyBitLength = 2048 under KeyExchangeAlgorithms\\Diffie-Hellman in the registry",
+                                 "レジストリの KeyExchangeAlgorithms\\Diffie-Hellman で Schannel の ServerMinKeyBitLength = 2048"),
+                    .dovecot: t("ssl_dh = </usr/share/dovecot/dh.pem (Debian's 4096-bit group) or a file from openssl dhparam 3072; Dovecot 2.4: ssl_server_dh_file",
+                                "ssl_dh = </usr/share/dovecot/dh.pem（Debian の 4096 ビットのグループ）か openssl dhparam 3072 で作ったファイル。Dovecot 2.4 では ssl_server_dh_file"),
+                    .courier: t("TLS_DHPARAMS in imapd-ssl and pop3d-ssl, a file from openssl dhparam 3072",
+                                "imapd-ssl と pop3d-ssl の TLS_DHPARAMS に openssl dhparam 3072 で作ったファイル"),
                 ])
         case .weakCipher:
             return Entry(

@@ -73,6 +73,90 @@ enum TLSFixture {
                                                             extensionTypes: TLSFixture.extensionTypes)))
     }
 
+    static func handshake(_ type: UInt8, _ body: [UInt8]) -> [UInt8] {
+        [type, UInt8(body.count >> 16), UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF)] + body
+    }
+
+    static func opaque16(_ bytes: [UInt8]) -> [UInt8] { [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes }
+
+    /// A DHE suite's flight: ServerHello, Certificate, ServerKeyExchange (a 1024-bit prime with a leading zero, as
+    /// some servers send it), ServerHelloDone, in two records.
+    static func dheFlight(primeBytes: Int = 128) -> [UInt8] {
+        let prime = [0x00] + [UInt8](repeating: 0xFF, count: primeBytes)
+        let keyExchange = opaque16(prime) + opaque16([0x02]) + opaque16([UInt8](repeating: 0x42, count: primeBytes))
+            + [0x04, 0x01] + opaque16([0x99, 0x98])
+        let certificate = handshake(11, [0x00, 0x00, 0x03, 0x00, 0x00, 0x00])
+        return TLSFixture.serverHello(cipher: 0x0033)
+            + TLSFixture.record(type: 22, certificate + handshake(12, keyExchange))
+            + TLSFixture.record(type: 22, handshake(14, []))
+    }
+
+    @Test func dhePrimeFromTheServerKeyExchange() {
+        let bytes = Self.dheFlight()
+        // Up to the last byte of the ServerKeyExchange (ServerHelloDone's record is the last 9 bytes).
+        for split in [1, 60, 90, bytes.count - 10] {
+            var parser = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+            #expect(parser.consume(bytes[..<split]) == .needMoreBytes)
+            guard case .serverHello(let hello) = parser.consume(bytes[split...]) else {
+                Issue.record("split \(split): \(parser.verdict)")
+                continue
+            }
+            #expect(hello.cipherSuite == 0x0033)
+            #expect(hello.keyExchange == .finiteField(prime: [UInt8](repeating: 0xFF, count: 128), generator: [0x02]))
+            #expect(hello.keyExchange?.primeBits == 1024)
+        }
+        // Without the question, the parser stops at the ServerHello as before.
+        var plain = ServerFlightParser()
+        if case .serverHello(let hello) = plain.consume(bytes) { #expect(hello.keyExchange == nil) }
+    }
+
+    @Test func ecdheCurveFromTheServerKeyExchange() {
+        let keyExchange: [UInt8] = [0x03, 0x00, 0x1D, 0x20] + [UInt8](repeating: 0x01, count: 32) + [0x04, 0x01, 0x00, 0x00]
+        let bytes = TLSFixture.serverHello(cipher: 0xC02F) + TLSFixture.record(type: 22, Self.handshake(12, keyExchange))
+        var parser = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        guard case .serverHello(let hello) = parser.consume(bytes) else {
+            Issue.record("\(parser.verdict)")
+            return
+        }
+        #expect(hello.keyExchange == .namedCurve(0x001D))
+    }
+
+    /// Static RSA and TLS 1.3 have no ServerKeyExchange to wait for.
+    @Test func suitesWithoutAKeyExchangeAnswerAtOnce() {
+        var rsa = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        if case .serverHello = rsa.consume(TLSFixture.serverHello(cipher: 0x002F)) {} else { Issue.record("\(rsa.verdict)") }
+        var tls13 = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        if case .serverHello = tls13.consume(TLSFixture.serverHello(cipher: 0x1301, supportedVersion: 0x0304)) {} else {
+            Issue.record("\(tls13.verdict)")
+        }
+        #expect(CipherSuiteRegistry.keyExchangeKind(0x00AB) == nil)  // DHE_PSK: an identity hint comes first
+    }
+
+    /// A server that closes, sends an alert, or sends a certificate beyond the parser's bound after its ServerHello
+    /// still answered with that ServerHello.
+    @Test func theServerHelloStandsWhateverFollows() {
+        let hello = TLSFixture.serverHello(cipher: 0x0033)
+        var closed = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        #expect(closed.consume(hello) == .needMoreBytes)
+        if case .serverHello(let answer) = closed.verdictAtEnd { #expect(answer.keyExchange == nil) } else {
+            Issue.record("\(closed.verdictAtEnd)")
+        }
+        var alerted = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        if case .serverHello = alerted.consume(hello + [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]) {} else {
+            Issue.record("\(alerted.verdict)")
+        }
+        var huge = ServerFlightParser(maximumBytes: 4096, keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        let certificate = Self.handshake(11, [UInt8](repeating: 0, count: 10000))
+        var records: [UInt8] = []
+        for start in stride(from: 0, to: certificate.count, by: 4000) {
+            records += TLSFixture.record(type: 22, Array(certificate[start..<min(start + 4000, certificate.count)]))
+        }
+        if case .serverHello = huge.consume(hello + records) {} else { Issue.record("\(huge.verdict)") }
+        var garbage = ServerFlightParser(keyExchangeKind: CipherSuiteRegistry.keyExchangeKind)
+        if case .serverHello(let answer) = garbage.consume(hello + TLSFixture.record(type: 22, Self.handshake(12, [0xFF])))
+        { #expect(answer.keyExchange == nil) } else { Issue.record("\(garbage.verdict)") }
+    }
+
     @Test func alert() {
         var parser = ServerFlightParser()
         #expect(parser.consume([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]) == .alert(level: 2, description: 70))

@@ -214,21 +214,33 @@ struct DeviceResult: Decodable {
 
 /// The lab mailbox, read as its user reads it (IMAPS as alice, the lab password).
 enum LabMailbox {
-    static func messages(marker: String, delete: Bool = true) async throws -> [[UInt8]] {
+    /// The messages with the marker, or the reason the mailbox could not be read (a login refused, a connection
+    /// limit reached while other tests read the same mailbox).
+    static func messages(marker: String, delete: Bool = true) async throws -> Result<[[UInt8]], LabError> {
         let lab = try Lab.get()
         let result = try await DeviceResult.run(["fetch", "--host", lab["LAB_MAILBOX"], "--port", "993", "--ca", lab.caFile,
                                                  "--user", lab["LAB_USER"], "--password-file", lab["LAB_PASSWORD_FILE"],
                                                  "--marker", marker] + (delete ? ["--delete"] : []))
-        return (result.messages ?? []).compactMap { Data(base64Encoded: $0).map(Array.init) }
+        if let error = result.error { return .failure(LabError(message: "reading the lab mailbox: \(error)")) }
+        return .success((result.messages ?? []).compactMap { Data(base64Encoded: $0).map(Array.init) })
     }
 
-    /// Waits until `count` messages with the marker are in the mailbox (delivery by LMTP follows Postfix's 250).
+    /// Waits until `count` messages with the marker are in the mailbox (delivery by LMTP follows Postfix's 250),
+    /// then takes them out. A mailbox that cannot be read is asked again until the deadline, then reported as the
+    /// error it is rather than as an empty mailbox.
     static func waitFor(_ count: Int, marker: String, timeout: Double = 30) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(timeout)
+        var seen: [[UInt8]] = []
+        while seen.count < count, Date() <= deadline {
+            if case .success(let found) = try await messages(marker: marker, delete: false) { seen = found }
+            if seen.count < count { try await Task.sleep(for: .milliseconds(200)) }
+        }
         while true {
-            let found = try await messages(marker: marker, delete: false)
-            if found.count >= count || Date() > deadline { return try await messages(marker: marker) }
-            try await Task.sleep(for: .milliseconds(200))
+            switch try await messages(marker: marker) {
+            case .success(let taken): return taken
+            case .failure(let error) where Date() > deadline.addingTimeInterval(timeout): throw error
+            case .failure: try await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 

@@ -3,12 +3,13 @@ import MailTLSCore
 /// `check --deep`: every suite a port accepts, judged by what is wrong with it: broken (NULL, anonymous, export, RC4,
 /// DES, RC2), SWEET32 (3DES, IDEA), no forward secrecy (static RSA, DH, ECDH). One finding per kind, listing the
 /// suites by version; and the two handshake properties the scan sees on the way: TLS compression and secure
-/// renegotiation.
-/// - SeeAlso: RFC 7465 (RC4), RFC 9325 sections 3.3 and 4.2, RFC 5746, CVE-2016-2183 (SWEET32), CVE-2012-4929 (CRIME)
+/// renegotiation; the DH groups of its DHE suites; TLS 1.0 with nothing but CBC.
+/// - SeeAlso: RFC 7465 (RC4), RFC 9325 sections 3.3 and 4.2, RFC 5746, RFC 7919, CVE-2016-2183 (SWEET32),
+///   CVE-2012-4929 (CRIME), CVE-2015-4000 (Logjam), CVE-2011-3389 (BEAST)
 struct DeepCipherCheck: PortCheck {
     var producibleFindings: [FindingID] {
         [.cipherBroken, .cipherAnonymous, .cipherSweet32, .cipherNoForwardSecrecy, .tlsCompression, .secureRenegotiationMissing,
-         .sslProtocolAccepted, .fallbackSCSVMissing]
+         .sslProtocolAccepted, .fallbackSCSVMissing, .dhWeak, .tls10CBCOnly]
     }
 
     func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
@@ -34,6 +35,24 @@ struct DeepCipherCheck: PortCheck {
         if deep.fallbackSCSV == false {
             findings.append(Finding(.fallbackSCSVMissing, .warning, port: port.spec.port,
                                     evidence: "TLS_FALLBACK_SCSV"))
+        }
+        // Below 2048 bits DHE is breakable with enough computing, and at 1024 bits a published prime falls to one
+        // precomputation for every server sharing it; below 1024 bits (export grade) by anyone.
+        // Groups only anonymous suites used weigh like those suites (a note on port 25's opportunistic TLS).
+        let weakGroups = deep.dhGroups.filter { $0.bits < 2048 }
+        if let smallest = weakGroups.first {
+            let severity: Severity = smallest.bits < 1024 ? .critical
+                : weakGroups.allSatisfy(\.anonymousOnly) ? anonymousSeverity : .warning
+            findings.append(Finding(.dhWeak, severity, port: port.spec.port,
+                                    evidence: weakGroups.map(\.summary).joined(separator: "; "),
+                                    parameters: ["bits": String(smallest.bits),
+                                                 "groups": weakGroups.map(\.summary).joined(separator: "; ")]))
+        }
+        if let tls10 = deep.versions.first(where: { $0.version == .tls10 }),
+           tls10.accepted.allSatisfy({ $0.ianaName.contains("_CBC_") }) {
+            let names = tls10.accepted.map(\.ianaName)
+            findings.append(Finding(.tls10CBCOnly, .info, port: port.spec.port, evidence: names.joined(separator: ", "),
+                                    parameters: ["suites": names.joined(separator: ", ")]))
         }
         if deep.secureRenegotiation == false {
             let versions = deep.versions.filter { $0.version < .tls13 }.map(\.version.rawValue)
