@@ -1,3 +1,4 @@
+import MailTLSCore
 import MailTLSSetup
 
 /// A printable page with the settings of one account, for the person who types them into a phone, a mail program
@@ -148,25 +149,8 @@ public enum SettingsSheet {
         }
     }
 
-    /// Escapes `& < > " '` and replaces control characters, so any value stays text, in HTML and in XML.
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
-            default:
-                let allowed = scalar.value >= 0x20 && scalar.value != 0x7F && scalar.value != 0xFFFE
-                    && scalar.value != 0xFFFF
-                result.unicodeScalars.append(allowed ? scalar : "\u{FFFD}")
-            }
-        }
-        return result
-    }
+    /// Any value stays text, in HTML and in XML.
+    static func escaped(_ text: String) -> String { MarkupText.escaped(text) }
 
     /// Readable on screen, one or two A4 pages on paper. No `<` or `&`, so it is valid XML character data too.
     private static let style = """

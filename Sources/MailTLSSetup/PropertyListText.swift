@@ -1,3 +1,5 @@
+import MailTLSCore
+
 /// A property list value written as Apple's XML plist text, keys in the order given (so output is stable).
 enum PropertyListText {
     case string(String)
@@ -20,7 +22,7 @@ enum PropertyListText {
 
     private func lines(indent: String) -> [String] {
         switch self {
-        case .string(let text): ["\(indent)<string>\(XMLText.escaped(text))</string>"]
+        case .string(let text): ["\(indent)<string>\(MarkupText.escaped(text))</string>"]
         case .integer(let number): ["\(indent)<integer>\(number)</integer>"]
         case .bool(let flag): ["\(indent)<\(flag ? "true" : "false")/>"]
         case .array(let items):
@@ -28,7 +30,7 @@ enum PropertyListText {
         case .dictionary(let entries):
             ["\(indent)<dict>"]
                 + entries.flatMap { entry in
-                    ["\(indent)\t<key>\(XMLText.escaped(entry.key))</key>"] + entry.value.lines(indent: indent + "\t")
+                    ["\(indent)\t<key>\(MarkupText.escaped(entry.key))</key>"] + entry.value.lines(indent: indent + "\t")
                 }
                 + ["\(indent)</dict>"]
         }

@@ -1,3 +1,5 @@
+import MailTLSCore
+
 /// Writes a recommendation as Thunderbird's autoconfig file (config-v1.1.xml), for an administrator to publish at
 /// `https://autoconfig.<domain>/mail/config-v1.1.xml` or to hand to a client.
 ///
@@ -12,11 +14,11 @@ public enum ThunderbirdExport {
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<clientConfig version="1.1">"#,
-            #"  <emailProvider id="\#(XMLText.escaped(domain))">"#,
+            #"  <emailProvider id="\#(MarkupText.escaped(domain))">"#,
         ]
-        if !domain.isEmpty { lines.append("    <domain>\(XMLText.escaped(domain))</domain>") }
+        if !domain.isEmpty { lines.append("    <domain>\(MarkupText.escaped(domain))</domain>") }
         let displayName = recommendation.displayName.isEmpty ? domain : recommendation.displayName
-        if !displayName.isEmpty { lines.append("    <displayName>\(XMLText.escaped(displayName))</displayName>") }
+        if !displayName.isEmpty { lines.append("    <displayName>\(MarkupText.escaped(displayName))</displayName>") }
         for server in [recommendation.incoming, recommendation.incomingAlternative].compactMap({ $0 }) {
             lines += serverLines(server, element: "incomingServer")
         }
@@ -34,12 +36,12 @@ public enum ThunderbirdExport {
     private static func serverLines(_ server: ServerSetting, element: String) -> [String] {
         var lines = [
             #"    <\#(element) type="\#(server.kind.rawValue)">"#,
-            "      <hostname>\(XMLText.escaped(server.hostname))</hostname>",
+            "      <hostname>\(MarkupText.escaped(server.hostname))</hostname>",
             "      <port>\(server.port)</port>",
             "      <socketType>\(server.socketType.rawValue)</socketType>",
         ]
         lines += server.authentication.map { "      <authentication>\($0.rawValue)</authentication>" }
-        if !server.username.isEmpty { lines.append("      <username>\(XMLText.escaped(server.username))</username>") }
+        if !server.username.isEmpty { lines.append("      <username>\(MarkupText.escaped(server.username))</username>") }
         lines.append("    </\(element)>")
         return lines
     }

@@ -69,7 +69,7 @@ import Testing
 
     @Test func escapesEveryValue() {
         let text = ThunderbirdExport.configXML(for: Self.recommendations[2])
-        #expect(text.contains("<displayName>&lt;Evil &amp; &quot;Co&quot;&gt; &apos;x&apos;</displayName>"))
+        #expect(text.contains("<displayName>&lt;Evil &amp; &quot;Co&quot;&gt; &#39;x&#39;</displayName>"))
         #expect(text.contains("<username>user&amp;&lt;name&gt;&quot;%EMAILDOMAIN%&quot;</username>"))
         #expect(!text.contains("<Evil"))
     }
