@@ -37,7 +37,7 @@ public struct DiscoveryRequest: Sendable {
 }
 
 /// Input `setup` cannot work with.
-public enum DiscoveryInputError: Error, Equatable, Sendable {
+public enum DiscoveryInputError: RunContextInputError, Equatable, Sendable {
     case badAddress(String)
     case resolver(DNSError)
     /// `--ca-file` is unreadable or holds no certificate.
@@ -67,22 +67,25 @@ public struct DiscoveryReport: Sendable {
 public struct AccountDiscovery: Sendable {
     public init() {}
 
-    public func run(_ request: DiscoveryRequest) async throws(DiscoveryInputError) -> DiscoveryReport {
+    /// - Parameter context: the run's anchors and resolver when a caller already has them (`diagnose`); built from
+    ///   the request's `caFile` and `resolver` otherwise.
+    public func run(_ request: DiscoveryRequest, context: RunContext? = nil) async throws(DiscoveryInputError)
+        -> DiscoveryReport {
         let startedAt = Date()
         let clock = ContinuousClock.now
         let (address, domain) = try AccountDiscovery.split(request.address)
-        let anchors: TrustAnchors
-        do {
-            anchors = try TrustAnchors(caFile: request.caFile)
-        } catch {
-            throw .caFile(error)
+        let run: RunContext
+        if let context {
+            run = context
+        } else {
+            do {
+                run = try RunContext(caFile: request.caFile, resolver: request.resolver)
+            } catch {
+                throw error.reported(as: DiscoveryInputError.self)
+            }
         }
-        let resolver: DNSResolver
-        do {
-            resolver = try DNSResolver(request.resolver)
-        } catch {
-            throw .resolver(error)
-        }
+        let anchors = run.anchors
+        let resolver = run.resolver
         let fetcher = HTTPSFetcher(resolver: resolver, options: .init(
             maximumBytes: 256 * 1024, timeout: request.httpTimeout, extraRootsDER: anchors.extraRootsDER))
         let verifier = CandidateVerifier(resolver: resolver, anchors: anchors, now: request.now,

@@ -229,7 +229,7 @@ public enum PasswordFate: String, Sendable, Codable {
 }
 
 /// Input `diagnose` cannot work with.
-public enum DiagnosisInputError: Error, Equatable, Sendable {
+public enum DiagnosisInputError: RunContextInputError, Equatable, Sendable {
     case resolver(DNSError)
     /// `--ca-file` is unreadable or holds no certificate.
     case caFile(TrustAnchors.LoadError)
@@ -242,18 +242,15 @@ public struct Diagnoser: Sendable {
 
     public func run(_ request: DiagnosisRequest) async throws(DiagnosisInputError) -> Diagnosis {
         let clock = ContinuousClock.now
-        let anchors: TrustAnchors
+        let run: RunContext
         do {
-            anchors = try TrustAnchors(caFile: request.caFile)
+            run = try RunContext(caFile: request.caFile,
+                                 resolver: request.resolver ?? DNSResolver.Configuration(useSystemRootKey: false))
         } catch {
-            throw .caFile(error)
+            throw error.reported(as: DiagnosisInputError.self)
         }
-        let resolver: DNSResolver
-        do {
-            resolver = try DNSResolver(request.resolver ?? DNSResolver.Configuration(useSystemRootKey: false))
-        } catch {
-            throw .resolver(error)
-        }
+        let anchors = run.anchors
+        let resolver = run.resolver
         if let address = request.address, (try? AccountDiscovery.split(address)) == nil {
             throw .badAddress(address)
         }
@@ -270,7 +267,11 @@ public struct Diagnoser: Sendable {
         if let address = request.address {
             let discovery = DiscoveryRequest(address: address, resolver: request.resolver ?? .init(),
                                              caFile: request.caFile, timeouts: request.timeouts, now: request.now)
-            diagnosis.discovered = (try? await AccountDiscovery().run(discovery))?.recommendation
+            // The same resolver when the user named one; otherwise discovery's own, which validates DNSSEC with
+            // the system's root key where diagnose's does not.
+            diagnosis.discovered = (try? await AccountDiscovery().run(discovery,
+                                                                      context: request.resolver == nil ? nil : run))?
+                .recommendation
         }
         diagnosis.durationMilliseconds = clock.duration(to: .now).inMilliseconds
         return diagnosis

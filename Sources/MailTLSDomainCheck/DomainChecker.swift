@@ -46,7 +46,7 @@ public struct DomainRequest: Sendable {
 }
 
 /// Input `mailtls domain` cannot work with; each case is explained to the user with its fix.
-public enum DomainInputError: Error, Equatable, Sendable {
+public enum DomainInputError: RunContextInputError, Equatable, Sendable {
     case badDomain(String)
     case domainNotFound(String)
     case resolver(DNSError)
@@ -81,18 +81,14 @@ public struct DomainChecker: Sendable {
         let startedAt = Date()
         let clock = ContinuousClock.now
         let domain = try DomainChecker.normalise(request.domain)
-        let anchors: TrustAnchors
+        let run: RunContext
         do {
-            anchors = try TrustAnchors(caFile: request.caFile)
+            run = try RunContext(caFile: request.caFile, resolver: request.resolver)
         } catch {
-            throw .caFile(error)
+            throw error.reported(as: DomainInputError.self)
         }
-        let resolver: DNSResolver
-        do {
-            resolver = try DNSResolver(request.resolver)
-        } catch {
-            throw .resolver(error)
-        }
+        let anchors = run.anchors
+        let resolver = run.resolver
         let fetcher = HTTPSFetcher(resolver: resolver,
                                    options: .init(maximumBytes: STSPolicy.maximumBytes, timeout: request.httpTimeout,
                                                   extraRootsDER: anchors.extraRootsDER))
