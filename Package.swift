@@ -199,7 +199,7 @@ let package = Package(
                            "MailTLSReport", "MailTLSWeb"]
         ),
         .testTarget(name: "MailTLSSetupTests", dependencies: ["MailTLSSetup", "MailTLSReport", "TestSupport"]),
-        .testTarget(name: "MailTLSAccountTests", dependencies: ["MailTLSAccount", "MailTLSSetup", "MailTLSDNS"]),
+        .testTarget(name: "MailTLSAccountTests", dependencies: ["MailTLSAccount", "MailTLSCore", "MailTLSSetup", "MailTLSDNS"]),
         .testTarget(
             name: "MailTLSIntegrationTests",
             dependencies: [

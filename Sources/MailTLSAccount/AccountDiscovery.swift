@@ -141,7 +141,7 @@ public struct AccountDiscovery: Sendable {
 
         // Guess only for what nothing published provides.
         let workingKinds = Set(verified.filter(\.works).map(\.candidate.setting.kind))
-        var missing: Set<ServerKind> = []
+        var missing: Set<MailProtocol> = []
         if !workingKinds.contains(.smtp) { missing.insert(.smtp) }
         if !workingKinds.contains(.imap) && !workingKinds.contains(.pop3) { missing.formUnion([.imap, .pop3]) }
         if request.guess && !missing.isEmpty {

@@ -1,3 +1,4 @@
+import MailTLSCore
 import MailTLSDNS
 import MailTLSSetup
 
@@ -14,7 +15,7 @@ public enum CandidatePlanner {
     }
 
     static func limited(_ candidates: [Candidate]) -> [Candidate] {
-        var perKind: [ServerKind: Int] = [:]
+        var perKind: [MailProtocol: Int] = [:]
         return candidates.filter { candidate in
             perKind[candidate.setting.kind, default: 0] += 1
             return perKind[candidate.setting.kind, default: 0] <= maximumPerKind
@@ -22,7 +23,7 @@ public enum CandidatePlanner {
     }
 
     /// The six RFC 6186 / RFC 8314 services and what each means.
-    public static let srvServices: [(name: String, kind: ServerKind, socketType: SocketType)] = [
+    public static let srvServices: [(name: String, kind: MailProtocol, socketType: SocketType)] = [
         ("_submissions._tcp", .smtp, .ssl),
         ("_submission._tcp", .smtp, .startTLS),
         ("_imaps._tcp", .imap, .ssl),
@@ -52,9 +53,9 @@ public enum CandidatePlanner {
 
     /// Thunderbird's guesses: incoming `imap.`, `pop3.`, `pop.`, `mail.` and the bare domain; outgoing `smtp.`,
     /// `mail.` and the bare domain; encrypted before plain (plain is never guessed here), implicit TLS first.
-    public static func guesses(for domain: String, kinds: Set<ServerKind>) -> [Candidate] {
+    public static func guesses(for domain: String, kinds: Set<MailProtocol>) -> [Candidate] {
         var result: [Candidate] = []
-        func add(_ kind: ServerKind, _ prefixes: [String], _ ports: [(Int, SocketType)]) {
+        func add(_ kind: MailProtocol, _ prefixes: [String], _ ports: [(Int, SocketType)]) {
             guard kinds.contains(kind) else { return }
             for prefix in prefixes {
                 let host = prefix.isEmpty ? domain : "\(prefix).\(domain)"

@@ -81,7 +81,7 @@ struct CandidateVerifier: Sendable {
     }
 
     func spec(for setting: ServerSetting) -> PortSpec {
-        PortSpec(port: setting.port, mailProtocol: setting.kind.mailProtocol,
+        PortSpec(port: setting.port, mailProtocol: setting.kind,
                  mode: setting.socketType == .ssl ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
     }
 
@@ -122,23 +122,5 @@ struct CandidateVerifier: Sendable {
         }
         if setting.kind == .smtp, (observation.authAfterTLS ?? []).isEmpty { return .noAuthentication }
         return nil
-    }
-}
-
-extension ServerKind {
-    init(_ mailProtocol: MailProtocol) {
-        switch mailProtocol {
-        case .smtp: self = .smtp
-        case .imap: self = .imap
-        case .pop3: self = .pop3
-        }
-    }
-
-    var mailProtocol: MailProtocol {
-        switch self {
-        case .smtp: .smtp
-        case .imap: .imap
-        case .pop3: .pop3
-        }
     }
 }

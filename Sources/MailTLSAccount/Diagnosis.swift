@@ -69,7 +69,7 @@ public struct DiagnosisRequest: Sendable {
     }
 
     public var setting: ServerSetting {
-        ServerSetting(kind: ServerKind(mailProtocol), hostname: host, port: port, socketType: security.socketType,
+        ServerSetting(kind: mailProtocol, hostname: host, port: port, socketType: security.socketType,
                       username: user ?? "%EMAILADDRESS%")
     }
 }

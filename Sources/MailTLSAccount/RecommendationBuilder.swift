@@ -26,7 +26,7 @@ public enum RecommendationBuilder {
     }
 
     /// The working candidate to recommend for `kind` (and `socketType`, if given), in the order described above.
-    public static func best(_ kind: ServerKind, socketType: SocketType? = nil, in verified: [VerifiedCandidate])
+    public static func best(_ kind: MailProtocol, socketType: SocketType? = nil, in verified: [VerifiedCandidate])
         -> VerifiedCandidate? {
         verified.enumerated().filter {
             $0.element.works && $0.element.candidate.setting.kind == kind

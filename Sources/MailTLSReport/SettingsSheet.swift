@@ -123,13 +123,7 @@ public enum SettingsSheet {
         "<tr><th>\(escaped(label))</th><td>\(escaped(value))</td></tr>"
     }
 
-    private static func protocolName(_ kind: ServerKind) -> String {
-        switch kind {
-        case .imap: "IMAP"
-        case .pop3: "POP3"
-        case .smtp: "SMTP"
-        }
-    }
+    private static func protocolName(_ kind: MailProtocol) -> String { kind.displayName }
 
     /// The label device menus show ("SSL/TLS", "STARTTLS"); "none" in the reader's language.
     private static func encryptionLabel(_ socketType: SocketType, _ language: Language) -> String {

@@ -1,13 +1,7 @@
 import Foundation
+import MailTLSCore
 
 /// The settings a mail client or an MFP needs, in the words devices and autoconfig files use.
-
-/// What a server is for.
-public enum ServerKind: String, Sendable, Codable, CaseIterable {
-    case imap
-    case pop3
-    case smtp
-}
 
 /// How the connection is secured, as autoconfig files (`socketType`) and device menus label it:
 /// "SSL/TLS" (implicit TLS), "STARTTLS", or none.
@@ -42,7 +36,7 @@ public enum AuthenticationKind: String, Sendable, Codable, CaseIterable {
 
 /// One server entry: `incomingServer` or `outgoingServer` of config-v1.1.xml.
 public struct ServerSetting: Sendable, Equatable, Codable {
-    public var kind: ServerKind
+    public var kind: MailProtocol
     public var hostname: String
     public var port: Int
     public var socketType: SocketType
@@ -51,7 +45,7 @@ public struct ServerSetting: Sendable, Equatable, Codable {
     /// The user name, possibly with placeholders: `%EMAILADDRESS%`, `%EMAILLOCALPART%`, `%EMAILDOMAIN%`.
     public var username: String
 
-    public init(kind: ServerKind, hostname: String, port: Int, socketType: SocketType,
+    public init(kind: MailProtocol, hostname: String, port: Int, socketType: SocketType,
                 authentication: [AuthenticationKind] = [.passwordCleartext], username: String = "%EMAILADDRESS%") {
         self.kind = kind
         self.hostname = hostname

@@ -212,7 +212,7 @@ struct AutoconfigServerElement {
     /// The validated setting, or why it cannot be used.
     func setting() -> Result<ServerSetting, Rejection> {
         guard let type else { return .failure(.unusable("no type attribute")) }
-        guard let kind = ServerKind(rawValue: type.lowercased()) else { return .failure(.unknownType) }
+        guard let kind = MailProtocol(rawValue: type.lowercased()) else { return .failure(.unknownType) }
         guard isIncoming == (kind != .smtp) else {
             return .failure(.unusable("type \"\(type)\" does not belong in \(element)"))
         }

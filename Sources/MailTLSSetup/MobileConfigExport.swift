@@ -1,4 +1,5 @@
 import Foundation
+import MailTLSCore
 
 /// Writes a recommendation as an Apple configuration profile (`.mobileconfig`) with one mail account, which iPhone,
 /// iPad and Mac install with a tap. The profile never holds a password: the device asks for it on installation.
@@ -26,7 +27,7 @@ public enum MobileConfigExport {
         case missingIncomingServer
         case missingOutgoingServer
         /// The incoming server is not IMAP or POP3.
-        case unsupportedIncomingKind(ServerKind)
+        case unsupportedIncomingKind(MailProtocol)
 
         public var description: String {
             switch self {

@@ -1,3 +1,4 @@
+import MailTLSCore
 import MailTLSDNS
 import MailTLSSetup
 import Testing
@@ -46,7 +47,7 @@ import Testing
 }
 
 @Suite struct RecommendationBuilderTests {
-    func verified(_ kind: ServerKind, _ host: String, _ port: Int, _ socketType: SocketType, _ source: DiscoverySource,
+    func verified(_ kind: MailProtocol, _ host: String, _ port: Int, _ socketType: SocketType, _ source: DiscoverySource,
                   works: Bool = true, mechanisms: [String] = ["PLAIN", "LOGIN"]) -> VerifiedCandidate {
         VerifiedCandidate(
             candidate: Candidate(setting: ServerSetting(kind: kind, hostname: host, port: port, socketType: socketType,
