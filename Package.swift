@@ -174,6 +174,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        /// The renderers and text catalogues: findings and fixes in both languages, the glossary, help texts.
+        .testTarget(
+            name: "MailTLSReportTests",
+            dependencies: [
+                "MailTLSReport", "MailTLSCheck", "MailTLSCore", "MailTLSAccount", "MailTLSDNS", "MailTLSSetup",
+                "MailTLSWeb", "MailTLSDomainCheck", "MailTLSSandbox", "TestSupport",
+            ]
+        ),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSSessions", "MailTLSCore"]),
         .testTarget(name: "MailTLSSessionsTests", dependencies: ["MailTLSSessions", "MailTLSCore"]),
         .testTarget(
