@@ -131,6 +131,9 @@ public struct ServerFlightParser: Sendable {
             guard handshakeBytes.count <= maximumBytes else { return .malformed("handshake too long") }
             while handshakeBytes.count >= 4 {
                 let type = handshakeBytes[0]
+                // Known from its first byte: a flight that does not start with a ServerHello is not one, whatever
+                // length its header claims.
+                if pendingHello == nil, type != 2 { return .malformed("first handshake message type \(type)") }
                 let messageLength = Int(handshakeBytes[1]) << 16 | Int(handshakeBytes[2]) << 8 | Int(handshakeBytes[3])
                 guard handshakeBytes.count >= 4 + messageLength else { break }
                 let message = Array(handshakeBytes[4..<(4 + messageLength)])
@@ -148,7 +151,6 @@ public struct ServerFlightParser: Sendable {
                         continue
                     }
                 }
-                guard type == 2 else { return .malformed("first handshake message type \(type)") }
                 let verdict = ServerFlightParser.parseServerHello(message)
                 guard case .serverHello(let hello) = verdict, !hello.isHelloRetryRequest, hello.version < 0x0304,
                       let kind = keyExchangeKind?(hello.cipherSuite) else { return verdict }

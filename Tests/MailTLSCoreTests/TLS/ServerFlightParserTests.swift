@@ -157,6 +157,17 @@ enum TLSFixture {
         { #expect(answer.keyExchange == nil) } else { Issue.record("\(garbage.verdict)") }
     }
 
+    /// A first handshake message that is not a ServerHello is malformed at once, even when its header claims more
+    /// bytes than have come (the lab's hostile 995: a TLS record of random bytes); the bytes after it are never read
+    /// as a plaintext greeting.
+    @Test func aFirstMessageOfAnotherTypeIsMalformedAtOnce() {
+        for keyExchangeKind in [nil, CipherSuiteRegistry.keyExchangeKind] as [(@Sendable (UInt16) -> ServerFlightParser.KeyExchangeKind?)?] {
+            var parser = ServerFlightParser(keyExchangeKind: keyExchangeKind)
+            let verdict = parser.consume(TLSFixture.record(type: 22, [0x63, 0xFF, 0xFF, 0xFF, 0x01, 0x02]) + [0x41, 0x42])
+            #expect(verdict == .malformed("first handshake message type 99"))
+        }
+    }
+
     @Test func alert() {
         var parser = ServerFlightParser()
         #expect(parser.consume([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]) == .alert(level: 2, description: 70))
