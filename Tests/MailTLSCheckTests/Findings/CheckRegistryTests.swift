@@ -68,6 +68,41 @@ enum ObservationFixture {
         #expect(ids(port).isEmpty)
     }
 
+    /// DHE's group from the ServerKeyExchange: below 2048 bits a warning, below 1024 critical; a group only
+    /// anonymous suites used weighs like them (a note on 25). TLS 1.0 with nothing but CBC is a note of its own.
+    @Test func weakDHGroupsAndTLS10WithCBCOnly() throws {
+        func port(_ number: Int, groups: [FiniteFieldGroup], tls10: [UInt16] = []) -> PortObservation {
+            var port = ObservationFixture.open(number, .smtp, number == 465 ? .implicitTLS : .startTLS)
+            port.record.startTLS = number == 465 ? .notApplicable : .accepted
+            port.handshake = ObservationFixture.handshake()
+            port.versions.accepted = [.tls12, .tls13]
+            port.certificate = ObservationFixture.certificate()
+            var versions: [DeepScanResult.VersionResult] = [
+                .init(version: .tls12, accepted: [CipherSuite(code: 0xC02F)], serverOrder: nil),
+            ]
+            if !tls10.isEmpty {
+                versions.insert(.init(version: .tls10, accepted: tls10.map(CipherSuite.init(code:)), serverOrder: nil), at: 0)
+            }
+            port.deep = DeepScanResult(port: number, versions: versions, refused: [], handshakes: 5, milliseconds: 5)
+            port.deep?.dhGroups = groups
+            return port
+        }
+        let prime1024 = [UInt8](repeating: 0xFF, count: 128)
+        let prime2048 = [UInt8](repeating: 0xFF, count: 256)
+        #expect(ids(port(465, groups: [FiniteFieldGroup(prime: prime1024)]))["dh-weak"] == .warning)
+        #expect(ids(port(465, groups: [FiniteFieldGroup(prime: [UInt8](repeating: 0xFF, count: 64))]))["dh-weak"] == .critical)
+        #expect(ids(port(25, groups: [FiniteFieldGroup(prime: prime1024, anonymousOnly: true)]))["dh-weak"] == .info)
+        #expect(ids(port(587, groups: [FiniteFieldGroup(prime: prime1024, anonymousOnly: true)]))["dh-weak"] == .warning)
+        #expect(ids(port(465, groups: [FiniteFieldGroup(prime: prime2048)]))["dh-weak"] == nil)
+        let finding = try #require(CheckRegistry.evaluate([port(465, groups: [FiniteFieldGroup(prime: prime1024)])],
+                                                          context: CheckContext()).first { $0.id == .dhWeak })
+        #expect(finding.parameters["bits"] == "1024")
+        // CBC only (AES-CBC, 3DES) on TLS 1.0: a note; with RC4 beside it, not CBC only.
+        #expect(ids(port(465, groups: [], tls10: [0x002F, 0xC013]))["tls10-cbc-only"] == .info)
+        #expect(ids(port(465, groups: [], tls10: [0x002F, 0x0005]))["tls10-cbc-only"] == nil)
+        #expect(ids(port(465, groups: []))["tls10-cbc-only"] == nil)
+    }
+
     /// Anonymous suites are Postfix's default for opportunistic TLS on 25: a note there, a warning on submission.
     @Test func anonymousSuitesAreANoteOnPort25AndAWarningElsewhere() {
         for (number, severity) in [(25, Severity.info), (587, .warning)] {
