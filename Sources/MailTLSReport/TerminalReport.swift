@@ -151,7 +151,8 @@ public struct TerminalReport: Sendable {
             if !group.result.dhGroups.isEmpty {
                 let weakest = group.result.dhGroups[0].bits
                 let line = LocalizedText(en: "DHE groups: {groups}", ja: "DHE の鍵交換グループ: {groups}")(
-                    language, ["groups": group.result.dhGroups.map(\.summary).joined(separator: "; ")])
+                    language, ["groups": group.result.dhGroups.map { DHGroupText.describe($0, language) }
+                        .joined(separator: language == .ja ? "。" : "; ")])
                 out += "    " + (weakest < 2048 ? paint(line, weakest < 1024 ? .critical : .warning) : line) + "\n"
             }
             out += "    " + Self.propertiesLine(group.result, language) + "\n"

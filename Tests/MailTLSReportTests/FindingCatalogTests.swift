@@ -11,7 +11,7 @@ import Testing
     func bothLanguagesAndNoLeftoverPlaceholders(id: FindingID) {
         let finding = Finding(id, .warning, port: 587, evidence: "evidence text",
                               parameters: ["days": "3", "date": "2026-01-01T00:00:00Z", "bits": "1024",
-                                           "groups": "1024 bits, RFC 2409 group 2 (Oakley)", "suites": "TLS_RSA_WITH_AES_128_CBC_SHA"])
+                                           "groups": "DH 1024 rfc2409-2 DH_anon", "suites": "TLS_RSA_WITH_AES_128_CBC_SHA"])
         for language in Language.allCases {
             let message = FindingCatalog.message(for: finding, in: language)
             let fix = FindingCatalog.fix(for: finding, in: language)

@@ -60,7 +60,7 @@ public enum MozillaProfile: String, Sendable, CaseIterable, Codable {
                 departures.suites.append(suite.ianaName)
             }
         }
-        departures.dhGroups = result.dhGroups.filter { $0.bits < minimumDHBits }.map { "DH \($0.bits) bits" }
+        departures.dhGroups = result.dhGroups.filter { $0.bits < minimumDHBits }.map { "DH \($0.bits)" }
         return departures
     }
 }

@@ -8,7 +8,7 @@ public struct FiniteFieldGroup: Sendable, Hashable {
     /// The prime, big-endian without leading zeros.
     public let prime: [UInt8]
     public let bits: Int
-    /// The published group the prime belongs to ("ffdhe2048", "RFC 2409 group 2 (Oakley)"), nil for a prime of the
+    /// The published group the prime belongs to ("ffdhe2048", "rfc2409-2"), nil for a prime of the
     /// server's own.
     public let publishedName: String?
     /// Whether only anonymous suites (DH_anon) used the group: OpenSSL's automatic groups give those a size by the
@@ -30,17 +30,17 @@ public struct FiniteFieldGroup: Sendable, Hashable {
     /// (`openssl genpkey -genparam -algorithm DH -pkeyopt group:NAME`) and, for RFC 2409's, from the formula its
     /// section 6 gives (checked against OpenSSL's modp_1536 and modp_2048, which RFC 3526 builds the same way).
     static let published: [String: String] = [
-        "b52ba6a3026520a6c49d37e4587601801bee500123b3259b6bf03e7cecc3e63d": "RFC 2409 group 1 (Oakley)",
-        "3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0": "RFC 2409 group 2 (Oakley)",
-        "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d": "RFC 5114 group 22",
-        "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b": "RFC 3526 group 5",
-        "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e": "RFC 3526 group 14",
-        "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d": "RFC 5114 group 23",
-        "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9": "RFC 5114 group 24",
-        "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c": "RFC 3526 group 15",
-        "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33": "RFC 3526 group 16",
-        "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd": "RFC 3526 group 17",
-        "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf": "RFC 3526 group 18",
+        "b52ba6a3026520a6c49d37e4587601801bee500123b3259b6bf03e7cecc3e63d": "rfc2409-1",
+        "3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0": "rfc2409-2",
+        "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d": "rfc5114-22",
+        "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b": "rfc3526-5",
+        "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e": "rfc3526-14",
+        "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d": "rfc5114-23",
+        "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9": "rfc5114-24",
+        "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c": "rfc3526-15",
+        "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33": "rfc3526-16",
+        "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd": "rfc3526-17",
+        "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf": "rfc3526-18",
         "9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966": "ffdhe2048",
         "0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17": "ffdhe3072",
         "4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e": "ffdhe4096",
@@ -48,8 +48,8 @@ public struct FiniteFieldGroup: Sendable, Hashable {
         "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833": "ffdhe8192",
     ]
 
-    /// How the group reads in a report: "1024 bits, RFC 2409 group 2 (Oakley)" or "2048 bits".
-    public var summary: String {
-        (publishedName.map { "\(bits) bits, \($0)" } ?? "\(bits) bits") + (anonymousOnly ? ", DH_anon" : "")
+    /// The group in words no language owns, for evidence: "DH 1024 rfc2409-2 DH_anon", "DH 2048".
+    public var evidence: String {
+        (["DH \(bits)"] + [publishedName, anonymousOnly ? "DH_anon" : nil].compactMap { $0 }).joined(separator: " ")
     }
 }

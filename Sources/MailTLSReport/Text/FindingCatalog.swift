@@ -35,6 +35,9 @@ public enum FindingCatalog {
                     "seconds", "suites"] where values[key] == nil {
             values[key] = finding.evidence
         }
+        if finding.id == .dhWeak, let groups = finding.parameters["groups"] {
+            values["groups"] = DHGroupText.describe(evidence: groups, language)
+        }
         return values
     }
 

@@ -44,9 +44,9 @@ struct DeepCipherCheck: PortCheck {
             let severity: Severity = smallest.bits < 1024 ? .critical
                 : weakGroups.allSatisfy(\.anonymousOnly) ? anonymousSeverity : .warning
             findings.append(Finding(.dhWeak, severity, port: port.spec.port,
-                                    evidence: weakGroups.map(\.summary).joined(separator: "; "),
+                                    evidence: weakGroups.map(\.evidence).joined(separator: "; "),
                                     parameters: ["bits": String(smallest.bits),
-                                                 "groups": weakGroups.map(\.summary).joined(separator: "; ")]))
+                                                 "groups": weakGroups.map(\.evidence).joined(separator: "; ")]))
         }
         if let tls10 = deep.versions.first(where: { $0.version == .tls10 }),
            tls10.accepted.allSatisfy({ $0.ianaName.contains("_CBC_") }) {
