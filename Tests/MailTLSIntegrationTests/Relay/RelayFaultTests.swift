@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSRelay
 import MailTLSSandbox
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -13,21 +14,32 @@ import Glibc
 @Suite(.timeLimit(.minutes(5))) struct RelayFaultTests {
     static let recipient = "alice@mailbox.mailtls.test"
 
-    /// A loopback port nothing listens on yet.
+    /// Ports already handed out in this test process.
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
+
+    /// A loopback port nothing listens on yet. It lies outside the kernel's ephemeral range (32768-60999), so neither a
+    /// listener another test binds to port 0 nor an outgoing connection can take it before it is used (an ephemeral
+    /// port, free a moment ago, once went to another test's server that offered no STARTTLS); never the same twice.
     static func freePort() -> Int {
+        while true {
+            let candidate = Int.random(in: 20000..<30000)
+            guard handedOut.withLockedValue({ $0.insert(candidate).inserted }), isFree(candidate) else { continue }
+            return candidate
+        }
+    }
+
+    /// Whether 127.0.0.1:`port` can be bound now.
+    static func isFree(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                _ = bind(descriptor, pointer, length)
-                return getsockname(descriptor, pointer, &length)
-            }
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The upstream away (nothing listens where the relay sends), then back (a forwarder to the real one): the mail
