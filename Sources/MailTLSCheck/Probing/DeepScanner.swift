@@ -69,8 +69,8 @@ struct Lane: Sendable {
     var problem: String?
     var renegotiationInfo: Bool?
     var ocspStapling: Bool?
-    /// Every distinct DH prime the version's DHE and DH_anon suites used, and whether only DH_anon ones did.
-    var dhPrimes: [(prime: [UInt8], anonymousOnly: Bool)] = []
+    /// Every distinct DH group the version's DHE and DH_anon suites used.
+    var dhGroups: [FiniteFieldGroup] = []
 }
 
 /// What one ClientHello asks for.
@@ -151,12 +151,8 @@ public struct DeepScanner: Sendable {
                 }
                 if let stapling = lane.ocspStapling { result.ocspStapling = (result.ocspStapling ?? false) || stapling }
             }
-            for used in lane.dhPrimes {
-                if let index = result.dhGroups.firstIndex(where: { $0.prime == used.prime }) {
-                    result.dhGroups[index].anonymousOnly = result.dhGroups[index].anonymousOnly && used.anonymousOnly
-                } else {
-                    result.dhGroups.append(FiniteFieldGroup(prime: used.prime, anonymousOnly: used.anonymousOnly))
-                }
+            for group in lane.dhGroups {
+                FiniteFieldGroup.note(group.prime, anonymous: group.anonymousOnly, in: &result.dhGroups)
             }
         }
         result.dhGroups.sort { $0.bits < $1.bits }
@@ -233,12 +229,8 @@ public struct DeepScanner: Sendable {
                     lane.ocspStapling = (lane.ocspStapling ?? false) || hello.extensionTypes.contains(5)
                 }
                 if case .finiteField(let prime, _)? = hello.keyExchange {
-                    let anonymous = CipherSuite(code: hello.cipherSuite).weakness == .anonymous
-                    if let index = lane.dhPrimes.firstIndex(where: { $0.prime == prime }) {
-                        lane.dhPrimes[index].anonymousOnly = lane.dhPrimes[index].anonymousOnly && anonymous
-                    } else {
-                        lane.dhPrimes.append((prime, anonymous))
-                    }
+                    FiniteFieldGroup.note(prime, anonymous: CipherSuite(code: hello.cipherSuite).weakness == .anonymous,
+                                          in: &lane.dhGroups)
                 }
             case .success(nil):
                 lane.scan.receive(.refused)

@@ -1,4 +1,6 @@
 import Crypto
+import MailTLSCore
+import MailTLSDNS
 
 /// A finite-field Diffie-Hellman group a server uses for DHE, by its prime: the size, and the published group it
 /// is when it is one. A published 1024-bit prime is worse than a private one of the same size: one precomputation
@@ -19,11 +21,8 @@ public struct FiniteFieldGroup: Sendable, Hashable {
         self.anonymousOnly = anonymousOnly
         let trimmed = Array(prime.drop { $0 == 0 })
         self.prime = trimmed
-        bits = trimmed.first.map { (trimmed.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
-        let digest = SHA256.hash(data: trimmed).map { byte in
-            String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
-        publishedName = Self.published[digest]
+        bits = ServerFlightParser.KeyExchange.bitLength(trimmed)
+        publishedName = Self.published[TLSARecord.hex(SHA256.hash(data: trimmed))]
     }
 
     /// SHA-256 of each published prime (big-endian, no leading zero), from OpenSSL 3's named groups
@@ -47,6 +46,17 @@ public struct FiniteFieldGroup: Sendable, Hashable {
         "227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7": "ffdhe6144",
         "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833": "ffdhe8192",
     ]
+
+    /// Adds the group `prime` to those a scan saw, or, when it is there already, notes that a suite of this kind
+    /// used it too (a group stays "anonymous only" while every suite that used it was anonymous).
+    static func note(_ prime: [UInt8], anonymous: Bool, in groups: inout [FiniteFieldGroup]) {
+        let trimmed = Array(prime.drop { $0 == 0 })
+        if let index = groups.firstIndex(where: { $0.prime == trimmed }) {
+            groups[index].anonymousOnly = groups[index].anonymousOnly && anonymous
+        } else {
+            groups.append(FiniteFieldGroup(prime: trimmed, anonymousOnly: anonymous))
+        }
+    }
 
     /// The group in words no language owns, for evidence: "DH 1024 rfc2409-2 DH_anon", "DH 2048".
     public var evidence: String {

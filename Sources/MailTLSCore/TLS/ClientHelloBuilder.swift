@@ -50,9 +50,7 @@ public enum ClientHelloBuilder {
         } else {
             body.append(0)
         }
-        let offered = suites + [renegotiationSCSV] + (fallback ? [fallbackSCSV] : [])
-        body.append(uint16: UInt16(offered.count * 2))
-        for suite in offered { body.append(uint16: suite) }
+        body += suiteList(suites + (fallback ? [fallbackSCSV] : []))
         body.append(UInt8(compression.count))
         body += compression  // null only, unless the compression probe offers DEFLATE first
 
@@ -108,10 +106,23 @@ public enum ClientHelloBuilder {
         }
         body.append(uint16: UInt16(extensions.count))
         body += extensions
+        return record(version: 0x0301, clientHello: body)
+    }
 
+    /// The offered suites as a cipher_suites vector, the renegotiation SCSV last (RFC 5746).
+    static func suiteList(_ suites: [UInt16]) -> [UInt8] {
+        var list: [UInt8] = []
+        list.append(uint16: UInt16((suites.count + 1) * 2))
+        for suite in suites + [renegotiationSCSV] { list.append(uint16: suite) }
+        return list
+    }
+
+    /// A ClientHello body in its handshake header and one handshake record of `version`.
+    static func record(version: UInt16, clientHello body: [UInt8]) -> [UInt8] {
         var handshake: [UInt8] = [1, UInt8(body.count >> 16 & 0xFF), UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF)]
         handshake += body
-        var record: [UInt8] = [22, 0x03, 0x01]
+        var record: [UInt8] = [22]
+        record.append(uint16: version)
         record.append(uint16: UInt16(handshake.count))
         return record + handshake
     }
@@ -123,16 +134,8 @@ public enum ClientHelloBuilder {
     /// An SSL 3.0 ClientHello: record and client version 0x0300, no extensions (SSL 3.0 has none).
     public static func sslv3Hello(suites: [UInt16], random: [UInt8]) -> [UInt8] {
         precondition(random.count == 32 && suites.count <= maximumSuites)
-        var body: [UInt8] = [0x03, 0x00] + random + [0]
-        let offered = suites + [renegotiationSCSV]
-        body.append(uint16: UInt16(offered.count * 2))
-        for suite in offered { body.append(uint16: suite) }
-        body += [1, 0]
-        var handshake: [UInt8] = [1, 0, UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF)]
-        handshake += body
-        var record: [UInt8] = [22, 0x03, 0x00]
-        record.append(uint16: UInt16(handshake.count))
-        return record + handshake
+        let body: [UInt8] = [0x03, 0x00] + random + [0] + suiteList(suites) + [1, 0]
+        return record(version: 0x0300, clientHello: body)
     }
 
     /// An SSL 2.0 CLIENT-HELLO offering SSL 2.0's seven cipher kinds (the one-hello SSLv2 test).

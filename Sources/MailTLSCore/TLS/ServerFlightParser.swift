@@ -34,8 +34,15 @@ public struct ServerFlightParser: Sendable {
 
         /// The size of a finite-field prime in bits.
         public var primeBits: Int? {
-            guard case .finiteField(let prime, _) = self, let first = prime.first else { return nil }
-            return (prime.count - 1) * 8 + (8 - first.leadingZeroBitCount)
+            guard case .finiteField(let prime, _) = self, !prime.isEmpty else { return nil }
+            return KeyExchange.bitLength(prime)
+        }
+
+        /// The size in bits of a big-endian number (0 for none).
+        public static func bitLength(_ bytes: [UInt8]) -> Int {
+            let significant = bytes.drop { $0 == 0 }
+            guard let first = significant.first else { return 0 }
+            return (significant.count - 1) * 8 + (8 - first.leadingZeroBitCount)
         }
     }
 
