@@ -8,10 +8,13 @@ import Testing
 @Suite struct HostileCertificateTests {
     func peer(_ mode: String) async throws -> (LiveProcess, Int) {
         let script = Lab.packageRoot.appendingPathComponent("Tests/MailTLSIntegrationTests/Fixtures/hostile_tls_peer.py")
-        let port = 2700 + Int.random(in: 0..<200)
-        let peer = try LiveProcess("/usr/bin/env", ["python3", script.path, mode, "127.0.0.16", String(port)])
-        _ = await peer.waitForLine(timeout: 30) { $0 == "ready" }
-        return (peer, port)
+        let peer = try LiveProcess("/usr/bin/env", ["python3", script.path, mode, "127.0.0.16", "0"])
+        do {
+            return (peer, try await peer.readyPort())
+        } catch {
+            peer.stop()
+            throw error
+        }
     }
 
     /// Every character a terminal would act on, with the line ends the report itself writes allowed.

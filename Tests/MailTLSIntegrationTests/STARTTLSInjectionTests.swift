@@ -10,11 +10,10 @@ import Testing
     @Test func injectedBytesAreDiscardedAndReported() async throws {
         let lab = try Lab.get()
         let script = Lab.packageRoot.appendingPathComponent("Tests/MailTLSIntegrationTests/Fixtures/injecting_smtp_peer.py")
-        let port = 2600 + Int.random(in: 0..<300)
-        let peer = try LiveProcess("/usr/bin/env", ["python3", script.path, "127.0.0.16", String(port),
+        let peer = try LiveProcess("/usr/bin/env", ["python3", script.path, "127.0.0.16", "0",
                                                     lab["LAB_DIR"] + "/pki/good.chain.pem", lab["LAB_DIR"] + "/pki/good.key"])
         defer { peer.stop() }
-        _ = await peer.waitForLine { _ in true }  // "ready"
+        let port = try await peer.readyPort()
 
         var request = lab.request("LAB_GOOD", ports: [try PortSpec.parse("\(port):smtp:starttls")])
         request.host = "127.0.0.16"

@@ -9,7 +9,8 @@ Modes:
            title, colours), a C1 CSI (U+009B) and a right-to-left override (U+202E); the greeting and EHLO reply
            carry them too.
 
-Usage: hostile_tls_peer.py MODE ADDRESS PORT   (prints "ready" once listening; exits after 60 s)
+Usage: hostile_tls_peer.py MODE ADDRESS PORT   (PORT 0 lets the kernel choose; prints "ready PORT" once listening;
+       exits after 60 s)
 """
 import datetime
 import os
@@ -108,7 +109,7 @@ listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listener.bind((address, port))
 listener.listen(16)
 listener.settimeout(1)
-print("ready", flush=True)
+print("ready", listener.getsockname()[1], flush=True)
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     try:

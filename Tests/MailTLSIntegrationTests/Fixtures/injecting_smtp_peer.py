@@ -2,7 +2,8 @@
 """An SMTP peer that commits the CVE-2011-0411 sin on purpose: it sends "250 injected" in the same packet as its
 STARTTLS go-ahead, then completes a real TLS handshake. No real server does this any more, so the test plays the part.
 
-Usage: injecting_smtp_peer.py ADDRESS PORT CHAIN_PEM KEY_PEM   (prints "ready" once listening; exits after 60 s)
+Usage: injecting_smtp_peer.py ADDRESS PORT CHAIN_PEM KEY_PEM   (PORT 0 lets the kernel choose; prints "ready PORT"
+       once listening; exits after 60 s)
 """
 import socket
 import ssl
@@ -57,7 +58,7 @@ listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listener.bind((address, port))
 listener.listen(16)
 listener.settimeout(1)
-print("ready", flush=True)
+print("ready", listener.getsockname()[1], flush=True)
 deadline = time.time() + 60
 while time.time() < deadline:
     try:

@@ -253,6 +253,16 @@ final class LiveProcess: Sendable {
         }
     }
 
+    /// For a peer started on port 0 that prints `ready PORT` once it listens: the port the kernel gave it. Throws
+    /// with the peer's standard error when it exits or stays silent instead, so a test never checks a closed port.
+    func readyPort(timeout: Double = 30) async throws -> Int {
+        let line = await waitForLine(timeout: timeout) { $0.hasPrefix("ready ") }
+        guard let line, let port = Int(line.dropFirst("ready ".count)), (1...65535).contains(port) else {
+            throw LabError(message: "the peer did not say 'ready PORT': \(stderr)")
+        }
+        return port
+    }
+
     /// The output lines that have their line end.
     private var completeLines: [String] {
         let text = stdout
