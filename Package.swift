@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -123,10 +124,29 @@ let package = Package(
         ),
         /// `mailtls relay`: takes devices' mail on the LAN (old TLS, or none), keeps it in a durable spool, and delivers
         /// it to the provider over verified TLS 1.2+ with AUTH PLAIN/LOGIN or XOAUTH2.
+        /// YAML configuration files read into typed values, each mistake with its file, line and key.
+        .target(
+            name: "MailTLSConfigurationFile",
+            dependencies: ["MailTLSCore", .product(name: "Yams", package: "Yams")]
+        ),
+        /// `mailtls watch`: probes a fleet on a schedule, remembers what it saw, turns changes into events and
+        /// lasting faults into alerts.
+        .target(
+            name: "MailTLSWatch",
+            dependencies: [
+                "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSEngine", "MailTLSRelay",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "MailTLSRelay",
             dependencies: [
-                "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSSessions", "MailTLSSetup",
+                "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSSessions", "MailTLSSetup",
                 "MailTLSWeb",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -134,22 +154,23 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         /// Renderers and localised text, apart from the checks.
         .target(
             name: "MailTLSReport",
             dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
-                           "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay"]
+                           "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay",
+                           "MailTLSWatch"]
         ),
         .executableTarget(
             name: "mailtls",
             dependencies: [
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
-                "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay",
+                "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay", "MailTLSWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -184,6 +205,10 @@ let package = Package(
         ),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSSessions", "MailTLSCore"]),
         .testTarget(name: "MailTLSSessionsTests", dependencies: ["MailTLSSessions", "MailTLSCore"]),
+        .testTarget(
+            name: "MailTLSWatchTests",
+            dependencies: ["MailTLSWatch", "MailTLSCheck", "MailTLSCore", "MailTLSConfigurationFile", "TestSupport"]
+        ),
         .testTarget(
             name: "MailTLSRelayTests",
             dependencies: ["MailTLSRelay", "MailTLSSandbox", "MailTLSSessions", "MailTLSCore", "MailTLSReport",

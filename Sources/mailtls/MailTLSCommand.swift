@@ -14,7 +14,7 @@ struct MailTLSCommand: AsyncParsableCommand {
             ja: "暗号化されたメール（SMTP、IMAP、POP3 の STARTTLS と SSL/TLS）を検査し、設定し、試験し、問題を解決します。"),
         version: version,
         subcommands: [DemoCommand.self, CheckCommand.self, SetupCommand.self, DiagnoseCommand.self, DomainCommand.self,
-                      SandboxCommand.self, RelayCommand.self, RoundtripCommand.self],
+                      SandboxCommand.self, RelayCommand.self, WatchCommand.self, RoundtripCommand.self],
         defaultSubcommand: DemoCommand.self)
 
     /// Exit codes follow Nagios plugins: 3 means "could not check", also for bad input.

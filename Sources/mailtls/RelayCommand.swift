@@ -151,20 +151,7 @@ struct RelayInitCommand: AsyncParsableCommand {
         let chosen = RelayTemplate.Provider(rawValue: provider.lowercased()) ?? .generic
         let text = RelayTemplate.text(for: chosen, language: language)
         let path = outputPath ?? config.resolvedPath
-        if path == "-" {
-            print(text, terminator: "")
-            return
-        }
-        if FileManager.default.fileExists(atPath: path) && !force {
-            throw UserFacingFailure(message: RelayMessages.exists(path, language))
-        }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw UserFacingFailure(message: RelayMessages.unwritable(path, language))
-        }
+        guard try TemplateFile.write(text, to: path, force: force, language) else { return }
         print(RelayMessages.written(path, provider: chosen, language))
     }
 }
@@ -259,7 +246,7 @@ struct RelayQueueCommand: AsyncParsableCommand {
             do {
                 found = try SpoolReader.submit(request, directory: directory)
             } catch {
-                throw UserFacingFailure(message: RelayMessages.unwritable(directory.path, language))
+                throw UserFacingFailure(message: TemplateFile.unwritable(directory.path, language))
             }
             guard found else { throw UserFacingFailure(message: RelayMessages.noSuchMessage(id ?? "", language)) }
             print(RelayMessages.requested(action, id: id, running: SpoolReader.isLocked(directory), language))

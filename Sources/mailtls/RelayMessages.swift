@@ -56,16 +56,6 @@ enum RelayMessages {
             : "The relay stopped unexpectedly: the lines above say why."
     }
 
-    static func exists(_ path: String, _ language: Language) -> String {
-        language == .ja ? "「\(path)」は既にあります。上書きするには --force を、別の場所には --output を指定してください。"
-            : "\(path) already exists. Use --force to replace it, or --output for another place."
-    }
-
-    static func unwritable(_ path: String, _ language: Language) -> String {
-        language == .ja ? "「\(path)」に書き込めません。パスと権限を確かめてください（/etc/mailtls には root 権限が必要です）。"
-            : "Cannot write \(path). Check the path and permissions (/etc/mailtls needs root)."
-    }
-
     static func written(_ path: String, provider: RelayTemplate.Provider, _ language: Language) -> String {
         language == .ja
             ? "\(path) を書き出しました。コメントに従って編集し、パスワードやシークレットは指定したファイルに保存してから（chmod 600）、mailtls relay test --to 自分のアドレス で確かめてください。"

@@ -118,6 +118,42 @@ import Testing
         }
     }
 
+    /// `mailtls watch`: its template, its configuration check, a round with alerts (one failing probe alerts here) and
+    /// a target's history, in Japanese and free of Japanese in English.
+    @Test func watchSpeaksTheReadersLanguage() async throws {
+        let lab = try Lab.get()
+        let workspace = try WatchWorkspace("watch-language")
+        defer { workspace.remove() }
+        try workspace.write("""
+            defaults:
+              ca_file: \(lab.caFile)
+              failures_before_alert: 1
+            targets:
+            \(["LAB_GOOD", "LAB_EXPIRED", "LAB_LEGACY_TLS", "LAB_NO_STARTTLS", "LAB_SELF_SIGNED"].map { key in
+                "  - { host: \(lab.serverName), name: \(key.lowercased()), addresses: [\(lab[key])], ports: [25, 587, 993] }"
+            }.joined(separator: "\n"))
+            """)
+        let runs: [[String]] = [
+            ["watch", "init", "--output", "-"],
+            ["watch", "--check-config", "--config", workspace.configPath],
+            ["watch", "--once", "--config", workspace.configPath],
+            ["watch", "history", "lab_expired", "--config", workspace.configPath],
+            ["watch", "history", "nope", "--config", workspace.configPath],
+        ]
+        let glossary = try Glossary.shared()
+        for arguments in runs {
+            let ja = await Tool.mailtls(arguments, environment: ["LANG": "ja_JP.UTF-8", "LC_ALL": "ja_JP.UTF-8"])
+            let output = ja.stdout + ja.stderr
+            #expect(output.contains { $0.isJapaneseGlyph }, "no Japanese at all: \(output)")
+            for line in JapaneseOutputTests.ownWords(output).split(separator: "\n") {
+                let problems = glossary.problems(inJapanese: String(line))
+                #expect(problems.isEmpty, "mailtls \(arguments.joined(separator: " "))\n\(line)\n\(problems)")
+            }
+            let en = await Tool.mailtls(arguments, environment: ["LANG": "C", "LC_ALL": "C"])
+            #expect(!(en.stdout + en.stderr).contains { $0.isJapaneseGlyph }, "\(en.stdout)\(en.stderr)")
+        }
+    }
+
     /// `relay test` straight to an upstream that works, and to each kind of upstream that must be refused: nothing
     /// listens, a self-signed certificate, no STARTTLS, a refused password.
     static let upstreams: [(name: String, host: String, port: Int, serverName: String, password: String?)] = {

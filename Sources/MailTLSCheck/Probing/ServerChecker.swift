@@ -26,6 +26,8 @@ public struct CheckRequest: Sendable {
     /// The server software, as the user knows it (`--server-software`): replaces the identification on the ports
     /// of the protocols each serves (Exim on SMTP ports, Dovecot on IMAP and POP3 ports).
     public var serverSoftware: [ServerSoftware] = []
+    /// Trust anchors already loaded (a monitor loads them once); nil loads the system's and `caFile`'s.
+    public var anchors: TrustAnchors?
 
     public init(host: String, serverName: String? = nil, ports: [PortSpec] = PortSpec.wellKnown, caFile: String? = nil,
                 warnDays: Int = CertificateAssessment.defaultWarnDays, timeouts: ConnectionEngine.Timeouts = .init(), maximumConnections: Int = 8,
@@ -92,7 +94,12 @@ public struct ServerChecker: Sendable {
     public func run(_ request: CheckRequest) async throws(CheckInputError) -> CheckReport {
         let startedAt = Date()
         let clock = ContinuousClock.now
-        let anchors = try ServerChecker.anchors(caFile: request.caFile)
+        let anchors: TrustAnchors
+        if let loaded = request.anchors {
+            anchors = loaded
+        } else {
+            anchors = try ServerChecker.anchors(caFile: request.caFile)
+        }
         let address = try await ServerChecker.resolve(request.host, using: request.resolver)
         let checkedName = request.serverName ?? request.host
         let serverName: String? = request.serverName ?? (HostnameMatcher.isIPAddress(request.host) ? nil : request.host)

@@ -71,6 +71,27 @@ public enum FailureNotice {
         return output
     }
 
+    /// A plain-text message in the words given (UTF-8, base64, the subject encoded when not ASCII): what a monitor's
+    /// alert mail is.
+    public static func textMessage(wording: Wording, from: String, to: [String], messageID: String,
+                                   date: Date = Date()) -> [UInt8] {
+        var lines: [String] = [
+            "From: <\(from)>",
+            "To: \(to.map { "<\($0)>" }.joined(separator: ", "))",
+            "Subject: \(encodedWord(wording.subject))",
+            "Date: \(RFC5322Date.format(date))",
+            "Message-ID: <\(messageID)>",
+            "Auto-Submitted: auto-generated",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: base64",
+            "",
+        ]
+        let body = wording.body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        lines += wrapped(Base64.encode(Array(body.utf8)), width: 76)
+        return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    }
+
     /// The enhanced status code of a reply (`5.7.30`), or one from its class.
     static func status(from reply: String) -> String {
         for word in reply.split(separator: " ").prefix(4) {

@@ -247,6 +247,20 @@ public struct UpstreamConnection: Sendable {
     /// every pending recipient waits for the next attempt).
     public mutating func deliver(_ record: SpoolRecord, content descriptor: Int32) async throws(UpstreamFailure)
         -> AttemptResult {
+        try await deliver(record, content: .descriptor(descriptor))
+    }
+
+    /// Where a message's content comes from: a spool file, or bytes the caller composed (a monitor's alert).
+    public enum Content: Sendable {
+        /// Stored content: dot-stuffed CRLF lines, the record's `size` bytes of it.
+        case descriptor(Int32)
+        /// A message in memory with CRLF lines, not yet dot-stuffed.
+        case message([UInt8])
+    }
+
+    /// Sends one message to its pending recipients (see above), from a spool file or from memory.
+    public mutating func deliver(_ record: SpoolRecord, content: Content) async throws(UpstreamFailure)
+        -> AttemptResult {
         var result = AttemptResult(upstream: upstream.label)
         let pending = record.pendingRecipients
         func all(_ addresses: [String], _ reply: MailResponse) {
@@ -286,7 +300,10 @@ public struct UpstreamConnection: Sendable {
             _ = try? await exchange("RSET", .reset)
             return result
         }
-        try await sendContent(descriptor, bytes: record.size)
+        switch content {
+        case .descriptor(let descriptor): try await sendContent(descriptor, bytes: record.size)
+        case .message(let bytes): try await sendMessage(bytes)
+        }
         let final = try await exchange(".", .messageBody, shown: "<message, \(record.size) bytes>",
                                        wait: UpstreamConnection.finalReplyWait)
         all(accepted, final)
@@ -324,6 +341,24 @@ public struct UpstreamConnection: Sendable {
             } catch {
                 throw UpstreamFailure(.protocolError, error.summary)
             }
+        }
+    }
+
+    /// A composed message, dot-stuffed here (a line that starts with "." gets another), ending with CRLF.
+    private mutating func sendMessage(_ bytes: [UInt8]) async throws(UpstreamFailure) {
+        var stuffed: [UInt8] = []
+        stuffed.reserveCapacity(bytes.count + 64)
+        var atLineStart = true
+        for byte in bytes {
+            if atLineStart && byte == UInt8(ascii: ".") { stuffed.append(byte) }
+            stuffed.append(byte)
+            atLineStart = byte == 0x0A
+        }
+        if !stuffed.isEmpty && !stuffed.suffix(2).elementsEqual([0x0D, 0x0A]) { stuffed += [0x0D, 0x0A] }
+        do {
+            try await session.write(stuffed)
+        } catch {
+            throw UpstreamFailure(.protocolError, error.summary)
         }
     }
 

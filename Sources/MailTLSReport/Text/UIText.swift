@@ -72,16 +72,19 @@ public enum UIText {
     }
 
     public static func security(_ port: PortObservation, _ language: Language) -> String {
-        var text: String
-        switch port.security {
-        case .implicitTLS: text = LocalizedText(en: "SSL/TLS", ja: "SSL/TLS")(language)
-        case .startTLSRequired: text = LocalizedText(en: "STARTTLS required", ja: "STARTTLS 必須")(language)
-        case .startTLSOffered: text = LocalizedText(en: "STARTTLS optional", ja: "STARTTLS 任意")(language)
-        case .plaintext: text = LocalizedText(en: "plaintext", ja: "暗号化なし")(language)
-        case .unknown: text = "-"
-        }
+        var text = security(port.security, language)
         if port.wrongMode != nil { text += LocalizedText(en: " (wrong mode)", ja: "（方式違い）")(language) }
         return text
+    }
+
+    public static func security(_ security: ObservedSecurity, _ language: Language) -> String {
+        switch security {
+        case .implicitTLS: LocalizedText(en: "SSL/TLS", ja: "SSL/TLS")(language)
+        case .startTLSRequired: LocalizedText(en: "STARTTLS required", ja: "STARTTLS 必須")(language)
+        case .startTLSOffered: LocalizedText(en: "STARTTLS optional", ja: "STARTTLS 任意")(language)
+        case .plaintext: LocalizedText(en: "plaintext", ja: "暗号化なし")(language)
+        case .unknown: "-"
+        }
     }
 
     public static func certificateStatus(_ report: CertificateReport?, _ language: Language) -> String {

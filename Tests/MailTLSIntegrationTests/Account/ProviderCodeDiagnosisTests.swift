@@ -25,8 +25,16 @@ import Testing
 
         /// Issues a certificate for `IP:127.0.0.19` from the lab's intermediate CA and starts the peer on a free port
         /// in 2700..<2999 (another port when the one drawn is in use), once it says `ready`.
-        static func start(legacyGreeting: Bool = false) async throws -> ProviderPeer {
-            let directory = try await issueCertificate()
+        /// `validity`: the certificate's first and last day counted from today (a past start needs Python's
+        /// cryptography, Fixtures/issue_leaf.py); nil issues a 2-day certificate from now with openssl.
+        static func start(legacyGreeting: Bool = false, validity: (from: Double, to: Double)? = nil) async throws
+            -> ProviderPeer {
+            let directory: URL
+            if let validity {
+                directory = try await issueCertificate(from: validity.from, to: validity.to)
+            } else {
+                directory = try await issueCertificate()
+            }
             var arguments: [String] = []
             if legacyGreeting { arguments.append("--legacy-greeting") }
             for _ in 0..<10 {
@@ -87,6 +95,23 @@ import Testing
                 try? FileManager.default.removeItem(at: directory)
                 throw error
             }
+        }
+
+        /// A leaf for the peer's address valid from `from` to `to` days from now, chain and key in a new directory.
+        static func issueCertificate(from: Double, to: Double) async throws -> URL {
+            let lab = try Lab.get()
+            let directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("mailtls-provider-peer-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let result = await Tool.python("issue_leaf.py", [
+                lab["LAB_INTERMEDIATE_CA"], lab["LAB_DIR"] + "/pki/intermediate-ca.key", directory.path,
+                ProviderCodeDiagnosisTests.address, String(from), String(to),
+            ])
+            guard result.status == 0 else {
+                try? FileManager.default.removeItem(at: directory)
+                throw LabError(message: "issue_leaf.py failed (\(result.status)): \(result.stderr)")
+            }
+            return directory
         }
 
         static func openssl(_ arguments: [String]) async throws {

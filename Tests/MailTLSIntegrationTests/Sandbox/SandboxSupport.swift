@@ -286,6 +286,11 @@ final class LiveProcess: Sendable {
         program.signal(SIGTERM)
     }
 
+    /// Any signal: SIGHUP asks a daemon to read its configuration again.
+    func signal(_ number: Int32) {
+        program.signal(number)
+    }
+
     /// Ctrl-C.
     func interrupt() {
         program.signal(SIGINT)

@@ -1,0 +1,224 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSWatch
+
+/// `mailtls watch`'s words, in English and Japanese: alert notices (for e-mail, chat and webhooks), the summary of a
+/// round, the history of a target. Text a server sent is escaped before it reaches a terminal or a chat.
+public struct WatchText: Sendable {
+    public let language: Language
+
+    public init(language: Language) {
+        self.language = language
+    }
+
+    // MARK: Notices
+
+    public func words(_ notice: AlertNotice) -> NoticeWords {
+        let kind: String = switch notice.kind {
+        case .firing: language == .ja ? "通知" : "ALERT"
+        case .reminder: language == .ja ? "継続中" : "STILL FAILING"
+        case .resolved: language == .ja ? "解決" : "RESOLVED"
+        case .expiry: language == .ja ? "期限間近" : "EXPIRING"
+        }
+        let title = "[\(kind)] \(PeerText.escaped(notice.key.description)): \(conditionTitle(notice.condition))"
+        var lines: [String] = []
+        switch notice.kind {
+        case .resolved:
+            lines.append(language == .ja
+                ? "\(dateText(notice.since)) から続いていた問題が解消しました。"
+                : "The problem seen since \(dateText(notice.since)) is gone.")
+        case .expiry:
+            lines.append(language == .ja
+                ? "証明書の有効期限は \(PeerText.escaped(notice.condition.evidence)) です。期限が切れる前に更新してください。"
+                : "The certificate expires at \(PeerText.escaped(notice.condition.evidence)). Renew it before then.")
+        case .firing, .reminder:
+            lines.append(explanation(notice.condition, port: notice.key.port))
+            lines.append((language == .ja ? "根拠: " : "Evidence: ") + evidenceText(notice.condition))
+            if let fix = fix(notice.condition, port: notice.key.port) {
+                lines.append((language == .ja ? "対処: " : "Fix: ") + fix)
+            }
+            lines.append(language == .ja ? "検出開始: \(dateText(notice.since))" : "Failing since: \(dateText(notice.since))")
+        }
+        return NoticeWords(title: title, body: lines.joined(separator: "\n"))
+    }
+
+    /// A condition's short name: the finding's id, or the monitor's own conditions in words.
+    func conditionTitle(_ condition: AlertCondition) -> String {
+        if condition.id == AlertCondition.portLost {
+            return language == .ja ? "ポートが応答しなくなりました" : "the port stopped answering"
+        }
+        if condition.id == AlertCondition.versionLowered {
+            return language == .ja ? "TLS の最高バージョンが下がりました" : "the best TLS version went down"
+        }
+        if condition.id.hasPrefix("certificate-expiry-") {
+            let threshold = String(condition.id.dropFirst("certificate-expiry-".count))
+            return language == .ja ? "証明書の有効期限まで \(thresholdText(threshold))" : "certificate within \(thresholdText(threshold)) of expiry"
+        }
+        return condition.id
+    }
+
+    /// A finding's evidence in the reader's language (the check's own renderer); the monitor's own evidence as it is.
+    func evidenceText(_ condition: AlertCondition) -> String {
+        let escaped = PeerText.escaped(condition.evidence)
+        return FindingID(rawValue: condition.id) != nil ? EvidenceText.render(escaped, language) : escaped
+    }
+
+    func thresholdText(_ threshold: String) -> String {
+        if threshold.hasSuffix("%") {
+            return language == .ja ? "有効期間の残り \(threshold)" : "\(threshold) of its lifetime"
+        }
+        let days = threshold.hasSuffix("d") ? String(threshold.dropLast()) : threshold
+        return language == .ja ? "\(days) 日" : "\(days) days"
+    }
+
+    func explanation(_ condition: AlertCondition, port: Int) -> String {
+        if let id = FindingID(rawValue: condition.id) {
+            return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language)
+        }
+        if condition.id == AlertCondition.portLost {
+            return language == .ja
+                ? "ポート \(port) は以前は応答していましたが、今は応答しません（\(condition.evidence)）。"
+                : "Port \(port) used to answer and no longer does (\(condition.evidence))."
+        }
+        if condition.id == AlertCondition.versionLowered {
+            return language == .ja
+                ? "ポート \(port) が提供する TLS の最高バージョンが以前より低くなりました。"
+                : "The best TLS version port \(port) offers is lower than it used to be."
+        }
+        return condition.id
+    }
+
+    func fix(_ condition: AlertCondition, port: Int) -> String? {
+        if let id = FindingID(rawValue: condition.id) {
+            return FindingCatalog.fix(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language,
+                                      software: Set([condition.software].compactMap { $0 }))
+        }
+        if condition.id == AlertCondition.portLost {
+            return language == .ja
+                ? "サービスが動いているか、ファイアウォールの設定が変わっていないか確認してください。"
+                : "Check that the service runs and that no firewall rule changed."
+        }
+        if condition.id == AlertCondition.versionLowered {
+            return language == .ja
+                ? "サーバーの TLS の設定（最低・最高バージョン）と、更新で変わった設定を確認してください。"
+                : "Check the server's TLS settings (minimum and maximum version) and what an upgrade changed."
+        }
+        return nil
+    }
+
+    func dateText(_ date: Date) -> String { ISO8601.format(date) }
+
+    // MARK: Summary of a round
+
+    /// One block per target: a line per port with its state, security, versions and certificate days, then the
+    /// conditions it shows now.
+    public func summary(_ outcomes: [TargetOutcome], now: Date) -> String {
+        var lines: [String] = []
+        for outcome in outcomes {
+            let worst = outcome.worstSeverity
+            lines.append("\(PeerText.escaped(outcome.target)): \(verdict(worst))")
+            if let failure = outcome.failure {
+                switch failure {
+                case .unknownHost(let host):
+                    lines.append(language == .ja
+                        ? "  サーバー名「\(PeerText.escaped(host))」の IP アドレスが見つかりません。名前と DNS を確認してください。"
+                        : "  \(PeerText.escaped(host)) has no address: check the name and its DNS records.")
+                }
+                continue
+            }
+            for snapshot in outcome.snapshots {
+                lines.append("  " + portLine(snapshot, now: now))
+                for condition in outcome.conditions[snapshot.key] ?? [] {
+                    lines.append("    [\(UIText.severity(condition.severity, language))] \(conditionTitle(condition)): \(evidenceText(condition))")
+                }
+            }
+            for notice in outcome.notices {
+                lines.append("  → " + words(notice).title)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func verdict(_ severity: Severity?) -> String {
+        switch severity {
+        case .critical: language == .ja ? "重大な問題あり" : "CRITICAL"
+        case .warning: language == .ja ? "警告あり" : "WARNING"
+        case .info, nil: "OK"
+        }
+    }
+
+    func portLine(_ snapshot: PortSnapshot, now: Date) -> String {
+        var parts = ["\(snapshot.key.address):\(snapshot.key.port)", snapshot.mailProtocol.rawValue.uppercased(),
+                     UIText.state(snapshot.state, language)]
+        if snapshot.state == .open {
+            parts.append(UIText.security(snapshot.security, language))
+            if !snapshot.versions.isEmpty { parts.append(snapshot.versions.map(\.rawValue).joined(separator: ",")) }
+        }
+        if let certificate = snapshot.certificate {
+            let days = Int((certificate.notAfter.timeIntervalSince(now) / 86400).rounded(.down))
+            parts.append(language == .ja ? "証明書の残り \(days) 日" : "certificate \(days) days")
+            if !certificate.verified { parts.append(language == .ja ? "（検証失敗）" : "(not verified)") }
+        }
+        return parts.joined(separator: "  ")
+    }
+
+    // MARK: History
+
+    public func history(_ history: WatchHistory) -> String {
+        var lines: [String] = [language == .ja ? "\(PeerText.escaped(history.target)) の履歴（新しい順）" : "History of \(PeerText.escaped(history.target)), newest first"]
+        if history.latest.isEmpty {
+            lines.append(language == .ja ? "  まだ記録がありません（mailtls watch が一度も確認していません）。"
+                                         : "  Nothing recorded yet (mailtls watch has not checked it).")
+            return lines.joined(separator: "\n")
+        }
+        var entries: [(Date, String)] = history.events.map { ($0.at, "\(PeerText.escaped($0.key.description))  \(eventText($0))") }
+        entries += history.notices.map { ($0.at, words($0).title) }
+        for (date, text) in entries.sorted(by: { $0.0 > $1.0 }) {
+            lines.append("  \(dateText(date))  \(text)")
+        }
+        if entries.isEmpty {
+            lines.append(language == .ja ? "  最初の確認以来、変化はありません。" : "  No change since the first check.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func eventText(_ event: ChangeEvent) -> String {
+        // States and security modes in the reader's words; the rest (versions, fingerprints, ids) as they are.
+        func shown(_ value: String) -> String {
+            switch event.kind {
+            case .portOpened, .portLost: PortState(rawValue: value).map { UIText.state($0, language) } ?? PeerText.escaped(value)
+            case .securityChanged: ObservedSecurity(rawValue: value).map { UIText.security($0, language) } ?? PeerText.escaped(value)
+            default: PeerText.escaped(value)
+            }
+        }
+        let before = shown(event.before)
+        let after = shown(event.after)
+        let mark = event.isRegression ? (language == .ja ? "（悪化）" : " (worse)") : ""
+        let text: String = switch (event.kind, language) {
+        case (.portOpened, .ja): "ポートが応答するようになりました（\(before) → \(after)）"
+        case (.portOpened, _): "port answers now (\(before) → \(after))"
+        case (.portLost, .ja): "ポートが応答しなくなりました（\(before) → \(after)）"
+        case (.portLost, _): "port stopped answering (\(before) → \(after))"
+        case (.securityChanged, .ja): "暗号化の方式が変わりました: \(before) → \(after)"
+        case (.securityChanged, _): "security changed: \(before) → \(after)"
+        case (.versionAdded, .ja): "\(after) を受け付けるようになりました"
+        case (.versionAdded, _): "\(after) is accepted now"
+        case (.versionRemoved, .ja): "\(before) を受け付けなくなりました"
+        case (.versionRemoved, _): "\(before) is no longer accepted"
+        case (.cipherChanged, .ja): "暗号スイートが変わりました: \(before) → \(after)"
+        case (.cipherChanged, _): "cipher suite changed: \(before) → \(after)"
+        case (.certificateChanged, .ja): "証明書が替わりました（SHA-256 \(after.prefix(16))…）"
+        case (.certificateChanged, _): "new certificate (SHA-256 \(after.prefix(16))…)"
+        case (.issuerChanged, .ja): "発行者が変わりました: \(before) → \(after)"
+        case (.issuerChanged, _): "issuer changed: \(before) → \(after)"
+        case (.keyChanged, .ja): "鍵が変わりました: \(before) → \(after)"
+        case (.keyChanged, _): "key changed: \(before) → \(after)"
+        case (.findingAppeared, .ja): "新しい指摘: \(after)"
+        case (.findingAppeared, _): "new finding: \(after)"
+        case (.findingCleared, .ja): "解消した指摘: \(before)"
+        case (.findingCleared, _): "finding cleared: \(before)"
+        }
+        return text + mark
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+
+/// Something wrong on a port that should be fixed: a finding of the check at or above the alert severity, a port
+/// that used to answer and no longer does, or a best TLS version lower than the best one seen before.
+public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
+    /// A finding id (`certificate-expired`), `port-lost` or `tls-version-lowered`.
+    public var id: String
+    public var severity: Severity
+    public var evidence: String
+    /// The server software on the port, for a fix in its terms.
+    public var software: ServerSoftware?
+
+    public init(id: String, severity: Severity, evidence: String, software: ServerSoftware? = nil) {
+        self.id = id
+        self.severity = severity
+        self.evidence = evidence
+        self.software = software
+    }
+
+    public static let portLost = "port-lost"
+    public static let versionLowered = "tls-version-lowered"
+}
+
+/// Where one condition of one port stands between probes.
+public struct AlertState: Sendable, Equatable, Codable {
+    public enum Phase: String, Sendable, Codable {
+        /// Seen failing, not yet often enough to alert.
+        case pending
+        /// Alerted; not yet seen passing often enough to resolve.
+        case firing
+    }
+
+    public var key: PortKey
+    public var condition: AlertCondition
+    public var phase: Phase
+    public var failures: Int
+    public var successes: Int
+    public var since: Date
+    public var lastNotified: Date?
+
+    public init(key: PortKey, condition: AlertCondition, phase: Phase, failures: Int, successes: Int, since: Date,
+                lastNotified: Date?) {
+        self.key = key
+        self.condition = condition
+        self.phase = phase
+        self.failures = failures
+        self.successes = successes
+        self.since = since
+        self.lastNotified = lastNotified
+    }
+}
+
+/// What a probe makes the monitor say.
+public struct AlertNotice: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case firing
+        case reminder
+        case resolved
+        /// A certificate crossed an expiry threshold (sent once per threshold per certificate).
+        case expiry
+    }
+
+    public var kind: Kind
+    public var key: PortKey
+    public var condition: AlertCondition
+    public var at: Date
+    /// When the condition was first seen failing.
+    public var since: Date
+
+    public init(kind: Kind, key: PortKey, condition: AlertCondition, at: Date, since: Date) {
+        self.kind = kind
+        self.key = key
+        self.condition = condition
+        self.at = at
+        self.since = since
+    }
+}
+
+/// The alert state machine: `failuresBeforeAlert` failing probes in a row before an alert, `successesBeforeResolve`
+/// passing ones before it resolves, one alert per episode (a reminder at most every `reminderInterval`), nothing while
+/// a port does not answer for conditions only an answering port can show.
+public struct AlertTracker: Sendable {
+    public var failuresBeforeAlert: Int
+    public var successesBeforeResolve: Int
+    public var reminderInterval: Double
+
+    public init(failuresBeforeAlert: Int = 3, successesBeforeResolve: Int = 2, reminderInterval: Double = 86400) {
+        self.failuresBeforeAlert = failuresBeforeAlert
+        self.successesBeforeResolve = successesBeforeResolve
+        self.reminderInterval = reminderInterval
+    }
+
+    /// One probe's step for one port: the states it had, the conditions it shows now, and whether the port answered
+    /// (when it did not, only `port-lost` can pass or fail; the rest wait). Returns the states to keep and the
+    /// notices to send.
+    public func step(key: PortKey, states: [AlertState], active: [AlertCondition], answered: Bool, now: Date)
+        -> (states: [AlertState], notices: [AlertNotice]) {
+        var kept: [AlertState] = []
+        var notices: [AlertNotice] = []
+        let activeByID = Dictionary(active.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var handled: Set<String> = []
+
+        for var state in states {
+            handled.insert(state.condition.id)
+            if let condition = activeByID[state.condition.id] {
+                state.condition = condition
+                state.successes = 0
+                switch state.phase {
+                case .pending:
+                    state.failures += 1
+                    if state.failures >= failuresBeforeAlert {
+                        state.phase = .firing
+                        state.lastNotified = now
+                        notices.append(AlertNotice(kind: .firing, key: key, condition: condition, at: now, since: state.since))
+                    }
+                case .firing:
+                    if let last = state.lastNotified, now.timeIntervalSince(last) >= reminderInterval {
+                        state.lastNotified = now
+                        notices.append(AlertNotice(kind: .reminder, key: key, condition: condition, at: now, since: state.since))
+                    }
+                }
+                kept.append(state)
+                continue
+            }
+            // Not shown now. A port that did not answer shows nothing about its TLS: wait.
+            guard answered || state.condition.id == AlertCondition.portLost else {
+                kept.append(state)
+                continue
+            }
+            switch state.phase {
+            case .pending:
+                break  // a blip that never alerted is forgotten
+            case .firing:
+                state.successes += 1
+                if state.successes >= successesBeforeResolve {
+                    notices.append(AlertNotice(kind: .resolved, key: key, condition: state.condition, at: now, since: state.since))
+                } else {
+                    kept.append(state)
+                }
+            }
+        }
+        for condition in active where !handled.contains(condition.id) {
+            var state = AlertState(key: key, condition: condition, phase: .pending, failures: 1, successes: 0,
+                                   since: now, lastNotified: nil)
+            if failuresBeforeAlert <= 1 {
+                state.phase = .firing
+                state.lastNotified = now
+                notices.append(AlertNotice(kind: .firing, key: key, condition: condition, at: now, since: now))
+            }
+            kept.append(state)
+        }
+        return (kept.sorted { $0.condition.id < $1.condition.id }, notices)
+    }
+
+    /// The alert conditions a snapshot shows: its findings at or above `minimum` that the user has not accepted
+    /// (expiring-soon and closed or filtered ports aside: expiry has its own notices, and a port that never answered
+    /// is not a fault), a port that answered before and does not now, and a best TLS version below the best seen.
+    public static func conditions(of snapshot: PortSnapshot, minimum: Severity, ignore: Set<FindingID>,
+                                  wasOpenBefore: Bool, bestVersionSeen: TLSVersion?) -> [AlertCondition] {
+        var conditions: [AlertCondition] = []
+        let notConditions: Set<FindingID> = [.certificateExpiringSoon, .portClosed, .portFiltered]
+        for finding in snapshot.findings
+        where finding.severity >= minimum && !ignore.contains(finding.id) && !notConditions.contains(finding.id) {
+            conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity, evidence: finding.evidence,
+                                             software: snapshot.software))
+        }
+        if snapshot.state != .open, wasOpenBefore {
+            conditions.append(AlertCondition(id: AlertCondition.portLost, severity: .critical,
+                                             evidence: snapshot.state.rawValue))
+        }
+        if snapshot.state == .open, let best = bestVersionSeen, let now = snapshot.versions.max(), now < best,
+           minimum <= .warning {
+            conditions.append(AlertCondition(id: AlertCondition.versionLowered, severity: .warning,
+                                             evidence: "\(best.rawValue) → \(now.rawValue)"))
+        }
+        return conditions
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+import MailTLSRelay
+
+/// Everything `mailtls watch` runs with, read from its YAML file (`WatchConfigurationReader`). The defaults are what
+/// a monitor that must never get its address banned should do: one probe an hour, at most two connections per host,
+/// no login attempts.
+public struct WatchConfiguration: Sendable, Equatable {
+    /// Where history lives. A path to a SQLite file (the default, created when missing).
+    public var database: String
+    public var defaults: Defaults
+    public var targets: [Target]
+    public var alerts: [AlertRoute]
+
+    public init(database: String = WatchConfiguration.defaultDatabase, defaults: Defaults = Defaults(),
+                targets: [Target], alerts: [AlertRoute] = []) {
+        self.database = database
+        self.defaults = defaults
+        self.targets = targets
+        self.alerts = alerts
+    }
+
+    /// `mailtls-watch.sqlite` beside the configuration file unless `database:` says otherwise.
+    public static let defaultDatabase = "mailtls-watch.sqlite"
+
+    /// What every target gets unless it says otherwise.
+    public struct Defaults: Sendable, Equatable {
+        public var interval: Double = 3600
+        /// A probe starts up to this fraction of the interval late, so a fleet's probes spread out.
+        public var jitter: Double = 0.1
+        public var ports: [PortSpec] = PortSpec.wellKnown
+        public var timeout: Double = 10
+        /// Connections at once to one address (the check's limiter), and addresses probed at once.
+        public var connectionsPerHost = 2
+        public var concurrentTargets = 16
+        public var expiry = ExpiryThresholds()
+        /// Consecutive failing probes before an alert, consecutive passing ones before it resolves.
+        public var failuresBeforeAlert = 3
+        public var successesBeforeResolve = 2
+        /// Findings at or above this severity are alert conditions.
+        public var alertSeverity: Severity = .warning
+        public var caFile: String?
+
+        public init() {}
+    }
+
+    /// One thing to watch.
+    public struct Target: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// A mail host: every address it resolves to, each port.
+            case host(String)
+        }
+
+        public var kind: Kind
+        /// A short label for reports and alerts; defaults to the host.
+        public var name: String
+        /// The name the certificate must carry and the SNI sent (defaults to the host).
+        public var serverName: String?
+        /// Addresses to probe instead of resolving the host (split-horizon DNS, a host not yet in DNS).
+        public var addresses: [String]
+        public var ports: [PortSpec]
+        public var interval: Double
+        /// Findings the user has accepted for this target: never alert conditions.
+        public var ignore: Set<FindingID>
+
+        public init(kind: Kind, name: String, serverName: String? = nil, addresses: [String] = [],
+                    ports: [PortSpec], interval: Double, ignore: Set<FindingID> = []) {
+            self.kind = kind
+            self.name = name
+            self.serverName = serverName
+            self.addresses = addresses
+            self.ports = ports
+            self.interval = interval
+            self.ignore = ignore
+        }
+
+        public var host: String {
+            switch kind {
+            case .host(let host): host
+            }
+        }
+    }
+
+    /// Where alerts go.
+    public struct AlertRoute: Sendable, Equatable {
+        public enum Channel: Sendable, Equatable {
+            /// A generic JSON document POSTed to the URL.
+            case webhook(URL)
+            /// Slack's incoming-webhook format (`{"text": ...}`), which Mattermost and Rocket.Chat accept too.
+            case slack(URL)
+            /// Mail sent by mailtls itself through a submission server, over verified TLS.
+            case email(Email)
+        }
+
+        public struct Email: Sendable, Equatable {
+            public var from: String
+            public var to: [String]
+            /// The submission server, in the relay's terms: host, port, mode, verification, login.
+            public var server: RelayConfiguration.Upstream
+
+            public init(from: String, to: [String], server: RelayConfiguration.Upstream) {
+                self.from = from
+                self.to = to
+                self.server = server
+            }
+        }
+
+        public var channel: Channel
+        /// Only alerts at or above this severity take this route.
+        public var minimumSeverity: Severity
+
+        public init(channel: Channel, minimumSeverity: Severity = .warning) {
+            self.channel = channel
+            self.minimumSeverity = minimumSeverity
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import MailTLSCheck
+import MailTLSConfigurationFile
+import MailTLSCore
+import MailTLSRelay
+
+/// Reads `watch.yaml`. Every mistake is reported with the file, the line and the key (`mailtls watch --check-config`
+/// prints them): an unknown key, a wrong type, a bad value, a target named twice, a template that does not exist.
+public enum WatchConfigurationReader {
+    public typealias Failure = ConfigurationFailure
+
+    public static func load(path: String) throws(Failure) -> WatchConfiguration {
+        var configuration = try ConfigurationFile.load(path: path, missingHint: "mailtls watch init writes one")
+            .watchConfiguration()
+        // A relative database path is beside the configuration file, not wherever the daemon was started.
+        if !configuration.database.hasPrefix("/") {
+            configuration.database = URL(fileURLWithPath: path).deletingLastPathComponent()
+                .appendingPathComponent(configuration.database).path
+        }
+        return configuration
+    }
+
+    public static func parse(_ text: String, file: String = "watch.yaml") throws(Failure) -> WatchConfiguration {
+        try ConfigurationFile.parse(text, file: file).watchConfiguration()
+    }
+
+    /// What a target may say, in a target or in a template.
+    static let targetKeys: Set<String> = ["name", "server_name", "addresses", "ports", "interval", "ignore"]
+}
+
+extension ConfigurationNode {
+    func watchConfiguration() throws(ConfigurationFailure) -> WatchConfiguration {
+        let map = try mapping(allowed: ["database", "defaults", "templates", "targets", "alerts"])
+        let database = try map["database"]?.nonEmptyString() ?? WatchConfiguration.defaultDatabase
+        let defaults = try map["defaults"]?.watchDefaults() ?? WatchConfiguration.Defaults()
+
+        var templates: [String: [String: ConfigurationNode]] = [:]
+        if let node = map["templates"] {
+            for name in try node.keys() {
+                let template = try node.child(name)
+                templates[name] = try template.mapping(allowed: WatchConfigurationReader.targetKeys)
+            }
+        }
+
+        guard let targetsNode = map["targets"] else { throw fail("targets: is missing (the hosts to watch)") }
+        var targets: [WatchConfiguration.Target] = []
+        var seen: [String: ConfigurationNode] = [:]
+        for item in try targetsNode.sequence() {
+            let target = try item.watchTarget(defaults: defaults, templates: templates)
+            if let first = seen[target.name] {
+                throw item.fail("the name '\(target.name)' is used twice (first at line \(first.line.map(String.init) ?? "?")): give one a name:")
+            }
+            seen[target.name] = item
+            targets.append(target)
+        }
+        guard !targets.isEmpty else { throw targetsNode.fail("needs at least one target") }
+
+        var alerts: [WatchConfiguration.AlertRoute] = []
+        if let node = map["alerts"] {
+            for item in try node.sequence() { alerts.append(try item.alertRoute()) }
+        }
+        return WatchConfiguration(database: database, defaults: defaults, targets: targets, alerts: alerts)
+    }
+
+    func watchDefaults() throws(ConfigurationFailure) -> WatchConfiguration.Defaults {
+        let map = try mapping(allowed: ["interval", "jitter", "ports", "timeout", "connections_per_host",
+                                        "concurrent_targets", "expiry", "failures_before_alert",
+                                        "successes_before_resolve", "alert_severity", "ca_file"])
+        var defaults = WatchConfiguration.Defaults()
+        if let node = map["interval"] { defaults.interval = try node.interval() }
+        if let node = map["jitter"] {
+            let text = try node.string().trimmingCharacters(in: .whitespaces)
+            guard text.hasSuffix("%"), let value = Int(text.dropLast()), (0...50).contains(value) else {
+                throw node.fail("expected a percentage of the interval from 0% to 50%")
+            }
+            defaults.jitter = Double(value) / 100
+        }
+        if let node = map["ports"] { defaults.ports = try node.portSpecs() }
+        if let node = map["timeout"] {
+            defaults.timeout = try node.seconds()
+            guard (1...120).contains(defaults.timeout) else { throw node.fail("expected 1s to 120s") }
+        }
+        if let node = map["connections_per_host"] { defaults.connectionsPerHost = try node.integer(in: 1...8) }
+        if let node = map["concurrent_targets"] { defaults.concurrentTargets = try node.integer(in: 1...256) }
+        if let node = map["expiry"] {
+            var thresholds: [ExpiryThresholds.Threshold] = []
+            for item in try node.sequence() {
+                guard let threshold = ExpiryThresholds.Threshold(text: try item.string()) else {
+                    throw item.fail("expected days (14d) or a share of the lifetime (10%)")
+                }
+                thresholds.append(threshold)
+            }
+            defaults.expiry.thresholds = thresholds
+        }
+        if let node = map["failures_before_alert"] { defaults.failuresBeforeAlert = try node.integer(in: 1...100) }
+        if let node = map["successes_before_resolve"] { defaults.successesBeforeResolve = try node.integer(in: 1...100) }
+        if let node = map["alert_severity"] { defaults.alertSeverity = try node.severity() }
+        if let node = map["ca_file"] { defaults.caFile = try node.nonEmptyString() }
+        return defaults
+    }
+
+    /// An interval between probes: at least a minute (a monitor must not hammer a mail server), at most a week.
+    func interval() throws(ConfigurationFailure) -> Double {
+        let value = try seconds()
+        guard (60...7 * 86400).contains(value) else { throw fail("expected an interval from 1m to 7d") }
+        return value
+    }
+
+    func severity() throws(ConfigurationFailure) -> Severity {
+        guard let severity = Severity(rawValue: try string().lowercased()) else {
+            throw fail("expected info, warning or critical")
+        }
+        return severity
+    }
+
+    func portSpecs() throws(ConfigurationFailure) -> [PortSpec] {
+        if isScalar, try string().lowercased() == "all" { return PortSpec.wellKnown }
+        var specs: [PortSpec] = []
+        for item in try sequence() {
+            let text = try item.string()
+            guard let spec = try? PortSpec.parse(text) else {
+                throw item.fail("'\(text)' is not a mail port: a well-known one (25, 465, 587, 2525, 143, 993, 110, 995) or PORT:PROTOCOL:MODE such as 2465:smtp:tls")
+            }
+            guard !specs.contains(where: { $0.port == spec.port }) else { throw item.fail("port \(spec.port) is listed twice") }
+            specs.append(spec)
+        }
+        guard !specs.isEmpty else { throw fail("needs at least one port (or: all)") }
+        return specs
+    }
+
+    func watchTarget(defaults: WatchConfiguration.Defaults,
+                     templates: [String: [String: ConfigurationNode]]) throws(ConfigurationFailure)
+        -> WatchConfiguration.Target {
+        let map = try mapping(allowed: WatchConfigurationReader.targetKeys.union(["host", "template"]))
+        guard let hostNode = map["host"] else { throw fail("host: is missing (the mail server's name or address)") }
+        let host = try hostNode.nonEmptyString()
+        guard host.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+            throw hostNode.fail("'\(host)' is not a host name or an address")
+        }
+        var fields: [String: ConfigurationNode] = [:]
+        if let templateNode = map["template"] {
+            let name = try templateNode.nonEmptyString()
+            guard let template = templates[name] else {
+                throw templateNode.fail("no template named '\(name)' (known: \(templates.keys.sorted().joined(separator: ", ")))")
+            }
+            fields = template
+        }
+        fields.merge(map) { _, own in own }
+
+        var ignore: Set<FindingID> = []
+        if let node = fields["ignore"] {
+            for item in try node.sequence() {
+                let text = try item.string()
+                guard let id = FindingID(rawValue: text) else {
+                    throw item.fail("'\(text)' is not a finding (mailtls check --json lists their ids)")
+                }
+                ignore.insert(id)
+            }
+        }
+        var addresses: [String] = []
+        if let node = fields["addresses"] {
+            for item in try node.sequence() {
+                let text = try item.nonEmptyString()
+                guard IPAddressText.isAddress(text) else { throw item.fail("'\(text)' is not an IPv4 or IPv6 address") }
+                addresses.append(text)
+            }
+        }
+        return WatchConfiguration.Target(
+            kind: .host(host), name: try fields["name"]?.nonEmptyString() ?? host,
+            serverName: try fields["server_name"]?.nonEmptyString(), addresses: addresses,
+            ports: try fields["ports"]?.portSpecs() ?? defaults.ports,
+            interval: try fields["interval"]?.interval() ?? defaults.interval, ignore: ignore)
+    }
+
+    func alertRoute() throws(ConfigurationFailure) -> WatchConfiguration.AlertRoute {
+        let map = try mapping(allowed: ["webhook", "slack", "email", "severity"])
+        let severity = try map["severity"]?.severity() ?? .warning
+        let channels = ["webhook", "slack", "email"].filter { map[$0] != nil }
+        guard channels.count == 1 else { throw fail("give one of webhook: (a URL), slack: (a URL) or email: (to, from, server)") }
+        if let node = map["webhook"] { return .init(channel: .webhook(try node.webURL()), minimumSeverity: severity) }
+        if let node = map["slack"] { return .init(channel: .slack(try node.webURL()), minimumSeverity: severity) }
+        guard let node = map["email"] else { throw fail("give one of webhook:, slack: or email:") }
+        return .init(channel: .email(try node.emailRoute()), minimumSeverity: severity)
+    }
+
+    func emailRoute() throws(ConfigurationFailure) -> WatchConfiguration.AlertRoute.Email {
+        let map = try mapping(allowed: ["to", "from", "server"])
+        guard let toNode = map["to"] else { throw fail("to: is missing (who reads the alerts)") }
+        guard let fromNode = map["from"] else { throw fail("from: is missing (the sender address the server accepts)") }
+        guard let serverNode = map["server"] else {
+            throw fail("server: is missing (the submission server: host, port, auth, as in relay.yaml's upstream)")
+        }
+        let to = try toNode.strings()
+        for (index, address) in to.enumerated() where !Self.isMailbox(address) {
+            throw (toNode.isScalar ? toNode : (try toNode.sequence())[index]).fail("'\(address)' is not an e-mail address")
+        }
+        let from = try fromNode.nonEmptyString()
+        guard Self.isMailbox(from) else { throw fromNode.fail("'\(from)' is not an e-mail address") }
+        return .init(from: from, to: to, server: try serverNode.upstream())
+    }
+
+    /// local@domain, with nothing an SMTP command line could be broken with.
+    static func isMailbox(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.count <= 254
+            && !text.contains(where: { $0.isWhitespace || $0.isNewline || "<>(),;:\\\"".contains($0) || !$0.isASCII })
+    }
+
+    func webURL() throws(ConfigurationFailure) -> URL {
+        let text = try nonEmptyString()
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              url.host?.isEmpty == false else {
+            throw fail("expected an http:// or https:// URL")
+        }
+        return url
+    }
+}
+
+/// Whether text is an IP address literal, without resolving anything.
+enum IPAddressText {
+    static func isAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import MailTLSCheck
+import MailTLSCore
+
+/// Which port of which address of which target: the key everything the monitor remembers is filed under.
+public struct PortKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var target: String
+    public var address: String
+    public var port: Int
+
+    public init(target: String, address: String, port: Int) {
+        self.target = target
+        self.address = address
+        self.port = port
+    }
+
+    /// `mx1 [192.0.2.1]:25`, the form logs and alerts use.
+    public var description: String {
+        address.contains(":") ? "\(target) [\(address)]:\(port)" : "\(target) \(address):\(port)"
+    }
+
+    public static func < (lhs: PortKey, rhs: PortKey) -> Bool {
+        (lhs.target, lhs.address, lhs.port) < (rhs.target, rhs.address, rhs.port)
+    }
+}
+
+/// What the monitor keeps of one probe of one port: the facts that matter over time, and the findings judged from
+/// them by the check's own rules. The certificate's dates are kept even when it is expired or untrusted, which is
+/// exactly when they matter.
+public struct PortSnapshot: Sendable, Equatable, Codable {
+    public var key: PortKey
+    public var checkedAt: Date
+    public var mailProtocol: MailProtocol
+    public var state: PortState
+    public var security: ObservedSecurity
+    public var versions: [TLSVersion]
+    public var cipher: String?
+    public var certificate: CertificateFacts?
+    /// The software the check recognised, so a fix is given in its terms.
+    public var software: ServerSoftware?
+    /// The findings on this port, ordered by id.
+    public var findings: [FindingFact]
+
+    public struct CertificateFacts: Sendable, Equatable, Codable {
+        public var sha256Fingerprint: String
+        public var subject: String
+        public var issuer: String
+        public var notBefore: Date
+        public var notAfter: Date
+        public var keyType: String
+        public var keyBits: Int?
+        public var trusted: Bool
+        public var hostnameMatches: Bool
+
+        public var verified: Bool { trusted && hostnameMatches }
+    }
+
+    public struct FindingFact: Sendable, Equatable, Codable, Hashable {
+        public var id: FindingID
+        public var severity: Severity
+        public var evidence: String
+        public var parameters: [String: String]
+
+        public init(id: FindingID, severity: Severity, evidence: String, parameters: [String: String] = [:]) {
+            self.id = id
+            self.severity = severity
+            self.evidence = evidence
+            self.parameters = parameters
+        }
+
+        /// The check's finding again, for the catalogue's text.
+        public func finding(port: Int) -> Finding {
+            Finding(id, severity, port: port, evidence: evidence, parameters: parameters)
+        }
+    }
+
+    public init(key: PortKey, checkedAt: Date, mailProtocol: MailProtocol, state: PortState,
+                security: ObservedSecurity, versions: [TLSVersion], cipher: String?,
+                certificate: CertificateFacts?, software: ServerSoftware? = nil, findings: [FindingFact]) {
+        self.key = key
+        self.checkedAt = checkedAt
+        self.mailProtocol = mailProtocol
+        self.state = state
+        self.security = security
+        self.versions = versions
+        self.cipher = cipher
+        self.certificate = certificate
+        self.software = software
+        self.findings = findings
+    }
+
+    /// The facts of one port of a check report, with the report's findings on that port.
+    public init(target: String, report: CheckReport, observation: PortObservation) {
+        let port = observation.spec.port
+        key = PortKey(target: target, address: report.address, port: port)
+        checkedAt = report.startedAt
+        mailProtocol = observation.spec.mailProtocol
+        state = observation.state
+        security = observation.security
+        versions = observation.versions.accepted.sorted()
+        cipher = observation.handshake?.cipherSuite?.ianaName
+        certificate = observation.certificate.map { report in
+            CertificateFacts(sha256Fingerprint: report.leaf.sha256Fingerprint, subject: report.leaf.subject,
+                             issuer: report.leaf.issuer, notBefore: report.leaf.notBefore,
+                             notAfter: report.leaf.notAfter, keyType: report.leaf.keyType,
+                             keyBits: report.leaf.keyBits, trusted: report.isTrusted,
+                             hostnameMatches: report.hostnameMatches)
+        }
+        software = observation.software
+        findings = report.findings.filter { $0.ports.contains(port) }
+            .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence, parameters: $0.parameters) }
+            .sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// Whether two snapshots say the same thing (the time they were taken aside): history keeps one row per change.
+    public func sameFacts(as other: PortSnapshot) -> Bool {
+        var mine = self
+        mine.checkedAt = other.checkedAt
+        return mine == other
+    }
+}
