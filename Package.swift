@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -143,6 +145,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        /// The dashboard and `/metrics` of `mailtls watch`, on Hummingbird and swift-prometheus.
+        .target(
+            name: "MailTLSWatchWeb",
+            dependencies: [
+                "MailTLSCheck", "MailTLSCore", "MailTLSReport", "MailTLSWatch",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "MailTLSRelay",
             dependencies: [
@@ -168,6 +183,7 @@ let package = Package(
             dependencies: [
                 "MailTLSCheck", "MailTLSReport", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS",
                 "MailTLSDomainCheck", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay", "MailTLSWatch",
+                "MailTLSWatchWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -207,7 +223,8 @@ let package = Package(
         .testTarget(name: "MailTLSSessionsTests", dependencies: ["MailTLSSessions", "MailTLSCore"]),
         .testTarget(
             name: "MailTLSWatchTests",
-            dependencies: ["MailTLSWatch", "MailTLSCheck", "MailTLSCore", "MailTLSConfigurationFile", "TestSupport"]
+            dependencies: ["MailTLSWatch", "MailTLSWatchWeb", "MailTLSReport", "MailTLSCheck", "MailTLSCore",
+                           "MailTLSConfigurationFile", "TestSupport"]
         ),
         .testTarget(
             name: "MailTLSRelayTests",

@@ -4,6 +4,7 @@ import MailTLSCheck
 import MailTLSCore
 import MailTLSReport
 import MailTLSWatch
+import MailTLSWatchWeb
 import ServiceLifecycle
 import UnixSignals
 
@@ -138,15 +139,35 @@ struct WatchRunCommand: AsyncParsableCommand {
             },
             onReload: { fresh in Console.line(WatchMessages.reloaded(fresh, language)) })
         Console.line(WatchMessages.started(path, configuration, language))
+        var services: [any Service] = [service]
+        if let http = configuration.http {
+            let token = try Self.token(http, language)
+            let targetCount = configuration.targets.count
+            services.append(WatchWebServer.application(
+                settings: http, token: token, store: store, targets: { targetCount }, language: language,
+                onListening: { port in Console.line(WatchMessages.dashboard(http, port: port, language)) }))
+        }
         let hangups = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { await watcher.request() }
         }
         defer { hangups.cancel() }
         do {
-            try await ServiceRunner.run([service], stoppingAfter: duration)
+            try await ServiceRunner.run(services, stoppingAfter: duration)
         } catch is ServiceGroupError {
             throw UserFacingFailure(message: WatchMessages.stopped(language))
+        } catch where configuration.http != nil && "\(error)".contains("ddress already in use") {
+            throw UserFacingFailure(message: WatchMessages.portInUse(configuration.http!, language))
         }
+    }
+
+    /// The dashboard's token, from its file (surrounding white space removed); nil on loopback without one.
+    static func token(_ http: WatchConfiguration.HTTP, _ language: Language) throws -> String? {
+        guard let file = http.tokenFile else { return nil }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              case let token = text.trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 16 else {
+            throw UserFacingFailure(message: WatchMessages.tokenFile(file, language))
+        }
+        return token
     }
 }
 

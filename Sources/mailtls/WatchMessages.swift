@@ -69,6 +69,26 @@ enum WatchMessages {
             : "mailtls watch: watching \(configuration.targets.count) targets from \(path.peerSafe). Ctrl-C stops."
     }
 
+    static func dashboard(_ http: WatchConfiguration.HTTP, port: Int, _ language: Language) -> String {
+        let host = http.host.contains(":") ? "[\(http.host)]" : http.host
+        let url = "http://\(host):\(port)/"
+        return language == .ja
+            ? "mailtls watch: ダッシュボード \(url)（メトリクスは \(url)metrics）"
+            : "mailtls watch: dashboard at \(url) (metrics at \(url)metrics)"
+    }
+
+    static func portInUse(_ http: WatchConfiguration.HTTP, _ language: Language) -> String {
+        language == .ja
+            ? "ダッシュボードのポート \(http.port)（\(http.host.peerSafe)）は別のプログラムが使っています。watch.yaml の http: の listen: で別のポートを指定するか、listen: off にしてください。"
+            : "The dashboard's port \(http.port) on \(http.host.peerSafe) is in use by another program. Set http: listen: in watch.yaml to another port, or to off."
+    }
+
+    static func tokenFile(_ path: String, _ language: Language) -> String {
+        language == .ja
+            ? "http: の token_file「\(path.peerSafe)」を読めないか、トークンが 16 文字未満です。例: openssl rand -hex 24 > \(path.peerSafe)"
+            : "Cannot read http: token_file \(path.peerSafe), or its token is shorter than 16 characters. For example: openssl rand -hex 24 > \(path.peerSafe)"
+    }
+
     static func stopped(_ language: Language) -> String {
         language == .ja ? "監視が予期せず止まりました。" : "The monitor stopped unexpectedly."
     }
@@ -111,6 +131,11 @@ enum WatchTemplate {
           - webhook: https://hooks.example.com/mailtls   # \(ja ? "JSON を POST します" : "a JSON document is POSTed")
           # - slack: https://hooks.slack.com/services/...
           #   severity: critical
+
+        # \(ja ? "ダッシュボードと /metrics（既定ではこのマシンからだけ接続できます）" : "the dashboard and /metrics (loopback only by default)")
+        http:
+          listen: 127.0.0.1:9465
+          # token_file: /etc/mailtls/watch-token   # \(ja ? "ループバック以外で待ち受けるときは必須です" : "required to listen beyond loopback")
 
         """
     }

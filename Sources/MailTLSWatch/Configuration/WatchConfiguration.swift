@@ -12,13 +12,34 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var defaults: Defaults
     public var targets: [Target]
     public var alerts: [AlertRoute]
+    /// The dashboard and `/metrics`; nil when `http: { listen: off }`.
+    public var http: HTTP?
 
     public init(database: String = WatchConfiguration.defaultDatabase, defaults: Defaults = Defaults(),
-                targets: [Target], alerts: [AlertRoute] = []) {
+                targets: [Target], alerts: [AlertRoute] = [], http: HTTP? = HTTP()) {
         self.database = database
         self.defaults = defaults
         self.targets = targets
         self.alerts = alerts
+        self.http = http
+    }
+
+    /// Where the dashboard and `/metrics` listen: loopback by default. Any other address needs a token (in a file):
+    /// requests then carry it as a bearer token or as the password of HTTP basic authentication.
+    public struct HTTP: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var tokenFile: String?
+
+        public init(host: String = "127.0.0.1", port: Int = 9465, tokenFile: String? = nil) {
+            self.host = host
+            self.port = port
+            self.tokenFile = tokenFile
+        }
+
+        public var isLoopback: Bool {
+            host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
     }
 
     /// `mailtls-watch.sqlite` beside the configuration file unless `database:` says otherwise.

@@ -30,7 +30,7 @@ public enum WatchConfigurationReader {
 
 extension ConfigurationNode {
     func watchConfiguration() throws(ConfigurationFailure) -> WatchConfiguration {
-        let map = try mapping(allowed: ["database", "defaults", "templates", "targets", "alerts"])
+        let map = try mapping(allowed: ["database", "defaults", "templates", "targets", "alerts", "http"])
         let database = try map["database"]?.nonEmptyString() ?? WatchConfiguration.defaultDatabase
         let defaults = try map["defaults"]?.watchDefaults() ?? WatchConfiguration.Defaults()
 
@@ -59,7 +59,35 @@ extension ConfigurationNode {
         if let node = map["alerts"] {
             for item in try node.sequence() { alerts.append(try item.alertRoute()) }
         }
-        return WatchConfiguration(database: database, defaults: defaults, targets: targets, alerts: alerts)
+        var http: WatchConfiguration.HTTP? = WatchConfiguration.HTTP()
+        if let node = map["http"] { http = try node.httpSettings() }
+        return WatchConfiguration(database: database, defaults: defaults, targets: targets, alerts: alerts, http: http)
+    }
+
+    /// `http: { listen: 127.0.0.1:9465, token_file: PATH }`; `listen: off` turns the dashboard off.
+    func httpSettings() throws(ConfigurationFailure) -> WatchConfiguration.HTTP? {
+        let map = try mapping(allowed: ["listen", "token_file"])
+        var settings = WatchConfiguration.HTTP()
+        if let node = map["listen"] {
+            let text = try node.nonEmptyString()
+            if ["off", "false", "no"].contains(text.lowercased()) { return nil }
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                  (0...65535).contains(port) else {
+                throw node.fail("expected ADDRESS:PORT such as 127.0.0.1:9465 or [::1]:9465, or off")
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard host == "localhost" || IPAddressText.isAddress(host) else {
+                throw node.fail("'\(host)' is not an address to listen on (127.0.0.1, ::1, 0.0.0.0, a LAN address)")
+            }
+            settings.host = host
+            settings.port = port
+        }
+        settings.tokenFile = try map["token_file"]?.nonEmptyString()
+        if !settings.isLoopback && settings.tokenFile == nil {
+            throw (map["listen"] ?? self).fail("listening beyond loopback needs token_file: (the dashboard shows your servers' weaknesses)")
+        }
+        return settings
     }
 
     func watchDefaults() throws(ConfigurationFailure) -> WatchConfiguration.Defaults {

@@ -70,18 +70,23 @@ public final class SQLiteWatchStore: WatchStore {
 
     public func latest(target: String?) async throws -> [PortMemory] {
         try await database.read { db in
-            let rows = try Row.fetchAll(
+            // Two queries however large the fleet: the ports, then every alert state, grouped here.
+            var states: [PortKey: [AlertState]] = [:]
+            for text in try String.fetchAll(
+                db, sql: "SELECT state FROM alert_states WHERE (?1 IS NULL OR target = ?1) ORDER BY condition",
+                arguments: [target]) {
+                let state = try Self.value(AlertState.self, text)
+                states[state.key, default: []].append(state)
+            }
+            let rows = try Row.fetchCursor(
                 db, sql: "SELECT * FROM latest WHERE (?1 IS NULL OR target = ?1) ORDER BY target, address, port",
                 arguments: [target])
             var memories: [PortMemory] = []
-            for row in rows {
-                let states = try String.fetchAll(
-                    db, sql: "SELECT state FROM alert_states WHERE target = ? AND address = ? AND port = ? ORDER BY condition",
-                    arguments: [row["target"] as String, row["address"] as String, row["port"] as Int])
-                    .map { try Self.value(AlertState.self, $0) }
+            while let row = try rows.next() {
+                let snapshot = try Self.value(PortSnapshot.self, row["facts"])
                 let lastHistory: Double? = row["last_history_at"]
                 memories.append(PortMemory(
-                    snapshot: try Self.value(PortSnapshot.self, row["facts"]), alertStates: states,
+                    snapshot: snapshot, alertStates: states[snapshot.key] ?? [],
                     wasOpenBefore: (row["was_open"] as Int) != 0,
                     bestVersionSeen: (row["best_version"] as String?).flatMap(TLSVersion.init(rawValue:)),
                     lastHistoryAt: lastHistory.map(Date.init(timeIntervalSince1970:))))
