@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         /// Pure protocol core: bytes in, values out. No sockets, no clocks.
@@ -136,10 +137,15 @@ let package = Package(
         .target(
             name: "MailTLSWatch",
             dependencies: [
-                "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSEngine", "MailTLSRelay",
+                "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSDNS", "MailTLSDomainCheck",
+                "MailTLSEngine", "MailTLSRelay",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -224,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "MailTLSWatchTests",
             dependencies: ["MailTLSWatch", "MailTLSWatchWeb", "MailTLSReport", "MailTLSCheck", "MailTLSCore",
-                           "MailTLSConfigurationFile", "TestSupport"]
+                           "MailTLSConfigurationFile", "MailTLSDomainCheck", "TestSupport"]
         ),
         .testTarget(
             name: "MailTLSRelayTests",

@@ -149,7 +149,7 @@ public struct DomainChecker: Sendable {
     }
 
     /// The domain, or the domain part of an address.
-    static func normalise(_ input: String) throws(DomainInputError) -> String {
+    public static func normalise(_ input: String) throws(DomainInputError) -> String {
         let domain = input.lastIndex(of: "@").map { String(input[input.index(after: $0)...]) } ?? input
         guard let valid = DomainName.validated(domain) else { throw .badDomain(input) }
         return valid

@@ -27,7 +27,7 @@ public enum WatchJSON {
         public init(_ outcome: TargetOutcome) {
             target = outcome.target
             verdict = outcome.worstSeverity?.rawValue ?? "ok"
-            if case .unknownHost? = outcome.failure { unresolved = true } else { unresolved = false }
+            unresolved = outcome.failure != nil
             ports = outcome.snapshots.map { Port($0, conditions: outcome.conditions[$0.key] ?? []) }
             events = outcome.events.map(Event.init)
             notices = outcome.notices.map(Notice.init)
@@ -45,6 +45,7 @@ public enum WatchJSON {
         public var cipher: String?
         public var certificate: Certificate?
         public var findings: [String]
+        public var dane: String?
         public var conditions: [Condition]
 
         init(_ snapshot: PortSnapshot, conditions: [AlertCondition]) {
@@ -57,7 +58,8 @@ public enum WatchJSON {
             versions = snapshot.versions.map(\.rawValue)
             cipher = snapshot.cipher
             certificate = snapshot.certificate.map(Certificate.init)
-            findings = snapshot.findings.map(\.id.rawValue)
+            findings = snapshot.findings.map(\.id.rawValue) + snapshot.domainFindings.map(\.id.rawValue)
+            dane = snapshot.dane
             self.conditions = conditions.map(Condition.init)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDomainCheck
 import MailTLSWatch
 
 /// The dashboard of `mailtls watch` as HTML pages, in English and Japanese: the fleet worst first with an expiry
@@ -27,6 +28,11 @@ public struct WatchPages: Sendable {
         return MarkupText.escaped(path + "?" + items.joined(separator: "&"))
     }
 
+    func findingLink(_ condition: AlertCondition) -> String {
+        let path = "/finding/\(Self.pathComponent(condition.id))"
+        return condition.catalog == .check ? link(path) : link(path).replacingOccurrences(of: "?", with: "?catalog=\(condition.catalog.rawValue)&amp;")
+    }
+
     static func pathComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
@@ -41,7 +47,7 @@ public struct WatchPages: Sendable {
             + "<th>\(t("Certificate", "証明書"))</th><th>\(t("Problems", "問題"))</th><th>\(t("Checked", "確認日時"))</th></tr></thead>\n<tbody>\n"
         for target in fleet.targets {
             let problems = target.alerts.map { alert in
-                "<a href=\"\(link("/finding/\(Self.pathComponent(alert.condition.id))"))\">\(h(alert.condition.id))</a>"
+                "<a href=\"\(findingLink(alert.condition))\">\(h(alert.condition.id))</a>"
                     + " <span class=\"where\">\(h(String(alert.key.port)))</span>"
             }.joined(separator: ", ")
             body += "<tr class=\"\(statusClass(target.status))\" data-target=\"\(h(target.name))\">"
@@ -68,9 +74,15 @@ public struct WatchPages: Sendable {
                     + "<br><span class=\"where\">\(h(facts.issuer))</span>"
             } ?? "-"
             let problems = memory.alertStates.map { state in
-                "<a href=\"\(link("/finding/\(Self.pathComponent(state.condition.id))"))\">\(h(state.condition.id))</a>"
+                "<a href=\"\(findingLink(state.condition))\">\(h(state.condition.id))</a>"
                     + " (\(UIText.severity(state.condition.severity, language)))"
             }.joined(separator: "<br>")
+            if snapshot.key.port == 0 {
+                body += "<tr class=\"\(memory.alertStates.contains { $0.phase == .firing } ? "alerting" : "ok")\">"
+                    + "<td>\(h(snapshot.key.address))</td><td colspan=\"4\">MTA-STS \(h(snapshot.sts?.mode ?? "-"))</td>"
+                    + "<td>\(problems.isEmpty ? "-" : problems)</td></tr>\n"
+                continue
+            }
             body += "<tr class=\"\(memory.alertStates.contains { $0.phase == .firing } ? "alerting" : "ok")\">"
                 + "<td>\(h(snapshot.key.address)):\(snapshot.key.port) \(snapshot.mailProtocol.rawValue.uppercased())</td>"
                 + "<td>\(MarkupText.escaped(UIText.state(snapshot.state, language)))</td>"
@@ -94,15 +106,20 @@ public struct WatchPages: Sendable {
     }
 
     /// A finding's explanation and fix, as `mailtls check` gives them, with the evidence of one port when known.
-    public func finding(_ id: String, port: Int?, evidence: String?) -> String? {
+    public func finding(_ id: String, catalog: AlertCondition.Catalog, port: Int?, evidence: String?) -> String? {
         var body = "<p><a href=\"\(link("/"))\">\(t("All targets", "すべての対象"))</a></p>\n<h1>\(h(id))</h1>\n"
         let text = WatchText(language: language)
-        let condition = AlertCondition(id: id, severity: .warning, evidence: evidence ?? "")
-        if FindingID(rawValue: id) == nil && ![AlertCondition.portLost, AlertCondition.versionLowered].contains(id) {
-            return nil
+        let condition = AlertCondition(id: id, severity: .warning, evidence: evidence ?? "", catalog: catalog)
+        let known = switch catalog {
+        case .check: FindingID(rawValue: id) != nil
+        case .domain: DomainFindingID(rawValue: id) != nil
+        case .watch: [AlertCondition.portLost, AlertCondition.versionLowered,
+                      ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue].contains(id)
         }
-        body += "<p>\(MarkupText.escaped(text.explanation(condition, port: port ?? 0)))</p>\n"
-        if let fix = text.fix(condition, port: port ?? 0) {
+        guard known else { return nil }
+        let key = PortKey(target: "", address: "", port: port ?? 0)
+        body += "<p>\(MarkupText.escaped(text.explanation(condition, key: key)))</p>\n"
+        if let fix = text.fix(condition, key: key) {
             body += "<h2>\(t("Fix", "対処"))</h2>\n<p>\(MarkupText.escaped(fix))</p>\n"
         }
         return page(title: h(id), path: "/finding/\(Self.pathComponent(id))", body: body)

@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDomainCheck
 import MailTLSWatch
 
 /// `mailtls watch`'s words, in English and Japanese: alert notices (for e-mail, chat and webhooks), the summary of a
@@ -20,6 +21,7 @@ public struct WatchText: Sendable {
         case .reminder: language == .ja ? "継続中" : "STILL FAILING"
         case .resolved: language == .ja ? "解決" : "RESOLVED"
         case .expiry: language == .ja ? "期限間近" : "EXPIRING"
+        case .change: language == .ja ? "変更" : "CHANGED"
         }
         let title = "[\(kind)] \(PeerText.escaped(notice.key.description)): \(conditionTitle(notice.condition))"
         var lines: [String] = []
@@ -32,13 +34,15 @@ public struct WatchText: Sendable {
             lines.append(language == .ja
                 ? "証明書の有効期限は \(PeerText.escaped(notice.condition.evidence)) です。期限が切れる前に更新してください。"
                 : "The certificate expires at \(PeerText.escaped(notice.condition.evidence)). Renew it before then.")
-        case .firing, .reminder:
-            lines.append(explanation(notice.condition, port: notice.key.port))
+        case .firing, .reminder, .change:
+            lines.append(explanation(notice.condition, key: notice.key))
             lines.append((language == .ja ? "根拠: " : "Evidence: ") + evidenceText(notice.condition))
-            if let fix = fix(notice.condition, port: notice.key.port) {
+            if let fix = fix(notice.condition, key: notice.key) {
                 lines.append((language == .ja ? "対処: " : "Fix: ") + fix)
             }
-            lines.append(language == .ja ? "検出開始: \(dateText(notice.since))" : "Failing since: \(dateText(notice.since))")
+            if notice.kind != .change {
+                lines.append(language == .ja ? "検出開始: \(dateText(notice.since))" : "Failing since: \(dateText(notice.since))")
+            }
         }
         return NoticeWords(title: title, body: lines.joined(separator: "\n"))
     }
@@ -51,6 +55,9 @@ public struct WatchText: Sendable {
         if condition.id == AlertCondition.versionLowered {
             return language == .ja ? "TLS の最高バージョンが下がりました" : "the best TLS version went down"
         }
+        if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
+            return language == .ja ? "MTA-STS のポリシーが id を変えずに変更されました" : "the MTA-STS policy changed without a new id"
+        }
         if condition.id.hasPrefix("certificate-expiry-") {
             let threshold = String(condition.id.dropFirst("certificate-expiry-".count))
             return language == .ja ? "証明書の有効期限まで \(thresholdText(threshold))" : "certificate within \(thresholdText(threshold)) of expiry"
@@ -61,7 +68,7 @@ public struct WatchText: Sendable {
     /// A finding's evidence in the reader's language (the check's own renderer); the monitor's own evidence as it is.
     func evidenceText(_ condition: AlertCondition) -> String {
         let escaped = PeerText.escaped(condition.evidence)
-        return FindingID(rawValue: condition.id) != nil ? EvidenceText.render(escaped, language) : escaped
+        return condition.catalog == .watch ? escaped : EvidenceText.render(escaped, language)
     }
 
     func thresholdText(_ threshold: String) -> String {
@@ -72,9 +79,20 @@ public struct WatchText: Sendable {
         return language == .ja ? "\(days) 日" : "\(days) days"
     }
 
-    func explanation(_ condition: AlertCondition, port: Int) -> String {
-        if let id = FindingID(rawValue: condition.id) {
-            return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language)
+    /// What the condition means, from the catalogue of the rule that raised it.
+    func explanation(_ condition: AlertCondition, key: PortKey) -> String {
+        let port = key.port
+        switch condition.catalog {
+        case .check:
+            if let id = FindingID(rawValue: condition.id) {
+                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language)
+            }
+        case .domain:
+            if let id = DomainFindingID(rawValue: condition.id) {
+                return DomainFindingCatalog.message(for: domainFinding(id, condition, key), domain: key.target, in: language)
+            }
+        case .watch:
+            break
         }
         if condition.id == AlertCondition.portLost {
             return language == .ja
@@ -86,13 +104,27 @@ public struct WatchText: Sendable {
                 ? "ポート \(port) が提供する TLS の最高バージョンが以前より低くなりました。"
                 : "The best TLS version port \(port) offers is lower than it used to be."
         }
+        if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
+            return language == .ja
+                ? "MTA-STS のポリシーファイルが変わりましたが、_mta-sts の TXT レコードの id は変わっていません。古いポリシーを保存している送信側は、新しいポリシーを読みません。"
+                : "The MTA-STS policy file changed but the id in the _mta-sts TXT record did not: senders that cached the old policy keep using it."
+        }
         return condition.id
     }
 
-    func fix(_ condition: AlertCondition, port: Int) -> String? {
-        if let id = FindingID(rawValue: condition.id) {
-            return FindingCatalog.fix(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language,
-                                      software: Set([condition.software].compactMap { $0 }))
+    func fix(_ condition: AlertCondition, key: PortKey) -> String? {
+        switch condition.catalog {
+        case .check:
+            if let id = FindingID(rawValue: condition.id) {
+                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: condition.evidence),
+                                          in: language, software: Set([condition.software].compactMap { $0 }))
+            }
+        case .domain:
+            if let id = DomainFindingID(rawValue: condition.id) {
+                return DomainFindingCatalog.fix(for: domainFinding(id, condition, key), domain: key.target, in: language)
+            }
+        case .watch:
+            break
         }
         if condition.id == AlertCondition.portLost {
             return language == .ja
@@ -104,7 +136,17 @@ public struct WatchText: Sendable {
                 ? "サーバーの TLS の設定（最低・最高バージョン）と、更新で変わった設定を確認してください。"
                 : "Check the server's TLS settings (minimum and maximum version) and what an upgrade changed."
         }
+        if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
+            return language == .ja
+                ? "ポリシーを変えたら、_mta-sts の TXT レコードの id も新しい値（例: 日時）に変えてください。"
+                : "Whenever the policy changes, give the _mta-sts TXT record a new id (a timestamp, for example)."
+        }
         return nil
+    }
+
+    func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {
+        let subject = key.port == 0 ? key.address : key.address.replacingOccurrences(of: "/", with: " (") + ")"
+        return DomainFinding(id, condition.severity, subject: subject, evidence: condition.evidence)
     }
 
     func dateText(_ date: Date) -> String { ISO8601.format(date) }
@@ -124,6 +166,8 @@ public struct WatchText: Sendable {
                     lines.append(language == .ja
                         ? "  サーバー名「\(PeerText.escaped(host))」の IP アドレスが見つかりません。名前と DNS を確認してください。"
                         : "  \(PeerText.escaped(host)) has no address: check the name and its DNS records.")
+                case .domain(let error):
+                    lines.append("  " + DomainText.inputError(error, language))
                 }
                 continue
             }
@@ -149,6 +193,11 @@ public struct WatchText: Sendable {
     }
 
     func portLine(_ snapshot: PortSnapshot, now: Date) -> String {
+        if snapshot.key.port == 0 {
+            // A domain's own entry: its policies, not a port.
+            let mode = snapshot.sts?.mode ?? (language == .ja ? "なし" : "none")
+            return "\(PeerText.escaped(snapshot.key.address))  MTA-STS \(PeerText.escaped(mode))"
+        }
         var parts = ["\(snapshot.key.address):\(snapshot.key.port)", snapshot.mailProtocol.rawValue.uppercased(),
                      UIText.state(snapshot.state, language)]
         if snapshot.state == .open {
@@ -218,6 +267,12 @@ public struct WatchText: Sendable {
         case (.findingAppeared, _): "new finding: \(after)"
         case (.findingCleared, .ja): "解消した指摘: \(before)"
         case (.findingCleared, _): "finding cleared: \(before)"
+        case (.daneChanged, .ja): "DANE の結果が変わりました: \(before) → \(after)"
+        case (.daneChanged, _): "DANE result changed: \(before) → \(after)"
+        case (.stsPolicyChanged, .ja): "MTA-STS のポリシーが変わりました（id \(before) → \(after)）"
+        case (.stsPolicyChanged, _): "MTA-STS policy changed (id \(before) → \(after))"
+        case (.stsPolicyChangedWithoutNewID, .ja): "MTA-STS のポリシーが id を変えずに変わりました（id \(after)）"
+        case (.stsPolicyChangedWithoutNewID, _): "MTA-STS policy changed without a new id (id \(after))"
         }
         return text + mark
     }

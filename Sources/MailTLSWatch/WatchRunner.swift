@@ -81,6 +81,13 @@ public struct WatchRunner: Sendable {
                                                  active: conditions, answered: snapshot.state == .open,
                                                  now: snapshot.checkedAt)
             notices += try await expiryNotices(snapshot)
+            // A policy changed without a new id has no lasting condition to alert on: it is told once, as it happens.
+            for event in events where event.kind == .stsPolicyChangedWithoutNewID {
+                notices.append(AlertNotice(kind: .change, key: snapshot.key,
+                                           condition: AlertCondition(id: event.kind.rawValue, severity: .warning,
+                                                                     evidence: "id=\(event.after)", catalog: .watch),
+                                           at: snapshot.checkedAt, since: snapshot.checkedAt))
+            }
             states.sort { $0.condition.id < $1.condition.id }
             let changed = memory.map { !$0.snapshot.sameFacts(as: snapshot) } ?? true
             let sampleDue = memory?.lastHistoryAt.map { snapshot.checkedAt.timeIntervalSince($0) >= Self.samplingInterval } ?? true
@@ -111,7 +118,7 @@ public struct WatchRunner: Sendable {
         let left = certificate.notAfter.timeIntervalSince(snapshot.checkedAt)
         let severity: Severity = left <= configuration.defaults.expiry.criticalSeconds ? .critical : .warning
         let condition = AlertCondition(id: "certificate-expiry-\(nearest)", severity: severity,
-                                       evidence: ISO8601.format(certificate.notAfter))
+                                       evidence: ISO8601.format(certificate.notAfter), catalog: .watch)
         return [AlertNotice(kind: .expiry, key: snapshot.key, condition: condition, at: snapshot.checkedAt,
                             since: snapshot.checkedAt)]
     }

@@ -10,22 +10,31 @@ public struct WatchService: Service {
     public typealias Reload = @Sendable () async -> WatchConfiguration?
 
     let initial: WatchConfiguration
+    let schedule: any TargetSchedule
+    /// How often a running probe renews its claim (workers sharing PostgreSQL); nil in memory.
+    let renewEvery: Duration?
     let makeRunner: @Sendable (WatchConfiguration) -> WatchRunner
     let makeDelivery: @Sendable (WatchConfiguration) -> NoticeDelivery
     let reload: Reload
     let onOutcome: @Sendable (TargetOutcome, [NoticeDelivery.Failure]) -> Void
     let onReload: @Sendable (WatchConfiguration) -> Void
+    let onError: @Sendable (any Error) -> Void
 
-    public init(configuration: WatchConfiguration, makeRunner: @escaping @Sendable (WatchConfiguration) -> WatchRunner,
+    public init(configuration: WatchConfiguration, schedule: any TargetSchedule, renewEvery: Duration? = nil,
+                makeRunner: @escaping @Sendable (WatchConfiguration) -> WatchRunner,
                 makeDelivery: @escaping @Sendable (WatchConfiguration) -> NoticeDelivery, reload: @escaping Reload,
                 onOutcome: @escaping @Sendable (TargetOutcome, [NoticeDelivery.Failure]) -> Void,
-                onReload: @escaping @Sendable (WatchConfiguration) -> Void) {
+                onReload: @escaping @Sendable (WatchConfiguration) -> Void,
+                onError: @escaping @Sendable (any Error) -> Void = { _ in }) {
         initial = configuration
+        self.schedule = schedule
+        self.renewEvery = renewEvery
         self.makeRunner = makeRunner
         self.makeDelivery = makeDelivery
         self.reload = reload
         self.onOutcome = onOutcome
         self.onReload = onReload
+        self.onError = onError
     }
 
     /// How often the loop wakes to start due probes and look for a new configuration.
@@ -35,32 +44,61 @@ public struct WatchService: Service {
         var configuration = initial
         var runner = makeRunner(configuration)
         var delivery = makeDelivery(configuration)
-        let schedule = WatchSchedule(targets: configuration.targets, jitter: configuration.defaults.jitter, now: Date())
+        let schedule = self.schedule
+        do {
+            try await schedule.update(targets: configuration.targets, jitter: configuration.defaults.jitter, now: Date())
+        } catch {
+            onError(error)
+        }
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 if let fresh = await reload() {
                     configuration = fresh
                     runner = makeRunner(fresh)
                     delivery = makeDelivery(fresh)
-                    await schedule.update(targets: fresh.targets, jitter: fresh.defaults.jitter, now: Date())
+                    do {
+                        try await schedule.update(targets: fresh.targets, jitter: fresh.defaults.jitter, now: Date())
+                    } catch {
+                        onError(error)
+                    }
                     onReload(fresh)
                 }
-                let due = await schedule.takeDue(at: Date(), limit: configuration.defaults.concurrentTargets)
+                let due: [WatchConfiguration.Target]
+                do {
+                    due = try await schedule.takeDue(at: Date(), limit: configuration.defaults.concurrentTargets)
+                } catch {
+                    onError(error)
+                    due = []
+                }
                 for target in due {
-                    let (probeRunner, probeDelivery, report) = (runner, delivery, onOutcome)
+                    let (probeRunner, probeDelivery, report, fail, renewEvery) = (runner, delivery, onOutcome, onError, self.renewEvery)
                     group.addTask {
-                        let outcome: TargetOutcome
-                        do {
-                            outcome = try await probeRunner.check(target)
-                        } catch {
-                            // The store failed (disk full, database locked): try again at the next interval.
-                            await schedule.completed(target.name, at: Date(), busy: false)
-                            return
+                        await withTaskGroup(of: Void.self) { probe in
+                            if let renewEvery {
+                                probe.addTask {
+                                    while !Task.isCancelled {
+                                        try? await Task.sleep(for: renewEvery)
+                                        guard !Task.isCancelled else { return }
+                                        try? await schedule.renew(target.name, at: Date())
+                                    }
+                                }
+                            }
+                            probe.addTask {
+                                do {
+                                    let outcome = try await probeRunner.check(target)
+                                    let failures = await probeDelivery.deliver(outcome.notices)
+                                    let busy = outcome.snapshots.contains { $0.findings.contains { $0.id == .serverUnavailable } }
+                                    try? await schedule.completed(target.name, at: Date(), busy: busy)
+                                    report(outcome, failures)
+                                } catch {
+                                    // The store failed (disk full, database down, the lease lost): due again later.
+                                    fail(error)
+                                    try? await schedule.completed(target.name, at: Date(), busy: false)
+                                }
+                            }
+                            await probe.next()
+                            probe.cancelAll()
                         }
-                        let failures = await probeDelivery.deliver(outcome.notices)
-                        let busy = outcome.snapshots.contains { $0.findings.contains { $0.id == .serverUnavailable } }
-                        await schedule.completed(target.name, at: Date(), busy: busy)
-                        report(outcome, failures)
                     }
                 }
                 try? await Task.sleep(for: Self.tick)

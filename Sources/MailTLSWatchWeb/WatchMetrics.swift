@@ -50,6 +50,16 @@ public enum WatchMetrics {
                                    help: "Whether the certificate chains to a trusted root and carries the name checked.")
                     .set(Double(certificate.verified ? 1 : 0))
             }
+            if let dane = snapshot.dane, dane != "no-records" {
+                registry.makeGauge(name: "mailtls_dane_valid", labels: base,
+                                   help: "A domain's MX address with TLSA records: whether a usable record matched (1) or not (0).")
+                    .set(Double(dane == "valid" ? 1 : 0))
+            }
+            if let mode = snapshot.sts?.mode {
+                registry.makeGauge(name: "mailtls_mta_sts_mode_info", labels: [("target", snapshot.key.target), ("mode", mode)],
+                                   help: "A domain's published MTA-STS policy mode (1 for the mode in force).")
+                    .set(Double(1))
+            }
             for state in memory.alertStates where state.phase == .firing {
                 registry.makeGauge(name: "mailtls_alert_firing",
                                    labels: base + [("condition", state.condition.id),

@@ -33,7 +33,8 @@ public enum WatchWebServer {
         router.get("/finding/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
             let port = request.uri.queryParameters.get("port").flatMap { Int($0) }
-            guard let page = pages(request, language).finding(id, port: port, evidence: nil) else {
+            let catalog = request.uri.queryParameters.get("catalog").flatMap { AlertCondition.Catalog(rawValue: $0) } ?? .check
+            guard let page = pages(request, language).finding(id, catalog: catalog, port: port, evidence: nil) else {
                 return Response(status: .notFound)
             }
             return html(page)

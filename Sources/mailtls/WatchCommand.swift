@@ -45,9 +45,31 @@ struct WatchConfigOptions: ParsableArguments {
         }
     }
 
-    func store(_ configuration: WatchConfiguration, _ language: Language) throws -> SQLiteWatchStore {
+    /// The store the configuration names: SQLite, or PostgreSQL shared by workers (its connection pool runs in a task
+    /// until `Storage.close`).
+    func storage(_ configuration: WatchConfiguration, _ language: Language) async throws -> Storage {
+        if let location = configuration.postgres {
+            let fleet: PostgresFleet
+            do {
+                fleet = try PostgresFleet(location, lease: configuration.lease)
+            } catch {
+                throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+            }
+            let pool = Task { try await fleet.run() }
+            do {
+                try await fleet.migrate()
+            } catch {
+                pool.cancel()
+                throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+            }
+            return Storage(store: fleet.store, unleased: fleet.unleasedStore, schedule: fleet.schedule(jitter: configuration.defaults.jitter),
+                           renewEvery: .milliseconds(Int(configuration.lease * 1000 / 3)), pool: pool)
+        }
         do {
-            return try SQLiteWatchStore(path: configuration.database)
+            let store = try SQLiteWatchStore(path: configuration.database)
+            return Storage(store: store, unleased: store,
+                           schedule: WatchSchedule(targets: configuration.targets, jitter: configuration.defaults.jitter, now: Date()),
+                           renewEvery: nil, pool: nil)
         } catch {
             throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
         }
@@ -59,6 +81,21 @@ struct WatchConfigOptions: ParsableArguments {
         } catch {
             throw UserFacingFailure(message: WatchMessages.caFile(error, language))
         }
+    }
+}
+
+/// The monitor's memory and schedule, by database.
+struct Storage {
+    /// What the running service writes through (with PostgreSQL: only while holding a target's lease).
+    let store: any WatchStore
+    /// What `--once` and `history` use (they claim nothing).
+    let unleased: any WatchStore
+    let schedule: any TargetSchedule
+    let renewEvery: Duration?
+    let pool: Task<Void, any Error>?
+
+    func close() {
+        pool?.cancel()
     }
 }
 
@@ -89,14 +126,16 @@ struct WatchRunCommand: AsyncParsableCommand {
             Console.line(WatchMessages.configurationOK(config.resolvedPath, configuration, language))
             return
         }
-        let store = try config.store(configuration, language)
         let anchors = try config.anchors(configuration, language)
+        let storage = try await config.storage(configuration, language)
+        defer { storage.close() }
+        let store = storage.store
         let text = WatchText(language: language)
         let makeDelivery: @Sendable (WatchConfiguration) -> NoticeDelivery = { configuration in
             NoticeDelivery(routes: configuration.alerts, language: language.rawValue) { text.words($0) }
         }
         if once {
-            let runner = WatchRunner(configuration: configuration, store: store, anchors: anchors)
+            let runner = WatchRunner(configuration: configuration, store: storage.unleased, anchors: anchors)
             let outcomes: [TargetOutcome]
             do {
                 outcomes = try await runner.round(configuration.targets)
@@ -121,7 +160,7 @@ struct WatchRunCommand: AsyncParsableCommand {
         let watcher = ConfigurationWatcher(path: path)
         let json = output.json
         let service = WatchService(
-            configuration: configuration,
+            configuration: configuration, schedule: storage.schedule, renewEvery: storage.renewEvery,
             makeRunner: { WatchRunner(configuration: $0, store: store, anchors: anchors) },
             makeDelivery: makeDelivery,
             reload: {
@@ -137,7 +176,8 @@ struct WatchRunCommand: AsyncParsableCommand {
                 Console.line(json ? JSONLines.encode(WatchJSON.Target(outcome)) : text.summary([outcome], now: Date()))
                 for failure in failures { Console.error(WatchMessages.deliveryFailed(failure, language)) }
             },
-            onReload: { fresh in Console.line(WatchMessages.reloaded(fresh, language)) })
+            onReload: { fresh in Console.line(WatchMessages.reloaded(fresh, language)) },
+            onError: { error in Console.error(WatchMessages.probeFailed(String(describing: error), language)) })
         Console.line(WatchMessages.started(path, configuration, language))
         var services: [any Service] = [service]
         if let http = configuration.http {
@@ -219,10 +259,11 @@ struct WatchHistoryCommand: AsyncParsableCommand {
         guard configuration.targets.contains(where: { $0.name == target }) else {
             throw UserFacingFailure(message: WatchMessages.unknownTarget(target, configuration, language))
         }
-        let store = try config.store(configuration, language)
+        let storage = try await config.storage(configuration, language)
+        defer { storage.close() }
         let history: WatchHistory
         do {
-            history = try await store.history(target: target, limit: max(1, min(limit, 10_000)))
+            history = try await storage.unleased.history(target: target, limit: max(1, min(limit, 10_000)))
         } catch {
             throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
         }

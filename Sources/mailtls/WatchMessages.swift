@@ -89,6 +89,12 @@ enum WatchMessages {
             : "Cannot read http: token_file \(path.peerSafe), or its token is shorter than 16 characters. For example: openssl rand -hex 24 > \(path.peerSafe)"
     }
 
+    static func probeFailed(_ detail: String, _ language: Language) -> String {
+        language == .ja
+            ? "mailtls watch: 確認の結果を保存できませんでした（\(detail.peerSafe)）。次の予定で確認し直します。"
+            : "mailtls watch: a probe's result could not be stored (\(detail.peerSafe)); it is due again at its next interval."
+    }
+
     static func stopped(_ language: Language) -> String {
         language == .ja ? "監視が予期せず止まりました。" : "The monitor stopped unexpectedly."
     }

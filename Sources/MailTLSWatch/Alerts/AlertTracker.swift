@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDomainCheck
 
 /// Something wrong on a port that should be fixed: a finding of the check at or above the alert severity, a port
 /// that used to answer and no longer does, or a best TLS version lower than the best one seen before.
@@ -11,12 +12,23 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
     public var evidence: String
     /// The server software on the port, for a fix in its terms.
     public var software: ServerSoftware?
+    /// Whose rule it is, so its words come from the right catalogue (`mailtls check`'s and `mailtls domain`'s
+    /// share some ids, such as certificate-expired).
+    public var catalog: Catalog
 
-    public init(id: String, severity: Severity, evidence: String, software: ServerSoftware? = nil) {
+    public enum Catalog: String, Sendable, Codable {
+        case check
+        case domain
+        case watch
+    }
+
+    public init(id: String, severity: Severity, evidence: String, software: ServerSoftware? = nil,
+                catalog: Catalog = .check) {
         self.id = id
         self.severity = severity
         self.evidence = evidence
         self.software = software
+        self.catalog = catalog
     }
 
     public static let portLost = "port-lost"
@@ -60,6 +72,8 @@ public struct AlertNotice: Sendable, Equatable, Codable {
         case resolved
         /// A certificate crossed an expiry threshold (sent once per threshold per certificate).
         case expiry
+        /// A change for the worse that is not a lasting condition (an MTA-STS policy changed without a new id).
+        case change
     }
 
     public var kind: Kind
@@ -157,23 +171,31 @@ public struct AlertTracker: Sendable {
     /// The alert conditions a snapshot shows: its findings at or above `minimum` that the user has not accepted
     /// (expiring-soon and closed or filtered ports aside: expiry has its own notices, and a port that never answered
     /// is not a fault), a port that answered before and does not now, and a best TLS version below the best seen.
-    public static func conditions(of snapshot: PortSnapshot, minimum: Severity, ignore: Set<FindingID>,
+    public static func conditions(of snapshot: PortSnapshot, minimum: Severity, ignore: Set<String>,
                                   wasOpenBefore: Bool, bestVersionSeen: TLSVersion?) -> [AlertCondition] {
         var conditions: [AlertCondition] = []
         let notConditions: Set<FindingID> = [.certificateExpiringSoon, .portClosed, .portFiltered]
         for finding in snapshot.findings
-        where finding.severity >= minimum && !ignore.contains(finding.id) && !notConditions.contains(finding.id) {
+        where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && !notConditions.contains(finding.id) {
             conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity, evidence: finding.evidence,
                                              software: snapshot.software))
         }
-        if snapshot.state != .open, wasOpenBefore {
+        // A domain's findings: one condition per id on this entry (the first subject's evidence), expiry aside.
+        var seen: Set<DomainFindingID> = []
+        for finding in snapshot.domainFindings
+        where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && finding.id != .certificateExpiringSoon
+            && seen.insert(finding.id).inserted {
+            conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity,
+                                             evidence: finding.evidence, catalog: .domain))
+        }
+        if snapshot.state != .open, wasOpenBefore, !ignore.contains(AlertCondition.portLost) {
             conditions.append(AlertCondition(id: AlertCondition.portLost, severity: .critical,
-                                             evidence: snapshot.state.rawValue))
+                                             evidence: snapshot.state.rawValue, catalog: .watch))
         }
         if snapshot.state == .open, let best = bestVersionSeen, let now = snapshot.versions.max(), now < best,
-           minimum <= .warning {
+           minimum <= .warning, !ignore.contains(AlertCondition.versionLowered) {
             conditions.append(AlertCondition(id: AlertCondition.versionLowered, severity: .warning,
-                                             evidence: "\(best.rawValue) → \(now.rawValue)"))
+                                             evidence: "\(best.rawValue) → \(now.rawValue)", catalog: .watch))
         }
         return conditions
     }

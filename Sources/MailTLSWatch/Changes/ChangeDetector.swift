@@ -17,6 +17,12 @@ public struct ChangeEvent: Sendable, Equatable, Codable {
         case keyChanged = "key-changed"
         case findingAppeared = "finding-appeared"
         case findingCleared = "finding-cleared"
+        /// An MX address's DANE verdict changed (`valid` to `mismatch` is the classic DANE outage after a renewal).
+        case daneChanged = "dane-changed"
+        /// The MTA-STS policy changed, with a new id as RFC 8461 asks.
+        case stsPolicyChanged = "sts-policy-changed"
+        /// The policy file changed but the TXT record's id did not: senders that cached the old policy keep it.
+        case stsPolicyChangedWithoutNewID = "sts-policy-changed-without-new-id"
     }
 
     public var key: PortKey
@@ -86,13 +92,30 @@ public enum ChangeDetector {
                     regression: (new.keyBits ?? 0) < (old.keyBits ?? 0) && old.keyType == new.keyType)
             }
         }
-        let oldFindings = Dictionary(previous.findings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let newFindings = Dictionary(current.findings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for id in Set(newFindings.keys).subtracting(oldFindings.keys).sorted(by: { $0.rawValue < $1.rawValue }) {
-            add(.findingAppeared, "", id.rawValue, regression: (newFindings[id]?.severity ?? .info) >= .warning)
+        // The check's findings and a domain's, by id: one event when one appears or clears.
+        func ids(_ snapshot: PortSnapshot) -> [String: Severity] {
+            var result: [String: Severity] = [:]
+            for finding in snapshot.findings { result[finding.id.rawValue] = result[finding.id.rawValue] ?? finding.severity }
+            for finding in snapshot.domainFindings { result[finding.id.rawValue] = result[finding.id.rawValue] ?? finding.severity }
+            return result
         }
-        for id in Set(oldFindings.keys).subtracting(newFindings.keys).sorted(by: { $0.rawValue < $1.rawValue }) {
-            add(.findingCleared, id.rawValue, "", regression: false)
+        let (oldIDs, newIDs) = (ids(previous), ids(current))
+        for id in Set(newIDs.keys).subtracting(oldIDs.keys).sorted() {
+            add(.findingAppeared, "", id, regression: (newIDs[id] ?? .info) >= .warning)
+        }
+        for id in Set(oldIDs.keys).subtracting(newIDs.keys).sorted() {
+            add(.findingCleared, id, "", regression: false)
+        }
+        if let old = previous.dane, let new = current.dane, old != new {
+            add(.daneChanged, old, new, regression: old == "valid")
+        }
+        if let old = previous.sts, let new = current.sts, old.policyDigest != nil, new.policyDigest != nil,
+           old.policyDigest != new.policyDigest || old.id != new.id {
+            if old.id == new.id {
+                add(.stsPolicyChangedWithoutNewID, old.id ?? "", new.id ?? "", regression: true)
+            } else {
+                add(.stsPolicyChanged, old.id ?? "", new.id ?? "", regression: false)
+            }
         }
         return events
     }

@@ -7,8 +7,18 @@ import MailTLSRelay
 /// a monitor that must never get its address banned should do: one probe an hour, at most two connections per host,
 /// no login attempts.
 public struct WatchConfiguration: Sendable, Equatable {
-    /// Where history lives. A path to a SQLite file (the default, created when missing).
+    /// Where history lives. A path to a SQLite file (the default, created when missing), or a PostgreSQL database
+    /// workers share (`postgres://USER@HOST/DATABASE`).
     public var database: String
+    /// The PostgreSQL password, from this file.
+    public var databasePasswordFile: String?
+    /// Workers sharing PostgreSQL: how long a claimed target stays a worker's without renewal (renewed every third).
+    public var lease: Double = 120
+
+    /// The shared database, when `database` is a postgres URL.
+    public var postgres: PostgresLocation? {
+        try? PostgresLocation.parse(database, passwordFile: databasePasswordFile)
+    }
     public var defaults: Defaults
     public var targets: [Target]
     public var alerts: [AlertRoute]
@@ -62,6 +72,10 @@ public struct WatchConfiguration: Sendable, Equatable {
         /// Findings at or above this severity are alert conditions.
         public var alertSeverity: Severity = .warning
         public var caFile: String?
+        /// The validating resolver for domain targets (MX, TLSA, MTA-STS): `ADDRESS[@PORT]`, else the system's.
+        public var resolver: String?
+        /// DNSSEC trust anchors for `resolver` (DS or DNSKEY records), else the system's root key.
+        public var trustAnchor: String?
 
         public init() {}
     }
@@ -71,6 +85,8 @@ public struct WatchConfiguration: Sendable, Equatable {
         public enum Kind: Sendable, Equatable {
             /// A mail host: every address it resolves to, each port.
             case host(String)
+            /// A mail domain: every MX host and each of its addresses on port 25, with DANE, MTA-STS and TLS-RPT.
+            case domain(String)
         }
 
         public var kind: Kind
@@ -82,11 +98,11 @@ public struct WatchConfiguration: Sendable, Equatable {
         public var addresses: [String]
         public var ports: [PortSpec]
         public var interval: Double
-        /// Findings the user has accepted for this target: never alert conditions.
-        public var ignore: Set<FindingID>
+        /// Findings the user has accepted for this target (check or domain finding ids): never alert conditions.
+        public var ignore: Set<String>
 
         public init(kind: Kind, name: String, serverName: String? = nil, addresses: [String] = [],
-                    ports: [PortSpec], interval: Double, ignore: Set<FindingID> = []) {
+                    ports: [PortSpec], interval: Double, ignore: Set<String> = []) {
             self.kind = kind
             self.name = name
             self.serverName = serverName
@@ -96,9 +112,10 @@ public struct WatchConfiguration: Sendable, Equatable {
             self.ignore = ignore
         }
 
+        /// The host name, or the domain.
         public var host: String {
             switch kind {
-            case .host(let host): host
+            case .host(let host), .domain(let host): host
             }
         }
     }

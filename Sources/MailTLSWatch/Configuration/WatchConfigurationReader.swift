@@ -2,6 +2,7 @@ import Foundation
 import MailTLSCheck
 import MailTLSConfigurationFile
 import MailTLSCore
+import MailTLSDomainCheck
 import MailTLSRelay
 
 /// Reads `watch.yaml`. Every mistake is reported with the file, the line and the key (`mailtls watch --check-config`
@@ -13,7 +14,7 @@ public enum WatchConfigurationReader {
         var configuration = try ConfigurationFile.load(path: path, missingHint: "mailtls watch init writes one")
             .watchConfiguration()
         // A relative database path is beside the configuration file, not wherever the daemon was started.
-        if !configuration.database.hasPrefix("/") {
+        if configuration.postgres == nil && !configuration.database.hasPrefix("/") {
             configuration.database = URL(fileURLWithPath: path).deletingLastPathComponent()
                 .appendingPathComponent(configuration.database).path
         }
@@ -30,8 +31,27 @@ public enum WatchConfigurationReader {
 
 extension ConfigurationNode {
     func watchConfiguration() throws(ConfigurationFailure) -> WatchConfiguration {
-        let map = try mapping(allowed: ["database", "defaults", "templates", "targets", "alerts", "http"])
+        let map = try mapping(allowed: ["database", "database_password_file", "lease", "defaults", "templates", "targets",
+                                        "alerts", "http"])
         let database = try map["database"]?.nonEmptyString() ?? WatchConfiguration.defaultDatabase
+        let passwordFile = try map["database_password_file"]?.nonEmptyString()
+        do {
+            _ = try PostgresLocation.parse(database, passwordFile: passwordFile)
+        } catch {
+            let problem = switch error {
+            case .malformed: "not a postgres URL (postgres://USER@HOST[:PORT]/DATABASE)"
+            case .passwordInURL: "no password in the URL: give it in database_password_file:"
+            case .noUser: "the URL needs a user (postgres://USER@HOST/DATABASE)"
+            case .noDatabase: "the URL needs a database (postgres://USER@HOST/DATABASE)"
+            case .unknownParameter(let name): "unknown parameter '\(name)' (sslmode=disable or sslmode=verify-full)"
+            }
+            throw (map["database"] ?? self).fail(problem)
+        }
+        var lease = 120.0
+        if let node = map["lease"] {
+            lease = try node.seconds()
+            guard (5...3600).contains(lease) else { throw node.fail("expected 5s to 1h") }
+        }
         let defaults = try map["defaults"]?.watchDefaults() ?? WatchConfiguration.Defaults()
 
         var templates: [String: [String: ConfigurationNode]] = [:]
@@ -61,7 +81,11 @@ extension ConfigurationNode {
         }
         var http: WatchConfiguration.HTTP? = WatchConfiguration.HTTP()
         if let node = map["http"] { http = try node.httpSettings() }
-        return WatchConfiguration(database: database, defaults: defaults, targets: targets, alerts: alerts, http: http)
+        var configuration = WatchConfiguration(database: database, defaults: defaults, targets: targets, alerts: alerts,
+                                               http: http)
+        configuration.databasePasswordFile = passwordFile
+        configuration.lease = lease
+        return configuration
     }
 
     /// `http: { listen: 127.0.0.1:9465, token_file: PATH }`; `listen: off` turns the dashboard off.
@@ -93,7 +117,8 @@ extension ConfigurationNode {
     func watchDefaults() throws(ConfigurationFailure) -> WatchConfiguration.Defaults {
         let map = try mapping(allowed: ["interval", "jitter", "ports", "timeout", "connections_per_host",
                                         "concurrent_targets", "expiry", "failures_before_alert",
-                                        "successes_before_resolve", "alert_severity", "ca_file"])
+                                        "successes_before_resolve", "alert_severity", "ca_file", "resolver",
+                                        "trust_anchor"])
         var defaults = WatchConfiguration.Defaults()
         if let node = map["interval"] { defaults.interval = try node.interval() }
         if let node = map["jitter"] {
@@ -124,6 +149,8 @@ extension ConfigurationNode {
         if let node = map["successes_before_resolve"] { defaults.successesBeforeResolve = try node.integer(in: 1...100) }
         if let node = map["alert_severity"] { defaults.alertSeverity = try node.severity() }
         if let node = map["ca_file"] { defaults.caFile = try node.nonEmptyString() }
+        if let node = map["resolver"] { defaults.resolver = try node.nonEmptyString() }
+        if let node = map["trust_anchor"] { defaults.trustAnchor = try node.nonEmptyString() }
         return defaults
     }
 
@@ -159,11 +186,27 @@ extension ConfigurationNode {
     func watchTarget(defaults: WatchConfiguration.Defaults,
                      templates: [String: [String: ConfigurationNode]]) throws(ConfigurationFailure)
         -> WatchConfiguration.Target {
-        let map = try mapping(allowed: WatchConfigurationReader.targetKeys.union(["host", "template"]))
-        guard let hostNode = map["host"] else { throw fail("host: is missing (the mail server's name or address)") }
-        let host = try hostNode.nonEmptyString()
-        guard host.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
-            throw hostNode.fail("'\(host)' is not a host name or an address")
+        let map = try mapping(allowed: WatchConfigurationReader.targetKeys.union(["host", "domain", "template"]))
+        let kind: WatchConfiguration.Target.Kind
+        let host: String
+        switch (map["host"], map["domain"]) {
+        case (let hostNode?, nil):
+            host = try hostNode.nonEmptyString()
+            guard host.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+                throw hostNode.fail("'\(host)' is not a host name or an address")
+            }
+            kind = .host(host)
+        case (nil, let domainNode?):
+            host = try domainNode.nonEmptyString()
+            guard (try? DomainChecker.normalise(host)) != nil else { throw domainNode.fail("'\(host)' is not a domain name") }
+            for key in ["addresses", "ports", "server_name"] where map[key] != nil {
+                throw (map[key] ?? self).fail("a domain target checks port 25 of every MX host it publishes: \(key): does not apply")
+            }
+            kind = .domain(host)
+        case (_?, _?):
+            throw fail("give either host: (a mail server) or domain: (every MX of a mail domain), not both")
+        case (nil, nil):
+            throw fail("host: or domain: is missing (a mail server's name or address, or a mail domain)")
         }
         var fields: [String: ConfigurationNode] = [:]
         if let templateNode = map["template"] {
@@ -175,14 +218,15 @@ extension ConfigurationNode {
         }
         fields.merge(map) { _, own in own }
 
-        var ignore: Set<FindingID> = []
+        var ignore: Set<String> = []
         if let node = fields["ignore"] {
             for item in try node.sequence() {
                 let text = try item.string()
-                guard let id = FindingID(rawValue: text) else {
-                    throw item.fail("'\(text)' is not a finding (mailtls check --json lists their ids)")
+                guard FindingID(rawValue: text) != nil || DomainFindingID(rawValue: text) != nil
+                    || [AlertCondition.portLost, AlertCondition.versionLowered].contains(text) else {
+                    throw item.fail("'\(text)' is not a finding (mailtls check --json and mailtls domain --json list their ids)")
                 }
-                ignore.insert(id)
+                ignore.insert(text)
             }
         }
         var addresses: [String] = []
@@ -194,7 +238,7 @@ extension ConfigurationNode {
             }
         }
         return WatchConfiguration.Target(
-            kind: .host(host), name: try fields["name"]?.nonEmptyString() ?? host,
+            kind: kind, name: try fields["name"]?.nonEmptyString() ?? host,
             serverName: try fields["server_name"]?.nonEmptyString(), addresses: addresses,
             ports: try fields["ports"]?.portSpecs() ?? defaults.ports,
             interval: try fields["interval"]?.interval() ?? defaults.interval, ignore: ignore)

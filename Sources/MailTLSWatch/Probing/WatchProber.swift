@@ -1,6 +1,9 @@
 import Foundation
+import Crypto
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDNS
+import MailTLSDomainCheck
 import MailTLSEngine
 import NIOCore
 import NIOPosix
@@ -20,9 +23,12 @@ public struct WatchProber: Sendable {
     /// Why a target could not be probed at all.
     public enum Failure: Error, Equatable, Sendable {
         case unknownHost(String)
+        /// A domain target: the domain does not exist, or the resolver failed.
+        case domain(DomainInputError)
     }
 
     public func probe(_ target: WatchConfiguration.Target, now: Date = Date()) async throws(Failure) -> [PortSnapshot] {
+        if case .domain(let domain) = target.kind { return try await probeDomain(domain, name: target.name, now: now) }
         let addresses = target.addresses.isEmpty ? await Self.addresses(of: target.host) : target.addresses
         guard !addresses.isEmpty else { throw .unknownHost(target.host) }
         let serverName = target.serverName ?? (HostnameMatcher.isIPAddress(target.host) ? nil : target.host)
@@ -42,6 +48,68 @@ public struct WatchProber: Sendable {
             }
         }
         return snapshots
+    }
+
+    /// The resolver domain targets use: validating, from the configured server and trust anchor or the system's.
+    var resolver: DNSResolver.Configuration {
+        DNSResolver.Configuration(resolver: defaults.resolver, trustAnchorFile: defaults.trustAnchor,
+                                  timeout: defaults.timeout, useSystemRootKey: defaults.trustAnchor == nil)
+    }
+
+    /// A domain as `mailtls domain` sees it: one entry per MX address (port 25, its DANE verdict and the findings
+    /// about it), and one for the domain itself (`domain:0`: MTA-STS, TLS-RPT and the findings about the domain).
+    func probeDomain(_ domain: String, name: String, now: Date) async throws(Failure) -> [PortSnapshot] {
+        var request = DomainRequest(domain: domain, resolver: resolver, caFile: defaults.caFile,
+                                    timeouts: .init(connect: defaults.timeout, read: defaults.timeout,
+                                                    greeting: max(defaults.timeout, 30), overall: max(defaults.timeout * 6, 60)),
+                                    warnDays: 0, maximumConnections: defaults.connectionsPerHost, now: now)
+        request.now = now
+        let report: DomainReport
+        do {
+            report = try await DomainChecker().run(request)
+        } catch {
+            throw .domain(error)
+        }
+        let observation = report.observation
+        var claimed: Set<Int> = []
+        var snapshots: [PortSnapshot] = []
+        for host in observation.hosts {
+            for address in host.addresses {
+                let label = "\(host.name) (\(address.address))"
+                let subjects: Set<String> = [label, host.name, "_25._tcp.\(host.name)"]
+                var snapshot = PortSnapshot(key: PortKey(target: name, address: "\(host.name)/\(address.address)", port: 25),
+                                            observation: address.port, analysedAt: report.startedAt)
+                for (index, finding) in report.findings.enumerated() {
+                    guard let subject = finding.subjects.first(where: subjects.contains) else { continue }
+                    snapshot.domainFindings.append(.init(finding, subject: subject))
+                    claimed.insert(index)
+                }
+                snapshot.dane = Self.daneText(address.dane)
+                snapshots.append(snapshot)
+            }
+        }
+        var own = PortSnapshot(key: PortKey(target: name, address: domain, port: 0), checkedAt: report.startedAt,
+                               mailProtocol: .smtp, state: .open, security: .unknown, versions: [], cipher: nil,
+                               certificate: nil, findings: [])
+        for (index, finding) in report.findings.enumerated() where !claimed.contains(index) {
+            own.domainFindings.append(.init(finding, subject: finding.subjects.first ?? domain))
+        }
+        let sts = observation.sts
+        own.sts = PortSnapshot.STSFacts(
+            id: sts.record?.id, mode: sts.policy?.mode.rawValue, mx: sts.policy?.mxPatterns ?? [],
+            policyDigest: sts.response.flatMap { $0.status == 200 ? SHA256.hash(data: $0.body).map { String(format: "%02x", $0) }.joined() : nil })
+        return [own] + snapshots
+    }
+
+    static func daneText(_ verdict: DANEVerdict) -> String {
+        switch verdict {
+        case .noRecords: "no-records"
+        case .unusable: "unusable"
+        case .bogus: "bogus"
+        case .valid: "valid"
+        case .mismatch: "mismatch"
+        case .noTLS: "no-tls"
+        }
     }
 
     /// Every IPv4 and IPv6 address of a host, IPv4 first, from the system's resolver (on NIO's thread pool: getaddrinfo

@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDomainCheck
 
 /// Which port of which address of which target: the key everything the monitor remembers is filed under.
 public struct PortKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
@@ -40,6 +41,42 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
     public var software: ServerSoftware?
     /// The findings on this port, ordered by id.
     public var findings: [FindingFact]
+    /// A domain target's findings about this MX address (or, on the domain's own entry, about the domain).
+    public var domainFindings: [DomainFindingFact] = []
+    /// A domain target's MX address: the DANE verdict (`valid`, `mismatch`, `no-records`, `unusable`, `bogus`,
+    /// `no-tls`).
+    public var dane: String?
+    /// A domain target's own entry: the MTA-STS policy as published.
+    public var sts: STSFacts?
+
+    public struct DomainFindingFact: Sendable, Equatable, Codable, Hashable {
+        public var id: DomainFindingID
+        public var severity: Severity
+        public var subject: String
+        public var evidence: String
+        public var parameters: [String: String]
+
+        public init(_ finding: DomainFinding, subject: String) {
+            id = finding.id
+            severity = finding.severity
+            self.subject = subject
+            evidence = finding.evidence
+            parameters = finding.parameters
+        }
+
+        public func finding() -> DomainFinding {
+            DomainFinding(id, severity, subject: subject, evidence: evidence, parameters: parameters)
+        }
+    }
+
+    /// What a sender reads before trusting the MX set: the TXT record's id and the policy file.
+    public struct STSFacts: Sendable, Equatable, Codable {
+        public var id: String?
+        public var mode: String?
+        public var mx: [String]
+        /// SHA-256 of the policy file as served, to see a change made without a new id.
+        public var policyDigest: String?
+    }
 
     public struct CertificateFacts: Sendable, Equatable, Codable {
         public var sha256Fingerprint: String
@@ -53,6 +90,26 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         public var hostnameMatches: Bool
 
         public var verified: Bool { trusted && hostnameMatches }
+
+        public init(sha256Fingerprint: String, subject: String, issuer: String, notBefore: Date, notAfter: Date,
+                    keyType: String, keyBits: Int?, trusted: Bool, hostnameMatches: Bool) {
+            self.sha256Fingerprint = sha256Fingerprint
+            self.subject = subject
+            self.issuer = issuer
+            self.notBefore = notBefore
+            self.notAfter = notAfter
+            self.keyType = keyType
+            self.keyBits = keyBits
+            self.trusted = trusted
+            self.hostnameMatches = hostnameMatches
+        }
+
+        init(_ report: CertificateReport) {
+            self.init(sha256Fingerprint: report.leaf.sha256Fingerprint, subject: report.leaf.subject,
+                      issuer: report.leaf.issuer, notBefore: report.leaf.notBefore, notAfter: report.leaf.notAfter,
+                      keyType: report.leaf.keyType, keyBits: report.leaf.keyBits, trusted: report.isTrusted,
+                      hostnameMatches: report.hostnameMatches)
+        }
     }
 
     public struct FindingFact: Sendable, Equatable, Codable, Hashable {
@@ -99,17 +156,25 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         security = observation.security
         versions = observation.versions.accepted.sorted()
         cipher = observation.handshake?.cipherSuite?.ianaName
-        certificate = observation.certificate.map { report in
-            CertificateFacts(sha256Fingerprint: report.leaf.sha256Fingerprint, subject: report.leaf.subject,
-                             issuer: report.leaf.issuer, notBefore: report.leaf.notBefore,
-                             notAfter: report.leaf.notAfter, keyType: report.leaf.keyType,
-                             keyBits: report.leaf.keyBits, trusted: report.isTrusted,
-                             hostnameMatches: report.hostnameMatches)
-        }
+        certificate = observation.certificate.map(CertificateFacts.init)
         software = observation.software
         findings = report.findings.filter { $0.ports.contains(port) }
             .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence, parameters: $0.parameters) }
             .sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// The facts of an MX address `mailtls domain` probed; its findings are the domain's (added by the caller).
+    public init(key: PortKey, observation: PortObservation, analysedAt: Date) {
+        self.key = key
+        checkedAt = analysedAt
+        mailProtocol = observation.spec.mailProtocol
+        state = observation.state
+        security = observation.security
+        versions = observation.handshake?.version.map { [$0] } ?? []
+        cipher = observation.handshake?.cipherSuite?.ianaName
+        certificate = observation.certificate.map(CertificateFacts.init)
+        software = observation.software
+        findings = []
     }
 
     /// Whether two snapshots say the same thing (the time they were taken aside): history keeps one row per change.

@@ -98,9 +98,8 @@ public final class SQLiteWatchStore: WatchStore {
     public func record(_ probe: ProbeRecord) async throws {
         let snapshot = probe.snapshot
         let key = snapshot.key
-        let facts = try Self.json(snapshot)
-        let states = try probe.alertStates.map { ($0.condition.id, try Self.json($0)) }
-        let notices = try probe.notices.map { ($0, try Self.json($0)) }
+        let encoded = try EncodedProbe(probe)
+        let (facts, states, notices) = (encoded.facts, encoded.states, encoded.notices)
         try await database.write { db in
             let keyArguments: StatementArguments = [key.target, key.address, key.port]
             let previous = try Row.fetchOne(db, sql: "SELECT was_open, best_version, last_history_at FROM latest WHERE target = ? AND address = ? AND port = ?",

@@ -54,6 +54,19 @@ public struct ProbeRecord: Sendable, Equatable {
     }
 }
 
+/// A probe's rows as the stores write them: the snapshot, each alert state and each notice as JSON.
+struct EncodedProbe {
+    var facts: String
+    var states: [(condition: String, json: String)]
+    var notices: [(notice: AlertNotice, json: String)]
+
+    init(_ probe: ProbeRecord) throws {
+        facts = try SQLiteWatchStore.json(probe.snapshot)
+        states = try probe.alertStates.map { ($0.condition.id, try SQLiteWatchStore.json($0)) }
+        notices = try probe.notices.map { ($0, try SQLiteWatchStore.json($0)) }
+    }
+}
+
 public struct WatchHistory: Sendable, Equatable {
     public var target: String
     public var events: [ChangeEvent]

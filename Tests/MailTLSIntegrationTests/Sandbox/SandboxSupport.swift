@@ -230,6 +230,7 @@ final class LiveProcess: Sendable {
     var stdout: String { program.stdout }
     var stderr: String { program.stderr }
     var peakResidentBytes: Int? { program.peakResidentBytes }
+    var processID: pid_t { program.processID }
     var lines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// `waitForLine`, blocking: for a thread that must act the moment the line appears.

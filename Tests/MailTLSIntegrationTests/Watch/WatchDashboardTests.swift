@@ -126,7 +126,8 @@ import Testing
         let served: Set<String> = ["mailtls_watch_targets", "mailtls_probe_success", "mailtls_probe_timestamp_seconds",
                                    "mailtls_tls_encrypted", "mailtls_starttls_offered", "mailtls_tls_version_info",
                                    "mailtls_cert_not_after_timestamp_seconds", "mailtls_cert_not_before_timestamp_seconds",
-                                   "mailtls_cert_verified", "mailtls_alert_firing"]
+                                   "mailtls_cert_verified", "mailtls_alert_firing", "mailtls_dane_valid",
+                                   "mailtls_mta_sts_mode_info"]
         let source = try String(contentsOfFile: Lab.packageRoot.appendingPathComponent("Sources/MailTLSWatchWeb/WatchMetrics.swift").path,
                                 encoding: .utf8)
         for name in served { #expect(source.contains("\"\(name)\""), "\(name) is not served") }

@@ -40,7 +40,8 @@ struct WatchWorkspace {
     }
 
     func once(_ extra: [String] = []) async -> ProcessRunner.Result {
-        await Tool.mailtls(["watch", "--once", "--config", configPath, "--lang", "en"] + extra, timeout: 120)
+        let language = extra.contains("--lang") ? [] : ["--lang", "en"]
+        return await Tool.mailtls(["watch", "--once", "--config", configPath] + language + extra, timeout: 120)
     }
 }
 

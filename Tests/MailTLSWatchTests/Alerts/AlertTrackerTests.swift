@@ -73,7 +73,7 @@ import Testing
             F.finding(.greetingSlow, .info),
             F.finding(.certificateSelfSigned, .warning),
         ])
-        let ids = AlertTracker.conditions(of: snapshot, minimum: .warning, ignore: [.certificateSelfSigned],
+        let ids = AlertTracker.conditions(of: snapshot, minimum: .warning, ignore: ["certificate-self-signed"],
                                           wasOpenBefore: true, bestVersionSeen: .tls13).map(\.id)
         #expect(ids == ["certificate-expired", "tls-version-deprecated"])
         let critical = AlertTracker.conditions(of: snapshot, minimum: .critical, ignore: [], wasOpenBefore: true,

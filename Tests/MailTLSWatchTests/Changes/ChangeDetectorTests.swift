@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSCheck
 import MailTLSCore
+import MailTLSDomainCheck
 import Testing
 
 @testable import MailTLSWatch
@@ -49,5 +50,48 @@ import Testing
         #expect(kinds(F.snapshot(), F.snapshot(at: 60, state: .closed)) == ["port-lost!"])
         #expect(kinds(F.snapshot(at: 60, state: .filtered), F.snapshot(at: 120)) == ["port-opened"])
         #expect(kinds(F.snapshot(at: 0, state: .closed), F.snapshot(at: 60, state: .filtered)) == [])
+    }
+}
+
+@Suite struct DomainChangeTests {
+    typealias F = WatchFixtures
+
+    func domainEntry(id: String?, digest: String?, findings: [DomainFindingID] = []) -> PortSnapshot {
+        var snapshot = F.snapshot(certificate: nil)
+        snapshot.key = PortKey(target: "example.com", address: "example.com", port: 0)
+        snapshot.sts = .init(id: id, mode: "enforce", mx: ["mx.example.com"], policyDigest: digest)
+        snapshot.domainFindings = findings.map {
+            .init(DomainFinding($0, .critical, subject: "example.com", evidence: ""), subject: "example.com")
+        }
+        return snapshot
+    }
+
+    /// RFC 8461: a changed policy needs a new id, or senders that cached the old one keep it.
+    @Test func aPolicyChangedWithoutANewIDIsARegression() {
+        let before = domainEntry(id: "20260101", digest: "aa")
+        #expect(ChangeDetector.changes(from: before, to: domainEntry(id: "20260101", digest: "aa")).isEmpty)
+        let sneaky = ChangeDetector.changes(from: before, to: domainEntry(id: "20260101", digest: "bb"))
+        #expect(sneaky.map(\.kind) == [.stsPolicyChangedWithoutNewID] && sneaky[0].isRegression)
+        let proper = ChangeDetector.changes(from: before, to: domainEntry(id: "20261206", digest: "bb"))
+        #expect(proper.map(\.kind) == [.stsPolicyChanged] && !proper[0].isRegression)
+    }
+
+    /// The classic DANE outage: a renewed certificate the published TLSA records no longer match.
+    @Test func aRenewalThatBreaksDANEIsTwoEventsAndOneCondition() {
+        var before = F.snapshot()
+        before.dane = "valid"
+        var after = F.snapshot(at: 60, certificate: F.certificate("renewed"))
+        after.dane = "mismatch"
+        after.domainFindings = [.init(DomainFinding(.tlsaInvalid, .critical, subject: "mx (192.0.2.1)", evidence: "3 1 1 ab…"),
+                                      subject: "mx (192.0.2.1)")]
+        let events = ChangeDetector.changes(from: before, to: after)
+        #expect(events.map(\.kind) == [.certificateChanged, .findingAppeared, .daneChanged])
+        #expect(events.last?.isRegression == true)
+        let conditions = AlertTracker.conditions(of: after, minimum: .warning, ignore: [], wasOpenBefore: true,
+                                                 bestVersionSeen: .tls13)
+        #expect(conditions.map(\.id) == ["tlsa-invalid"])
+        #expect(conditions.first?.catalog == .domain)
+        #expect(AlertTracker.conditions(of: after, minimum: .warning, ignore: ["tlsa-invalid"], wasOpenBefore: true,
+                                        bestVersionSeen: .tls13).isEmpty)
     }
 }

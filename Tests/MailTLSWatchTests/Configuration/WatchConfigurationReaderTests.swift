@@ -81,7 +81,7 @@ import Testing
         #expect(submission.ports == [PortSpec(port: 465, mailProtocol: .smtp, mode: .implicitTLS, isExplicit: true),
                                      PortSpec(port: 2465, mailProtocol: .smtp, mode: .implicitTLS, isExplicit: true)])
         #expect(submission.interval == 300)
-        #expect(submission.ignore == [.certificateSelfSigned])
+        #expect(submission.ignore == ["certificate-self-signed"])
 
         #expect(configuration.alerts.count == 3)
         #expect(configuration.alerts[0].channel == .webhook(URL(string: "https://hooks.example.com/mailtls")!))
@@ -103,7 +103,14 @@ import Testing
         ("targets:\n  - host: a.example\n    ports: [25, 25]\n", 3, "targets[0].ports[1]", "listed twice"),
         ("targets:\n  - host: a.example\n  - host: a.example\n", 3, "targets[1]", "used twice"),
         ("targets:\n  - host: a.example\n    template: nope\n", 3, "targets[0].template", "no template named 'nope'"),
-        ("targets:\n  - name: x\n", 2, "targets[0]", "host: is missing"),
+        ("targets:\n  - name: x\n", 2, "targets[0]", "host: or domain: is missing"),
+        ("targets:\n  - domain: example.com\n    ports: [25]\n", 3, "targets[0].ports", "does not apply"),
+        ("targets:\n  - { host: a.example, domain: example.com }\n", 2, "targets[0]", "not both"),
+        ("database: postgres://u:secret@db.example/watch\ntargets:\n  - host: a.example\n", 1, "database",
+         "database_password_file"),
+        ("database: postgres://db.example/watch\ntargets:\n  - host: a.example\n", 1, "database", "needs a user"),
+        ("database: postgres://u@db.example/watch?sslmode=prefer\ntargets:\n  - host: a.example\n", 1, "database",
+         "sslmode=disable or sslmode=verify-full"),
         ("defaults:\n  interval: 10s\ntargets:\n  - host: a.example\n", 2, "defaults.interval", "1m to 7d"),
         ("defaults:\n  expiry: [soon]\ntargets:\n  - host: a.example\n", 2, "defaults.expiry[0]", "14d"),
         ("defaults:\n  jitter: 90%\ntargets:\n  - host: a.example\n", 2, "defaults.jitter", "0% to 50%"),
@@ -126,6 +133,24 @@ import Testing
             #expect(error.key == key, "\(error)")
             #expect(error.problem.contains(problem), "\(error)")
         }
+    }
+
+    @Test func aSharedDatabaseIsAPostgresURL() throws {
+        let configuration = try WatchConfigurationReader.parse("""
+            database: postgres://mailtls@db.example.com:6432/fleet
+            database_password_file: /etc/mailtls/db-password
+            lease: 90s
+            targets:
+              - domain: example.com
+            """)
+        let location = try #require(configuration.postgres)
+        #expect(location == PostgresLocation(host: "db.example.com", port: 6432, user: "mailtls", database: "fleet",
+                                             verifiedTLS: true, passwordFile: "/etc/mailtls/db-password"))
+        #expect(configuration.lease == 90)
+        #expect(configuration.targets[0].kind == .domain("example.com"))
+        let loopback = try WatchConfigurationReader.parse("database: postgres://m@127.0.0.30/w\ntargets: [{ host: a.example }]\n")
+        #expect(loopback.postgres?.verifiedTLS == false, "no TLS on loopback unless asked")
+        #expect(try WatchConfigurationReader.parse("targets: [{ host: a.example }]\n").postgres == nil)
     }
 
     @Test func aRelativeDatabaseIsBesideTheFile() throws {

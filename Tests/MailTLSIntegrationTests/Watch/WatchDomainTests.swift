@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// Domain targets on the small internet (Tests/Lab/internet.sh): every MX host and address on port 25, DANE,
+/// MTA-STS and TLS-RPT, through its validating resolver. A TLSA record that does not match the served certificate is
+/// one alert; a domain with everything right is none.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct WatchDomainTests {
+    @Test func daneMismatchAlertsAndAGoodDomainDoesNot() async throws {
+        let internet = try Internet.get()
+        let workspace = try WatchWorkspace("watch-domain")
+        defer { workspace.remove() }
+        let webhook = try await WebhookReceiver()
+        defer { webhook.stop() }
+        try workspace.write("""
+            defaults:
+              ca_file: \(internet.caFile)
+              resolver: \(internet.resolverAddress)
+              trust_anchor: \(internet.anchors)
+              failures_before_alert: 1
+            targets:
+              - domain: good.mailtls.test
+              - domain: dane-bad.mailtls.test
+                ignore: [certificate-host-mismatch, certificate-not-trusted, mta-sts-missing, tlsrpt-missing]
+              - domain: no-such-domain.mailtls.test
+            alerts:
+              - webhook: \(webhook.url)
+            """)
+        let result = await workspace.once(["--json"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let targets = try #require(document["targets"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: targets.compactMap { target in
+            (target["target"] as? String).map { ($0, target) }
+        })
+        #expect(byName["good.mailtls.test"]?["verdict"] as? String == "ok", "\(result.stdout)")
+        let goodPorts = (byName["good.mailtls.test"]?["ports"] as? [[String: Any]]) ?? []
+        #expect(goodPorts.contains { $0["port"] as? Int == 25 && $0["dane"] as? String == "valid" })
+        #expect(goodPorts.contains { $0["port"] as? Int == 0 })
+        let badPorts = (byName["dane-bad.mailtls.test"]?["ports"] as? [[String: Any]]) ?? []
+        #expect(badPorts.contains { $0["dane"] as? String == "mismatch" }, "\(badPorts)")
+        #expect(byName["no-such-domain.mailtls.test"]?["unresolved"] as? Bool == true)
+        let validation = await Tool.validate(json: result.stdout, schema: "watch-report.schema.json")
+        #expect(validation.status == 0, "\(validation.stderr)")
+
+        let notices = try webhook.notices()
+        #expect(notices.filter { $0.target == "dane-bad.mailtls.test" }.map(\.condition) == ["tlsa-invalid"], "\(notices)")
+        #expect(!notices.contains { $0.target == "good.mailtls.test" })
+
+        // The words come from mailtls domain's catalogue, in both languages.
+        let japanese = await workspace.once(["--lang", "ja"])
+        #expect(japanese.stdout.contains("tlsa-invalid"))
+        #expect(japanese.stdout.contains("ドメイン") || japanese.stdout.contains("見つかりません"), "\(japanese.stdout)")
+    }
+}
