@@ -12,6 +12,8 @@ public struct TargetOutcome: Sendable, Equatable {
     public var conditions: [PortKey: [AlertCondition]]
     /// The target could not be probed at all (its host does not resolve).
     public var failure: WatchProber.Failure?
+    /// The alerts firing (and told) on the target's ports after this probe: what Alertmanager is sent again.
+    public var firing: [AlertState] = []
 
     /// The worst condition shown now; a target that could not be probed is critical.
     public var worstSeverity: Severity? {
@@ -80,9 +82,15 @@ public struct WatchRunner: Sendable {
             var (states, notices) = tracker.step(key: snapshot.key, states: memory?.alertStates ?? [],
                                                  active: conditions, answered: snapshot.state == .open,
                                                  now: snapshot.checkedAt)
-            notices += try await expiryNotices(snapshot)
+            let held = configuration.inMaintenance(target.name, at: snapshot.checkedAt)
+            if held {
+                (states, notices) = AlertTracker.hold(states: states, notices: notices)
+            } else {
+                // An expiry notice is claimed only when it can be told: after a window, it still comes.
+                notices += try await expiryNotices(snapshot)
+            }
             // A policy changed without a new id has no lasting condition to alert on: it is told once, as it happens.
-            for event in events where event.kind == .stsPolicyChangedWithoutNewID {
+            for event in events where event.kind == .stsPolicyChangedWithoutNewID && !held {
                 notices.append(AlertNotice(kind: .change, key: snapshot.key,
                                            condition: AlertCondition(id: event.kind.rawValue, severity: .warning,
                                                                      evidence: "id=\(event.after)", catalog: .watch),
@@ -95,6 +103,7 @@ public struct WatchRunner: Sendable {
                                                alertStates: states, notices: notices))
             outcome.events += events
             outcome.notices += notices
+            outcome.firing += states.filter { $0.phase == .firing && $0.lastNotified != nil }
             outcome.conditions[snapshot.key] = conditions
         }
         return outcome

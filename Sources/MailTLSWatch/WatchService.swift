@@ -51,7 +51,16 @@ public struct WatchService: Service {
             onError(error)
         }
         await withDiscardingTaskGroup { group in
+            var lastPrune = Date.distantPast
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                // History older than the retention goes, once a day (and at the start).
+                if Date().timeIntervalSince(lastPrune) >= 86400 {
+                    lastPrune = Date()
+                    let (store, cutoff, fail) = (runner.store, Date().addingTimeInterval(-configuration.retention), onError)
+                    group.addTask {
+                        do { try await store.prune(before: cutoff) } catch { fail(error) }
+                    }
+                }
                 if let fresh = await reload() {
                     configuration = fresh
                     runner = makeRunner(fresh)
@@ -86,7 +95,7 @@ public struct WatchService: Service {
                             probe.addTask {
                                 do {
                                     let outcome = try await probeRunner.check(target)
-                                    let failures = await probeDelivery.deliver(outcome.notices)
+                                    let failures = await probeDelivery.deliver(outcome, interval: target.interval)
                                     let busy = outcome.snapshots.contains { $0.findings.contains { $0.id == .serverUnavailable } }
                                     try? await schedule.completed(target.name, at: Date(), busy: busy)
                                     report(outcome, failures)

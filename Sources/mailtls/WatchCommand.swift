@@ -142,7 +142,11 @@ struct WatchRunCommand: AsyncParsableCommand {
             } catch {
                 throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
             }
-            let failures = await makeDelivery(configuration).deliver(outcomes.flatMap(\.notices))
+            var failures: [NoticeDelivery.Failure] = []
+            let delivery = makeDelivery(configuration)
+            for (outcome, target) in zip(outcomes, configuration.targets) {
+                failures += await delivery.deliver(outcome, interval: target.interval)
+            }
             if output.json {
                 print(JSONReport.pretty(WatchJSON.round(outcomes)))
             } else {

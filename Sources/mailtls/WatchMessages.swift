@@ -138,6 +138,10 @@ enum WatchTemplate {
           # - slack: https://hooks.slack.com/services/...
           #   severity: critical
 
+        # \(ja ? "通知を止める時間帯（計画した作業など）" : "when alerts are held (planned work)")
+        # maintenance:
+        #   - { targets: ["mx*"], start: "02:00", duration: 2h, time_zone: Asia/Tokyo }
+
         # \(ja ? "ダッシュボードと /metrics（既定ではこのマシンからだけ接続できます）" : "the dashboard and /metrics (loopback only by default)")
         http:
           listen: 127.0.0.1:9465

@@ -130,9 +130,15 @@ public struct AlertTracker: Sendable {
                         notices.append(AlertNotice(kind: .firing, key: key, condition: condition, at: now, since: state.since))
                     }
                 case .firing:
-                    if let last = state.lastNotified, now.timeIntervalSince(last) >= reminderInterval {
+                    if let last = state.lastNotified {
+                        if now.timeIntervalSince(last) >= reminderInterval {
+                            state.lastNotified = now
+                            notices.append(AlertNotice(kind: .reminder, key: key, condition: condition, at: now, since: state.since))
+                        }
+                    } else {
+                        // Held by a maintenance window: told now that it still fires.
                         state.lastNotified = now
-                        notices.append(AlertNotice(kind: .reminder, key: key, condition: condition, at: now, since: state.since))
+                        notices.append(AlertNotice(kind: .firing, key: key, condition: condition, at: now, since: state.since))
                     }
                 }
                 kept.append(state)
@@ -149,7 +155,10 @@ public struct AlertTracker: Sendable {
             case .firing:
                 state.successes += 1
                 if state.successes >= successesBeforeResolve {
-                    notices.append(AlertNotice(kind: .resolved, key: key, condition: state.condition, at: now, since: state.since))
+                    // An alert never told (held by maintenance) resolves without a word.
+                    if state.lastNotified != nil {
+                        notices.append(AlertNotice(kind: .resolved, key: key, condition: state.condition, at: now, since: state.since))
+                    }
                 } else {
                     kept.append(state)
                 }
@@ -198,5 +207,20 @@ public struct AlertTracker: Sendable {
                                              evidence: "\(best.rawValue) → \(now.rawValue)", catalog: .watch))
         }
         return conditions
+    }
+}
+
+extension AlertTracker {
+    /// A step during a maintenance window: firing and reminder notices are held (their states stay untold, so each
+    /// alert is told at the first failing probe after the window), and only resolutions of alerts already told go
+    /// out.
+    public static func hold(states: [AlertState], notices: [AlertNotice]) -> (states: [AlertState], notices: [AlertNotice]) {
+        var held = states
+        for notice in notices where notice.kind == .firing || notice.kind == .reminder {
+            if let index = held.firstIndex(where: { $0.condition.id == notice.condition.id }) {
+                held[index].lastNotified = nil
+            }
+        }
+        return (held, notices.filter { $0.kind == .resolved })
     }
 }

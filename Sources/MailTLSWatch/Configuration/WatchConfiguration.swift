@@ -14,6 +14,15 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var databasePasswordFile: String?
     /// Workers sharing PostgreSQL: how long a claimed target stays a worker's without renewal (renewed every third).
     public var lease: Double = 120
+    /// History older than this is deleted (the latest snapshot of each port stays), once a day.
+    public var retention: Double = 400 * 86400
+    /// When alerts about some targets are held.
+    public var maintenance: [MaintenanceWindow] = []
+
+    /// Whether alerts about the target are held now.
+    public func inMaintenance(_ target: String, at now: Date) -> Bool {
+        maintenance.contains { $0.covers(target, at: now) }
+    }
 
     /// The shared database, when `database` is a postgres URL.
     public var postgres: PostgresLocation? {
@@ -129,6 +138,9 @@ public struct WatchConfiguration: Sendable, Equatable {
             case slack(URL)
             /// Mail sent by mailtls itself through a submission server, over verified TLS.
             case email(Email)
+            /// Prometheus Alertmanager (its v2 API at this base URL): the firing alerts are sent again after every
+            /// probe, as Prometheus does, and a resolved one with its end.
+            case alertmanager(URL)
         }
 
         public struct Email: Sendable, Equatable {

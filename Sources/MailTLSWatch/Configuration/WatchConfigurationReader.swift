@@ -31,8 +31,8 @@ public enum WatchConfigurationReader {
 
 extension ConfigurationNode {
     func watchConfiguration() throws(ConfigurationFailure) -> WatchConfiguration {
-        let map = try mapping(allowed: ["database", "database_password_file", "lease", "defaults", "templates", "targets",
-                                        "alerts", "http"])
+        let map = try mapping(allowed: ["database", "database_password_file", "lease", "retention", "maintenance",
+                                        "defaults", "templates", "targets", "alerts", "http"])
         let database = try map["database"]?.nonEmptyString() ?? WatchConfiguration.defaultDatabase
         let passwordFile = try map["database_password_file"]?.nonEmptyString()
         do {
@@ -85,6 +85,13 @@ extension ConfigurationNode {
                                                http: http)
         configuration.databasePasswordFile = passwordFile
         configuration.lease = lease
+        if let node = map["retention"] {
+            configuration.retention = try node.seconds()
+            guard configuration.retention >= 86400 else { throw node.fail("expected at least 1d") }
+        }
+        if let node = map["maintenance"] {
+            for item in try node.sequence() { configuration.maintenance.append(try item.maintenanceWindow()) }
+        }
         return configuration
     }
 
@@ -152,6 +159,52 @@ extension ConfigurationNode {
         if let node = map["resolver"] { defaults.resolver = try node.nonEmptyString() }
         if let node = map["trust_anchor"] { defaults.trustAnchor = try node.nonEmptyString() }
         return defaults
+    }
+
+    /// `{ targets: [mx*], start: "02:00", duration: 2h, days: [sat, sun], time_zone: Asia/Tokyo }`, or a one-off
+    /// `{ start: "2026-12-24 22:00", end: "2026-12-25 06:00", time_zone: Asia/Tokyo }`.
+    func maintenanceWindow() throws(ConfigurationFailure) -> MaintenanceWindow {
+        let map = try mapping(allowed: ["targets", "start", "end", "duration", "days", "time_zone"])
+        var timeZone = TimeZone(identifier: "UTC")!
+        if let node = map["time_zone"] {
+            let name = try node.nonEmptyString()
+            guard let zone = TimeZone(identifier: name) else { throw node.fail("'\(name)' is not a time zone (Asia/Tokyo, Europe/Berlin, UTC)") }
+            timeZone = zone
+        }
+        let targets = try map["targets"]?.strings() ?? []
+        guard let startNode = map["start"] else { throw fail("start: is missing (\"02:00\" every day, or \"2026-12-24 22:00\" once)") }
+        let start = try startNode.nonEmptyString()
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        if let first = formatter.date(from: start) {
+            guard let endNode = map["end"] else { throw fail("a one-off window needs end: (\"2026-12-25 06:00\")") }
+            guard let last = formatter.date(from: try endNode.nonEmptyString()), last > first else {
+                throw endNode.fail("expected a local date and time after start:, such as \"2026-12-25 06:00\"")
+            }
+            if map["duration"] != nil || map["days"] != nil { throw fail("a one-off window takes end:, not duration: or days:") }
+            return MaintenanceWindow(targets: targets, recurrence: .once(start: first, end: last), timeZone: timeZone)
+        }
+        let parts = start.split(separator: ":")
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour),
+              (0..<60).contains(minute) else {
+            throw startNode.fail("expected HH:MM (every day) or YYYY-MM-DD HH:MM (once)")
+        }
+        guard let durationNode = map["duration"] else { throw fail("a recurring window needs duration: (2h)") }
+        let duration = try durationNode.seconds()
+        guard duration > 0, duration <= 7 * 86400 else { throw durationNode.fail("expected a duration from 1m to 7d") }
+        var weekdays: Set<Int> = []
+        if let node = map["days"] {
+            let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+            for item in try node.sequence() {
+                let text = try item.string().lowercased().prefix(3)
+                guard let index = names.firstIndex(of: String(text)) else { throw item.fail("expected mon, tue, wed, thu, fri, sat or sun") }
+                weekdays.insert(index + 1)
+            }
+        }
+        return MaintenanceWindow(targets: targets, recurrence: .recurring(startMinute: hour * 60 + minute, duration: duration,
+                                                                          weekdays: weekdays), timeZone: timeZone)
     }
 
     /// An interval between probes: at least a minute (a monitor must not hammer a mail server), at most a week.
@@ -245,10 +298,13 @@ extension ConfigurationNode {
     }
 
     func alertRoute() throws(ConfigurationFailure) -> WatchConfiguration.AlertRoute {
-        let map = try mapping(allowed: ["webhook", "slack", "email", "severity"])
+        let map = try mapping(allowed: ["webhook", "slack", "email", "alertmanager", "severity"])
         let severity = try map["severity"]?.severity() ?? .warning
-        let channels = ["webhook", "slack", "email"].filter { map[$0] != nil }
-        guard channels.count == 1 else { throw fail("give one of webhook: (a URL), slack: (a URL) or email: (to, from, server)") }
+        let channels = ["webhook", "slack", "email", "alertmanager"].filter { map[$0] != nil }
+        guard channels.count == 1 else {
+            throw fail("give one of webhook: (a URL), slack: (a URL), alertmanager: (its URL) or email: (to, from, server)")
+        }
+        if let node = map["alertmanager"] { return .init(channel: .alertmanager(try node.webURL()), minimumSeverity: severity) }
         if let node = map["webhook"] { return .init(channel: .webhook(try node.webURL()), minimumSeverity: severity) }
         if let node = map["slack"] { return .init(channel: .slack(try node.webURL()), minimumSeverity: severity) }
         guard let node = map["email"] else { throw fail("give one of webhook:, slack: or email:") }

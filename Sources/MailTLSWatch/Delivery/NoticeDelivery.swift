@@ -50,10 +50,61 @@ public struct NoticeDelivery: Sendable {
         public var reason: String
     }
 
-    /// Delivers the notices; returns the routes that failed.
+    /// Delivers a probe's notices, and its firing alerts to Alertmanager; returns the routes that failed.
+    /// `interval` is the target's: Alertmanager keeps a firing alert three intervals unless it hears it again.
+    public func deliver(_ outcome: TargetOutcome, interval: Double) async -> [Failure] {
+        var failures = await deliver(outcome.notices)
+        for route in routes {
+            guard case .alertmanager(let base) = route.channel else { continue }
+            let firing = outcome.firing.filter { $0.condition.severity >= route.minimumSeverity }
+            let resolved = outcome.notices.filter { $0.kind == .resolved && $0.condition.severity >= route.minimumSeverity }
+            guard !firing.isEmpty || !resolved.isEmpty else { continue }
+            let url = base.appendingPathComponent("api/v2/alerts")
+            if let reason = await post(alertmanagerDocument(firing: firing, resolved: resolved, interval: interval), to: url) {
+                failures.append(Failure(url: url.absoluteString, reason: reason))
+            }
+        }
+        return failures
+    }
+
+    /// Alertmanager's v2 alerts: `alertname` is the condition, the port's place and the severity are labels; a
+    /// firing alert ends three intervals ahead (sent again at every probe), a resolved one now.
+    func alertmanagerDocument(firing: [AlertState], resolved: [AlertNotice], interval: Double, now: Date = Date()) -> Data {
+        struct Alert: Encodable {
+            var labels: [String: String]
+            var annotations: [String: String]
+            var startsAt: String
+            var endsAt: String
+        }
+        func labels(_ key: PortKey, _ condition: AlertCondition) -> [String: String] {
+            ["alertname": condition.id, "target": key.target, "address": key.address, "port": String(key.port),
+             "severity": condition.severity.rawValue, "source": "mailtls-watch"]
+        }
+        var alerts: [Alert] = []
+        for state in firing {
+            let notice = AlertNotice(kind: .firing, key: state.key, condition: state.condition, at: now, since: state.since)
+            let text = words(notice)
+            alerts.append(Alert(labels: labels(state.key, state.condition),
+                                annotations: ["summary": text.title, "description": text.body],
+                                startsAt: ISO8601.format(state.since),
+                                endsAt: ISO8601.format(now.addingTimeInterval(max(3 * interval, 600)))))
+        }
+        for notice in resolved {
+            let text = words(notice)
+            alerts.append(Alert(labels: labels(notice.key, notice.condition),
+                                annotations: ["summary": text.title, "description": text.body],
+                                startsAt: ISO8601.format(notice.since), endsAt: ISO8601.format(notice.at)))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(alerts)) ?? Data("[]".utf8)
+    }
+
+    /// Delivers the notices to the notice routes (webhook, Slack, e-mail); returns the routes that failed.
     public func deliver(_ notices: [AlertNotice]) async -> [Failure] {
         var failures: [Failure] = []
         for route in routes {
+            if case .alertmanager = route.channel { continue }
             let chosen = notices.filter { $0.condition.severity >= route.minimumSeverity }
             guard !chosen.isEmpty else { continue }
             let (url, body): (URL, Data)
@@ -68,6 +119,8 @@ public struct NoticeDelivery: Sendable {
                 if let reason = await send(chosen, by: email) {
                     failures.append(Failure(url: "mailto:" + email.to.joined(separator: ","), reason: reason))
                 }
+                continue
+            case .alertmanager:
                 continue
             }
             if let reason = await post(body, to: url) { failures.append(Failure(url: url.absoluteString, reason: reason)) }

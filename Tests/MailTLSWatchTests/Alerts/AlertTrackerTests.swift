@@ -97,3 +97,67 @@ import Testing
                                         bestVersionSeen: .tls12).isEmpty)
     }
 }
+
+@Suite struct MaintenanceTests {
+    typealias F = WatchFixtures
+    let expired = AlertCondition(id: "certificate-expired", severity: .critical, evidence: "")
+
+    func window(_ yaml: String) throws -> MaintenanceWindow {
+        try #require(try WatchConfigurationReader.parse("maintenance:\n  - \(yaml)\ntargets: [{ host: a.example }]\n").maintenance.first)
+    }
+
+    func tokyo(_ text: String) -> Date {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.date(from: text)!
+    }
+
+    /// 23:00 to 01:00 Tokyo time on Saturdays: across midnight, in its own time zone, only on its weekday.
+    @Test func aRecurringWindowInItsTimeZone() throws {
+        let window = try window("{ targets: [\"mx*\"], start: \"23:00\", duration: 2h, days: [sat], time_zone: Asia/Tokyo }")
+        #expect(window.covers("mx1", at: tokyo("2026-12-05 23:30")))   // a Saturday
+        #expect(window.covers("mx1", at: tokyo("2026-12-06 00:30")))   // past midnight, the window began Saturday
+        #expect(!window.covers("mx1", at: tokyo("2026-12-06 01:00")))
+        #expect(!window.covers("mx1", at: tokyo("2026-12-04 23:30")))  // a Friday
+        #expect(!window.covers("imap", at: tokyo("2026-12-05 23:30")))
+    }
+
+    @Test func aOneOffWindow() throws {
+        let window = try window("{ start: \"2026-12-24 22:00\", end: \"2026-12-25 06:00\", time_zone: Asia/Tokyo }")
+        #expect(window.covers("anything", at: tokyo("2026-12-25 05:59")))
+        #expect(!window.covers("anything", at: tokyo("2026-12-25 06:00")))
+        #expect(throws: (any Error).self) {
+            try WatchConfigurationReader.parse("maintenance:\n  - { start: \"02:00\", duration: 2h, time_zone: Mars/Base }\ntargets: [{ host: a.example }]\n")
+        }
+    }
+
+    /// An alert that begins during a window is told at the first failing probe after it, once; one that ends during
+    /// the window, never told, resolves without a word.
+    @Test func aHeldAlertIsToldAfterTheWindow() {
+        let tracker = AlertTracker()
+        var states: [AlertState] = []
+        var told: [AlertNotice.Kind] = []
+        for (hour, inWindow) in [(0, true), (1, true), (2, true), (3, true), (4, false), (5, false)] {
+            var step = tracker.step(key: F.key, states: states, active: [expired], answered: true,
+                                    now: F.start.addingTimeInterval(Double(hour) * 3600))
+            if inWindow { step = AlertTracker.hold(states: step.states, notices: step.notices) }
+            states = step.states
+            told += step.notices.map(\.kind)
+        }
+        #expect(told == [.firing])
+        var quiet: [AlertState] = []
+        var quietTold: [AlertNotice.Kind] = []
+        for (hour, failing) in [(0, true), (1, true), (2, true), (3, false), (4, false)] {
+            let step = AlertTracker.hold(states: tracker.step(key: F.key, states: quiet, active: failing ? [expired] : [],
+                                                              answered: true, now: F.start.addingTimeInterval(Double(hour) * 3600)).states,
+                                         notices: tracker.step(key: F.key, states: quiet, active: failing ? [expired] : [],
+                                                               answered: true, now: F.start.addingTimeInterval(Double(hour) * 3600)).notices)
+            quiet = step.states
+            quietTold += step.notices.map(\.kind)
+        }
+        #expect(quietTold.isEmpty)
+        #expect(quiet.isEmpty)
+    }
+}
