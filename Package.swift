@@ -137,8 +137,8 @@ let package = Package(
         .target(
             name: "MailTLSWatch",
             dependencies: [
-                "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSDNS", "MailTLSDomainCheck",
-                "MailTLSEngine", "MailTLSRelay",
+                "MailTLSAccount", "MailTLSCheck", "MailTLSConfigurationFile", "MailTLSCore", "MailTLSDNS",
+                "MailTLSDomainCheck", "MailTLSEngine", "MailTLSRelay", "MailTLSSetup",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

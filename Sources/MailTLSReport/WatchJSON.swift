@@ -46,6 +46,7 @@ public enum WatchJSON {
         public var certificate: Certificate?
         public var findings: [String]
         public var dane: String?
+        public var settings: String?
         public var conditions: [Condition]
 
         init(_ snapshot: PortSnapshot, conditions: [AlertCondition]) {
@@ -60,6 +61,7 @@ public enum WatchJSON {
             certificate = snapshot.certificate.map(Certificate.init)
             findings = snapshot.findings.map(\.id.rawValue) + snapshot.domainFindings.map(\.id.rawValue)
             dane = snapshot.dane
+            settings = snapshot.accountSettings
             self.conditions = conditions.map(Condition.init)
         }
     }

@@ -79,7 +79,7 @@ public struct WatchPages: Sendable {
             }.joined(separator: "<br>")
             if snapshot.key.port == 0 {
                 body += "<tr class=\"\(memory.alertStates.contains { $0.phase == .firing } ? "alerting" : "ok")\">"
-                    + "<td>\(h(snapshot.key.address))</td><td colspan=\"4\">MTA-STS \(h(snapshot.sts?.mode ?? "-"))</td>"
+                    + "<td>\(h(snapshot.key.address))</td><td colspan=\"4\">\(snapshot.accountSettings.map(h) ?? "MTA-STS " + h(snapshot.sts?.mode ?? "-"))</td>"
                     + "<td>\(problems.isEmpty ? "-" : problems)</td></tr>\n"
                 continue
             }
@@ -113,8 +113,7 @@ public struct WatchPages: Sendable {
         let known = switch catalog {
         case .check: FindingID(rawValue: id) != nil
         case .domain: DomainFindingID(rawValue: id) != nil
-        case .watch: [AlertCondition.portLost, AlertCondition.versionLowered,
-                      ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue].contains(id)
+        case .watch: AlertCondition.ownConditions.union([ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue]).contains(id)
         }
         guard known else { return nil }
         let key = PortKey(target: "", address: "", port: port ?? 0)

@@ -58,6 +58,9 @@ public struct WatchText: Sendable {
         if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
             return language == .ja ? "MTA-STS のポリシーが id を変えずに変更されました" : "the MTA-STS policy changed without a new id"
         }
+        if condition.id == AlertCondition.settingsNotFound {
+            return language == .ja ? "使える設定が見つかりません" : "no working settings found"
+        }
         if condition.id.hasPrefix("certificate-expiry-") {
             let threshold = String(condition.id.dropFirst("certificate-expiry-".count))
             return language == .ja ? "証明書の有効期限まで \(thresholdText(threshold))" : "certificate within \(thresholdText(threshold)) of expiry"
@@ -68,6 +71,7 @@ public struct WatchText: Sendable {
     /// A finding's evidence in the reader's language (the check's own renderer); the monitor's own evidence as it is.
     func evidenceText(_ condition: AlertCondition) -> String {
         let escaped = PeerText.escaped(condition.evidence)
+        if condition.id == AlertCondition.settingsNotFound { return Self.missingText(condition.evidence, language) }
         return condition.catalog == .watch ? escaped : EvidenceText.render(escaped, language)
     }
 
@@ -104,6 +108,11 @@ public struct WatchText: Sendable {
                 ? "ポート \(port) が提供する TLS の最高バージョンが以前より低くなりました。"
                 : "The best TLS version port \(port) offers is lower than it used to be."
         }
+        if condition.id == AlertCondition.settingsNotFound {
+            return language == .ja
+                ? "このアドレスの設定（\(Self.missingText(condition.evidence, language))）が見つからないか、見つかったサーバーで確認できませんでした。メールソフトや複合機の自動設定も失敗します。"
+                : "The settings of this address (\(Self.missingText(condition.evidence, language))) could not be found, or the servers found did not work: mail clients' and MFPs' automatic setup fails too."
+        }
         if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
             return language == .ja
                 ? "MTA-STS のポリシーファイルが変わりましたが、_mta-sts の TXT レコードの id は変わっていません。古いポリシーを保存している送信側は、新しいポリシーを読みません。"
@@ -136,12 +145,28 @@ public struct WatchText: Sendable {
                 ? "サーバーの TLS の設定（最低・最高バージョン）と、更新で変わった設定を確認してください。"
                 : "Check the server's TLS settings (minimum and maximum version) and what an upgrade changed."
         }
+        if condition.id == AlertCondition.settingsNotFound {
+            return language == .ja
+                ? "mailtls setup でこのアドレスを確認し、公開している設定（autoconfig、SRV レコード）とサーバーを直してください。"
+                : "Run mailtls setup on this address, then fix the published settings (autoconfig, SRV records) or the servers they name."
+        }
         if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
             return language == .ja
                 ? "ポリシーを変えたら、_mta-sts の TXT レコードの id も新しい値（例: 日時）に変えてください。"
                 : "Whenever the policy changes, give the _mta-sts TXT record a new id (a timestamp, for example)."
         }
         return nil
+    }
+
+    /// `incoming, outgoing` in words.
+    static func missingText(_ evidence: String, _ language: Language) -> String {
+        evidence.split(separator: ",").map { part in
+            switch part.trimmingCharacters(in: .whitespaces) {
+            case "incoming": language == .ja ? "受信" : "incoming"
+            case "outgoing": language == .ja ? "送信" : "outgoing"
+            default: PeerText.escaped(part)
+            }
+        }.joined(separator: language == .ja ? "、" : ", ")
     }
 
     func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {
@@ -168,6 +193,8 @@ public struct WatchText: Sendable {
                         : "  \(PeerText.escaped(host)) has no address: check the name and its DNS records.")
                 case .domain(let error):
                     lines.append("  " + DomainText.inputError(error, language))
+                case .address(let error):
+                    lines.append("  " + AccountErrorText.discovery(error, language))
                 }
                 continue
             }
@@ -193,6 +220,9 @@ public struct WatchText: Sendable {
     }
 
     func portLine(_ snapshot: PortSnapshot, now: Date) -> String {
+        if snapshot.key.port == 0, let settings = snapshot.accountSettings {
+            return "\(PeerText.escaped(snapshot.key.address))  \(settings.isEmpty ? "-" : PeerText.escaped(settings))"
+        }
         if snapshot.key.port == 0 {
             // A domain's own entry: its policies, not a port.
             let mode = snapshot.sts?.mode ?? (language == .ja ? "なし" : "none")
@@ -273,6 +303,8 @@ public struct WatchText: Sendable {
         case (.stsPolicyChanged, _): "MTA-STS policy changed (id \(before) → \(after))"
         case (.stsPolicyChangedWithoutNewID, .ja): "MTA-STS のポリシーが id を変えずに変わりました（id \(after)）"
         case (.stsPolicyChangedWithoutNewID, _): "MTA-STS policy changed without a new id (id \(after))"
+        case (.settingsChanged, .ja): "設定が変わりました: \(before) → \(after)"
+        case (.settingsChanged, _): "settings changed: \(before) → \(after)"
         }
         return text + mark
     }

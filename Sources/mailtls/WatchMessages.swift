@@ -132,6 +132,8 @@ enum WatchTemplate {
           - host: smtp.example.net
             template: submission
             ignore: [certificate-self-signed]   # \(ja ? "許容する指摘" : "findings you accept")
+          # - domain: example.com     # \(ja ? "すべての MX と DANE、MTA-STS、TLS-RPT" : "every MX, DANE, MTA-STS, TLS-RPT")
+          # - address: info@example.com   # \(ja ? "自動設定で見つかる設定とそのサーバー" : "the settings clients discover, and their servers")
 
         alerts:
           - webhook: https://hooks.example.com/mailtls   # \(ja ? "JSON を POST します" : "a JSON document is POSTed")

@@ -33,6 +33,10 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
 
     public static let portLost = "port-lost"
     public static let versionLowered = "tls-version-lowered"
+    /// An address target whose settings could not be found or verified (incoming, outgoing or both).
+    public static let settingsNotFound = "settings-not-found"
+    /// The monitor's own conditions, which `ignore:` accepts too.
+    public static let ownConditions: Set<String> = [portLost, versionLowered, settingsNotFound]
 }
 
 /// Where one condition of one port stands between probes.
@@ -196,6 +200,10 @@ public struct AlertTracker: Sendable {
             && seen.insert(finding.id).inserted {
             conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity,
                                              evidence: finding.evidence, catalog: .domain))
+        }
+        if !snapshot.accountMissing.isEmpty, !ignore.contains(AlertCondition.settingsNotFound) {
+            conditions.append(AlertCondition(id: AlertCondition.settingsNotFound, severity: .critical,
+                                             evidence: snapshot.accountMissing.joined(separator: ", "), catalog: .watch))
         }
         if snapshot.state != .open, wasOpenBefore, !ignore.contains(AlertCondition.portLost) {
             conditions.append(AlertCondition(id: AlertCondition.portLost, severity: .critical,

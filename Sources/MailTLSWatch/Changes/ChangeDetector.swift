@@ -23,6 +23,8 @@ public struct ChangeEvent: Sendable, Equatable, Codable {
         case stsPolicyChanged = "sts-policy-changed"
         /// The policy file changed but the TXT record's id did not: senders that cached the old policy keep it.
         case stsPolicyChangedWithoutNewID = "sts-policy-changed-without-new-id"
+        /// An address's discovered settings changed (a provider moved its servers, or published other ports).
+        case settingsChanged = "settings-changed"
     }
 
     public var key: PortKey
@@ -105,6 +107,9 @@ public enum ChangeDetector {
         }
         for id in Set(oldIDs.keys).subtracting(newIDs.keys).sorted() {
             add(.findingCleared, id, "", regression: false)
+        }
+        if let old = previous.accountSettings, let new = current.accountSettings, old != new {
+            add(.settingsChanged, old, new, regression: false)
         }
         if let old = previous.dane, let new = current.dane, old != new {
             add(.daneChanged, old, new, regression: old == "valid")

@@ -96,6 +96,8 @@ public struct WatchConfiguration: Sendable, Equatable {
             case host(String)
             /// A mail domain: every MX host and each of its addresses on port 25, with DANE, MTA-STS and TLS-RPT.
             case domain(String)
+            /// An e-mail address: its settings discovered as `mailtls setup` does, and the servers they name checked.
+            case address(String)
         }
 
         public var kind: Kind
@@ -124,7 +126,7 @@ public struct WatchConfiguration: Sendable, Equatable {
         /// The host name, or the domain.
         public var host: String {
             switch kind {
-            case .host(let host), .domain(let host): host
+            case .host(let host), .domain(let host), .address(let host): host
             }
         }
     }

@@ -239,9 +239,24 @@ extension ConfigurationNode {
     func watchTarget(defaults: WatchConfiguration.Defaults,
                      templates: [String: [String: ConfigurationNode]]) throws(ConfigurationFailure)
         -> WatchConfiguration.Target {
-        let map = try mapping(allowed: WatchConfigurationReader.targetKeys.union(["host", "domain", "template"]))
+        let map = try mapping(allowed: WatchConfigurationReader.targetKeys.union(["host", "domain", "address", "template"]))
         let kind: WatchConfiguration.Target.Kind
         let host: String
+        if let addressNode = map["address"] {
+            guard map["host"] == nil, map["domain"] == nil else {
+                throw fail("give one of host: (a mail server), domain: (a mail domain) or address: (an e-mail address)")
+            }
+            host = try addressNode.nonEmptyString()
+            guard Self.isMailbox(host) else { throw addressNode.fail("'\(host)' is not an e-mail address") }
+            for key in ["addresses", "ports", "server_name"] where map[key] != nil {
+                throw (map[key] ?? self).fail("an address target checks the servers its settings name: \(key): does not apply")
+            }
+            var intervalNode = map["interval"]
+            if intervalNode == nil { intervalNode = try fieldsInterval(map, templates) }
+            return WatchConfiguration.Target(kind: .address(host), name: try map["name"]?.nonEmptyString() ?? host,
+                                             ports: [], interval: try intervalNode?.interval() ?? defaults.interval,
+                                             ignore: try ignoreSet(map["ignore"]))
+        }
         switch (map["host"], map["domain"]) {
         case (let hostNode?, nil):
             host = try hostNode.nonEmptyString()
@@ -271,17 +286,7 @@ extension ConfigurationNode {
         }
         fields.merge(map) { _, own in own }
 
-        var ignore: Set<String> = []
-        if let node = fields["ignore"] {
-            for item in try node.sequence() {
-                let text = try item.string()
-                guard FindingID(rawValue: text) != nil || DomainFindingID(rawValue: text) != nil
-                    || [AlertCondition.portLost, AlertCondition.versionLowered].contains(text) else {
-                    throw item.fail("'\(text)' is not a finding (mailtls check --json and mailtls domain --json list their ids)")
-                }
-                ignore.insert(text)
-            }
-        }
+        let ignore = try ignoreSet(fields["ignore"])
         var addresses: [String] = []
         if let node = fields["addresses"] {
             for item in try node.sequence() {
@@ -295,6 +300,31 @@ extension ConfigurationNode {
             serverName: try fields["server_name"]?.nonEmptyString(), addresses: addresses,
             ports: try fields["ports"]?.portSpecs() ?? defaults.ports,
             interval: try fields["interval"]?.interval() ?? defaults.interval, ignore: ignore)
+    }
+
+    /// The template's interval node for a target that names a template.
+    func fieldsInterval(_ map: [String: ConfigurationNode], _ templates: [String: [String: ConfigurationNode]]) throws(ConfigurationFailure)
+        -> ConfigurationNode? {
+        guard let name = try map["template"]?.nonEmptyString() else { return nil }
+        guard let template = templates[name] else {
+            throw (map["template"] ?? self).fail("no template named '\(name)' (known: \(templates.keys.sorted().joined(separator: ", ")))")
+        }
+        return template["interval"]
+    }
+
+    /// Findings the user accepts: a check's or a domain's finding id, or one of the monitor's own conditions.
+    func ignoreSet(_ node: ConfigurationNode?) throws(ConfigurationFailure) -> Set<String> {
+        var ignore: Set<String> = []
+        guard let node else { return ignore }
+        for item in try node.sequence() {
+            let text = try item.string()
+            guard FindingID(rawValue: text) != nil || DomainFindingID(rawValue: text) != nil
+                || AlertCondition.ownConditions.contains(text) else {
+                throw item.fail("'\(text)' is not a finding (mailtls check --json and mailtls domain --json list their ids)")
+            }
+            ignore.insert(text)
+        }
+        return ignore
     }
 
     func alertRoute() throws(ConfigurationFailure) -> WatchConfiguration.AlertRoute {

@@ -2,9 +2,11 @@ import Foundation
 import Crypto
 import MailTLSCheck
 import MailTLSCore
+import MailTLSAccount
 import MailTLSDNS
 import MailTLSDomainCheck
 import MailTLSEngine
+import MailTLSSetup
 import NIOCore
 import NIOPosix
 
@@ -25,11 +27,14 @@ public struct WatchProber: Sendable {
         case unknownHost(String)
         /// A domain target: the domain does not exist, or the resolver failed.
         case domain(DomainInputError)
+        /// An address target: not an address, or the resolver failed.
+        case address(DiscoveryInputError)
     }
 
     public func probe(_ target: WatchConfiguration.Target, now: Date = Date()) async throws(Failure) -> [PortSnapshot] {
         if case .domain(let domain) = target.kind { return try await probeDomain(domain, name: target.name, now: now) }
-        let addresses = target.addresses.isEmpty ? await Self.addresses(of: target.host) : target.addresses
+        if case .address(let address) = target.kind { return try await probeAddress(address, name: target.name, now: now) }
+        let addresses = target.addresses.isEmpty ? await addresses(of: target.host) : target.addresses
         guard !addresses.isEmpty else { throw .unknownHost(target.host) }
         let serverName = target.serverName ?? (HostnameMatcher.isIPAddress(target.host) ? nil : target.host)
         var snapshots: [PortSnapshot] = []
@@ -101,6 +106,42 @@ public struct WatchProber: Sendable {
         return [own] + snapshots
     }
 
+    /// An address as a mail client sets it up: its settings discovered and verified as `mailtls setup` does, then
+    /// each recommended server checked like a host target (every address, `host/address:port`), and one entry for the
+    /// address itself (`address:0`: the settings found, and what was not).
+    func probeAddress(_ address: String, name: String, now: Date) async throws(Failure) -> [PortSnapshot] {
+        let request = DiscoveryRequest(address: address, resolver: resolver, caFile: defaults.caFile,
+                                       timeouts: .init(connect: defaults.timeout, read: defaults.timeout,
+                                                       greeting: max(defaults.timeout, 15), overall: max(defaults.timeout * 6, 60)),
+                                       maximumConnections: defaults.connectionsPerHost, now: now)
+        let discovery: DiscoveryReport
+        do {
+            discovery = try await AccountDiscovery().run(request)
+        } catch {
+            throw .address(error)
+        }
+        let recommendation = discovery.recommendation
+        let settings = [recommendation.incoming, recommendation.outgoing].compactMap { $0 }
+        var own = PortSnapshot(key: PortKey(target: name, address: address, port: 0), checkedAt: discovery.startedAt,
+                               mailProtocol: recommendation.incoming?.kind ?? .imap, state: .open, security: .unknown,
+                               versions: [], cipher: nil, certificate: nil, findings: [])
+        own.accountSettings = settings.map { "\($0.kind.rawValue.uppercased()) \($0.hostname):\($0.port) \($0.socketType.deviceLabel)" }
+            .joined(separator: "; ")
+        if recommendation.incoming == nil { own.accountMissing.append("incoming") }
+        if recommendation.outgoing == nil { own.accountMissing.append("outgoing") }
+        var snapshots = [own]
+        for setting in settings {
+            let mode: TransportMode = setting.socketType == .ssl ? .implicitTLS : .startTLS
+            let spec = PortSpec(port: setting.port, mailProtocol: setting.kind, mode: mode, isExplicit: true)
+            let target = WatchConfiguration.Target(kind: .host(setting.hostname), name: name, ports: [spec], interval: 0)
+            for var snapshot in (try? await probe(target, now: now)) ?? [] {
+                snapshot.key.address = "\(setting.hostname)/\(snapshot.key.address)"
+                snapshots.append(snapshot)
+            }
+        }
+        return snapshots
+    }
+
     static func daneText(_ verdict: DANEVerdict) -> String {
         switch verdict {
         case .noRecords: "no-records"
@@ -110,6 +151,15 @@ public struct WatchProber: Sendable {
         case .mismatch: "mismatch"
         case .noTLS: "no-tls"
         }
+    }
+
+    /// Every address of a host: from the configured resolver when there is one (the same answers domain and address
+    /// targets get), else from the system's.
+    func addresses(of host: String) async -> [String] {
+        guard defaults.resolver != nil, !HostnameMatcher.isIPAddress(host) else { return await Self.addresses(of: host) }
+        guard let resolver = try? DNSResolver(resolver), let answer = try? await resolver.addresses(host) else { return [] }
+        let v4 = answer.records.filter { !$0.contains(":") }
+        return v4 + answer.records.filter { $0.contains(":") }
     }
 
     /// Every IPv4 and IPv6 address of a host, IPv4 first, from the system's resolver (on NIO's thread pool: getaddrinfo

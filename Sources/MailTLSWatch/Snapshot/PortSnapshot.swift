@@ -48,6 +48,10 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
     public var dane: String?
     /// A domain target's own entry: the MTA-STS policy as published.
     public var sts: STSFacts?
+    /// An address target's own entry: the settings found and verified (`IMAP host:993 SSL/TLS; SMTP host:465 ...`).
+    public var accountSettings: String?
+    /// An address target's own entry: what could not be found or verified (`incoming`, `outgoing`).
+    public var accountMissing: [String] = []
 
     public struct DomainFindingFact: Sendable, Equatable, Codable, Hashable {
         public var id: DomainFindingID

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// Domain targets on the small internet (Tests/Lab/internet.sh): every MX host and address on port 25, DANE,
-/// MTA-STS and TLS-RPT, through its validating resolver. A TLSA record that does not match the served certificate is
-/// one alert; a domain with everything right is none.
+/// Domain and address targets on the small internet (Tests/Lab/internet.sh), through its validating resolver. A
+/// domain: every MX host and address on port 25, DANE, MTA-STS and TLS-RPT; a TLSA record that does not match the
+/// served certificate is one alert, a domain with everything right is none. An address: its settings discovered as
+/// `mailtls setup` does and the servers they name checked; an address with no settings to find is one alert.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct WatchDomainTests {
     @Test func daneMismatchAlertsAndAGoodDomainDoesNot() async throws {
         let internet = try Internet.get()
@@ -50,5 +51,45 @@ import Testing
         let japanese = await workspace.once(["--lang", "ja"])
         #expect(japanese.stdout.contains("tlsa-invalid"))
         #expect(japanese.stdout.contains("ドメイン") || japanese.stdout.contains("見つかりません"), "\(japanese.stdout)")
+    }
+
+    @Test func anAddressIsItsDiscoveredSettingsAndTheirServers() async throws {
+        let internet = try Internet.get()
+        let workspace = try WatchWorkspace("watch-address")
+        defer { workspace.remove() }
+        let webhook = try await WebhookReceiver()
+        defer { webhook.stop() }
+        try workspace.write("""
+            defaults:
+              ca_file: \(internet.caFile)
+              resolver: \(internet.resolverAddress)
+              trust_anchor: \(internet.anchors)
+              failures_before_alert: 1
+            targets:
+              - address: alice@autoconf.mailtls.test
+              - address: alice@nullmx.mailtls.test
+            alerts:
+              - webhook: \(webhook.url)
+            http: { listen: off }
+            """)
+        let result = await workspace.once(["--json"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let targets = try #require(document["targets"] as? [[String: Any]])
+        let found = try #require(targets.first { $0["target"] as? String == "alice@autoconf.mailtls.test" })
+        #expect(found["verdict"] as? String == "ok")
+        let ports = (found["ports"] as? [[String: Any]]) ?? []
+        #expect(ports.contains { $0["port"] as? Int == 0
+            && $0["settings"] as? String == "IMAP mail.mailtls.test:993 SSL/TLS; SMTP mail.mailtls.test:465 SSL/TLS" })
+        #expect(Set(ports.compactMap { $0["port"] as? Int }) == [0, 993, 465])
+        #expect(ports.filter { ($0["port"] as? Int ?? 0) > 0 }.allSatisfy { $0["address"] as? String == "mail.mailtls.test/127.0.0.1" })
+        let validation = await Tool.validate(json: result.stdout, schema: "watch-report.schema.json")
+        #expect(validation.status == 0, "\(validation.stderr)")
+
+        let notices = try webhook.notices()
+        #expect(notices.map(\.condition) == ["settings-not-found"], "\(notices)")
+        #expect(notices.first?.target == "alice@nullmx.mailtls.test")
+        let japanese = await workspace.once(["--lang", "ja"])
+        #expect(japanese.stdout.contains("使える設定が見つかりません: 受信、送信"), "\(japanese.stdout)")
     }
 }
