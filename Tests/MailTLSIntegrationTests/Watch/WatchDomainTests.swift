@@ -6,26 +6,34 @@ import Testing
 /// served certificate is one alert, a domain with everything right is none. An address: its settings discovered as
 /// `mailtls setup` does and the servers they name checked; an address with no settings to find is one alert.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct WatchDomainTests {
-    @Test func daneMismatchAlertsAndAGoodDomainDoesNot() async throws {
+    /// watch.yaml for the small internet: its resolver and trust anchor, alerting at the first failure, to a webhook.
+    static func configuration(targets: String, webhook: WebhookReceiver) throws -> String {
         let internet = try Internet.get()
-        let workspace = try WatchWorkspace("watch-domain")
-        defer { workspace.remove() }
-        let webhook = try await WebhookReceiver()
-        defer { webhook.stop() }
-        try workspace.write("""
+        return """
             defaults:
               ca_file: \(internet.caFile)
               resolver: \(internet.resolverAddress)
               trust_anchor: \(internet.anchors)
               failures_before_alert: 1
             targets:
+            \(targets)
+            alerts:
+              - webhook: \(webhook.url)
+            http: { listen: off }
+            """
+    }
+
+    @Test func daneMismatchAlertsAndAGoodDomainDoesNot() async throws {
+        let workspace = try WatchWorkspace("watch-domain")
+        defer { workspace.remove() }
+        let webhook = try await WebhookReceiver()
+        defer { webhook.stop() }
+        try workspace.write(try Self.configuration(targets: """
               - domain: good.mailtls.test
               - domain: dane-bad.mailtls.test
                 ignore: [certificate-host-mismatch, certificate-not-trusted, mta-sts-missing, tlsrpt-missing]
               - domain: no-such-domain.mailtls.test
-            alerts:
-              - webhook: \(webhook.url)
-            """)
+            """, webhook: webhook))
         let result = await workspace.once(["--json"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -54,24 +62,14 @@ import Testing
     }
 
     @Test func anAddressIsItsDiscoveredSettingsAndTheirServers() async throws {
-        let internet = try Internet.get()
         let workspace = try WatchWorkspace("watch-address")
         defer { workspace.remove() }
         let webhook = try await WebhookReceiver()
         defer { webhook.stop() }
-        try workspace.write("""
-            defaults:
-              ca_file: \(internet.caFile)
-              resolver: \(internet.resolverAddress)
-              trust_anchor: \(internet.anchors)
-              failures_before_alert: 1
-            targets:
+        try workspace.write(try Self.configuration(targets: """
               - address: alice@autoconf.mailtls.test
               - address: alice@nullmx.mailtls.test
-            alerts:
-              - webhook: \(webhook.url)
-            http: { listen: off }
-            """)
+            """, webhook: webhook))
         let result = await workspace.once(["--json"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
