@@ -186,37 +186,8 @@ public struct WatchPages: Sendable {
 
     func page(title: String, path: String, body: String) -> String {
         let other: Language = language == .ja ? .en : .ja
-        return """
-            <!DOCTYPE html>
-            <html lang="\(language.rawValue)">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title)</title>
-            <style>\(Self.style)</style>
-            </head>
-            <body>
-            <nav><a href="\(link("/"))">mailtls watch</a> <a id="language" href="\(link(path, language: other))">\(other == .ja ? "日本語" : "English")</a></nav>
-            <main>
-            \(body)</main>
-            <footer>\(t("Updated", "更新")) \(dateText(now))</footer>
-            </body>
-            </html>
-
-            """
+        let nav = "<a href=\"\(link("/"))\">mailtls watch</a> <a id=\"language\" href=\"\(link(path, language: other))\">\(other == .ja ? "日本語" : "English")</a>"
+        return HTMLPage.document(title: title, language: language, nav: nav, body: body,
+                                 footer: "\(t("Updated", "更新")) \(dateText(now))")
     }
-
-    static let style = """
-        body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
-        nav{background:#234;padding:8px 16px}nav a{color:#fff;margin-right:16px;text-decoration:none}
-        main{padding:8px 16px}table{border-collapse:collapse;width:100%;background:#fff}
-        th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}
-        tr.critical td:first-child{border-left:6px solid #c0392b}tr.warning td:first-child{border-left:6px solid #e67e22}
-        tr.failing td:first-child{border-left:6px solid #f1c40f}tr.ok td:first-child{border-left:6px solid #27ae60}
-        tr.critical .badge{background:#c0392b;color:#fff}tr.warning .badge{background:#e67e22;color:#fff}
-        .badge{padding:1px 6px;border-radius:3px;background:#eee}.bad{color:#c0392b}.where{color:#777;font-size:12px}
-        svg text{font-size:12px}svg .days{fill:#555}svg line.now{stroke:#234;stroke-dasharray:4}
-        g.expired rect{fill:#c0392b}g.soon rect{fill:#e67e22}g.near rect{fill:#f1c40f}g.fine rect{fill:#27ae60}
-        footer{color:#777;padding:8px 16px;font-size:12px}
-        """
 }

@@ -76,6 +76,8 @@
 #   dane-bad              MX 10 dane-bad (GOOD's server) -> DANE mismatch
 #   dane-pkix             MX 10 dane-pkix -> TLSA present but unusable (PKIX-only)
 #   dane-cert             MX 10 dane-cert -> DANE-EE 3 0 1 matches
+#   dane-switch           MX 10 dane-switch-mx (127.0.0.31: nothing there until a test starts a forwarder),
+#                         TLSA 3 1 1 <good spki> -> matches while the forwarder leads to GOOD, not to SELF_SIGNED
 #   multi                 MX 10 mail + MX 20 nostarttls-mx -> one good, one without TLS
 #   bare                  MX mail only (no STS, no TLS-RPT) -> TLS fine, nothing published
 #   badrpt                MX mail, _smtp._tls TXT "v=TLSRPTv1; rua=ftp://reports.mailtls.test/"

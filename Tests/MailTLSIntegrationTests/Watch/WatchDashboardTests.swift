@@ -140,3 +140,29 @@ import Testing
         }
     }
 }
+
+/// `mailtls check --format html`: the terminal report as one standalone page, read by a real browser.
+@Suite(.timeLimit(.minutes(2))) struct CheckHTMLTests {
+    @Test func theCheckAsAPageABrowserReads() async throws {
+        let lab = try Lab.get()
+        let workspace = try WatchWorkspace("check-html")
+        defer { workspace.remove() }
+        for language in ["en", "ja"] {
+            let result = await Tool.mailtls(["check", lab["LAB_EXPIRED"], "--ports", "587,993", "--ca-file", lab.caFile,
+                                             "--servername", lab.serverName, "--format", "html", "--lang", language])
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("<!DOCTYPE html>"))
+            #expect(!result.stdout.contains("<script"), "no script")
+            #expect(!result.stdout.contains("http://") && !result.stdout.contains("https://"), "nothing loaded from elsewhere")
+            let file = workspace.directory.appendingPathComponent("check-\(language).html")
+            try Data(result.stdout.utf8).write(to: file)
+            let dom = await WatchDashboardTests.chromium(["--dump-dom", "file://\(file.path)"])
+            #expect(dom.stdout.contains("<html lang=\"\(language)\">"))
+            #expect(dom.stdout.contains("certificate-expired"))
+            #expect(dom.stdout.contains(language == "ja" ? "対処" : "Fix"))
+            #expect(dom.stdout.contains("<tr class=\"critical\">"))
+        }
+        let both = await Tool.mailtls(["check", lab["LAB_GOOD"], "--json", "--format", "html"])
+        #expect(both.status == 3)
+    }
+}

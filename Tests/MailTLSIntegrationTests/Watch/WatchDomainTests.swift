@@ -90,4 +90,58 @@ import Testing
         let japanese = await workspace.once(["--lang", "ja"])
         #expect(japanese.stdout.contains("使える設定が見つかりません: 受信、送信"), "\(japanese.stdout)")
     }
+
+    /// The classic DANE outage: the MX starts serving a certificate with a new key that the published TLSA record
+    /// does not match (the forwarder at 127.0.0.31, dane-switch-mx, switched from GOOD's server to SELF_SIGNED's).
+    /// One alert after three failing probes, by webhook and by e-mail, and one resolution after two passing ones.
+    @Test func aTLSAMismatchAlertsOnceAndResolvesWhenFixed() async throws {
+        let lab = try Lab.get()
+        let workspace = try WatchWorkspace("watch-dane")
+        defer { workspace.remove() }
+        let webhook = try await WebhookReceiver()
+        defer { webhook.stop() }
+        let backend = workspace.directory.appendingPathComponent("backend")
+        try Data("\(lab["LAB_GOOD"]) 25\n".utf8).write(to: backend)
+        let forwarder = try LiveProcess(Tool.env, ["python3", Tool.fixture("tcp_proxy.py"), "127.0.0.31", "25",
+                                                   "--backend-file", backend.path])
+        defer { forwarder.stop() }
+        #expect(try await forwarder.readyPort() == 25)
+        let internet = try Internet.get()
+        try workspace.write("""
+            defaults:
+              ca_file: \(internet.caFile)
+              resolver: \(internet.resolverAddress)
+              trust_anchor: \(internet.anchors)
+            targets:
+              - domain: dane-switch.mailtls.test
+                name: \(workspace.name)
+                ignore: [certificate-host-mismatch, certificate-not-trusted, mta-sts-missing, tlsrpt-missing]
+            alerts:
+              - webhook: \(webhook.url)
+            \(try workspace.emailRoute())
+            http: { listen: off }
+            """)
+        let healthy = await workspace.once(["--json"])
+        #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
+        #expect(healthy.stdout.contains("\"dane\" : \"valid\""), "\(healthy.stdout)")
+
+        try Data("\(lab["LAB_SELF_SIGNED"]) 25\n".utf8).write(to: backend, options: .atomic)
+        for _ in 0..<4 {
+            let broken = await workspace.once()
+            #expect(broken.status == 2 && broken.stdout.contains("tlsa-invalid"), "\(broken.stdout)\(broken.stderr)")
+        }
+        #expect(try webhook.notices().map(\.kind) == ["firing"])
+        try Data("\(lab["LAB_GOOD"]) 25\n".utf8).write(to: backend, options: .atomic)
+        for _ in 0..<3 {
+            #expect(await workspace.once().status == 0)
+        }
+        let notices = try webhook.notices()
+        #expect(notices.map(\.kind) == ["firing", "resolved"])
+        #expect(notices.allSatisfy { $0.condition == "tlsa-invalid" })
+        let mails = try await LabMailbox.waitFor(2, marker: workspace.name).map { String(decoding: $0, as: UTF8.self) }
+        #expect(mails.contains { $0.contains("Subject: [ALERT] \(workspace.name)") })
+        #expect(mails.contains { $0.contains("Subject: [RESOLVED] \(workspace.name)") })
+        let history = await Tool.mailtls(["watch", "history", workspace.name, "--config", workspace.configPath, "--json"])
+        #expect(history.stdout.contains("\"dane-changed\""), "\(history.stdout)")
+    }
 }
