@@ -9,7 +9,8 @@
 2. Dashboard and metrics for --dashboard-targets targets: the latest rows of run 1 (real rows mailtls wrote)
    copied under new target names into a fresh SQLite file, a `mailtls watch` serving it (probes far in the future),
    and the median of --requests timed GETs of `/` (every target in one table, worst first, and the expiry timeline)
-   and `/metrics`.
+   and `/metrics`, after a first GET of each that is shown on its own (it decodes every row; later ones decode only
+   the rows whose probe time changed).
 3. Database size per target-month: run 1's history rows copied to 30 daily samples per port (what 30 days without
    a change write: one row a day) plus the latest row, VACUUMed; the file's size divided by the targets.
 
@@ -150,9 +151,10 @@ def dashboard(options, work):
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
                     size = len(response.read())
                 durations.append(time.monotonic() - started)
-            timings[path] = (statistics.median(durations[1:]), size)
+            timings[path] = (statistics.median(durations[1:]), size, durations[0])
         return {"dashboard_targets": options.dashboard_targets, "overview_ms": timings["/"][0] * 1000,
-                "overview_bytes": timings["/"][1], "metrics_ms": timings["/metrics"][0] * 1000,
+                "overview_cold_ms": timings["/"][2] * 1000, "overview_bytes": timings["/"][1],
+                "metrics_ms": timings["/metrics"][0] * 1000, "metrics_cold_ms": timings["/metrics"][2] * 1000,
                 "metrics_bytes": timings["/metrics"][1]}
     finally:
         monitor.send_signal(signal.SIGTERM)
@@ -186,10 +188,11 @@ def report(options, results):
         f"| verdicts | {results['ok']} OK, {results['warning']} warning, {results['critical']} critical "
         f"({results['answered']} ports answered with a certificate) | 5 % expired, 5 % self-signed by design |",
         f"| peak resident set, --once over {options.hosts} hosts | {results['peak_rss_mib']:.0f} MiB | |",
-        f"| dashboard overview, {results['dashboard_targets']:,} targets | {results['overview_ms']:.0f} ms "
-        f"({results['overview_bytes'] / 1024:.0f} KiB) | goal 200 ms |",
-        f"| /metrics, {results['dashboard_targets']:,} targets | {results['metrics_ms']:.0f} ms "
-        f"({results['metrics_bytes'] / 1024:.0f} KiB) | |",
+        f"| dashboard overview, {results['dashboard_targets']:,} targets (median of {options.requests}; the first "
+        f"request after start, which decodes every row) | {results['overview_ms']:.0f} ms (first "
+        f"{results['overview_cold_ms']:.0f} ms; {results['overview_bytes'] / 1024:.0f} KiB) | goal 200 ms |",
+        f"| /metrics, {results['dashboard_targets']:,} targets | {results['metrics_ms']:.0f} ms (first "
+        f"{results['metrics_cold_ms']:.0f} ms; {results['metrics_bytes'] / 1024:.0f} KiB) | |",
         f"| SQLite per target-month (one port, 30 daily rows and the latest) | "
         f"{results['bytes_per_target_month'] / 1024:.1f} KiB | |",
     ]

@@ -1,10 +1,15 @@
 import Foundation
 import GRDB
 import MailTLSCore
+import Synchronization
 
 /// The monitor's memory in one SQLite file, created with its schema when missing and migrated when older.
 public final class SQLiteWatchStore: WatchStore {
     private let database: DatabaseQueue
+    /// Decoded snapshots by port and the time they were taken: a row whose time has not changed is the same facts,
+    /// so the dashboard and /metrics decode only what changed since they last asked (JSON decoding was most of a
+    /// 10,000-target page).
+    private let decoded = Mutex<[PortKey: (checkedAt: Double, snapshot: PortSnapshot)]>([:])
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -82,8 +87,18 @@ public final class SQLiteWatchStore: WatchStore {
                 db, sql: "SELECT * FROM latest WHERE (?1 IS NULL OR target = ?1) ORDER BY target, address, port",
                 arguments: [target])
             var memories: [PortMemory] = []
+            var fresh: [PortKey: (checkedAt: Double, snapshot: PortSnapshot)] = [:]
+            let known = decoded.withLock { $0 }
             while let row = try rows.next() {
-                let snapshot = try Self.value(PortSnapshot.self, row["facts"])
+                let key = PortKey(target: row["target"], address: row["address"], port: row["port"])
+                let checkedAt: Double = row["checked_at"]
+                let snapshot: PortSnapshot
+                if let cached = known[key], cached.checkedAt == checkedAt {
+                    snapshot = cached.snapshot
+                } else {
+                    snapshot = try Self.value(PortSnapshot.self, row["facts"])
+                    fresh[key] = (checkedAt, snapshot)
+                }
                 let lastHistory: Double? = row["last_history_at"]
                 memories.append(PortMemory(
                     snapshot: snapshot, alertStates: states[snapshot.key] ?? [],
@@ -91,6 +106,7 @@ public final class SQLiteWatchStore: WatchStore {
                     bestVersionSeen: (row["best_version"] as String?).flatMap(TLSVersion.init(rawValue:)),
                     lastHistoryAt: lastHistory.map(Date.init(timeIntervalSince1970:))))
             }
+            if !fresh.isEmpty { decoded.withLock { $0.merge(fresh) { _, new in new } } }
             return memories
         }
     }

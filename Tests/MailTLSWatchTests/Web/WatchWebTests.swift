@@ -22,7 +22,7 @@ import Testing
         #expect(text.contains("mailtls_probe_success{\(labels)} 1"))
         #expect(text.contains("mailtls_cert_verified{\(labels)} 0"))
         let notAfter = F.start.addingTimeInterval(-3 * 86400).timeIntervalSince1970
-        #expect(text.contains("mailtls_cert_not_after_timestamp_seconds{\(labels)} \(notAfter)"), "\(text)")
+        #expect(text.contains("mailtls_cert_not_after_timestamp_seconds{\(labels)} \(Int(notAfter))\n"), "\(text)")
         #expect(text.contains("mailtls_tls_version_info{\(labels),version=\"TLSv1.3\"} 1"))
         #expect(text.contains("mailtls_alert_firing{\(labels),condition=\"certificate-expired\",severity=\"critical\"} 1"))
         #expect(text.contains("# HELP mailtls_cert_not_after_timestamp_seconds"))
@@ -30,6 +30,14 @@ import Testing
     }
 
     /// A target named with markup and terminal escapes is text on the page, never markup.
+    /// A label value with a quote, a backslash or a line feed stays one sample line.
+    @Test func labelValuesAreEscaped() {
+        var memory = FleetSummaryTests.memory("mx\"1\\\n")
+        memory.snapshot.key.target = "mx\"1\\\n"
+        let text = String(decoding: WatchMetrics.exposition([memory], targets: 1), as: UTF8.self)
+        #expect(text.contains(#"mailtls_probe_success{target="mx\"1\\\n",address="192.0.2.1",port="587",protocol="smtp"} 1"#), "\(text)")
+    }
+
     @Test func aHostileNameIsTextOnThePage() {
         var memory = FleetSummaryTests.memory("<script>alert(1)</script>\u{1B}[2J", alert: (.critical, .firing))
         memory.snapshot.certificate?.issuer = "CN=\"><img src=x>"
