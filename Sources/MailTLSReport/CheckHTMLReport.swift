@@ -47,33 +47,16 @@ public struct CheckHTMLReport: Sendable {
             body += "<dt>\(h(UIText.validUntil(language)))</dt><dd>\(h(ISO8601.format(certificate.leaf.notAfter))) (\(certificate.daysLeft))</dd>"
             body += "</dl>\n"
         }
-        body += "<h2>\(h(UIText.findingsHeader(language, Self.counts(report.findings))))</h2>\n"
-        if report.findings.isEmpty {
-            body += "<p>\(h(UIText.noFindings(language)))</p>\n"
-        } else {
-            body += "<ul id=\"findings\">\n"
-            for finding in report.findings.sorted(by: { ($0.severity, $1.id.rawValue) > ($1.severity, $0.id.rawValue) }) {
-                let ports = finding.ports.map(String.init).joined(separator: ", ")
-                let severity = h(UIText.severity(finding.severity, language))
-                let message = h(FindingCatalog.message(for: finding, in: language))
-                let evidence = h(EvidenceText.render(finding.evidence, language))
-                let fix = h(FindingCatalog.fix(for: finding, in: language, software: report.software(of: finding),
-                                               providers: report.providers(of: finding)))
-                var item = "<li class=\"\(Self.rowClass(finding.severity))\"><span class=\"badge\">\(severity)</span> "
-                item += "<strong>\(h(finding.id.rawValue))</strong> (\(h(ports)))<p>\(message)</p>"
-                item += "<p>\(h(UIText.evidence(language))): \(evidence)</p><p>\(h(UIText.fix(language))): \(fix)</p></li>\n"
-                body += item
-            }
-            body += "</ul>\n"
-        }
+        body += HTMLPage.findings(report.findings.map { finding in
+            RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
+                            places: finding.ports.map(String.init).joined(separator: ", "),
+                            message: FindingCatalog.message(for: finding, in: language),
+                            evidence: EvidenceText.render(finding.evidence, language),
+                            fix: FindingCatalog.fix(for: finding, in: language, software: report.software(of: finding),
+                                                    providers: report.providers(of: finding)))
+        }, language: language)
         return HTMLPage.document(title: "mailtls check \(h(report.host))", language: language, nav: "", body: body,
                                  footer: MarkupText.escaped(ISO8601.format(report.startedAt)))
-    }
-
-    static func counts(_ findings: [Finding]) -> [String: String] {
-        ["critical": String(findings.filter { $0.severity == .critical }.count),
-         "warning": String(findings.filter { $0.severity == .warning }.count),
-         "info": String(findings.filter { $0.severity == .info }.count)]
     }
 
     static func rowClass(_ severity: Severity?) -> String {
@@ -88,6 +71,25 @@ public struct CheckHTMLReport: Sendable {
 /// One HTML document as mailtls writes them (the dashboard's pages, `check --format html`): UTF-8, the styles in the
 /// page, nothing loaded from elsewhere.
 public enum HTMLPage {
+    /// The findings, worst first, each with its explanation, evidence and fix (the terminal report's section).
+    static func findings(_ findings: [RenderedFinding], language: Language) -> String {
+        func h(_ text: String) -> String { MarkupText.escaped(PeerText.escaped(text)) }
+        let counts = ["critical": String(findings.filter { $0.severity == .critical }.count),
+                      "warning": String(findings.filter { $0.severity == .warning }.count),
+                      "info": String(findings.filter { $0.severity == .info }.count)]
+        var body = "<h2>\(h(UIText.findingsHeader(language, counts)))</h2>\n"
+        guard !findings.isEmpty else { return body + "<p>\(h(UIText.noFindings(language)))</p>\n" }
+        body += "<ul id=\"findings\">\n"
+        for finding in findings.sorted(by: { ($0.severity, $1.id) > ($1.severity, $0.id) }) {
+            var item = "<li class=\"\(CheckHTMLReport.rowClass(finding.severity))\"><span class=\"badge\">"
+            item += "\(h(UIText.severity(finding.severity, language)))</span> <strong>\(h(finding.id))</strong> (\(h(finding.places)))"
+            item += "<p>\(h(finding.message))</p><p>\(h(UIText.evidence(language))): \(h(finding.evidence))</p>"
+            item += "<p>\(h(UIText.fix(language))): \(h(finding.fix))</p></li>\n"
+            body += item
+        }
+        return body + "</ul>\n"
+    }
+
     public static func document(title: String, language: Language, nav: String, body: String, footer: String) -> String {
         """
         <!DOCTYPE html>
@@ -118,6 +120,7 @@ public enum HTMLPage {
         tr.failing td:first-child{border-left:6px solid #f1c40f}tr.ok td:first-child,li.ok{border-left:6px solid #27ae60}
         tr.critical .badge,li.critical .badge{background:#c0392b;color:#fff}tr.warning .badge,li.warning .badge{background:#e67e22;color:#fff}
         li{list-style:none;padding:4px 8px;margin:6px 0;background:#fff}dt{font-weight:bold}dd{margin:0 0 6px 16px}
+        pre{background:#fff;padding:8px;white-space:pre-wrap}
         .badge{padding:1px 6px;border-radius:3px;background:#eee}.bad{color:#c0392b}.where{color:#777;font-size:12px}
         svg text{font-size:12px}svg .days{fill:#555}svg line.now{stroke:#234;stroke-dasharray:4}
         g.expired rect{fill:#c0392b}g.soon rect{fill:#e67e22}g.near rect{fill:#f1c40f}g.fine rect{fill:#27ae60}

@@ -30,9 +30,28 @@ public struct DomainTerminalReport: Sendable {
     }
 
     func mxTable(_ observation: DomainObservation, findings: [DomainFinding]) -> String {
-        let headers = [DomainText.preference, DomainText.host, DomainText.address, DomainText.starttls, UIText.tls,
-                       UIText.cipher, UIText.certificate, UIText.daysLeft, DomainText.dane, DomainText.mtaSTS]
-            .map { $0(language) }
+        let headers = Self.mxHeaders(language)
+        let (rows, severities) = Self.mxRows(observation, findings: findings, language: language)
+        guard !rows.isEmpty else { return DomainText.noMX(language) + "\n\n" }
+        var widths = headers.map(\.displayWidth)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.displayWidth) }
+        }
+        var out = "  " + dim(zip(headers, widths).map { $0.padded(to: $1) }.joined(separator: "  ")) + "\n"
+        for (row, severity) in zip(rows, severities) {
+            out += "  " + paint(zip(row, widths).map { $0.padded(to: $1) }.joined(separator: "  "), severity) + "\n"
+        }
+        return out + "\n"
+    }
+
+    static func mxHeaders(_ language: Language) -> [String] {
+        [DomainText.preference, DomainText.host, DomainText.address, DomainText.starttls, UIText.tls,
+         UIText.cipher, UIText.certificate, UIText.daysLeft, DomainText.dane, DomainText.mtaSTS].map { $0(language) }
+    }
+
+    /// A row per MX address (or per host without one) and the worst severity of the findings about it.
+    static func mxRows(_ observation: DomainObservation, findings: [DomainFinding], language: Language)
+        -> (rows: [[String]], severities: [Severity?]) {
         var rows: [[String]] = []
         var severities: [Severity?] = []
         for host in observation.hosts {
@@ -63,16 +82,7 @@ public struct DomainTerminalReport: Sendable {
                     .map(\.severity).max())
             }
         }
-        guard !rows.isEmpty else { return DomainText.noMX(language) + "\n\n" }
-        var widths = headers.map(\.displayWidth)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.displayWidth) }
-        }
-        var out = "  " + dim(zip(headers, widths).map { $0.padded(to: $1) }.joined(separator: "  ")) + "\n"
-        for (row, severity) in zip(rows, severities) {
-            out += "  " + paint(zip(row, widths).map { $0.padded(to: $1) }.joined(separator: "  "), severity) + "\n"
-        }
-        return out + "\n"
+        return (rows, severities)
     }
 
     func daneSection(_ observation: DomainObservation) -> String {

@@ -102,25 +102,12 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
-    @Option(help: .en("The report's form: text (the default), json (as --json) or html (one standalone page).",
-            ja: "報告の形式です。text（既定値）、json（--json と同じ）、html（単独で開ける 1 つのページ）のいずれかです。"))
-    var format: ReportFormat?
-
+    @OptionGroup var format: FormatOption
     @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
-    enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-        case text
-        case json
-        case html
-    }
-
     func validate() throws {
-        if output.json, let format, format != .json {
-            throw ValidationError.en("--json and --format \(format.rawValue) ask for different reports; give one.",
-                                     ja: "--json と --format \(format.rawValue) は別の形式です。どちらか 1 つを指定してください。")
-        }
-        if fix, format == .html {
+        if try format.chosen(json: output.json) == .html, fix {
             throw ValidationError.en("--fix prints text or JSON, not HTML.", ja: "--fix はテキストか JSON で出力します。HTML には対応していません。")
         }
         for name in serverSoftware where Self.software(named: name) == nil {
@@ -154,17 +141,18 @@ struct CheckCommand: AsyncParsableCommand {
         } catch {
             throw UserFacingFailure(message: UIText.inputError(error, language))
         }
+        let form = try format.chosen(json: output.json)
         if fix {
             let plan = ServerFixPlan(report: report, language: language)
             let fixReport = ServerFixReport(language: language, color: output.useColor)
-            if output.json || format == .json {
+            if form == .json {
                 print(fixReport.json(plan, report: report, toolVersion: MailTLSCommand.version))
             } else {
                 print(fixReport.render(plan, report: report), terminator: "")
             }
-        } else if output.json || format == .json {
+        } else if form == .json {
             print(JSONReport.render(report, language: language, toolVersion: MailTLSCommand.version))
-        } else if format == .html {
+        } else if form == .html {
             print(CheckHTMLReport(language: language).render(report), terminator: "")
         } else {
             print(TerminalReport(language: language, color: output.useColor, showTranscripts: transcript)

@@ -38,10 +38,12 @@ struct DomainCommand: AsyncParsableCommand {
             ja: "同時接続数の上限です。"))
     var maxConnections = 4
 
+    @OptionGroup var format: FormatOption
     @OptionGroup var dns: DNSOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        _ = try format.chosen(json: output.json)
         guard warnDays >= 0 else { throw ValidationError.en("--warn-days must be 0 or more.",
                 ja: "--warn-days には 0 以上を指定してください。") }
         guard (1...64).contains(maxConnections) else { throw ValidationError.en("--max-connections must be 1 to 64.",
@@ -61,9 +63,12 @@ struct DomainCommand: AsyncParsableCommand {
         } catch {
             throw UserFacingFailure(message: DomainText.inputError(error, language))
         }
-        if output.json {
+        switch try format.chosen(json: output.json) {
+        case .json:
             print(DomainJSONReport.render(report, language: language, toolVersion: MailTLSCommand.version))
-        } else {
+        case .html:
+            print(DomainHTMLReport(language: language).render(report), terminator: "")
+        case .text:
             print(DomainTerminalReport(language: language, color: output.useColor).render(report), terminator: "")
         }
         throw ExitCode(report.exitCode)

@@ -102,3 +102,25 @@ struct TimeoutOptions: ParsableArguments {
               overall: max(90, greetingTimeout + 6 * timeout))
     }
 }
+
+/// `--format text|json|html`: the report's form, for the commands that write one (`check`, `domain`).
+struct FormatOption: ParsableArguments {
+    @Option(help: .en("The report's form: text (the default), json (as --json) or html (one standalone page).",
+            ja: "報告の形式です。text（既定値）、json（--json と同じ）、html（単独で開ける 1 つのページ）のいずれかです。"))
+    var format: ReportFormat?
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+        case html
+    }
+
+    /// The form asked for: `--json` and `--format json` are the same; `--json` with another `--format` is a mistake.
+    func chosen(json: Bool) throws -> ReportFormat {
+        if json, let format, format != .json {
+            throw ValidationError.en("--json and --format \(format.rawValue) ask for different reports; give one.",
+                                     ja: "--json と --format \(format.rawValue) は別の形式です。どちらか 1 つを指定してください。")
+        }
+        return json ? .json : (format ?? .text)
+    }
+}

@@ -165,4 +165,26 @@ import Testing
         let both = await Tool.mailtls(["check", lab["LAB_GOOD"], "--json", "--format", "html"])
         #expect(both.status == 3)
     }
+
+    /// `mailtls domain --format html`: the MX table, DANE, MTA-STS and TLS-RPT, and the findings, on one page.
+    @Test func theDomainAsAPageABrowserReads() async throws {
+        let internet = try Internet.get()
+        let workspace = try WatchWorkspace("domain-html")
+        defer { workspace.remove() }
+        for language in ["en", "ja"] {
+            let result = await Tool.mailtls(["domain", "dane-bad.mailtls.test", "--format", "html", "--lang", language]
+                                             + internet.options + ["--timeout", "10"])
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("<!DOCTYPE html>") && !result.stdout.contains("<script"))
+            let file = workspace.directory.appendingPathComponent("domain-\(language).html")
+            try Data(result.stdout.utf8).write(to: file)
+            let dom = await WatchDashboardTests.chromium(["--dump-dom", "file://\(file.path)"])
+            #expect(dom.stdout.contains("<table id=\"mx\">"))
+            #expect(dom.stdout.contains("tlsa-invalid"))
+            #expect(dom.stdout.contains("<tr class=\"critical\">"))
+            #expect(dom.stdout.contains(language == "ja" ? "対処" : "Fix"))
+        }
+        let both = await Tool.mailtls(["domain", "good.mailtls.test", "--json", "--format", "text"])
+        #expect(both.status == 3 && both.stderr.contains("--json"), "\(both.stderr)")
+    }
 }
