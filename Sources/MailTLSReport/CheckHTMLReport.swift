@@ -47,14 +47,9 @@ public struct CheckHTMLReport: Sendable {
             body += "<dt>\(h(UIText.validUntil(language)))</dt><dd>\(h(ISO8601.format(certificate.leaf.notAfter))) (\(certificate.daysLeft))</dd>"
             body += "</dl>\n"
         }
-        body += HTMLPage.findings(report.findings.map { finding in
-            RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
-                            places: finding.ports.map(String.init).joined(separator: ", "),
-                            message: FindingCatalog.message(for: finding, in: language),
-                            evidence: EvidenceText.render(finding.evidence, language),
-                            fix: FindingCatalog.fix(for: finding, in: language, software: report.software(of: finding),
-                                                    providers: report.providers(of: finding)))
-        }, language: language)
+        body += HTMLPage.findings(TerminalReport.renderedFindings(report.findings, software: report.software(of:),
+                                                                 providers: report.providers(of:), language: language),
+                                  language: language)
         return HTMLPage.document(title: "mailtls check \(h(report.host))", language: language, nav: "", body: body,
                                  footer: MarkupText.escaped(ISO8601.format(report.startedAt)))
     }

@@ -34,13 +34,7 @@ public struct DomainHTMLReport: Sendable {
         let text = DomainTerminalReport(language: language, color: false)
         let details = text.daneSection(observation) + text.stsSection(observation) + text.tlsrptSection(observation)
         body += "<pre id=\"details\">\(h(details))</pre>\n"
-        body += HTMLPage.findings(report.findings.map { finding in
-            RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
-                            places: finding.subjects.joined(separator: ", "),
-                            message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
-                            evidence: EvidenceText.render(finding.evidence, language),
-                            fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
-        }, language: language)
+        body += HTMLPage.findings(DomainTerminalReport.renderedFindings(report, language: language), language: language)
         return HTMLPage.document(title: "mailtls domain \(h(report.domain))", language: language, nav: "", body: body,
                                  footer: MarkupText.escaped(ISO8601.format(report.startedAt)))
     }

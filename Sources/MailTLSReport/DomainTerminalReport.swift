@@ -133,13 +133,18 @@ public struct DomainTerminalReport: Sendable {
     }
 
     func findingsSection(_ report: DomainReport) -> String {
-        style.findingsSection(report.findings.map { finding in
+        style.findingsSection(Self.renderedFindings(report, language: language), language: language)
+    }
+
+    /// The findings in words, for the terminal and the HTML page alike.
+    static func renderedFindings(_ report: DomainReport, language: Language) -> [RenderedFinding] {
+        report.findings.map { finding in
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.subjects.joined(separator: ", "),
                             message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
                             evidence: EvidenceText.render(finding.evidence, language),
                             fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
-        }, language: language)
+        }
     }
 
     // MARK: Colour

@@ -252,14 +252,21 @@ public struct TerminalReport: Sendable {
 
     func findingsSection(_ findings: [Finding], software: (Finding) -> Set<ServerSoftware> = { _ in [] },
                          providers: (Finding) -> Set<HostedProvider> = { _ in [] }) -> String {
-        style.findingsSection(findings.map { finding in
+        style.findingsSection(Self.renderedFindings(findings, software: software, providers: providers,
+                                                    language: language), language: language)
+    }
+
+    /// The findings in words, for the terminal and the HTML page alike.
+    static func renderedFindings(_ findings: [Finding], software: (Finding) -> Set<ServerSoftware>,
+                                 providers: (Finding) -> Set<HostedProvider>, language: Language) -> [RenderedFinding] {
+        findings.map { finding in
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.ports.map(String.init).joined(separator: ","),
                             message: FindingCatalog.message(for: finding, in: language),
                             evidence: EvidenceText.render(finding.evidence, language),
                             fix: FindingCatalog.fix(for: finding, in: language, software: software(finding),
                                                     providers: providers(finding)))
-        }, language: language)
+        }
     }
 
     // MARK: Colour

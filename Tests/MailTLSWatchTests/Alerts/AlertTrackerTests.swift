@@ -161,3 +161,38 @@ import Testing
         #expect(quiet.isEmpty)
     }
 }
+
+@Suite struct WatchScheduleTests {
+    typealias F = WatchFixtures
+
+    static func target(_ name: String, interval: Double = 3600) -> WatchConfiguration.Target {
+        WatchConfiguration.Target(kind: .host("\(name).example"), name: name, ports: [], interval: interval)
+    }
+
+    /// A server that answered 421 is asked half as often next time, down to an eighth; a normal answer restores it.
+    @Test func aBusyServerIsProbedLessOften() async {
+        let schedule = WatchSchedule(targets: [Self.target("mx")], jitter: 0, now: F.start)
+        #expect(await schedule.takeDue(at: F.start, limit: 4).map(\.name) == ["mx"])
+        #expect(await schedule.takeDue(at: F.start, limit: 4).isEmpty, "a running target is not taken twice")
+        var now = F.start
+        for expected in [2.0, 4, 8, 8] {
+            await schedule.completed("mx", at: now, busy: true)
+            #expect(await schedule.takeDue(at: now.addingTimeInterval(expected * 3600 - 1), limit: 4).isEmpty)
+            now = now.addingTimeInterval(expected * 3600)
+            #expect(await schedule.takeDue(at: now, limit: 4).map(\.name) == ["mx"])
+        }
+        await schedule.completed("mx", at: now, busy: false)
+        #expect(await schedule.takeDue(at: now.addingTimeInterval(3600), limit: 4).map(\.name) == ["mx"])
+    }
+
+    @Test func atMostTheLimitRunsAtOnceAndNewTargetsAreDueNow() async {
+        let schedule = WatchSchedule(targets: ["a", "b", "c"].map { Self.target($0) }, jitter: 0, now: F.start)
+        #expect(await schedule.takeDue(at: F.start, limit: 2).map(\.name) == ["a", "b"])
+        #expect(await schedule.takeDue(at: F.start, limit: 2).isEmpty)
+        await schedule.completed("a", at: F.start, busy: false)
+        #expect(await schedule.takeDue(at: F.start, limit: 2).map(\.name) == ["c"])
+        await schedule.update(targets: ["b", "c", "d"].map { Self.target($0) }, jitter: 0, now: F.start)
+        await schedule.completed("b", at: F.start, busy: false)
+        #expect(await schedule.takeDue(at: F.start, limit: 2).map(\.name) == ["d"], "a removed, d new and due")
+    }
+}
