@@ -47,6 +47,15 @@ public struct CheckHTMLReport: Sendable {
             body += "<dt>\(h(UIText.validUntil(language)))</dt><dd>\(h(ISO8601.format(certificate.leaf.notAfter))) (\(certificate.daysLeft))</dd>"
             body += "</dl>\n"
         }
+        // The sections the terminal writes as text (capabilities, every suite of --deep, the server software), as it
+        // writes them.
+        let terminal = TerminalReport(language: language, color: false)
+        for (id, section) in [("capabilities", terminal.capabilitySection(report.ports, loginProbe: report.loginProbe)),
+                              ("deep", terminal.deepSection(report.ports)),
+                              ("software", terminal.identificationSection(report.ports))]
+        where !section.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            body += "<pre id=\"\(id)\">\(h(section))</pre>\n"
+        }
         body += HTMLPage.findings(TerminalReport.renderedFindings(report.findings, software: report.software(of:),
                                                                  providers: report.providers(of:), language: language),
                                   language: language)

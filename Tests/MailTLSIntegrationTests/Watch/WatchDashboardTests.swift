@@ -166,6 +166,18 @@ import Testing
         #expect(both.status == 3)
     }
 
+    /// `--deep --format html`: every suite the port accepts is on the page too (the lab's server with static RSA).
+    @Test func theDeepScanIsOnThePage() async throws {
+        let lab = try Lab.get()
+        let result = await Tool.mailtls(["check", lab["LAB_WEAK"], "--ports", "465", "--ca-file", lab.caFile,
+                                         "--servername", lab.serverName, "--deep", "--format", "html", "--lang", "en"],
+                                        timeout: 120)
+        #expect(result.stdout.contains("<pre id=\"deep\">"), "\(result.stdout.prefix(2000))\(result.stderr)")
+        #expect(result.stdout.contains("TLS_RSA_WITH_AES_128_GCM_SHA256") || result.stdout.contains("AES128-GCM-SHA256"))
+        #expect(result.stdout.contains("cipher-no-forward-secrecy"))
+        #expect(result.stdout.contains("<pre id=\"software\">"))
+    }
+
     /// `mailtls domain --format html`: the MX table, DANE, MTA-STS and TLS-RPT, and the findings, on one page.
     @Test func theDomainAsAPageABrowserReads() async throws {
         let internet = try Internet.get()
