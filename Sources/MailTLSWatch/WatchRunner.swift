@@ -96,7 +96,6 @@ public struct WatchRunner: Sendable {
                                                                      evidence: "id=\(event.after)", catalog: .watch),
                                            at: snapshot.checkedAt, since: snapshot.checkedAt))
             }
-            states.sort { $0.condition.id < $1.condition.id }
             let changed = memory.map { !$0.snapshot.sameFacts(as: snapshot) } ?? true
             let sampleDue = memory?.lastHistoryAt.map { snapshot.checkedAt.timeIntervalSince($0) >= Self.samplingInterval } ?? true
             try await store.record(ProbeRecord(snapshot: snapshot, writeHistory: changed || sampleDue, events: events,

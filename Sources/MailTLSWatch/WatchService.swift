@@ -180,5 +180,4 @@ public actor WatchSchedule {
         entries[name] = entry
     }
 
-    public func nextDue() -> Date? { entries.values.filter { !$0.running }.map(\.due).min() }
 }

@@ -62,7 +62,7 @@ struct WatchConfigOptions: ParsableArguments {
                 pool.cancel()
                 throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
             }
-            return Storage(store: fleet.store, unleased: fleet.unleasedStore, schedule: fleet.schedule(jitter: configuration.defaults.jitter),
+            return Storage(store: fleet.store, unleased: fleet.unleasedStore, schedule: fleet.schedule,
                            renewEvery: .milliseconds(Int(configuration.lease * 1000 / 3)), pool: pool)
         }
         do {

@@ -35,7 +35,7 @@ public final class PostgresFleet: Service, Sendable {
     public var store: PostgresWatchStore { PostgresWatchStore(fleet: self, requireLease: true) }
     /// The store for `--once` and `history`, which claim nothing.
     public var unleasedStore: PostgresWatchStore { PostgresWatchStore(fleet: self, requireLease: false) }
-    public func schedule(jitter: Double) -> PostgresTargetSchedule { PostgresTargetSchedule(fleet: self) }
+    public var schedule: PostgresTargetSchedule { PostgresTargetSchedule(fleet: self) }
 
     /// Creates the tables when missing, once however many workers start together (an advisory lock).
     public func migrate() async throws {
@@ -234,7 +234,6 @@ public struct PostgresWatchStore: WatchStore {
 public actor PostgresTargetSchedule: TargetSchedule {
     let fleet: PostgresFleet
     var targets: [String: WatchConfiguration.Target] = [:]
-    var jitter: Double = 0
     var running: Set<String> = []
     var logger: Logger { PostgresFleet.logger }
 
@@ -244,7 +243,6 @@ public actor PostgresTargetSchedule: TargetSchedule {
 
     public func update(targets: [WatchConfiguration.Target], jitter: Double, now: Date) async throws {
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.jitter = jitter
         let names = targets.map(\.name)
         try await fleet.client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(4242420002)", logger: PostgresFleet.logger)

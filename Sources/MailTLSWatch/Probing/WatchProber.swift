@@ -16,10 +16,14 @@ import NIOPosix
 public struct WatchProber: Sendable {
     public var defaults: WatchConfiguration.Defaults
     public var anchors: TrustAnchors
+    /// The configured resolver's one libunbound context for host targets' lookups (nil without `resolver:`, or when
+    /// it would not start: then those lookups find nothing), instead of one started per lookup.
+    let lookups: DNSResolver?
 
     public init(defaults: WatchConfiguration.Defaults, anchors: TrustAnchors) {
         self.defaults = defaults
         self.anchors = anchors
+        lookups = defaults.resolver == nil ? nil : try? DNSResolver(Self.resolverConfiguration(defaults))
     }
 
     /// Why a target could not be probed at all.
@@ -56,7 +60,9 @@ public struct WatchProber: Sendable {
     }
 
     /// The resolver domain targets use: validating, from the configured server and trust anchor or the system's.
-    var resolver: DNSResolver.Configuration {
+    var resolver: DNSResolver.Configuration { Self.resolverConfiguration(defaults) }
+
+    static func resolverConfiguration(_ defaults: WatchConfiguration.Defaults) -> DNSResolver.Configuration {
         DNSResolver.Configuration(resolver: defaults.resolver, trustAnchorFile: defaults.trustAnchor,
                                   timeout: defaults.timeout, useSystemRootKey: defaults.trustAnchor == nil)
     }
@@ -64,11 +70,10 @@ public struct WatchProber: Sendable {
     /// A domain as `mailtls domain` sees it: one entry per MX address (port 25, its DANE verdict and the findings
     /// about it), and one for the domain itself (`domain:0`: MTA-STS, TLS-RPT and the findings about the domain).
     func probeDomain(_ domain: String, name: String, now: Date) async throws(Failure) -> [PortSnapshot] {
-        var request = DomainRequest(domain: domain, resolver: resolver, caFile: defaults.caFile,
+        let request = DomainRequest(domain: domain, resolver: resolver, caFile: defaults.caFile,
                                     timeouts: .init(connect: defaults.timeout, read: defaults.timeout,
                                                     greeting: max(defaults.timeout, 30), overall: max(defaults.timeout * 6, 60)),
                                     warnDays: 0, maximumConnections: defaults.connectionsPerHost, now: now)
-        request.now = now
         let report: DomainReport
         do {
             report = try await DomainChecker().run(request)
@@ -157,7 +162,7 @@ public struct WatchProber: Sendable {
     /// targets get), else from the system's.
     func addresses(of host: String) async -> [String] {
         guard defaults.resolver != nil, !HostnameMatcher.isIPAddress(host) else { return await Self.addresses(of: host) }
-        guard let resolver = try? DNSResolver(resolver), let answer = try? await resolver.addresses(host) else { return [] }
+        guard let lookups, let answer = try? await lookups.addresses(host) else { return [] }
         let v4 = answer.records.filter { !$0.contains(":") }
         return v4 + answer.records.filter { $0.contains(":") }
     }
