@@ -4,56 +4,53 @@ import MailTLSSetup
 
 /// `mailtls diagnose` for a person: each step with its evidence, the cause and the fix, then what works instead.
 public struct DiagnosisTerminalReport: Sendable {
-    public var language: Language
-    public var color: Bool
-    public var showTranscript: Bool
+    let settings: TranscriptReportSettings
+    var language: Language { settings.language }
 
     public init(language: Language, color: Bool, showTranscript: Bool = false) {
-        self.language = language
-        self.color = color
-        self.showTranscript = showTranscript
+        settings = TranscriptReportSettings(language: language, color: color, showTranscript: showTranscript)
     }
 
     public func render(_ diagnosis: Diagnosis) -> String {
         let request = diagnosis.request
-        var out = bold(AccountText.diagnoseHeader(language, [
+        var out = settings.style.bold(AccountText.diagnoseHeader(language, [
             "host": request.host, "port": String(request.port), "protocol": request.mailProtocol.displayName,
             "security": request.security.socketType.deviceLabel,
         ])) + "\n\n"
         for step in diagnosis.steps {
             let status = "[\(AccountText.status(step.status, language))]".padded(to: 10)
-            let painted = step.status == .failed ? red(status) : (step.status == .passed ? green(status) : dim(status))
+            let painted = step.status == .failed ? settings.style.red(status) : (step.status == .passed ? settings.style.green(status) : settings.style.dim(status))
             out += "  \(painted) \(AccountText.step(step.kind, language))\n"
-            out += dim("      \(StepEvidenceText.render(step.facts, language))") + "\n"
+            out += settings.style.dim("      \(StepEvidenceText.render(step.facts, language))") + "\n"
         }
         if let fate = AccountText.passwordFate(diagnosis.password, language) {
             let sent = diagnosis.password == .sentDespiteCertificate || diagnosis.password == .sentWithoutTLS
-            out += "\n  " + (sent ? red(fate) : fate) + "\n"
+            out += "\n  " + (sent ? settings.style.red(fate) : fate) + "\n"
         }
         out += "\n"
         if let cause = diagnosis.cause {
             let values = DiagnosisTerminalReport.values(diagnosis, language)
             let id = language == .ja ? "（\(cause.rawValue)）" : " (\(cause.rawValue))"
-            out += bold("\(AccountText.cause(language))\(id)") + "\n"
+            out += settings.style.bold("\(AccountText.cause(language))\(id)") + "\n"
             out += "  " + DiagnosisCatalog.message(cause, language, values) + "\n"
-            out += bold(AccountText.fix(language)) + "\n"
+            out += settings.style.bold(AccountText.fix(language)) + "\n"
             out += "  " + DiagnosisCatalog.fix(cause, language, values) + "\n\n"
             let working = diagnosis.alternatives.filter(\.works)
             if !diagnosis.alternatives.isEmpty {
-                out += bold(AccountText.working(language)) + "\n"
+                out += settings.style.bold(AccountText.working(language)) + "\n"
                 if working.isEmpty { out += "  " + AccountText.noneWorking(language) + "\n" }
                 for alternative in working {
                     let setting = alternative.candidate.setting
-                    out += green("  \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
+                    out += settings.style.green("  \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
                         + "\(setting.socketType.deviceLabel)") + "\n"
                 }
                 out += "\n"
             }
         } else {
-            out += green(AccountText.verdictOK(language)) + "\n\n"
+            out += settings.style.green(AccountText.verdictOK(language)) + "\n\n"
         }
         if let discovered = diagnosis.discovered, let address = diagnosis.address {
-            out += bold(AccountText.discoveredForAddress(language, ["address": address])) + "\n"
+            out += settings.style.bold(AccountText.discoveredForAddress(language, ["address": address])) + "\n"
             for (title, setting) in [(AccountText.incoming(language), discovered.incoming),
                                      (AccountText.outgoing(language), discovered.outgoing)] {
                 guard let setting else { continue }
@@ -62,12 +59,7 @@ public struct DiagnosisTerminalReport: Sendable {
             }
             out += "\n"
         }
-        if showTranscript {
-            for line in diagnosis.transcript {
-                out += dim(String(format: "%7.1f ms ", line.elapsedMilliseconds)) + "\(line.direction.rawValue): "
-                    + line.text + "\n"
-            }
-        }
+        out += settings.transcript(diagnosis.transcript)
         return out
     }
 
@@ -83,11 +75,6 @@ public struct DiagnosisTerminalReport: Sendable {
 
     // MARK: Colour
 
-    private var style: TerminalStyle { TerminalStyle(color: color) }
-    private func bold(_ text: String) -> String { style.bold(text) }
-    private func dim(_ text: String) -> String { style.dim(text) }
-    private func green(_ text: String) -> String { style.green(text) }
-    private func red(_ text: String) -> String { style.red(text) }
 }
 
 /// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.

@@ -7,21 +7,18 @@ import MailTLSEngine
 /// `mailtls roundtrip` for a person: how the message went out, how long it took to arrive, each hop and whether it
 /// was encrypted, what became of the message; a hop without TLS is a finding with its fix.
 public struct RoundtripTerminalReport: Sendable {
-    public var language: Language
-    public var color: Bool
-    public var showTranscript: Bool
+    let settings: TranscriptReportSettings
+    var language: Language { settings.language }
 
     public init(language: Language, color: Bool, showTranscript: Bool = false) {
-        self.language = language
-        self.color = color
-        self.showTranscript = showTranscript
+        settings = TranscriptReportSettings(language: language, color: color, showTranscript: showTranscript)
     }
 
     func t(_ en: String, _ ja: String) -> String { language == .ja ? ja : en }
 
     public func render(_ result: RoundtripResult) -> String {
         let request = result.request
-        var out = bold("mailtls roundtrip \(request.address)"
+        var out = settings.style.bold("mailtls roundtrip \(request.address)"
             + (request.recipient == request.address ? "" : " → \(request.recipient)")) + "\n\n"
         out += "  " + t("Sent      ", "送信      ") + endpoint(request.outgoing) + "\n"
         out += "      " + RoundtripText.send(result.send, language)
@@ -31,16 +28,16 @@ public struct RoundtripTerminalReport: Sendable {
             out += "  " + t("Read back ", "受信確認  ") + endpoint(request.incoming)
                 + (result.usedIdle ? " (IMAP IDLE)" : "") + "\n"
             if let failure = result.readFailure {
-                out += "      " + red(RoundtripText.readFailure(failure, language)) + "\n"
+                out += "      " + settings.style.red(RoundtripText.readFailure(failure, language)) + "\n"
             } else if let delivery = result.deliverySeconds, let total = result.totalSeconds {
-                out += "      " + green(t("arrived \(format(delivery)) s after it was accepted (\(format(total)) s in all)",
+                out += "      " + settings.style.green(t("arrived \(format(delivery)) s after it was accepted (\(format(total)) s in all)",
                                           "受け付けから \(format(delivery)) 秒で到着（全体で \(format(total)) 秒）")) + "\n"
             } else if let missing = result.missing {
-                out += "      " + red(RoundtripText.missing(missing, wait: request.wait, language: language)) + "\n"
+                out += "      " + settings.style.red(RoundtripText.missing(missing, wait: request.wait, language: language)) + "\n"
             }
         }
         if !result.hops.isEmpty {
-            out += "\n" + bold(t("The message's way (Received headers, first hop first)",
+            out += "\n" + settings.style.bold(t("The message's way (Received headers, first hop first)",
                                  "メールの経路（Received ヘッダー、最初の中継から順に）")) + "\n"
             for (index, hop) in result.hops.enumerated() {
                 let from = hop.from.map { PeerText.escaped($0) } ?? "?"
@@ -48,20 +45,20 @@ public struct RoundtripTerminalReport: Sendable {
                 let address = hop.fromAddress.map { " [\($0)]" } ?? ""
                 let with = hop.with.map { PeerText.escaped($0) } ?? "-"
                 let verdict = RoundtripText.encryption(hop, language)
-                let painted = hop.encryption == .unencrypted ? red(verdict)
-                    : hop.encryption == .encrypted ? green(verdict) : verdict
+                let painted = hop.encryption == .unencrypted ? settings.style.red(verdict)
+                    : hop.encryption == .encrypted ? settings.style.green(verdict) : verdict
                 out += "  \(index + 1). \(from)\(address) → \(by)  \(with)\n"
                 out += "     \(painted)\n"
             }
             for line in result.authenticationResults.prefix(5) {
-                out += dim("  Authentication-Results: " + PeerText.escaped(line.prefix(300))) + "\n"
+                out += settings.style.dim("  Authentication-Results: " + PeerText.escaped(line.prefix(300))) + "\n"
             }
         }
         if result.deletion != .notFound {
             out += "\n  " + RoundtripText.deletion(result.deletion, language) + "\n"
         }
         if !result.findings.isEmpty {
-            out += "\n" + bold(t("Findings", "問題点")) + "\n"
+            out += "\n" + settings.style.bold(t("Findings", "問題点")) + "\n"
             for finding in result.findings {
                 let label = finding.withinHost ? t("info", "情報") : t("warning", "警告")
                 out += "  [\(label)] hop-without-tls (\(finding.index + 1))\n"
@@ -70,12 +67,7 @@ public struct RoundtripTerminalReport: Sendable {
             }
         }
         out += "\n" + RoundtripText.verdict(result, language) + "\n"
-        if showTranscript {
-            for line in result.transcript {
-                out += dim(String(format: "%7.1f ms ", line.elapsedMilliseconds)) + "\(line.direction.rawValue): "
-                    + line.text + "\n"
-            }
-        }
+        out += settings.transcript(result.transcript)
         return out
     }
 
@@ -85,11 +77,6 @@ public struct RoundtripTerminalReport: Sendable {
 
     func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
 
-    private var style: TerminalStyle { TerminalStyle(color: color) }
-    private func bold(_ text: String) -> String { style.bold(text) }
-    private func dim(_ text: String) -> String { style.dim(text) }
-    private func green(_ text: String) -> String { style.green(text) }
-    private func red(_ text: String) -> String { style.red(text) }
 }
 
 /// The round trip's sentences in both languages.

@@ -1,4 +1,6 @@
+import Foundation
 import MailTLSCheck
+import MailTLSEngine
 
 /// ANSI colours for the terminal reports, or none: one place for every renderer.
 public struct TerminalStyle: Sendable {
@@ -56,5 +58,27 @@ extension TerminalStyle {
             out += "    \(UIText.fix(language)): " + finding.fix + "\n"
         }
         return out
+    }
+}
+
+/// What the step-by-step reports (diagnose, roundtrip) are asked for: the language, colour, and whether the
+/// transcript follows.
+struct TranscriptReportSettings: Sendable {
+    var language: Language
+    var style: TerminalStyle
+    var showTranscript: Bool
+
+    init(language: Language, color: Bool, showTranscript: Bool) {
+        self.language = language
+        style = TerminalStyle(color: color)
+        self.showTranscript = showTranscript
+    }
+
+    /// The dialogue, one line each with its time since connect, when it was asked for (credentials already hidden).
+    func transcript(_ lines: [TranscriptLine]) -> String {
+        guard showTranscript else { return "" }
+        return lines.map {
+            style.dim(String(format: "%7.1f ms ", $0.elapsedMilliseconds)) + "\($0.direction.rawValue): " + $0.text + "\n"
+        }.joined()
     }
 }

@@ -4,7 +4,7 @@ import MailTLSCore
 /// The sandbox's IMAP server: enough of IMAP4rev1 for real clients to log in, list, fetch and delete what the
 /// sandbox captured. One mailbox, INBOX.
 /// - SeeAlso: RFC 3501, RFC 2595 (STARTTLS, LOGINDISABLED), RFC 4959 (SASL-IR), RFC 2177 (IDLE)
-public struct IMAPServerSession: ServerSession {
+public struct IMAPServerSession: MailboxServerSession {
     private enum State: Sendable, Equatable {
         case notAuthenticated
         case authenticated
@@ -17,49 +17,29 @@ public struct IMAPServerSession: ServerSession {
         case idle(tag: String)
     }
 
-    public let policy: SessionPolicy
+    var mailbox: MailboxSessionState
+    public var policy: SessionPolicy { mailbox.policy }
     private var state: State = .notAuthenticated
     private var pending: Pending = .none
-    private var inTLS: Bool
     private var reader = IMAPCommandReader()
-    private var messages: [MailboxMessage] = []
     private var flags: [UInt32: Set<String>] = [:]
-    private var needsMailbox = false
-    private var errors: ErrorBudget
 
     public init(policy: SessionPolicy) {
-        self.policy = policy
-        errors = ErrorBudget(limit: policy.maximumErrors)
-        inTLS = policy.implicitTLS
+        mailbox = MailboxSessionState(policy: policy)
     }
 
-    public var wantsMailbox: Bool { needsMailbox }
-
-    public mutating func mailboxLoaded(_ messages: [MailboxMessage]) {
-        self.messages = messages
-        needsMailbox = false
-    }
-
-    public mutating func start() -> [SessionAction] {
-        policy.implicitTLS ? [] : [greeting]
-    }
-
-    public mutating func tlsEstablished() -> [SessionAction] {
-        inTLS = true
+    mutating func discardPlaintextState() {
         reader = IMAPCommandReader()
-        return policy.implicitTLS ? [greeting] : []
     }
 
-    private var greeting: SessionAction {
+    var greeting: SessionAction {
         .reply("* OK [CAPABILITY \(capabilities.joined(separator: " "))] mailtls sandbox IMAP ready")
     }
 
-    private var mayAuthenticate: Bool { inTLS || policy.allowAuthenticationBeforeTLS }
-
     private var capabilities: [String] {
         var list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE", "UNSELECT", "ENABLE"]
-        if !inTLS && policy.advertiseSTARTTLS { list.append("STARTTLS") }
-        if mayAuthenticate { list.append("AUTH=PLAIN") } else { list.append("LOGINDISABLED") }
+        if !mailbox.inTLS && policy.advertiseSTARTTLS { list.append("STARTTLS") }
+        if mailbox.mayAuthenticate { list.append("AUTH=PLAIN") } else { list.append("LOGINDISABLED") }
         return list
     }
 
@@ -100,7 +80,7 @@ public struct IMAPServerSession: ServerSession {
             arguments.removeFirst()
         }
         var actions: [SessionAction] = []
-        if !inTLS && !["CAPABILITY", "STARTTLS", "LOGOUT", "NOOP", "ID"].contains(name) {
+        if !mailbox.inTLS && !["CAPABILITY", "STARTTLS", "LOGOUT", "NOOP", "ID"].contains(name) {
             actions.append(.event(.commandBeforeTLS(name)))
         }
         switch (name, state) {
@@ -116,7 +96,7 @@ public struct IMAPServerSession: ServerSession {
         case ("ENABLE", .authenticated), ("ENABLE", .selected):
             actions += [.reply("* ENABLED"), .reply("\(tag) OK ENABLE completed")]
         case ("STARTTLS", .notAuthenticated):
-            if inTLS {
+            if mailbox.inTLS {
                 actions += error("\(tag) BAD TLS already active")
             } else if !policy.advertiseSTARTTLS {
                 actions += [.event(.startTLSWithoutAdvertisement),
@@ -128,7 +108,7 @@ public struct IMAPServerSession: ServerSession {
             guard arguments.count == 2, let user = arguments[0].text, let password = arguments[1].text else {
                 return actions + error("\(tag) BAD LOGIN user password")
             }
-            guard mayAuthenticate else {
+            guard mailbox.mayAuthenticate else {
                 // LOGINDISABLED was advertised, yet the client sent its password in the clear.
                 return actions + [.event(.authentication(mechanism: "LOGIN", user: user, succeeded: false,
                                                          beforeTLS: true)),
@@ -139,7 +119,7 @@ public struct IMAPServerSession: ServerSession {
             guard arguments.first?.text?.uppercased() == "PLAIN" else {
                 return actions + error("\(tag) NO [CANNOT] Unsupported mechanism")
             }
-            guard mayAuthenticate else {
+            guard mailbox.mayAuthenticate else {
                 return actions + [.reply("\(tag) NO [PRIVACYREQUIRED] Authentication disabled before TLS")]
             }
             if arguments.count > 1, let token = arguments[1].text {
@@ -162,8 +142,8 @@ public struct IMAPServerSession: ServerSession {
             guard arguments.first?.text?.uppercased() == "INBOX" else {
                 return actions + error("\(tag) NO [NONEXISTENT] No such mailbox")
             }
-            let unseen = messages.filter { !(flags[$0.uid]?.contains("\\Seen") ?? false) }.count
-            actions += [.reply("* STATUS INBOX (MESSAGES \(messages.count) RECENT 0 UIDNEXT \(uidNext) "
+            let unseen = mailbox.messages.filter { !(flags[$0.uid]?.contains("\\Seen") ?? false) }.count
+            actions += [.reply("* STATUS INBOX (MESSAGES \(mailbox.messages.count) RECENT 0 UIDNEXT \(uidNext) "
                                 + "UIDVALIDITY 1 UNSEEN \(unseen))"),
                         .reply("\(tag) OK STATUS completed")]
         case ("SELECT", .authenticated), ("SELECT", .selected), ("EXAMINE", .authenticated),
@@ -177,7 +157,7 @@ public struct IMAPServerSession: ServerSession {
             actions += [
                 .reply("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"),
                 .reply("* OK [PERMANENTFLAGS (\\Deleted \\Seen \\Answered \\Flagged \\Draft)] Flags permitted"),
-                .reply("* \(messages.count) EXISTS"), .reply("* 0 RECENT"),
+                .reply("* \(mailbox.messages.count) EXISTS"), .reply("* 0 RECENT"),
                 .reply("* OK [UIDVALIDITY 1] UIDs valid"), .reply("* OK [UIDNEXT \(uidNext)] Predicted next UID"),
                 .reply("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(name) completed"),
             ]
@@ -193,7 +173,7 @@ public struct IMAPServerSession: ServerSession {
             actions += removed.map { .reply("* \($0) EXPUNGE") } + deletionEvent()
             actions.append(.reply("\(tag) OK EXPUNGE completed"))
         case ("SEARCH", .selected):
-            let numbers = messages.enumerated().map { byUID ? String($0.element.uid) : String($0.offset + 1) }
+            let numbers = mailbox.messages.enumerated().map { byUID ? String($0.element.uid) : String($0.offset + 1) }
             actions += [.reply((["* SEARCH"] + numbers).joined(separator: " ")),
                         .reply("\(tag) OK SEARCH completed")]
         case ("FETCH", .selected(let readOnly)):
@@ -215,7 +195,7 @@ public struct IMAPServerSession: ServerSession {
             }
             let silent = mode.uppercased().hasSuffix(".SILENT")
             for index in resolve(set, byUID: byUID) {
-                let uid = messages[index].uid
+                let uid = mailbox.messages[index].uid
                 var current = flags[uid] ?? []
                 switch mode.uppercased().prefix(1) {
                 case "+": current.formUnion(values)
@@ -242,7 +222,7 @@ public struct IMAPServerSession: ServerSession {
         return actions
     }
 
-    private var uidNext: UInt32 { (messages.map(\.uid).max() ?? 0) + 1 }
+    private var uidNext: UInt32 { (mailbox.messages.map(\.uid).max() ?? 0) + 1 }
 
     private mutating func finishPlain(tag: String, token: String) -> [SessionAction] {
         if token == "*" { return [.reply("\(tag) BAD Authentication cancelled")] }
@@ -253,10 +233,10 @@ public struct IMAPServerSession: ServerSession {
     private mutating func verify(tag: String, mechanism: String, user: String, password: String) -> [SessionAction] {
         let succeeded = policy.accounts[user] == password
         let event = SessionAction.event(.authentication(mechanism: mechanism, user: user, succeeded: succeeded,
-                                                        beforeTLS: !inTLS))
+                                                        beforeTLS: !mailbox.inTLS))
         guard succeeded else { return [event] + error("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed") }
         state = .authenticated
-        needsMailbox = true
+        mailbox.needsMailbox = true
         return [event, .reply("\(tag) OK [CAPABILITY \(capabilities.joined(separator: " "))] Logged in")]
     }
 
@@ -266,10 +246,10 @@ public struct IMAPServerSession: ServerSession {
     private mutating func expunge() -> [Int] {
         var reported: [Int] = []
         var index = 0
-        while index < messages.count {
-            if flags[messages[index].uid]?.contains("\\Deleted") == true {
-                pendingDeletions.append(messages[index].id)
-                messages.remove(at: index)
+        while index < mailbox.messages.count {
+            if flags[mailbox.messages[index].uid]?.contains("\\Deleted") == true {
+                pendingDeletions.append(mailbox.messages[index].id)
+                mailbox.messages.remove(at: index)
                 reported.append(index + 1)
             } else {
                 index += 1
@@ -312,7 +292,7 @@ public struct IMAPServerSession: ServerSession {
     }
 
     private func resolve(_ set: String, byUID: Bool) -> [Int] {
-        IMAPServerSession.resolve(set, byUID: byUID, messages: messages)
+        IMAPServerSession.resolve(set, byUID: byUID, messages: mailbox.messages)
     }
 
     static func fetchItems(_ tokens: [IMAPToken]) -> [String] {
@@ -337,7 +317,7 @@ public struct IMAPServerSession: ServerSession {
     }
 
     private mutating func fetchResponse(index: Int, items: [String], byUID: Bool, readOnly: Bool) -> [UInt8] {
-        let message = messages[index]
+        let message = mailbox.messages[index]
         var parts: [[UInt8]] = []
         var wantsUID = byUID
         var markSeen = false
@@ -464,6 +444,6 @@ public struct IMAPServerSession: ServerSession {
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
-        errors.spend(reply: reply, farewell: "* BYE Too many errors")
+        mailbox.errors.spend(reply: reply, farewell: "* BYE Too many errors")
     }
 }

@@ -3,47 +3,24 @@ import MailTLSCore
 /// The sandbox's POP3 server: USER/PASS and AUTH PLAIN, STLS, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, QUIT.
 /// Deletions take effect at QUIT, as RFC 1939 says.
 /// - SeeAlso: RFC 1939, RFC 2449, RFC 2595, RFC 5034
-public struct POP3ServerSession: ServerSession {
+public struct POP3ServerSession: MailboxServerSession {
     private enum State: Sendable, Equatable {
         case authorization(user: String?)
         case authPlainResponse
         case transaction
     }
 
-    public let policy: SessionPolicy
+    var mailbox: MailboxSessionState
+    public var policy: SessionPolicy { mailbox.policy }
     private var state: State = .authorization(user: nil)
-    private var inTLS: Bool
-    private var messages: [MailboxMessage] = []
     private var deleted: Set<Int> = []
     private var loggedInUser: String?
-    private var needsMailbox = false
-    private var errors: ErrorBudget
 
     public init(policy: SessionPolicy) {
-        self.policy = policy
-        errors = ErrorBudget(limit: policy.maximumErrors)
-        inTLS = policy.implicitTLS
+        mailbox = MailboxSessionState(policy: policy)
     }
 
-    public var wantsMailbox: Bool { needsMailbox }
-
-    public mutating func mailboxLoaded(_ messages: [MailboxMessage]) {
-        self.messages = messages
-        needsMailbox = false
-    }
-
-    public mutating func start() -> [SessionAction] {
-        policy.implicitTLS ? [] : [greeting]
-    }
-
-    public mutating func tlsEstablished() -> [SessionAction] {
-        inTLS = true
-        return policy.implicitTLS ? [greeting] : []
-    }
-
-    private var greeting: SessionAction { .reply("+OK mailtls sandbox POP3 ready") }
-    private var mayAuthenticate: Bool { inTLS || policy.allowAuthenticationBeforeTLS }
-
+    var greeting: SessionAction { .reply("+OK mailtls sandbox POP3 ready") }
     public mutating func receive(line: [UInt8]) -> [SessionAction] {
         let text = String(decoding: line, as: UTF8.self)
         if state == .authPlainResponse {
@@ -53,25 +30,25 @@ public struct POP3ServerSession: ServerSession {
         let verb = text.prefix { $0 != " " }.uppercased()
         let argument = String(text.dropFirst(verb.count).drop { $0 == " " })
         var actions: [SessionAction] = []
-        if !inTLS && !["CAPA", "STLS", "QUIT", "NOOP"].contains(verb) {
+        if !mailbox.inTLS && !["CAPA", "STLS", "QUIT", "NOOP"].contains(verb) {
             actions.append(.event(.commandBeforeTLS(verb)))
         }
         switch (state, verb) {
         case (_, "CAPA"):
             var lines = ["+OK Capability list follows", "TOP", "UIDL", "RESP-CODES", "PIPELINING", "AUTH-RESP-CODE"]
-            if mayAuthenticate { lines += ["USER", "SASL PLAIN"] }
-            if !inTLS && policy.advertiseSTARTTLS { lines.append("STLS") }
+            if mailbox.mayAuthenticate { lines += ["USER", "SASL PLAIN"] }
+            if !mailbox.inTLS && policy.advertiseSTARTTLS { lines.append("STLS") }
             lines.append(".")
             actions += lines.map { .reply($0) }
         case (_, "QUIT"):
             if state == .transaction && !deleted.isEmpty {
-                actions.append(.event(.messagesDeleted(deleted.sorted().map { messages[$0].id })))
+                actions.append(.event(.messagesDeleted(deleted.sorted().map { mailbox.messages[$0].id })))
             }
             actions += [.reply("+OK Bye"), .close]
         case (_, "NOOP"):
             actions.append(.reply("+OK"))
         case (.authorization, "STLS"):
-            if inTLS {
+            if mailbox.inTLS {
                 actions += error("-ERR TLS already active")
             } else if !policy.advertiseSTARTTLS {
                 actions += [.event(.startTLSWithoutAdvertisement), .reply("-ERR STLS not available (sandbox test)")]
@@ -79,7 +56,7 @@ public struct POP3ServerSession: ServerSession {
                 actions += [.reply("+OK Begin TLS negotiation"), .startTLS]
             }
         case (.authorization, "USER"):
-            guard mayAuthenticate else {
+            guard mailbox.mayAuthenticate else {
                 return actions + error("-ERR [AUTH] Plaintext authentication disallowed before TLS")
             }
             state = .authorization(user: argument)
@@ -91,7 +68,7 @@ public struct POP3ServerSession: ServerSession {
         case (.authorization, "AUTH"):
             let parts = argument.split(separator: " ")
             guard parts.first?.uppercased() == "PLAIN" else { return actions + error("-ERR Unsupported mechanism") }
-            guard mayAuthenticate else {
+            guard mailbox.mayAuthenticate else {
                 if parts.count > 1, let credentials = SASLPlain.decode(parts[1]) {
                     actions.append(.event(.authentication(mechanism: "PLAIN", user: credentials.user,
                                                           succeeded: false, beforeTLS: true)))
@@ -156,12 +133,12 @@ public struct POP3ServerSession: ServerSession {
     }
 
     private var liveMessages: [(Int, MailboxMessage)] {
-        messages.enumerated().filter { !deleted.contains($0.offset) }.map { ($0.offset, $0.element) }
+        mailbox.messages.enumerated().filter { !deleted.contains($0.offset) }.map { ($0.offset, $0.element) }
     }
 
     private func message(_ number: Int) -> MailboxMessage? {
-        guard number >= 1, number <= messages.count, !deleted.contains(number - 1) else { return nil }
-        return messages[number - 1]
+        guard number >= 1, number <= mailbox.messages.count, !deleted.contains(number - 1) else { return nil }
+        return mailbox.messages[number - 1]
     }
 
     private mutating func finishPlain(_ token: String) -> [SessionAction] {
@@ -172,18 +149,18 @@ public struct POP3ServerSession: ServerSession {
     private mutating func verify(mechanism: String, user: String, password: String) -> [SessionAction] {
         let succeeded = policy.accounts[user] == password
         let event = SessionAction.event(.authentication(mechanism: mechanism, user: user, succeeded: succeeded,
-                                                        beforeTLS: !inTLS))
+                                                        beforeTLS: !mailbox.inTLS))
         guard succeeded else {
             state = .authorization(user: nil)
             return [event] + error("-ERR [AUTH] Authentication failed")
         }
         state = .transaction
         loggedInUser = user
-        needsMailbox = true
+        mailbox.needsMailbox = true
         return [event, .reply("+OK Logged in")]
     }
 
     private mutating func error(_ reply: String) -> [SessionAction] {
-        errors.spend(reply: reply, farewell: "-ERR Too many errors")
+        mailbox.errors.spend(reply: reply, farewell: "-ERR Too many errors")
     }
 }

@@ -55,9 +55,7 @@ struct RelayRunCommand: AsyncParsableCommand {
     @OptionGroup var config: RelayConfigOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C or SIGTERM).",
-            ja: "この秒数の後に止まります（既定では Ctrl-C か SIGTERM まで動き続けます）。"))
-    var duration: Double?
+    @OptionGroup var lifetime: ServiceLifetimeOptions
 
     func run() async throws {
         let language = output.language
@@ -86,7 +84,7 @@ struct RelayRunCommand: AsyncParsableCommand {
         // The listener stops first (devices' transactions finish), then delivery (in-flight messages finish).
         defer { runtime.spool.unlock() }
         do {
-            try await ServiceRunner.run([delivery, listener], stoppingAfter: duration)
+            try await ServiceRunner.run([delivery, listener], stoppingAfter: lifetime.duration)
         } catch let error as RelayStartError {
             throw UserFacingFailure(message: RelayMessages.start(error, language))
         } catch is ServiceGroupError {

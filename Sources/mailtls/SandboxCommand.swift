@@ -85,9 +85,7 @@ struct SandboxServeCommand: AsyncParsableCommand {
             ja: "1 行目がテスト用アカウントのパスワードのファイルです。"))
     var passwordFile: String?
 
-    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C).",
-            ja: "この秒数の後に止まります（既定では Ctrl-C まで動き続けます）。"))
-    var duration: Double?
+    @OptionGroup var lifetime: ServiceLifetimeOptions
 
     @Option(name: .customLong("max-connections"), help: .en("Concurrent connections at most (1 to 1000).",
             ja: "同時接続数の上限です（1〜1000）。"))
@@ -148,7 +146,7 @@ struct SandboxServeCommand: AsyncParsableCommand {
         })
         // SIGINT and SIGTERM shut the sandbox down gracefully: open connections get 5 s to finish.
         do {
-            try await ServiceRunner.run([sandbox], stoppingAfter: duration)
+            try await ServiceRunner.run([sandbox], stoppingAfter: lifetime.duration)
         } catch let error as SandboxError {
             throw UserFacingFailure(message: SandboxMessages.error(error, language))
         }
@@ -228,6 +226,13 @@ struct SandboxServeCommand: AsyncParsableCommand {
                                                 language: language))
         }
     }
+}
+
+/// `--duration` of the long-running commands (sandbox, relay, watch).
+struct ServiceLifetimeOptions: ParsableArguments {
+    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C or SIGTERM).",
+            ja: "この秒数の後に止まります（既定では Ctrl-C か SIGTERM まで動き続けます）。"))
+    var duration: Double?
 }
 
 /// Runs long-lived services in one group until Ctrl-C, SIGTERM or `--duration`: a graceful shutdown, in reverse order

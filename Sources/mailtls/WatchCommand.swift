@@ -115,9 +115,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             ja: "すべての対象を一度だけ確認し、必要な通知を送り、結果を表示して終了します（0 正常、1 警告、2 重大）。"))
     var once = false
 
-    @Option(help: .en("Stop after this many seconds (default: run until Ctrl-C or SIGTERM).",
-            ja: "この秒数の後に止まります（既定では Ctrl-C か SIGTERM まで動き続けます）。"))
-    var duration: Double?
+    @OptionGroup var lifetime: ServiceLifetimeOptions
 
     func run() async throws {
         let language = output.language
@@ -196,7 +194,7 @@ struct WatchRunCommand: AsyncParsableCommand {
         }
         defer { hangups.cancel() }
         do {
-            try await ServiceRunner.run(services, stoppingAfter: duration)
+            try await ServiceRunner.run(services, stoppingAfter: lifetime.duration)
         } catch is ServiceGroupError {
             throw UserFacingFailure(message: WatchMessages.stopped(language))
         } catch where configuration.http != nil && "\(error)".contains("ddress already in use") {
