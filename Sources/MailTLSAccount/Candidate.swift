@@ -36,20 +36,13 @@ public struct Candidate: Sendable, Equatable {
 /// Why a candidate does not work, as a device would fail on it.
 public enum CandidateFailure: Sendable, Equatable {
     case hostNotFound
-    case refused
-    case timedOut
-    /// A plaintext greeting where the setting expects SSL/TLS, or TLS where it expects STARTTLS.
-    case wrongMode(String)
-    case startTLSNotOffered
-    case tlsFailed(String)
-    case certificateExpired
-    case certificateNotYetValid
-    case certificateNameMismatch(names: [String])
-    case certificateUntrusted(String)
-    /// A submission server that offers no AUTH after TLS.
-    case noAuthentication
+    /// What stops a client with this setting on the connection, as `TransportAssessment` judges it for every
+    /// command (refused, filtered, the wrong mode, no STARTTLS, a failed handshake, no AUTH after TLS).
+    case transport(TransportAssessment.Problem)
+    /// What makes a validating client refuse the certificate, as `CertificateAssessment` judges it.
+    case certificate(CertificateAssessment.Problem)
+    /// The setting says no encryption: setup never recommends it.
     case plaintextOnly
-    case other(String)
 }
 
 /// A candidate after a real connection.

@@ -85,42 +85,17 @@ struct CandidateVerifier: Sendable {
                  mode: setting.socketType == .ssl ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
     }
 
-    /// Judges an observation as a client configured with `setting` experiences it.
+    /// Judges an observation as a client configured with `setting` experiences it, by the rules every command
+    /// shares: the transport first, then the certificate, then AUTH on a submission port.
     static func failure(of observation: PortObservation, setting: ServerSetting) -> CandidateFailure? {
-        switch observation.state {
-        case .closed: return .refused
-        case .filtered: return .timedOut
-        case .error, .open: break
-        }
-        if let wrongMode = observation.wrongMode {
-            switch wrongMode {
-            case .plaintextOnTLSPort(let greeting): return .wrongMode("plaintext greeting: \(greeting)")
-            case .tlsOnSTARTTLSPort: return .wrongMode("TLS from the first byte")
-            }
-        }
-        if observation.state == .error, observation.handshake == nil {
-            return .other(observation.failure?.summary ?? "no answer")
-        }
-        if setting.socketType == .startTLS || setting.socketType == .plain {
-            switch observation.record.startTLS {
-            case .notOffered, .refused: return .startTLSNotOffered
-            default: break
-            }
-        }
-        guard observation.handshake != nil else {
-            return .tlsFailed(observation.handshakeFailure?.summary ?? observation.failure?.summary ?? "no TLS")
-        }
+        if let refusal = TransportAssessment.refusal(of: observation) { return .transport(refusal) }
         if setting.socketType == .plain { return .plaintextOnly }
-        // The certificate as a client that validates judges it, by the rules every command shares.
         if let certificate = observation.certificate, let refusal = CertificateAssessment.refusal(of: certificate) {
-            switch refusal {
-            case .expired: return .certificateExpired
-            case .notYetValid: return .certificateNotYetValid
-            case .nameMismatch: return .certificateNameMismatch(names: certificate.leaf.subjectAlternativeNames)
-            default: return .certificateUntrusted(certificate.trustFailure?.evidence ?? refusal.evidence)
-            }
+            return .certificate(refusal)
         }
-        if setting.kind == .smtp, (observation.authAfterTLS ?? []).isEmpty { return .noAuthentication }
+        if TransportAssessment.problems(of: observation).contains(.noAuthenticationAfterTLS) {
+            return .transport(.noAuthenticationAfterTLS)
+        }
         return nil
     }
 }

@@ -7,9 +7,9 @@ public enum DiagnosisCause: String, Sendable, Codable, CaseIterable {
     case connectionRefused = "connection-refused"
     case connectionTimedOut = "connection-timed-out"
     /// "SSL/TLS" chosen, but the port greets in plaintext: the setting should be STARTTLS (or another port).
-    case tlsOnPlaintextPort = "tls-on-plaintext-port"
+    case plaintextOnTLSPort = "wrong-mode-plaintext-on-tls-port"
     /// "STARTTLS" or "None" chosen, but the port speaks TLS from the first byte: the setting should be SSL/TLS.
-    case plaintextOnTLSPort = "plaintext-on-tls-port"
+    case tlsOnSTARTTLSPort = "wrong-mode-tls-on-starttls-port"
     case serviceUnavailable = "service-unavailable"
     case noGreeting = "no-greeting"
     case starttlsNotOffered = "starttls-not-offered"

@@ -108,15 +108,16 @@ struct Replay {
                             engine: ConnectionEngine) async -> Bool {
         let record = conversation.record
         let port = "\(address.ipAddress ?? request.host):\(request.port)"
-        switch conversation.error {
-        case .connectionRefused?:
+        // The connect, judged as every command judges it.
+        switch (TransportAssessment.connectProblem(conversation.error), conversation.error) {
+        case (.refused?, _):
             fail(.tcp, .connectionRefused, .connectionRefused(endpoint: port), ["port": String(request.port)])
             return false
-        case .connectTimeout(let seconds)?:
+        case (.noAnswer?, .connectTimeout(let seconds)?):
             fail(.tcp, .connectionTimedOut, .connectTimedOut(endpoint: port, seconds: seconds),
                  ["port": String(request.port)])
             return false
-        case .connectFailed(let reason)?:
+        case (.unreachable?, .connectFailed(let reason)?):
             fail(.tcp, .connectionFailed, .connectFailed(endpoint: port, reason: reason))
             return false
         default:
@@ -125,7 +126,7 @@ struct Replay {
 
         if request.security == .ssl {
             if case .plaintextOnTLSPort(let line)? = conversation.error {
-                fail(.tls, .tlsOnPlaintextPort, .serverSaid(line))
+                fail(.tls, .plaintextOnTLSPort, .serverSaid(line))
                 return false
             }
             guard let handshake = conversation.handshake else {
@@ -140,7 +141,7 @@ struct Replay {
             if record.greeting == nil, record.refusedGreeting == nil {
                 if case .readTimeout(_, "greeting")? = conversation.error,
                    await speaksImplicitTLS(address: address, engine: engine) {
-                    fail(.greeting, .plaintextOnTLSPort, .tlsWithoutGreeting)
+                    fail(.greeting, .tlsOnSTARTTLSPort, .tlsWithoutGreeting)
                     return false
                 }
             }
@@ -150,18 +151,18 @@ struct Replay {
                 return false
             }
             if request.security == .starttls {
-                switch record.startTLS {
-                case .notOffered:
+                switch TransportAssessment.startTLSProblem(record.startTLS, mailProtocol: request.mailProtocol) {
+                case .startTLSNotOffered?:
                     fail(.starttls, .starttlsNotOffered,
                          .startTLSNotOffered(capabilities: record.capabilitiesBeforeTLS ?? []))
                     return false
-                case .refused(let response):
+                case .startTLSRefused(let response)?:
                     fail(.starttls, .starttlsNotOffered, .serverSaid(response.statusLine))
                     return false
-                case .accepted:
-                    pass(.starttls, .startTLSAccepted)
-                case .notApplicable:
-                    if let error = conversation.error {
+                default:
+                    if record.startTLS == .accepted {
+                        pass(.starttls, .startTLSAccepted)
+                    } else if let error = conversation.error {
                         fail(.starttls, .connectionFailed, .failure(error))
                         return false
                     }

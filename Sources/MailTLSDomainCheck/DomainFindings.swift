@@ -151,31 +151,34 @@ public struct MXTransportCheck: DomainCheck {
     public init() {}
     public var producibleFindings: [DomainFindingID] { [.mxUnreachable, .starttlsNotSupported, .tlsHandshakeFailed] }
 
+    /// Port 25 as `TransportAssessment` judges it for every command: what stops a sending server before TLS makes
+    /// the MX unreachable; STARTTLS missing or refused, or a failed handshake, leaves mail unencrypted.
     public func findings(for domain: DomainObservation) -> [DomainFinding] {
         var findings: [DomainFinding] = []
         for host in domain.hosts {
             for address in host.addresses {
                 let port = address.port
                 let subject = label(host, address)
-                guard port.state == .open, port.record.greeting != nil else {
-                    let evidence = port.failure.map { "\($0)" } ?? port.state.rawValue
-                    findings.append(DomainFinding(.mxUnreachable, .critical, subject: subject,
-                                                  evidence: evidence, parameters: ["state": port.state.rawValue]))
-                    continue
-                }
-                switch port.record.startTLS {
-                case .notOffered, .refused:
-                    let ehlo = port.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
-                    findings.append(DomainFinding(.starttlsNotSupported, domain.transportSeverity, subject: subject,
-                                                  evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(PeerText.quote(ehlo))"))
-                case .accepted:
-                    if port.handshake == nil {
-                        let reason = port.handshakeFailure.map { "\($0)" } ?? "handshake failed"
-                        findings.append(DomainFinding(.tlsHandshakeFailed, domain.transportSeverity,
-                                                      subject: subject, evidence: reason))
+                for problem in TransportAssessment.problems(of: port) {
+                    switch problem {
+                    case .refused, .noAnswer, .unreachable, .unavailable, .protocolError, .plaintextOnTLSPort,
+                         .tlsOnPlaintextPort:
+                        let evidence = port.record.unavailable.map { PeerText.quote($0.statusLine) }
+                            ?? port.failure.map { "\($0)" } ?? port.state.rawValue
+                        findings.append(DomainFinding(.mxUnreachable, .critical, subject: subject,
+                                                      evidence: evidence, parameters: ["state": port.state.rawValue]))
+                    case .startTLSNotOffered, .startTLSRefused:
+                        let ehlo = port.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
+                        findings.append(DomainFinding(.starttlsNotSupported, domain.transportSeverity, subject: subject,
+                                                      evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(PeerText.quote(ehlo))"))
+                    case .handshakeFailed(let failure, _):
+                        findings.append(DomainFinding(.tlsHandshakeFailed, domain.transportSeverity, subject: subject,
+                                                      evidence: failure.map { "\($0)" } ?? "handshake failed"))
+                    default:
+                        // Versions, injection and the rest are `check`'s business on port 25.
+                        break
                     }
-                case .notApplicable:
-                    break
+                    if problem.stopsTheClient { break }
                 }
             }
         }

@@ -162,22 +162,13 @@ public enum AccountText {
     public static func failure(_ failure: CandidateFailure, _ language: Language) -> String {
         switch failure {
         case .hostNotFound: LocalizedText(en: "host not found", ja: "DNS に登録なし")(language)
-        case .refused: LocalizedText(en: "refused", ja: "接続拒否")(language)
-        case .timedOut: LocalizedText(en: "no answer (filtered)", ja: "応答なし（遮断）")(language)
-        case .wrongMode(let detail): LocalizedText(en: "wrong mode: {d}", ja: "暗号化方式の違い: {d}")(language, ["d": detail])
-        case .startTLSNotOffered: LocalizedText(en: "STARTTLS not offered", ja: "STARTTLS なし")(language)
-        case .tlsFailed(let detail): LocalizedText(en: "TLS failed: {d}", ja: "TLS 失敗: {d}")(language, ["d": detail])
-        case .certificateExpired: LocalizedText(en: "certificate expired", ja: "証明書の期限切れ")(language)
-        case .certificateNotYetValid:
-            LocalizedText(en: "certificate not valid yet", ja: "証明書の有効期間の開始前")(language)
-        case .certificateNameMismatch(let names):
-            LocalizedText(en: "certificate is for {n}", ja: "証明書は {n} 用")(
-                language, ["n": names.joined(separator: ", ")])
-        case .certificateUntrusted(let detail):
-            LocalizedText(en: "certificate not trusted ({d})", ja: "証明書を信頼できない（{d}）")(language, ["d": detail])
-        case .noAuthentication: LocalizedText(en: "no AUTH after TLS", ja: "TLS 後に認証方式なし")(language)
+        case .transport(let problem): TransportProblemText.render(problem, language)
+        case .certificate(.nameMismatch(_, let names)):
+            LocalizedText(en: "certificate is for {n}", ja: "証明書は {n} 用")(language, ["n": names.joined(separator: ", ")])
+        case .certificate(let problem):
+            LocalizedText(en: "certificate refused: {d}", ja: "証明書を受け入れられません: {d}")(
+                language, ["d": CertificateProblemText.render(problem, language)])
         case .plaintextOnly: LocalizedText(en: "no encryption", ja: "暗号化なし")(language)
-        case .other(let detail): detail
         }
     }
 

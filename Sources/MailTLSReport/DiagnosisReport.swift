@@ -79,7 +79,7 @@ public struct DiagnosisTerminalReport: Sendable {
 
 /// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.
 public enum DiagnosisJSONReport {
-    public static let schemaVersion = "1.1"
+    public static let schemaVersion = "2.0"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String

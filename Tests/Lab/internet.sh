@@ -39,7 +39,8 @@
 #                  https://mta-sts.plain.test/ enforce policy mx: mx.plain.test
 #
 # Hosts in mailtls.test: mail 127.0.0.1 (GOOD), expired-mx .2, selfsigned-mx .4,
-# nostarttls-mx .18 (lab NO_STARTTLS), dane-bad / dane-pkix / dane-cert .1,
+# nostarttls-mx .18 (lab NO_STARTTLS), refused-mx .9 (REFUSED), busy-mx .12
+# (GREETING_421), dane-bad / dane-pkix / dane-cert .1,
 # ns 127.0.0.61, every mta-sts.* / autoconfig.* name and wellknown 127.0.0.62.
 # The lab's servers ignore SNI: every one presents a certificate for
 # mail.mailtls.test (expired / self-signed / weak variants), so under PKIX any MX
@@ -71,6 +72,8 @@
 #   sts-big               MX mail, TXT, valid policy padded with "#" lines to ~116 KiB (118471 bytes)
 #                         -> larger than a sane limit (64 KiB): rejected
 #   nostarttls            MX 10 nostarttls-mx (127.0.0.18: no STARTTLS) -> no TLS at all
+#   refused               MX 10 refused-mx (127.0.0.9: nothing listens) -> unreachable
+#   busy                  MX 10 busy-mx (127.0.0.12: greets 421) -> unreachable
 #   expired               MX 10 expired-mx (127.0.0.2) -> expired certificate
 #   selfsigned            MX 10 selfsigned-mx (127.0.0.4) -> self-signed certificate
 #   dane-bad              MX 10 dane-bad (GOOD's server) -> DANE mismatch

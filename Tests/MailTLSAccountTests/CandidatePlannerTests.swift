@@ -53,7 +53,7 @@ import Testing
             candidate: Candidate(setting: ServerSetting(kind: kind, hostname: host, port: port, socketType: socketType,
                                                         authentication: [.passwordEncrypted], username: "%EMAILLOCALPART%"),
                                  source: source, origin: "test"),
-            observation: nil, failure: works ? nil : .refused, mechanisms: mechanisms)
+            observation: nil, failure: works ? nil : .transport(.refused), mechanisms: mechanisms)
     }
 
     @Test func theBestSourceWinsThenSSLTLSThenTheSourcesOrder() {

@@ -54,10 +54,7 @@ import Testing
                                   source: .guess, origin: "test")
         let verified = await verifier.verify([candidate])
         let setupKey: String? = switch verified.first?.failure {
-        case .certificateExpired?: "expired"
-        case .certificateNotYetValid?: "not-yet-valid"
-        case .certificateNameMismatch?: "name-mismatch"
-        case .certificateUntrusted(let detail)?: detail.hasPrefix("self-signed") ? "self-signed" : "untrusted"
+        case .certificate(let problem)?: problem.key
         default: nil
         }
 

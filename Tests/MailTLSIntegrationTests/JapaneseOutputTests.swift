@@ -51,7 +51,8 @@ import Testing
             ["diagnose", "--host", lab["LAB_GOOD"], "--port", "465", "--security", "starttls"] + password,
             ["diagnose", "--host", lab["LAB_GOOD"], "--port", "587", "--security", "ssl"] + password,
             ["diagnose", "--host", lab["LAB_REFUSED"], "--port", "587", "--security", "starttls"] + password,
-            ["diagnose", "--host", lab["LAB_NO_STARTTLS"], "--port", "587", "--security", "starttls"] + password,
+            // NO_STARTTLS listens on 25 only (587 there would be "refused" again).
+            ["diagnose", "--host", lab["LAB_NO_STARTTLS"], "--port", "25", "--security", "starttls"] + password,
             ["diagnose", "--host", lab["LAB_GOOD"], "--port", "587", "--security", "starttls",
              "--client-max-tls", "1.0"] + password,
         ]
@@ -162,7 +163,7 @@ import Testing
             ("good", lab["LAB_MAILBOX"], 587, lab["LAB_MAILBOX_SERVERNAME"], nil),
             ("refused", lab["LAB_REFUSED"], 587, lab.serverName, nil),
             ("self-signed", lab["LAB_SELF_SIGNED"], 587, lab.serverName, nil),
-            ("no-starttls", lab["LAB_NO_STARTTLS"], 587, lab.serverName, nil),
+            ("no-starttls", lab["LAB_NO_STARTTLS"], 25, lab.serverName, nil),
             ("wrong-password", lab["LAB_AUTH_FAILURES"], 587, lab["LAB_AUTH_FAILURES_SERVERNAME"], "not-the-password"),
         ]
     }()

@@ -2,6 +2,7 @@ import Foundation
 import MailTLSAccount
 import MailTLSCore
 import MailTLSDNS
+import MailTLSEngine
 import MailTLSSetup
 import MailTLSWeb
 import TestSupport
@@ -215,9 +216,16 @@ import Testing
         }
         texts += outcomes.map { outcome in rendered("outcome \(outcome)") { AccountText.outcome(outcome, $0) } }
         let failures: [CandidateFailure] = [
-            .hostNotFound, .refused, .timedOut, .wrongMode("220 mx.example.test"), .startTLSNotOffered,
-            .tlsFailed("alert=40"), .certificateExpired, .certificateNameMismatch(names: ["mx.example.test"]),
-            .certificateUntrusted("CN=R10"), .noAuthentication, .plaintextOnly,
+            .hostNotFound, .transport(.refused), .transport(.noAnswer(.connectTimeout(seconds: 5))),
+            .transport(.plaintextOnTLSPort(greeting: "220 mx.example.test")), .transport(.tlsOnPlaintextPort(version: .tls13)),
+            .transport(.startTLSNotOffered(keyword: "STARTTLS")),
+            .transport(.handshakeFailed(.tlsHandshakeFailed(reason: "x", alert: "handshake_failure"), afterSTARTTLS: false)),
+            .transport(.protocolError(.readTimeout(seconds: 10, during: "greeting"))),
+            .transport(.unavailable(MailResponse(outcome: .transientFailure, code: "421", lines: ["421 4.7.0 busy"]))),
+            .transport(.noAuthenticationAfterTLS),
+            .certificate(.expired(notAfter: Date(timeIntervalSince1970: 0), daysAgo: 3)),
+            .certificate(.nameMismatch(checkedName: "mx.example.test", names: ["other.example.test"])),
+            .plaintextOnly,
         ]
         texts += failures.map { failure in rendered("failure \(failure)") { AccountText.failure(failure, $0) } }
         texts += [AuthenticationKind.passwordCleartext, .passwordEncrypted].map { kind in

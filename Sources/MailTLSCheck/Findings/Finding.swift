@@ -106,12 +106,8 @@ public protocol PortCheck: Sendable {
 /// Every check mailtls runs, in one place.
 public enum CheckRegistry {
     public static let standard: [any PortCheck] = [
-        ReachabilityCheck(),
-        AvailabilityCheck(),
-        WrongModeCheck(),
-        STARTTLSCheck(),
-        CleartextAuthenticationCheck(),
-        TLSVersionCheck(),
+        TransportCheck(),
+        GreetingSpeedCheck(),
         CipherCheck(),
         DeepCipherCheck(),
         CertificateCheck(),

@@ -148,21 +148,11 @@ public struct PortProber: Sendable {
         observation.transcript += outcome.transcript
         observation.greetingMilliseconds = outcome.greetingMilliseconds
         observation.handshake = outcome.handshake
-        switch outcome.error {
-        case .connectionRefused?:
-            observation.state = .closed
+        let connectProblem = TransportAssessment.connectProblem(outcome.error)
+        observation.state = TransportAssessment.state(after: connectProblem)
+        if connectProblem != nil {
             observation.failure = outcome.error
             return
-        case .connectTimeout?:
-            observation.state = .filtered
-            observation.failure = outcome.error
-            return
-        case .connectFailed?:
-            observation.state = .closed
-            observation.failure = outcome.error
-            return
-        default:
-            observation.state = .open
         }
         guard let error = outcome.error else { return }
         let handshakeExpected = observation.effectiveMode == .implicitTLS || outcome.record.startTLS == .accepted

@@ -39,7 +39,7 @@ public enum DiagnosisCatalog {
                 fix: LocalizedText(
                     en: "Try the other ports listed below (587, 465, 2525); if none answers, try from another network (a phone's hotspot) to tell your network from the server's.",
                     ja: "下に示す別のポート（587、465、2525）を試してください。どれも応答しない場合は、別のネットワーク（スマートフォンのテザリングなど）から試して、原因が利用者側のネットワークにあるか、サーバー側にあるかを切り分けてください。"))
-        case .tlsOnPlaintextPort:
+        case .plaintextOnTLSPort:
             return .init(
                 message: LocalizedText(
                     en: "The setting is \"SSL/TLS\", but port {port} starts in plaintext (it expects STARTTLS): {evidence}",
@@ -47,7 +47,7 @@ public enum DiagnosisCatalog {
                 fix: LocalizedText(
                     en: "Set the security to \"STARTTLS\" for port {port}, or keep \"SSL/TLS\" and use the implicit-TLS port (465 for SMTP, 993 for IMAP, 995 for POP3).",
                     ja: "ポート {port} を使うなら、暗号化方式を「STARTTLS」に変更してください。「SSL/TLS」のままにするなら、SSL/TLS 用のポート（SMTP は 465、IMAP は 993、POP3 は 995）を使ってください。"))
-        case .plaintextOnTLSPort:
+        case .tlsOnSTARTTLSPort:
             return .init(
                 message: LocalizedText(
                     en: "Port {port} expects TLS from the first byte (\"SSL/TLS\"), but the setting waits for a plaintext greeting.",

@@ -141,7 +141,7 @@ import Testing
         let english = try await mailtls(["diagnose", "--host", "mail.mailtls.test", "--port", "587", "--security",
                                          "ssl", "--no-color"])
         #expect(english.status == 2)
-        #expect(english.stdout.contains("tls-on-plaintext-port"))
+        #expect(english.stdout.contains("wrong-mode-plaintext-on-tls-port"))
         #expect(english.stdout.contains("Set the security to \"STARTTLS\""))
         #expect(english.stdout.contains("Settings that work on this server"))
         let japanese = try await mailtls(["diagnose", "--host", "mail.mailtls.test", "--port", "587", "--security",

@@ -71,7 +71,7 @@ import Testing
 
     @Test func sslTLSOnAPlaintextPort() async throws {
         let diagnosis = try await diagnose("mail.mailtls.test", 587, .ssl)
-        #expect(diagnosis.cause == .tlsOnPlaintextPort)
+        #expect(diagnosis.cause == .plaintextOnTLSPort)
         #expect(failedStep(diagnosis) == .tls)
         #expect(diagnosis.evidence.hasPrefix("220 "))
         #expect(working(diagnosis).contains("587/STARTTLS"))
@@ -80,7 +80,7 @@ import Testing
 
     @Test func startTLSOnAnImplicitTLSPort() async throws {
         let diagnosis = try await diagnose("mail.mailtls.test", 993, .starttls, protocol: .imap)
-        #expect(diagnosis.cause == .plaintextOnTLSPort)
+        #expect(diagnosis.cause == .tlsOnSTARTTLSPort)
         #expect(failedStep(diagnosis) == .greeting)
         #expect(working(diagnosis).contains("993/SSL"), "the same port with the right setting works")
         #expect(working(diagnosis).contains("143/STARTTLS"))

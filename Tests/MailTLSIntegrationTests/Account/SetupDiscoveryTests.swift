@@ -68,7 +68,7 @@ import Testing
         let report = try await discover("alice@guess.mailtls.test")
         #expect(report.verified.allSatisfy { $0.candidate.source == .guess })
         let mismatch = report.verified.first { $0.candidate.setting.hostname == "mail.guess.mailtls.test" }
-        guard case .certificateNameMismatch(let names)? = mismatch?.failure else {
+        guard case .certificate(.nameMismatch(_, let names))? = mismatch?.failure else {
             Issue.record("mail.guess.mailtls.test: \(String(describing: mismatch?.failure))")
             return
         }
@@ -85,7 +85,7 @@ import Testing
         let report = try await discover("alice@badconfig.mailtls.test")
         let broken = try #require(report.verified.first { $0.candidate.setting.hostname == "imap.badconfig.mailtls.test" })
         #expect(broken.candidate.source == .autoconfig)
-        #expect(broken.failure == .refused)
+        #expect(broken.failure == .transport(.refused))
         #expect(report.recommendation.incoming?.hostname == "mail.mailtls.test")
         #expect(report.recommendation.outgoing?.hostname == "mail.mailtls.test")
         #expect(report.recommendation.outgoing?.port == 465)
