@@ -238,6 +238,17 @@ let package = Package(
         /// What the tests share: running programs with a deadline.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MailTLSDNSTests", dependencies: ["MailTLSDNS", "TestSupport"], exclude: ["Fixtures"]),
+        /// HTTPS fetches against the small internet's nginx: statuses, redirects never followed, limits, deadlines,
+        /// certificate failures, and how client errors are classified.
+        .testTarget(
+            name: "MailTLSWebTests",
+            dependencies: [
+                "MailTLSWeb", "MailTLSDNS", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(
             name: "MailTLSDomainTests",
             dependencies: [

@@ -13,7 +13,7 @@ struct MailboxReader {
     let gate: CertificateGateKeeper
     let token: String
     private var session: MailClientSession?
-    private var capabilities: [String] = []
+    private var capabilities = MailCapabilities(.imap, keywords: [])
     private var tagNumber = 0
     /// IMAP: the UID of the message found; POP3: its message number in the session that found it.
     private var found: Int?
@@ -59,7 +59,7 @@ struct MailboxReader {
             if bounce != nil { return .success(nil) }
             let now = ContinuousClock.now
             guard now < deadline else { return .success(nil) }
-            if isIMAP, capabilities.contains("IDLE"), now.duration(to: deadline) > .seconds(engine.timeouts.read) {
+            if isIMAP, capabilities.offers("IDLE"), now.duration(to: deadline) > .seconds(engine.timeouts.read) {
                 usedIdle = true
                 do { try await imapIdle() } catch { return .failure(error) }
             } else {
@@ -154,7 +154,8 @@ struct MailboxReader {
         guard greeting.outcome == .positive else { throw .refused(command: "greeting", reply: greeting.statusLine) }
         if !implicit {
             let capability = try await imap("CAPABILITY")
-            guard IMAPResponseAssembler.capabilities(in: capability)?.contains("STARTTLS") == true else {
+            let offered = MailCapabilities(.imap, keywords: IMAPResponseAssembler.capabilities(in: capability) ?? [])
+            guard offered.offersSTARTTLS else {
                 throw .noTLS
             }
             let goAhead = try await imap("STARTTLS")
@@ -171,7 +172,7 @@ struct MailboxReader {
         }
         guard reply.outcome == .positive else { throw .loginRefused(reply: reply.statusLine) }
         let listed = try await imap("CAPABILITY")
-        capabilities = (IMAPResponseAssembler.capabilities(in: listed) ?? []).map { $0.uppercased() }
+        capabilities = MailCapabilities(.imap, keywords: IMAPResponseAssembler.capabilities(in: listed) ?? [])
         let selected = try await imap("SELECT INBOX")
         guard selected.outcome == .positive else { throw .refused(command: "SELECT INBOX", reply: selected.statusLine) }
     }
@@ -338,7 +339,7 @@ struct MailboxReader {
                 let stored = try await imap("UID STORE \(found) +FLAGS.SILENT (\\Deleted)")
                 guard stored.outcome == .positive else { return .failed }
                 // EXPUNGE would also remove the user's own messages marked deleted: only UID EXPUNGE (UIDPLUS).
-                guard capabilities.contains("UIDPLUS") else { return .flaggedDeleted }
+                guard capabilities.offers("UIDPLUS") else { return .flaggedDeleted }
                 let expunged = try await imap("UID EXPUNGE \(found)")
                 return expunged.outcome == .positive ? .deleted : .flaggedDeleted
             }

@@ -82,25 +82,9 @@ public struct PortObservation: Sendable {
     public var authBeforeTLS: [String]? { capabilitiesBeforeTLS.map { authMechanisms(in: $0) } }
     public var authAfterTLS: [String]? { capabilitiesAfterTLS.map { authMechanisms(in: $0) } }
 
+    /// IMAP's LOGIN command counts as a cleartext login of its own unless LOGINDISABLED says otherwise.
     private func authMechanisms(in capabilities: [String]) -> [String] {
-        switch spec.mailProtocol {
-        case .smtp:
-            return SMTPCapabilities(keywords: capabilities).authMechanisms
-        case .imap:
-            var mechanisms = capabilities.filter { $0.uppercased().hasPrefix("AUTH=") }.map { String($0.dropFirst(5)) }
-            // The LOGIN command is a cleartext login of its own unless LOGINDISABLED says otherwise.
-            if !capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }), !mechanisms.contains("LOGIN") {
-                mechanisms.insert("LOGIN", at: 0)
-            }
-            return mechanisms
-        case .pop3:
-            var mechanisms: [String] = []
-            if capabilities.contains(where: { $0.uppercased() == "USER" }) { mechanisms.append("USER") }
-            for line in capabilities where line.uppercased().hasPrefix("SASL") {
-                mechanisms += line.split(separator: " ").dropFirst().map(String.init)
-            }
-            return mechanisms
-        }
+        MailCapabilities(spec.mailProtocol, keywords: capabilities).loginMechanisms
     }
 
     public var tlsEstablished: Bool { handshake != nil }

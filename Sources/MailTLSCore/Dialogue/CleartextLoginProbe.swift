@@ -51,20 +51,20 @@ struct CleartextLoginProbe: Sendable {
     /// server advertises in this state is ever tried: Dovecot, Exim and Postfix with Cyrus SASL log an unadvertised
     /// one as an attack (fail2ban's filters match it).
     func start(capabilities: [String], capabilitiesKnown: Bool, greeting: MailResponse? = nil) -> Start {
-        let upper = capabilities.map { $0.uppercased() }
+        let offered = MailCapabilities(mailProtocol, keywords: capabilities)
         let cancelIsLogged = CleartextLoginProbe.logsCancelAsFailedLogin(greeting)
         switch mailProtocol {
         case .smtp:
-            let mechanisms = SMTPCapabilities(keywords: capabilities).authMechanisms
+            let mechanisms = offered.saslMechanisms
             guard let mechanism = ["PLAIN", "LOGIN"].first(where: mechanisms.contains) else {
                 return .decided(.notOffered(evidence: mechanisms.isEmpty ? "no AUTH in EHLO before STARTTLS"
                     : "AUTH " + mechanisms.joined(separator: " ")))
             }
             return method == .cancel ? .send(.sasl(mechanism)) : .send(.throwawayLogin(smtpMechanism: mechanism))
         case .imap:
-            if upper.contains("LOGINDISABLED") { return .decided(.notOffered(evidence: "LOGINDISABLED")) }
+            if offered.loginDisabled { return .decided(.notOffered(evidence: "LOGINDISABLED")) }
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
-            if let mechanism = ["PLAIN", "LOGIN"].first(where: { upper.contains("AUTH=" + $0) }) {
+            if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
                 if cancelIsLogged { return .decided(.acceptedInClear(evidence: "AUTH=\(mechanism) before STARTTLS")) }
                 return .send(.sasl(mechanism))
             }
@@ -73,14 +73,12 @@ struct CleartextLoginProbe: Sendable {
             return .decided(.acceptedInClear(evidence: "no LOGINDISABLED before STARTTLS"))
         case .pop3:
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
-            let sasl = upper.first { $0.hasPrefix("SASL ") }.map { $0.split(separator: " ").dropFirst().map(String.init) }
-                ?? []
-            if let mechanism = ["PLAIN", "LOGIN"].first(where: sasl.contains) {
+            if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
                 if cancelIsLogged { return .decided(.acceptedInClear(evidence: "SASL \(mechanism) before STLS")) }
                 return .send(.sasl(mechanism))
             }
             // A server without CAPA (RFC 1939 only) may still take USER/PASS.
-            if upper.contains("USER") || !capabilitiesKnown { return .send(.pop3User) }
+            if offered.offersUSER || !capabilitiesKnown { return .send(.pop3User) }
             return .decided(.notOffered(evidence: "CAPA lists neither USER nor SASL PLAIN or LOGIN before STARTTLS"))
         }
     }

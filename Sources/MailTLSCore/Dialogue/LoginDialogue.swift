@@ -161,7 +161,7 @@ public struct LoginDialogue: ClientDialogue {
         }
         switch plan.mailProtocol {
         case .smtp:
-            let offered = SMTPCapabilities(keywords: capabilities).authMechanisms
+            let offered = MailCapabilities(.smtp, keywords: capabilities).saslMechanisms
             if offered.contains("PLAIN") {
                 mechanism = "PLAIN"
             } else if offered.contains("LOGIN") {
@@ -171,9 +171,9 @@ public struct LoginDialogue: ClientDialogue {
                 return finish()
             }
         case .imap:
-            guard !capabilities.contains(where: { $0.uppercased() == "LOGINDISABLED" }) else {
-                record.authentication = .noUsableMechanism(
-                    offered: capabilities.filter { $0.uppercased().hasPrefix("AUTH=") })
+            let offered = MailCapabilities(.imap, keywords: capabilities)
+            guard !offered.loginDisabled else {
+                record.authentication = .noUsableMechanism(offered: offered.saslMechanisms.map { "AUTH=" + $0 })
                 return finish()
             }
             mechanism = "LOGIN"

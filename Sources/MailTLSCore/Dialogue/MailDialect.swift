@@ -37,12 +37,7 @@ struct MailDialect: Sendable {
     }
 
     func offersSTARTTLS(capabilities: [String]) -> Bool {
-        let upper = capabilities.map { $0.uppercased() }
-        switch mailProtocol {
-        case .smtp: return upper.contains("STARTTLS")
-        case .imap: return upper.contains("STARTTLS")
-        case .pop3: return upper.contains("STLS")
-        }
+        MailCapabilities(mailProtocol, keywords: capabilities).offersSTARTTLS
     }
 
     func startTLSRequest(tag: String) -> DialogueRequest {

@@ -75,20 +75,10 @@ public struct SMTPCapabilities: Sendable, Equatable {
         self.keywords = keywords
     }
 
-    public var offersSTARTTLS: Bool { has("STARTTLS") }
+    public var offersSTARTTLS: Bool { MailCapabilities(.smtp, keywords: keywords).offersSTARTTLS }
 
     /// SASL mechanisms from `AUTH` (and the pre-standard `AUTH=`) keywords.
-    public var authMechanisms: [String] {
-        var result: [String] = []
-        for keyword in keywords {
-            let upper = keyword.uppercased()
-            guard upper.hasPrefix("AUTH ") || upper.hasPrefix("AUTH=") else { continue }
-            for mechanism in upper.dropFirst(5).split(separator: " ") where !result.contains(String(mechanism)) {
-                result.append(String(mechanism))
-            }
-        }
-        return result
-    }
+    public var authMechanisms: [String] { MailCapabilities(.smtp, keywords: keywords).saslMechanisms }
 
     public func has(_ keyword: String) -> Bool {
         keywords.contains { $0.uppercased() == keyword || $0.uppercased().hasPrefix(keyword + " ") }
