@@ -23,12 +23,12 @@ public enum CandidatePlanner {
     }
 
     /// The six RFC 6186 / RFC 8314 services and what each means.
-    public static let srvServices: [(name: String, kind: MailProtocol, socketType: SocketType)] = [
-        ("_submissions._tcp", .smtp, .ssl),
+    public static let srvServices: [(name: String, kind: MailProtocol, socketType: SecurityMode)] = [
+        ("_submissions._tcp", .smtp, .implicitTLS),
         ("_submission._tcp", .smtp, .startTLS),
-        ("_imaps._tcp", .imap, .ssl),
+        ("_imaps._tcp", .imap, .implicitTLS),
         ("_imap._tcp", .imap, .startTLS),
-        ("_pop3s._tcp", .pop3, .ssl),
+        ("_pop3s._tcp", .pop3, .implicitTLS),
         ("_pop3._tcp", .pop3, .startTLS),
     ]
 
@@ -55,7 +55,7 @@ public enum CandidatePlanner {
     /// `mail.` and the bare domain; encrypted before plain (plain is never guessed here), implicit TLS first.
     public static func guesses(for domain: String, kinds: Set<MailProtocol>) -> [Candidate] {
         var result: [Candidate] = []
-        func add(_ kind: MailProtocol, _ prefixes: [String], _ ports: [(Int, SocketType)]) {
+        func add(_ kind: MailProtocol, _ prefixes: [String], _ ports: [(Int, SecurityMode)]) {
             guard kinds.contains(kind) else { return }
             for prefix in prefixes {
                 let host = prefix.isEmpty ? domain : "\(prefix).\(domain)"
@@ -66,9 +66,9 @@ public enum CandidatePlanner {
                 }
             }
         }
-        add(.imap, ["imap", "mail", ""], [(993, .ssl), (143, .startTLS)])
-        add(.pop3, ["pop3", "pop", "mail", ""], [(995, .ssl), (110, .startTLS)])
-        add(.smtp, ["smtp", "mail", ""], [(465, .ssl), (587, .startTLS)])
+        add(.imap, ["imap", "mail", ""], [(993, .implicitTLS), (143, .startTLS)])
+        add(.pop3, ["pop3", "pop", "mail", ""], [(995, .implicitTLS), (110, .startTLS)])
+        add(.smtp, ["smtp", "mail", ""], [(465, .implicitTLS), (587, .startTLS)])
         return result
     }
 

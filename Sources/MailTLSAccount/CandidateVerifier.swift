@@ -82,14 +82,14 @@ struct CandidateVerifier: Sendable {
 
     func spec(for setting: ServerSetting) -> PortSpec {
         PortSpec(port: setting.port, mailProtocol: setting.kind,
-                 mode: setting.socketType == .ssl ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
+                 mode: setting.socketType == .implicitTLS ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
     }
 
     /// Judges an observation as a client configured with `setting` experiences it, by the rules every command
     /// shares: the transport first, then the certificate, then AUTH on a submission port.
     static func failure(of observation: PortObservation, setting: ServerSetting) -> CandidateFailure? {
         if let refusal = TransportAssessment.refusal(of: observation) { return .transport(refusal) }
-        if setting.socketType == .plain { return .plaintextOnly }
+        if setting.socketType == .plaintext { return .plaintextOnly }
         if let certificate = observation.certificate, let refusal = CertificateAssessment.refusal(of: certificate) {
             return .certificate(refusal)
         }

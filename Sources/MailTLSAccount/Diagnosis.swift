@@ -6,27 +6,12 @@ import MailTLSEngine
 import MailTLSSetup
 import NIOCore
 
-/// The security setting a user picked on the device.
-public enum SecuritySetting: String, Sendable, Codable, CaseIterable {
-    case ssl
-    case starttls
-    case none
-
-    public var socketType: SocketType {
-        switch self {
-        case .ssl: .ssl
-        case .starttls: .startTLS
-        case .none: .plain
-        }
-    }
-}
-
 /// What `mailtls diagnose` was asked to replay.
 public struct DiagnosisRequest: Sendable {
     public var host: String
     public var port: Int
     public var mailProtocol: MailProtocol
-    public var security: SecuritySetting
+    public var security: SecurityMode
     public var user: String?
     /// Never printed, never logged, never sent before TLS unless `allowPlaintextAuthentication`.
     public var password: String?
@@ -44,7 +29,7 @@ public struct DiagnosisRequest: Sendable {
     public var timeouts: ConnectionEngine.Timeouts
     public var now: Date
 
-    public init(host: String, port: Int, mailProtocol: MailProtocol, security: SecuritySetting, user: String? = nil,
+    public init(host: String, port: Int, mailProtocol: MailProtocol, security: SecurityMode, user: String? = nil,
                 password: String? = nil, allowPlaintextAuthentication: Bool = false,
                 sendPasswordDespiteCertificate: Bool = false, address: String? = nil,
                 testRecipient: String? = nil, clientMaximumTLS: TLSVersion? = nil,
@@ -69,7 +54,7 @@ public struct DiagnosisRequest: Sendable {
     }
 
     public var setting: ServerSetting {
-        ServerSetting(kind: mailProtocol, hostname: host, port: port, socketType: security.socketType,
+        ServerSetting(kind: mailProtocol, hostname: host, port: port, socketType: security,
                       username: user ?? "%EMAILADDRESS%")
     }
 }
@@ -282,13 +267,13 @@ public struct Diagnoser: Sendable {
     static func alternatives(for request: DiagnosisRequest, anchors: TrustAnchors, resolver: DNSResolver) async
         -> [VerifiedCandidate] {
         let kind = request.setting.kind
-        let standard: [(Int, SocketType)]
+        let standard: [(Int, SecurityMode)]
         switch kind {
-        case .smtp: standard = [(465, .ssl), (587, .startTLS), (2525, .startTLS)]
-        case .imap: standard = [(993, .ssl), (143, .startTLS)]
-        case .pop3: standard = [(995, .ssl), (110, .startTLS)]
+        case .smtp: standard = [(465, .implicitTLS), (587, .startTLS), (2525, .startTLS)]
+        case .imap: standard = [(993, .implicitTLS), (143, .startTLS)]
+        case .pop3: standard = [(995, .implicitTLS), (110, .startTLS)]
         }
-        let candidates = standard.filter { $0.0 != request.port || $0.1 != request.security.socketType }.map {
+        let candidates = standard.filter { $0.0 != request.port || $0.1 != request.security }.map {
             Candidate(setting: ServerSetting(kind: kind, hostname: request.host, port: $0.0, socketType: $0.1),
                       source: .guess, origin: "\(request.host):\($0.0)")
         }

@@ -15,7 +15,7 @@ public enum RecommendationBuilder {
         var profile: DeviceProfile?
         if outgoing != nil {
             profile = DeviceProfile(
-                withoutSTARTTLS: best(.smtp, socketType: .ssl, in: verified).map(setting),
+                withoutSTARTTLS: best(.smtp, socketType: .implicitTLS, in: verified).map(setting),
                 oldestTLSVersion: outgoingVersions?.min()?.rawValue,
                 legacyTLSAccepted: outgoingVersions?.contains { $0 == .tls10 || $0 == .tls11 } ?? false)
         }
@@ -26,7 +26,7 @@ public enum RecommendationBuilder {
     }
 
     /// The working candidate to recommend for `kind` (and `socketType`, if given), in the order described above.
-    public static func best(_ kind: MailProtocol, socketType: SocketType? = nil, in verified: [VerifiedCandidate])
+    public static func best(_ kind: MailProtocol, socketType: SecurityMode? = nil, in verified: [VerifiedCandidate])
         -> VerifiedCandidate? {
         verified.enumerated().filter {
             $0.element.works && $0.element.candidate.setting.kind == kind
@@ -35,8 +35,8 @@ public enum RecommendationBuilder {
             let left = lhs.element.candidate
             let right = rhs.element.candidate
             if left.source != right.source { return left.source < right.source }
-            let leftSSL = left.setting.socketType == .ssl ? 0 : 1
-            let rightSSL = right.setting.socketType == .ssl ? 0 : 1
+            let leftSSL = left.setting.socketType == .implicitTLS ? 0 : 1
+            let rightSSL = right.setting.socketType == .implicitTLS ? 0 : 1
             if leftSSL != rightSSL { return leftSSL < rightSSL }
             return lhs.offset < rhs.offset
         }?.element

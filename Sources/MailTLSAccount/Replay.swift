@@ -67,8 +67,8 @@ struct Replay {
         }
         let serverName = HostnameMatcher.isIPAddress(request.host) ? nil : request.host
         let plan = LoginDialogue.Plan(
-            mailProtocol: request.mailProtocol, mode: request.security == .ssl ? .implicitTLS : .startTLS,
-            upgrade: request.security == .starttls, user: request.user, password: request.password,
+            mailProtocol: request.mailProtocol, mode: request.security == .implicitTLS ? .implicitTLS : .startTLS,
+            upgrade: request.security == .startTLS, user: request.user, password: request.password,
             allowPlaintextAuthentication: request.allowPlaintextAuthentication,
             sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate)
         let conversation = await engine.converse(LoginDialogue(plan: plan), address: address, tls: tls,
@@ -124,7 +124,7 @@ struct Replay {
             pass(.tcp, .connected(endpoint: port))
         }
 
-        if request.security == .ssl {
+        if request.security == .implicitTLS {
             if case .plaintextOnTLSPort(let line)? = conversation.error {
                 fail(.tls, .plaintextOnTLSPort, .serverSaid(line))
                 return false
@@ -150,7 +150,7 @@ struct Replay {
                 fail(.greeting, ReplyClassifier.cause(ofMessageRefusal: refusal), .serverSaid(refusal.statusLine))
                 return false
             }
-            if request.security == .starttls {
+            if request.security == .startTLS {
                 switch TransportAssessment.startTLSProblem(record.startTLS, mailProtocol: request.mailProtocol) {
                 case .startTLSNotOffered?:
                     fail(.starttls, .starttlsNotOffered,
@@ -324,7 +324,7 @@ struct Replay {
 
     mutating func sendTestMessage(to recipient: String, address: SocketAddress, engine: ConnectionEngine,
                                   tls: TLSClientSettings, serverName: String?) async {
-        guard request.security != .none || request.password == nil || request.allowPlaintextAuthentication else {
+        guard request.security != .plaintext || request.password == nil || request.allowPlaintextAuthentication else {
             steps.append(DiagnosisStep(.testMessage, .skipped, .testMessageSkippedWithoutTLS))
             return
         }
@@ -333,7 +333,7 @@ struct Replay {
             + "Date: \(RFC5322Date.format(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
             + "This message was sent by mailtls diagnose to test the settings.\r\n").utf8)
         let plan = SubmissionDialogue.Plan(
-            mode: request.security == .ssl ? .implicitTLS : .startTLS, upgrade: request.security == .starttls,
+            mode: request.security == .implicitTLS ? .implicitTLS : .startTLS, upgrade: request.security == .startTLS,
             user: request.user,
             password: request.password, allowPlaintextAuthentication: request.allowPlaintextAuthentication,
             sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate,

@@ -13,25 +13,74 @@ public enum MailProtocol: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// How a client starts TLS on a port.
-public enum TransportMode: String, Sendable, Codable {
+/// How a connection is secured: one vocabulary for a port's mode, a device's setting and an autoconfig file's
+/// `socketType`. The outside world spells it three ways, each kept at its own boundary: check's JSON and watch's
+/// history (`rawValue`: tls, starttls, none), `--security` and diagnose's JSON (`optionName`: ssl, starttls, none),
+/// and config-v1.1.xml (`autoconfigName`: SSL, STARTTLS, plain). Devices show `deviceLabel`.
+public enum SecurityMode: String, Sendable, Codable, CaseIterable {
     /// TLS from the first byte ("SSL/TLS" in client settings). - SeeAlso: RFC 8314
     case implicitTLS = "tls"
     /// Plaintext greeting, then STARTTLS / STLS ("STARTTLS" in client settings). - SeeAlso: RFC 3207, RFC 2595
     case startTLS = "starttls"
+    /// No encryption at all ("None" in client settings).
+    case plaintext = "none"
+
+    /// The label most devices show.
+    public var deviceLabel: String {
+        switch self {
+        case .implicitTLS: "SSL/TLS"
+        case .startTLS: "STARTTLS"
+        case .plaintext: "None"
+        }
+    }
+
+    /// config-v1.1.xml's `socketType`.
+    public var autoconfigName: String {
+        switch self {
+        case .implicitTLS: "SSL"
+        case .startTLS: "STARTTLS"
+        case .plaintext: "plain"
+        }
+    }
+
+    /// An autoconfig file's `socketType`, in any case; nil for anything else.
+    public init?(autoconfigName: String) {
+        guard let mode = SecurityMode.allCases.first(where: { $0.autoconfigName.lowercased() == autoconfigName.lowercased() })
+        else { return nil }
+        self = mode
+    }
+
+    /// `--security`'s and diagnose's JSON word.
+    public var optionName: String {
+        switch self {
+        case .implicitTLS: "ssl"
+        case .startTLS: "starttls"
+        case .plaintext: "none"
+        }
+    }
+
+    /// What a user types for `--security`: ssl, tls or ssl/tls; starttls; none. Nil for anything else.
+    public init?(option: String) {
+        switch option.lowercased() {
+        case "ssl", "tls", "ssl/tls": self = .implicitTLS
+        case "starttls": self = .startTLS
+        case "none": self = .plaintext
+        default: return nil
+        }
+    }
 }
 
 /// A port to probe: number, protocol and the mode a client is expected to use there.
 public struct PortSpec: Sendable, Hashable, Codable {
     public var port: Int
     public var mailProtocol: MailProtocol
-    public var mode: TransportMode
+    public var mode: SecurityMode
     /// Whether the port carries message submission (MAIL FROM before TLS matters there).
     public var isSubmission: Bool
     /// Whether the port was named by the user rather than part of the default sweep.
     public var isExplicit: Bool
 
-    public init(port: Int, mailProtocol: MailProtocol, mode: TransportMode, isSubmission: Bool? = nil,
+    public init(port: Int, mailProtocol: MailProtocol, mode: SecurityMode, isSubmission: Bool? = nil,
                 isExplicit: Bool = false) {
         self.port = port
         self.mailProtocol = mailProtocol
@@ -79,7 +128,7 @@ public struct PortSpec: Sendable, Hashable, Codable {
             return spec
         case 3:
             guard let proto = MailProtocol(rawValue: parts[1].lowercased()) else { throw .unknownProtocol(parts[1]) }
-            let mode: TransportMode
+            let mode: SecurityMode
             switch parts[2].lowercased() {
             case "tls", "ssl", "implicit", "ssl/tls": mode = .implicitTLS
             case "starttls", "stls": mode = .startTLS

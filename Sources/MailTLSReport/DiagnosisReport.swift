@@ -15,7 +15,7 @@ public struct DiagnosisTerminalReport: Sendable {
         let request = diagnosis.request
         var out = settings.style.bold(AccountText.diagnoseHeader(language, [
             "host": request.host, "port": String(request.port), "protocol": request.mailProtocol.displayName,
-            "security": request.security.socketType.deviceLabel,
+            "security": request.security.deviceLabel,
         ])) + "\n\n"
         for step in diagnosis.steps {
             let status = "[\(AccountText.status(step.status, language))]".padded(to: 10)
@@ -114,7 +114,7 @@ public enum DiagnosisJSONReport {
         let values = DiagnosisTerminalReport.values(diagnosis, language)
         let document = Document(
             schemaVersion: schemaVersion, tool: .init(name: "mailtls", version: toolVersion), host: request.host,
-            port: request.port, protocol: request.mailProtocol.rawValue, security: request.security.rawValue,
+            port: request.port, protocol: request.mailProtocol.rawValue, security: request.security.optionName,
             user: request.user, password: diagnosis.password.rawValue, works: diagnosis.cause == nil,
             exitCode: Int(diagnosis.exitCode),
             durationMs: Int(diagnosis.durationMilliseconds.rounded()),

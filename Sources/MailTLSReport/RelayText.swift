@@ -66,7 +66,7 @@ public struct RelayText: Sendable {
         }
         for upstream in configuration.upstreams {
             lines.append(t("Upstream: ", "プロバイダー: ") + "\(upstream.label) "
-                + (upstream.mode == .tls ? "SSL/TLS" : "STARTTLS") + " >= \(upstream.minimumTLS.rawValue), "
+                + upstream.mode.deviceLabel + " >= \(upstream.minimumTLS.rawValue), "
                 + authentication(upstream.authentication))
         }
         lines.append(t("Spool: ", "保存先: ") + configuration.spool.directory

@@ -72,7 +72,7 @@ public struct RoundtripTerminalReport: Sendable {
     }
 
     func endpoint(_ endpoint: RoundtripEndpoint) -> String {
-        "\(endpoint.host):\(endpoint.port) \(endpoint.security.socketType.deviceLabel) (\(endpoint.mailProtocol.displayName))"
+        "\(endpoint.host):\(endpoint.port) \(endpoint.security.deviceLabel) (\(endpoint.mailProtocol.displayName))"
     }
 
     func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }

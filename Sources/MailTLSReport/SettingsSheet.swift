@@ -126,8 +126,8 @@ public enum SettingsSheet {
     private static func protocolName(_ kind: MailProtocol) -> String { kind.displayName }
 
     /// The label device menus show ("SSL/TLS", "STARTTLS"); "none" in the reader's language.
-    private static func encryptionLabel(_ socketType: SocketType, _ language: Language) -> String {
-        socketType == .plain ? Text.noEncryption(language) : socketType.deviceLabel
+    private static func encryptionLabel(_ socketType: SecurityMode, _ language: Language) -> String {
+        socketType == .plaintext ? Text.noEncryption(language) : socketType.deviceLabel
     }
 
     private static func authenticationName(_ kind: AuthenticationKind, _ language: Language) -> String {

@@ -5,7 +5,7 @@ import MailTLSCore
 public struct SandboxPort: Sendable, Hashable {
     public var port: Int
     public var mailProtocol: MailProtocol
-    public var mode: TransportMode
+    public var mode: SecurityMode
     public var minimumTLS: TLSVersion
     public var maximumTLS: TLSVersion
     public var certificate: SandboxAuthority.CertificateKind
@@ -13,7 +13,7 @@ public struct SandboxPort: Sendable, Hashable {
     /// that would send its password unencrypted shows it.
     public var advertiseSTARTTLS: Bool
 
-    public init(port: Int, mailProtocol: MailProtocol, mode: TransportMode, minimumTLS: TLSVersion = .tls10,
+    public init(port: Int, mailProtocol: MailProtocol, mode: SecurityMode, minimumTLS: TLSVersion = .tls10,
                 maximumTLS: TLSVersion = .tls13, certificate: SandboxAuthority.CertificateKind = .valid,
                 advertiseSTARTTLS: Bool = true) {
         self.port = port
@@ -64,7 +64,7 @@ public struct SandboxPort: Sendable, Hashable {
         guard fields.count >= 3, let number = Int(fields[0]), (1...65535).contains(number) || number == 0,
               let proto = MailProtocol(rawValue: fields[1].lowercased())
         else { throw .malformed(text) }
-        let mode: TransportMode
+        let mode: SecurityMode
         switch fields[2].lowercased() {
         case "tls", "ssl", "ssl/tls", "implicit": mode = .implicitTLS
         case "starttls", "stls": mode = .startTLS

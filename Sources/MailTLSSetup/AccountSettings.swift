@@ -3,23 +3,6 @@ import MailTLSCore
 
 /// The settings a mail client or an MFP needs, in the words devices and autoconfig files use.
 
-/// How the connection is secured, as autoconfig files (`socketType`) and device menus label it:
-/// "SSL/TLS" (implicit TLS), "STARTTLS", or none.
-public enum SocketType: String, Sendable, Codable, CaseIterable {
-    case ssl = "SSL"
-    case startTLS = "STARTTLS"
-    case plain
-
-    /// The label most devices show.
-    public var deviceLabel: String {
-        switch self {
-        case .ssl: "SSL/TLS"
-        case .startTLS: "STARTTLS"
-        case .plain: "None"
-        }
-    }
-}
-
 /// How the user proves who they are, as config-v1.1.xml names it.
 public enum AuthenticationKind: String, Sendable, Codable, CaseIterable {
     /// PLAIN or LOGIN: the password itself, inside TLS.
@@ -39,13 +22,13 @@ public struct ServerSetting: Sendable, Equatable, Codable {
     public var kind: MailProtocol
     public var hostname: String
     public var port: Int
-    public var socketType: SocketType
+    public var socketType: SecurityMode
     /// In order of preference; the file may list several.
     public var authentication: [AuthenticationKind]
     /// The user name, possibly with placeholders: `%EMAILADDRESS%`, `%EMAILLOCALPART%`, `%EMAILDOMAIN%`.
     public var username: String
 
-    public init(kind: MailProtocol, hostname: String, port: Int, socketType: SocketType,
+    public init(kind: MailProtocol, hostname: String, port: Int, socketType: SecurityMode,
                 authentication: [AuthenticationKind] = [.passwordCleartext], username: String = "%EMAILADDRESS%") {
         self.kind = kind
         self.hostname = hostname
@@ -53,6 +36,36 @@ public struct ServerSetting: Sendable, Equatable, Codable {
         self.socketType = socketType
         self.authentication = authentication
         self.username = username
+    }
+
+    /// In JSON as config-v1.1.xml writes it: `socketType` is SSL, STARTTLS or plain.
+    enum CodingKeys: String, CodingKey {
+        case kind, hostname, port, socketType, authentication, username
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(MailProtocol.self, forKey: .kind)
+        hostname = try container.decode(String.self, forKey: .hostname)
+        port = try container.decode(Int.self, forKey: .port)
+        let name = try container.decode(String.self, forKey: .socketType)
+        guard let socketType = SecurityMode(autoconfigName: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .socketType, in: container,
+                                                   debugDescription: "socketType is SSL, STARTTLS or plain")
+        }
+        self.socketType = socketType
+        authentication = try container.decode([AuthenticationKind].self, forKey: .authentication)
+        username = try container.decode(String.self, forKey: .username)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(hostname, forKey: .hostname)
+        try container.encode(port, forKey: .port)
+        try container.encode(socketType.autoconfigName, forKey: .socketType)
+        try container.encode(authentication, forKey: .authentication)
+        try container.encode(username, forKey: .username)
     }
 
     /// The user name with placeholders filled from the address.

@@ -224,7 +224,7 @@ struct AutoconfigServerElement {
         guard port.count <= 5, port.allSatisfy(\.isASCIIDigit), let number = Int(port), (1...65_535).contains(number)
         else { return .failure(.unusable("invalid port \"\(port.prefix(20))\"")) }
         guard let socketType, !socketType.isEmpty else { return .failure(.unusable("no socketType")) }
-        guard let security = SocketType.allCases.first(where: { $0.rawValue.lowercased() == socketType.lowercased() })
+        guard let security = SecurityMode(autoconfigName: socketType)
         else { return .failure(.unusable("invalid socketType \"\(socketType.prefix(20))\"")) }
         var methods: [AuthenticationKind] = []
         for name in authentication {

@@ -86,7 +86,7 @@ public enum MobileConfigExport {
 
     /// Apple's one switch covers both kinds of TLS: it tries implicit TLS or STARTTLS as the port suggests.
     static func usesTLS(_ server: ServerSetting) -> Bool {
-        server.socketType != .plain
+        server.socketType != .plaintext
     }
 
     /// The first method, in the server's order of preference, that Apple's payload can express.

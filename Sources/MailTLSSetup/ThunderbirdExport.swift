@@ -38,7 +38,7 @@ public enum ThunderbirdExport {
             #"    <\#(element) type="\#(server.kind.rawValue)">"#,
             "      <hostname>\(MarkupText.escaped(server.hostname))</hostname>",
             "      <port>\(server.port)</port>",
-            "      <socketType>\(server.socketType.rawValue)</socketType>",
+            "      <socketType>\(server.socketType.autoconfigName)</socketType>",
         ]
         lines += server.authentication.map { "      <authentication>\($0.rawValue)</authentication>" }
         if !server.username.isEmpty { lines.append("      <username>\(MarkupText.escaped(server.username))</username>") }

@@ -87,8 +87,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError.en("--port must be 1 to 65535.",
                 ja: "--port には 1〜65535 を指定してください。") }
-        guard SecuritySetting(rawValue: security.lowercased()) != nil || security.lowercased() == "tls"
-            || security.lowercased() == "ssl/tls" else {
+        guard SecurityMode(option: security) != nil else {
             throw ValidationError.en("--security takes ssl, starttls or none, not '\(security)'.",
                                      ja: "--security には ssl、starttls、none のいずれかを指定してください（指定された値「\(security)」）。")
         }
@@ -143,8 +142,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     func run() async throws {
         let language = output.language
         let password = try readPassword(language)
-        let lowered = security.lowercased()
-        let setting: SecuritySetting = lowered == "tls" || lowered == "ssl/tls" ? .ssl : SecuritySetting(rawValue: lowered)!
+        let setting = SecurityMode(option: security)!
         let mailProtocol = self.mailProtocol.flatMap { MailProtocol(rawValue: $0.lowercased()) }
             ?? DiagnoseCommand.protocolFor(port: port)!
         var resolver = dns.validating

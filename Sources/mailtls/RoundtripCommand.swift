@@ -134,12 +134,12 @@ struct RoundtripCommand: AsyncParsableCommand {
         guard !host.isEmpty, let portText = parts.first, let port = Int(portText), (1...65535).contains(port) else {
             return nil
         }
-        var security: SecuritySetting = [465, 993, 995].contains(port) ? .ssl : .starttls
+        var security: SecurityMode = [465, 993, 995].contains(port) ? .implicitTLS : .startTLS
         var mailProtocol: MailProtocol = kind == .smtp ? .smtp : ([110, 995].contains(port) ? .pop3 : .imap)
         for part in parts.dropFirst() {
             switch part.lowercased() {
-            case "ssl", "tls": security = .ssl
-            case "starttls": security = .starttls
+            case "ssl", "tls": security = .implicitTLS
+            case "starttls": security = .startTLS
             case "imap" where kind != .smtp: mailProtocol = .imap
             case "pop3" where kind != .smtp: mailProtocol = .pop3
             default: return nil
@@ -206,10 +206,10 @@ struct RoundtripCommand: AsyncParsableCommand {
             throw UserFacingFailure(message: AccountErrorText.discovery(error, language))
         }
         func endpoint(_ setting: ServerSetting?) -> RoundtripEndpoint? {
-            guard let setting, setting.socketType != .plain else { return nil }
+            guard let setting, setting.socketType != .plaintext else { return nil }
             let mailProtocol: MailProtocol = setting.kind == .smtp ? .smtp : setting.kind == .pop3 ? .pop3 : .imap
-            return RoundtripEndpoint(host: setting.hostname, port: setting.port,
-                                     security: setting.socketType == .ssl ? .ssl : .starttls, mailProtocol: mailProtocol)
+            return RoundtripEndpoint(host: setting.hostname, port: setting.port, security: setting.socketType,
+                                     mailProtocol: mailProtocol)
         }
         return (endpoint(report.recommendation.outgoing), endpoint(report.recommendation.incoming))
     }

@@ -16,7 +16,7 @@ import Testing
         let candidates = CandidatePlanner.candidates(fromSRV: answers, domain: "example.test")
         #expect(candidates.map(\.setting.hostname) == ["mail.example.test", "backup.example.test", "mail.example.test"])
         #expect(candidates.map(\.setting.port) == [465, 465, 993])
-        #expect(candidates.map(\.setting.socketType) == [.ssl, .ssl, .ssl])
+        #expect(candidates.map(\.setting.socketType) == [.implicitTLS, .implicitTLS, .implicitTLS])
         #expect(candidates.map(\.setting.kind) == [.smtp, .smtp, .imap])
         #expect(candidates.allSatisfy { $0.source == .srv })
         #expect(candidates[2].origin == "_imaps._tcp.example.test")
@@ -30,7 +30,7 @@ import Testing
         #expect(incoming.first?.origin == "imap.example.test:993")
         #expect(incoming.contains { $0.origin == "pop.example.test:995" })
         #expect(!incoming.contains { $0.setting.kind == .smtp })
-        #expect(incoming.allSatisfy { $0.setting.socketType != .plain })
+        #expect(incoming.allSatisfy { $0.setting.socketType != .plaintext })
     }
 
     @Test(arguments: [
@@ -47,7 +47,7 @@ import Testing
 }
 
 @Suite struct RecommendationBuilderTests {
-    func verified(_ kind: MailProtocol, _ host: String, _ port: Int, _ socketType: SocketType, _ source: DiscoverySource,
+    func verified(_ kind: MailProtocol, _ host: String, _ port: Int, _ socketType: SecurityMode, _ source: DiscoverySource,
                   works: Bool = true, mechanisms: [String] = ["PLAIN", "LOGIN"]) -> VerifiedCandidate {
         VerifiedCandidate(
             candidate: Candidate(setting: ServerSetting(kind: kind, hostname: host, port: port, socketType: socketType,
@@ -58,13 +58,13 @@ import Testing
 
     @Test func theBestSourceWinsThenSSLTLSThenTheSourcesOrder() {
         let recommendation = RecommendationBuilder.build(address: "user@example.test", verified: [
-            verified(.smtp, "guess.example.test", 465, .ssl, .guess),
+            verified(.smtp, "guess.example.test", 465, .implicitTLS, .guess),
             verified(.smtp, "srv.example.test", 587, .startTLS, .srv),
-            verified(.smtp, "srv.example.test", 465, .ssl, .srv),
+            verified(.smtp, "srv.example.test", 465, .implicitTLS, .srv),
             verified(.smtp, "auto.example.test", 587, .startTLS, .autoconfig),
-            verified(.imap, "auto.example.test", 993, .ssl, .autoconfig, works: false),
+            verified(.imap, "auto.example.test", 993, .implicitTLS, .autoconfig, works: false),
             verified(.imap, "srv.example.test", 143, .startTLS, .srv),
-            verified(.pop3, "auto.example.test", 995, .ssl, .autoconfig),
+            verified(.pop3, "auto.example.test", 995, .implicitTLS, .autoconfig),
         ])
         #expect(recommendation.outgoing?.hostname == "auto.example.test", "autoconfig wins over SRV and guesses")
         #expect(recommendation.outgoing?.authentication == [.passwordEncrypted], "published authentication is kept")
@@ -114,10 +114,10 @@ import Testing
     @Test func aFileListingSixtyServersYieldsThreePerKind() {
         let incoming = (0..<60).map {
             ServerSetting(kind: $0.isMultiple(of: 2) ? .imap : .pop3, hostname: "h\($0).example.test", port: 993,
-                          socketType: .ssl)
+                          socketType: .implicitTLS)
         }
         let outgoing = (0..<60).map {
-            ServerSetting(kind: .smtp, hostname: "s\($0).example.test", port: 465, socketType: .ssl)
+            ServerSetting(kind: .smtp, hostname: "s\($0).example.test", port: 465, socketType: .implicitTLS)
         }
         let config = ProviderConfig(id: "example.test", domains: ["example.test"], displayName: nil,
                                     incoming: incoming, outgoing: outgoing)

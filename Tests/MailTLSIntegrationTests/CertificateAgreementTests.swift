@@ -50,7 +50,7 @@ import Testing
         let verifier = CandidateVerifier(resolver: resolver, anchors: try TrustAnchors(caFile: internet.caFile),
                                          now: Date(), timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40),
                                          maximumConnections: 4)
-        let candidate = Candidate(setting: ServerSetting(kind: .smtp, hostname: host, port: 465, socketType: .ssl),
+        let candidate = Candidate(setting: ServerSetting(kind: .smtp, hostname: host, port: 465, socketType: .implicitTLS),
                                   source: .guess, origin: "test")
         let verified = await verifier.verify([candidate])
         let setupKey: String? = switch verified.first?.failure {
@@ -60,7 +60,7 @@ import Testing
 
         // diagnose
         let diagnosis = try await Diagnoser().run(DiagnosisRequest(
-            host: host, port: 465, mailProtocol: .smtp, security: .ssl, resolver: internet.resolver,
+            host: host, port: 465, mailProtocol: .smtp, security: .implicitTLS, resolver: internet.resolver,
             caFile: internet.caFile, timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40)))
         let diagnoseKey: String? = switch diagnosis.cause {
         case .certificateExpired?: "expired"

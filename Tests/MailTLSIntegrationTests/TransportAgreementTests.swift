@@ -20,7 +20,7 @@ import Testing
         var host: String
         var port: Int
         var mailProtocol: MailProtocol = .smtp
-        var security: SecuritySetting
+        var security: SecurityMode
         /// `TransportAssessment.Problem.key` every command must name.
         var problem: String
         /// The MX domain whose port 25 is this case, and what `domain` names it.
@@ -30,20 +30,20 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "closed", labKey: "LAB_REFUSED", host: "refused-mx.mailtls.test", port: 25, security: .starttls,
+        Case(name: "closed", labKey: "LAB_REFUSED", host: "refused-mx.mailtls.test", port: 25, security: .startTLS,
              problem: "refused", domain: ("refused.mailtls.test", .mxUnreachable)),
         Case(name: "421 greeting", labKey: "LAB_GREETING_421", host: "busy-mx.mailtls.test", port: 25,
-             security: .starttls, problem: "unavailable", domain: ("busy.mailtls.test", .mxUnreachable)),
+             security: .startTLS, problem: "unavailable", domain: ("busy.mailtls.test", .mxUnreachable)),
         Case(name: "no STARTTLS", labKey: "LAB_NO_STARTTLS", host: "nostarttls-mx.mailtls.test", port: 25,
-             security: .starttls, problem: "starttls-not-offered",
+             security: .startTLS, problem: "starttls-not-offered",
              domain: ("nostarttls.mailtls.test", .starttlsNotSupported)),
         Case(name: "SSL/TLS on a plaintext port", labKey: "LAB_PLAIN_465", host: "127.0.0.7", port: 465,
-             security: .ssl, problem: "plaintext-on-tls-port"),
+             security: .implicitTLS, problem: "plaintext-on-tls-port"),
         Case(name: "STARTTLS on an implicit TLS port", labKey: "LAB_IMPLICIT_587", host: "127.0.0.8", port: 587,
-             security: .starttls, problem: "tls-on-plaintext-port"),
+             security: .startTLS, problem: "tls-on-plaintext-port"),
         Case(name: "handshake reset", labKey: "LAB_HOSTILE", host: "127.0.0.15", port: 993, mailProtocol: .imap,
-             security: .ssl, problem: "handshake-failed"),
-        Case(name: "filtered", labKey: "LAB_FILTERED", host: "127.0.0.14", port: 587, security: .starttls,
+             security: .implicitTLS, problem: "handshake-failed"),
+        Case(name: "filtered", labKey: "LAB_FILTERED", host: "127.0.0.14", port: 587, security: .startTLS,
              problem: "no-answer"),
     ]
 
@@ -55,7 +55,7 @@ import Testing
         if test.host.first?.isNumber == true {
             #expect(lab[test.labKey] == test.host, "the case's address is the lab's \(test.labKey)")
         }
-        let mode: TransportMode = test.security == .ssl ? .implicitTLS : .startTLS
+        let mode: SecurityMode = test.security == .implicitTLS ? .implicitTLS : .startTLS
         let spec = PortSpec(port: test.port, mailProtocol: test.mailProtocol, mode: mode, isExplicit: true)
 
         // check
@@ -69,7 +69,7 @@ import Testing
                                          anchors: try TrustAnchors(caFile: internet.caFile), now: Date(),
                                          timeouts: Self.timeouts, maximumConnections: 4)
         let setting = ServerSetting(kind: test.mailProtocol, hostname: test.host, port: test.port,
-                                    socketType: test.security.socketType)
+                                    socketType: test.security)
         let verified = await verifier.verify([Candidate(setting: setting, source: .guess, origin: "test")])
         let setupKey: String? = switch verified.first?.failure {
         case .transport(let problem)?: problem.key

@@ -1,3 +1,4 @@
+import MailTLSCore
 import TestSupport
 import Testing
 
@@ -128,15 +129,15 @@ import Testing
         #expect(config.displayName == "Example Internet & Mail")
         #expect(config.displayShortName == "Example")
         #expect(config.incoming == [
-            ServerSetting(kind: .imap, hostname: "imap.example.jp", port: 993, socketType: .ssl,
+            ServerSetting(kind: .imap, hostname: "imap.example.jp", port: 993, socketType: .implicitTLS,
                           authentication: [.oauth2, .passwordCleartext], username: "%EMAILADDRESS%"),
             ServerSetting(kind: .imap, hostname: "imap.example.jp", port: 143, socketType: .startTLS,
                           authentication: [.passwordEncrypted, .passwordCleartext], username: "%EMAILADDRESS%"),
-            ServerSetting(kind: .pop3, hostname: "pop.example.jp", port: 995, socketType: .ssl,
+            ServerSetting(kind: .pop3, hostname: "pop.example.jp", port: 995, socketType: .implicitTLS,
                           authentication: [.passwordCleartext], username: "%EMAILLOCALPART%"),
         ])
         #expect(config.outgoing == [
-            ServerSetting(kind: .smtp, hostname: "smtp.example.jp", port: 465, socketType: .ssl,
+            ServerSetting(kind: .smtp, hostname: "smtp.example.jp", port: 465, socketType: .implicitTLS,
                           authentication: [.passwordCleartext], username: "%EMAILADDRESS%"),
             ServerSetting(kind: .smtp, hostname: "smtp.example.jp", port: 587, socketType: .startTLS,
                           authentication: [.passwordCleartext, .clientIPAddress], username: "%EMAILADDRESS%"),
@@ -164,14 +165,14 @@ import Testing
             </incomingServer>
             """
         let setting = try #require(try Self.parsed(Self.file(servers: server)).config.incoming.first)
-        #expect(setting == ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .ssl))
+        #expect(setting == ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .implicitTLS))
     }
 
     @Test(arguments: [
-        ("SSL", SocketType.ssl), ("ssl", .ssl), ("Ssl", .ssl), ("STARTTLS", .startTLS), ("starttls", .startTLS),
-        ("StartTLS", .startTLS), ("plain", .plain), ("PLAIN", .plain),
+        ("SSL", SecurityMode.implicitTLS), ("ssl", .implicitTLS), ("Ssl", .implicitTLS), ("STARTTLS", .startTLS), ("starttls", .startTLS),
+        ("StartTLS", .startTLS), ("plain", .plaintext), ("PLAIN", .plaintext),
     ])
-    func socketTypeIgnoresCase(written: String, expected: SocketType) throws {
+    func socketTypeIgnoresCase(written: String, expected: SecurityMode) throws {
         let parsed = try Self.parsed(Self.file(servers: Self.imapServer(socketType: written)))
         #expect(parsed.config.incoming.map(\.socketType) == [expected])
         #expect(parsed.skipped.isEmpty)

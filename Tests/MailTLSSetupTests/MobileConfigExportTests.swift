@@ -1,3 +1,4 @@
+import MailTLSCore
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
         accountUUID: "6F1C2A3B-0000-4000-8000-000000000002")
 
     static func recommendation(incoming: ServerSetting? = ServerSetting(
-                                   kind: .imap, hostname: "imap.example.com", port: 993, socketType: .ssl,
+                                   kind: .imap, hostname: "imap.example.com", port: 993, socketType: .implicitTLS,
                                    authentication: [.passwordCleartext], username: "%EMAILLOCALPART%"),
                                outgoing: ServerSetting? = ServerSetting(
                                    kind: .smtp, hostname: "smtp.example.com", port: 587, socketType: .startTLS),
@@ -105,8 +106,8 @@ import Testing
     }
 
     /// Apple has one switch for TLS: on for implicit TLS and for STARTTLS alike.
-    @Test(arguments: [(SocketType.ssl, true), (.startTLS, true), (.plain, false)])
-    func useSSLFollowsTheSocketType(socketType: SocketType, expected: Bool) throws {
+    @Test(arguments: [(SecurityMode.implicitTLS, true), (.startTLS, true), (.plaintext, false)])
+    func useSSLFollowsTheSocketType(socketType: SecurityMode, expected: Bool) throws {
         let recommendation = Self.recommendation(
             incoming: ServerSetting(kind: .pop3, hostname: "pop.example.com", port: 110, socketType: socketType),
             outgoing: ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 25, socketType: socketType))
@@ -128,7 +129,7 @@ import Testing
     ])
     func authenticationMapsToApplesNames(methods: [AuthenticationKind], expected: String) throws {
         let recommendation = Self.recommendation(
-            outgoing: ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 465, socketType: .ssl,
+            outgoing: ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 465, socketType: .implicitTLS,
                                     authentication: methods))
         let (_, account) = try Self.parsedProfile(recommendation)
         #expect(account["OutgoingMailServerAuthentication"] as? String == expected)
@@ -160,7 +161,7 @@ import Testing
         (recommendation(incoming: nil), MobileConfigExport.Problem.missingIncomingServer),
         (recommendation(outgoing: nil), .missingOutgoingServer),
         (recommendation(incoming: ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 465,
-                                                socketType: .ssl)), .unsupportedIncomingKind(.smtp)),
+                                                socketType: .implicitTLS)), .unsupportedIncomingKind(.smtp)),
     ])
     func refusesWhatAppleCannotExpress(recommendation: AccountRecommendation, expected: MobileConfigExport.Problem) {
         #expect(MobileConfigExport.profile(for: recommendation, options: Self.options) == .failure(expected))

@@ -9,13 +9,13 @@ import FoundationXML
 #endif
 
 @Suite struct SettingsSheetTests {
-    static let imap = ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .ssl,
+    static let imap = ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .implicitTLS,
                                     authentication: [.passwordCleartext], username: "%EMAILLOCALPART%")
-    static let pop3 = ServerSetting(kind: .pop3, hostname: "pop.example.com", port: 995, socketType: .ssl)
+    static let pop3 = ServerSetting(kind: .pop3, hostname: "pop.example.com", port: 995, socketType: .implicitTLS)
     static let submission = ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 587,
                                           socketType: .startTLS)
     static let implicitSubmission = ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 465,
-                                                  socketType: .ssl)
+                                                  socketType: .implicitTLS)
 
     static func recommendation(displayName: String = "Taro Yamada", alternative: ServerSetting? = pop3,
                                device: DeviceProfile? = DeviceProfile(withoutSTARTTLS: implicitSubmission,

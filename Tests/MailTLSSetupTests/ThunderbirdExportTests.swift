@@ -3,9 +3,9 @@ import Testing
 @testable import MailTLSSetup
 
 @Suite struct ThunderbirdExportTests {
-    static let imap = ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .ssl,
+    static let imap = ServerSetting(kind: .imap, hostname: "imap.example.com", port: 993, socketType: .implicitTLS,
                                     authentication: [.passwordCleartext, .passwordEncrypted])
-    static let pop3 = ServerSetting(kind: .pop3, hostname: "pop.example.com", port: 995, socketType: .ssl,
+    static let pop3 = ServerSetting(kind: .pop3, hostname: "pop.example.com", port: 995, socketType: .implicitTLS,
                                     username: "%EMAILLOCALPART%")
     static let submission = ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 587,
                                           socketType: .startTLS, authentication: [.passwordCleartext])
@@ -19,11 +19,11 @@ import Testing
                                                       socketType: .startTLS, authentication: [.oauth2, .none],
                                                       username: "user&<name>\"%EMAILDOMAIN%\""),
                               outgoing: ServerSetting(kind: .smtp, hostname: "192.0.2.25", port: 25,
-                                                      socketType: .plain, authentication: [.clientIPAddress],
+                                                      socketType: .plaintext, authentication: [.clientIPAddress],
                                                       username: "")),
         AccountRecommendation(address: "scanner@example.com", displayName: "MFP",
                               outgoing: ServerSetting(kind: .smtp, hostname: "smtp.example.com", port: 465,
-                                                      socketType: .ssl)),
+                                                      socketType: .implicitTLS)),
     ]
 
     /// What the parser reads back is what was exported: the same servers in the same order.

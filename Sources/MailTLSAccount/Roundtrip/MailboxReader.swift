@@ -148,7 +148,7 @@ struct MailboxReader {
     }
 
     private mutating func imapLogin() async throws(RoundtripReadFailure) {
-        let implicit = request.incoming.security == .ssl
+        let implicit = request.incoming.security == .implicitTLS
         if implicit { try await upgrade(implicit: true) }
         let greeting = try await exchange(nil, reader: .imap(tag: nil))
         guard greeting.outcome == .positive else { throw .refused(command: "greeting", reply: greeting.statusLine) }
@@ -255,7 +255,7 @@ struct MailboxReader {
     }
 
     private mutating func pop3Login() async throws(RoundtripReadFailure) {
-        let implicit = request.incoming.security == .ssl
+        let implicit = request.incoming.security == .implicitTLS
         if implicit { try await upgrade(implicit: true) }
         let greeting = try await exchange(nil, reader: .pop3(multiline: false))
         guard greeting.outcome == .positive else { throw .refused(command: "greeting", reply: greeting.statusLine) }

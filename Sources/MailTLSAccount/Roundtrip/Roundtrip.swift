@@ -9,14 +9,39 @@ import NIOCore
 public struct RoundtripEndpoint: Sendable, Equatable, Codable {
     public var host: String
     public var port: Int
-    public var security: SecuritySetting
+    public var security: SecurityMode
     public var mailProtocol: MailProtocol
 
-    public init(host: String, port: Int, security: SecuritySetting, mailProtocol: MailProtocol) {
+    public init(host: String, port: Int, security: SecurityMode, mailProtocol: MailProtocol) {
         self.host = host
         self.port = port
         self.security = security
         self.mailProtocol = mailProtocol
+    }
+
+    /// In JSON `security` is `--security`'s word: ssl, starttls or none.
+    enum CodingKeys: String, CodingKey {
+        case host, port, security, mailProtocol
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        host = try container.decode(String.self, forKey: .host)
+        port = try container.decode(Int.self, forKey: .port)
+        guard let security = SecurityMode(option: try container.decode(String.self, forKey: .security)) else {
+            throw DecodingError.dataCorruptedError(forKey: .security, in: container,
+                                                   debugDescription: "security is ssl, starttls or none")
+        }
+        self.security = security
+        mailProtocol = try container.decode(MailProtocol.self, forKey: .mailProtocol)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(host, forKey: .host)
+        try container.encode(port, forKey: .port)
+        try container.encode(security.optionName, forKey: .security)
+        try container.encode(mailProtocol, forKey: .mailProtocol)
     }
 }
 
@@ -186,8 +211,8 @@ public struct Roundtripper: Sendable {
         let serverName = request.serverName ?? (HostnameMatcher.isIPAddress(request.outgoing.host)
             ? nil : request.outgoing.host)
         let plan = SubmissionDialogue.Plan(
-            mode: request.outgoing.security == .ssl ? .implicitTLS : .startTLS,
-            upgrade: request.outgoing.security == .starttls, user: request.user, password: request.password,
+            mode: request.outgoing.security == .implicitTLS ? .implicitTLS : .startTLS,
+            upgrade: request.outgoing.security == .startTLS, user: request.user, password: request.password,
             from: request.address, recipients: [request.recipient],
             message: Roundtripper.message(from: request.address, to: request.recipient, token: token,
                                           date: request.now))

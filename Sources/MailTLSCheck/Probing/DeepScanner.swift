@@ -115,7 +115,7 @@ public struct DeepScanner: Sendable {
         self.maximumConnections = max(1, maximumConnections)
     }
 
-    public func scan(address: SocketAddress, spec: PortSpec, mode: TransportMode, serverName: String?,
+    public func scan(address: SocketAddress, spec: PortSpec, mode: SecurityMode, serverName: String?,
                      versions: [TLSVersion] = TLSVersion.allCases) async -> DeepScanResult {
         let started = ContinuousClock.now
         let target = Target(address: address, spec: spec, mode: mode, serverName: serverName)
@@ -210,7 +210,7 @@ public struct DeepScanner: Sendable {
     struct Target: Sendable {
         var address: SocketAddress
         var spec: PortSpec
-        var mode: TransportMode
+        var mode: SecurityMode
         var serverName: String?
     }
 

@@ -50,7 +50,7 @@ public struct PortObservation: Sendable {
     public var failure: EngineError?
     public var wrongMode: WrongMode?
     /// The mode the dialogue actually used (differs from `spec.mode` on a wrong-mode port).
-    public var effectiveMode: TransportMode
+    public var effectiveMode: SecurityMode
     public var record = DialogueRecord()
     public var greetingMilliseconds: Double?
     public var handshake: HandshakeFacts?

@@ -172,7 +172,7 @@ public struct PortProber: Sendable {
     }
 
     /// Learns which of TLS 1.0-1.3 the port accepts, one pinned handshake per version not already known.
-    private func scanVersions(negotiated: TLSVersion, mode: TransportMode, spec: PortSpec, address: SocketAddress,
+    private func scanVersions(negotiated: TLSVersion, mode: SecurityMode, spec: PortSpec, address: SocketAddress,
                               serverName: String?) async -> VersionSupport {
         var support = VersionSupport()
         support.accepted = [negotiated]

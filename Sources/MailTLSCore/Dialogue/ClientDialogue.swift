@@ -15,7 +15,7 @@ extension DialogueStep: Equatable where Record: Equatable {}
 public protocol ClientDialogue: Sendable {
     associatedtype Record: Sendable
     /// Whether the connection starts with TLS.
-    var mode: TransportMode { get }
+    var mode: SecurityMode { get }
     mutating func start() -> DialogueStep<Record>
     mutating func received(_ response: MailResponse) -> DialogueStep<Record>
     /// The TLS handshake completed; `certificate` is what the caller decided about the server's certificate before

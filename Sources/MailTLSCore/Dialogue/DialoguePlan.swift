@@ -1,7 +1,7 @@
 /// What one probe connection should find out, decided before it starts.
 public struct DialoguePlan: Sendable, Equatable {
     public var mailProtocol: MailProtocol
-    public var mode: TransportMode
+    public var mode: SecurityMode
     /// Learn whether a password could cross before TLS, and how (nil: do not ask). The default cancels an
     /// authentication before any credential; a failed throwaway login only when asked for.
     public var loginProbe: LoginProbeMethod?
@@ -14,7 +14,7 @@ public struct DialoguePlan: Sendable, Equatable {
     /// A random user name (POP3 USER, failed-login method) and password that exist nowhere: never real credentials.
     public var throwawayCredentials: ThrowawayCredentials
 
-    public init(mailProtocol: MailProtocol, mode: TransportMode, loginProbe: LoginProbeMethod? = nil,
+    public init(mailProtocol: MailProtocol, mode: SecurityMode, loginProbe: LoginProbeMethod? = nil,
                 probeMailBeforeTLS: Bool = false, stopAfterHandshake: Bool = false,
                 clientName: String = "mailtls.invalid",
                 throwawayCredentials: ThrowawayCredentials = ThrowawayCredentials(user: "mailtls-probe",

@@ -16,7 +16,7 @@ public struct DialogueStateMachine: ClientDialogue {
 
     public let plan: DialoguePlan
     public private(set) var record = DialogueRecord()
-    public var mode: TransportMode { plan.mode }
+    public var mode: SecurityMode { plan.mode }
     private let dialect: MailDialect
     private var queue: [Step] = []
     private var current: Step?
@@ -40,7 +40,8 @@ public struct DialogueStateMachine: ClientDialogue {
         case .implicitTLS:
             record.startTLS = .notApplicable
             return .startTLS
-        case .startTLS:
+        case .startTLS, .plaintext:
+            // The probe's plans are never plaintext; a plaintext port would greet the same way.
             return run(.greeting)
         }
     }
@@ -54,7 +55,7 @@ public struct DialogueStateMachine: ClientDialogue {
         switch plan.mode {
         case .implicitTLS: return run(.greeting)
         // RFC 3207 / 2595: forget what was learned in the clear and ask again.
-        case .startTLS: return run(.capabilities)
+        case .startTLS, .plaintext: return run(.capabilities)
         }
     }
 

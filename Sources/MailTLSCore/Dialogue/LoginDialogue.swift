@@ -9,7 +9,7 @@
 public struct LoginDialogue: ClientDialogue {
     public struct Plan: Sendable {
         public var mailProtocol: MailProtocol
-        public var mode: TransportMode
+        public var mode: SecurityMode
         /// Upgrade with STARTTLS (the "STARTTLS" setting); false is the "None" setting on a STARTTLS-mode port.
         public var upgrade: Bool
         public var user: String?
@@ -19,7 +19,7 @@ public struct LoginDialogue: ClientDialogue {
         public var sendDespiteRejectedCertificate: Bool
         public var clientName: String
 
-        public init(mailProtocol: MailProtocol, mode: TransportMode, upgrade: Bool = true, user: String? = nil,
+        public init(mailProtocol: MailProtocol, mode: SecurityMode, upgrade: Bool = true, user: String? = nil,
                     password: String? = nil, allowPlaintextAuthentication: Bool = false,
                     sendDespiteRejectedCertificate: Bool = false, clientName: String = "mailtls.invalid") {
             self.mailProtocol = mailProtocol
@@ -71,7 +71,7 @@ public struct LoginDialogue: ClientDialogue {
     }
 
     public let plan: Plan
-    public var mode: TransportMode { plan.mode }
+    public var mode: SecurityMode { plan.mode }
     private let dialect: MailDialect
     private var record = Record()
     private var current: Step?

@@ -6,7 +6,7 @@
 /// - SeeAlso: RFC 6409, RFC 3207, RFC 4954
 public struct SubmissionDialogue: ClientDialogue {
     public struct Plan: Sendable {
-        public var mode: TransportMode
+        public var mode: SecurityMode
         /// Upgrade with STARTTLS when offered (the "STARTTLS" setting); false is the "None" setting.
         public var upgrade: Bool
         public var clientName: String
@@ -19,7 +19,7 @@ public struct SubmissionDialogue: ClientDialogue {
         public var recipients: [String]
         public var message: [UInt8]
 
-        public init(mode: TransportMode, upgrade: Bool = true, clientName: String = "mailtls.invalid",
+        public init(mode: SecurityMode, upgrade: Bool = true, clientName: String = "mailtls.invalid",
                     user: String? = nil, password: String? = nil, allowPlaintextAuthentication: Bool = false,
                     sendDespiteRejectedCertificate: Bool = false, from: String, recipients: [String],
                     message: [UInt8]) {
@@ -61,7 +61,7 @@ public struct SubmissionDialogue: ClientDialogue {
     }
 
     public let plan: Plan
-    public var mode: TransportMode { plan.mode }
+    public var mode: SecurityMode { plan.mode }
     private var record = Record()
     private var current: Step?
     private var inTLS = false

@@ -142,16 +142,11 @@ public struct RelayConfiguration: Sendable, Equatable {
     }
 
     public struct Upstream: Sendable, Equatable {
-        public enum Mode: String, Sendable, Equatable {
-            /// Port 587: STARTTLS, required; never a fall-back to plaintext.
-            case starttls
-            /// Port 465: TLS from the first byte.
-            case tls
-        }
-
         public var host: String
         public var port: Int
-        public var mode: Mode
+        /// Port 587: STARTTLS, required, never a fall-back to plaintext; port 465: TLS from the first byte. The
+        /// reader never gives `.plaintext`: the relay sends nothing unencrypted upstream.
+        public var mode: SecurityMode
         /// Extra roots (a private CA) beside the system's.
         public var caFile: String?
         /// The name the certificate must carry, when it is not `host` (connecting to an address).
@@ -163,7 +158,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// The name sent in EHLO; the relay's hostname when nil.
         public var clientName: String?
 
-        public init(host: String, port: Int, mode: Mode, caFile: String? = nil, serverName: String? = nil,
+        public init(host: String, port: Int, mode: SecurityMode, caFile: String? = nil, serverName: String? = nil,
                     minimumTLS: TLSVersion = .tls12, authentication: Authentication = .none, connections: Int = 2,
                     clientName: String? = nil) {
             self.host = host

@@ -191,11 +191,11 @@ extension ConfigurationNode {
                                         "connections", "client_name"])
         guard let hostNode = map["host"] else { throw fail("host: is missing (smtp.office365.com, smtp.gmail.com)") }
         let port = try map["port"]?.integer(in: 1...65535) ?? 587
-        var mode: RelayConfiguration.Upstream.Mode = port == 465 ? .tls : .starttls
+        var mode: SecurityMode = port == 465 ? .implicitTLS : .startTLS
         if let node = map["mode"] {
             switch try node.string().lowercased() {
-            case "starttls": mode = .starttls
-            case "tls", "ssl", "ssl/tls", "implicit": mode = .tls
+            case "starttls": mode = .startTLS
+            case "tls", "ssl", "ssl/tls", "implicit": mode = .implicitTLS
             case "plain", "none":
                 throw node.fail("mail leaves the relay encrypted: use starttls (587) or tls (465)")
             default: throw node.fail("expected starttls or tls")

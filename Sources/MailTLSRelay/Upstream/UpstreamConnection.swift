@@ -121,7 +121,7 @@ public struct UpstreamConnection: Sendable {
 
     private mutating func prepare(clientName: String, anchors: TrustAnchors,
                                   login: UpstreamLogin) async throws(UpstreamFailure) {
-        let implicit = upstream.mode == .tls
+        let implicit = upstream.mode == .implicitTLS
         if implicit { try await upgrade(anchors: anchors, implicit: true) }
         let greeting = try await exchange(nil, .greeting)
         guard greeting.code == "220" else { throw UpstreamFailure(.greeting, "the upstream refused the connection", reply: greeting) }

@@ -7,7 +7,7 @@ import Testing
 
 /// Observations built by hand, so each check's rule is tested without a server.
 enum ObservationFixture {
-    static func open(_ port: Int, _ proto: MailProtocol, _ mode: TransportMode) -> PortObservation {
+    static func open(_ port: Int, _ proto: MailProtocol, _ mode: SecurityMode) -> PortObservation {
         var observation = PortObservation(spec: PortSpec(port: port, mailProtocol: proto, mode: mode),
                                           address: "192.0.2.1")
         observation.state = .open

@@ -23,8 +23,8 @@ import Testing
                  "+OK logged in\r\n"]),
     ]
 
-    @Test(arguments: [MailProtocol.smtp, .imap, .pop3], [TransportMode.implicitTLS, .startTLS])
-    func aRejectedCertificateWithholdsThePassword(mailProtocol: MailProtocol, mode: TransportMode) throws {
+    @Test(arguments: [MailProtocol.smtp, .imap, .pop3], [SecurityMode.implicitTLS, .startTLS])
+    func aRejectedCertificateWithholdsThePassword(mailProtocol: MailProtocol, mode: SecurityMode) throws {
         var login = ScriptedLogin(LoginDialogue.Plan(mailProtocol: mailProtocol, mode: mode, user: "alice",
                                                      password: Self.secret))
         let script = Self.replies[mailProtocol]!

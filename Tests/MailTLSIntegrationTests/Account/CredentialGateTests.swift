@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct CredentialGateTests {
     let host = "selfsigned-mx.mailtls.test"
 
-    func diagnose(_ port: Int, _ security: SecuritySetting, protocol mailProtocol: MailProtocol = .smtp,
+    func diagnose(_ port: Int, _ security: SecurityMode, protocol mailProtocol: MailProtocol = .smtp,
                   force: Bool = false, testRecipient: String? = nil) async throws -> Diagnosis {
         let internet = try Internet.get()
         let lab = try Lab.get()
@@ -51,10 +51,10 @@ import Testing
     }
 
     @Test(arguments: [
-        (465, SecuritySetting.ssl, MailProtocol.smtp), (587, .starttls, .smtp), (993, .ssl, .imap),
-        (143, .starttls, .imap), (995, .ssl, .pop3), (110, .starttls, .pop3),
+        (465, SecurityMode.implicitTLS, MailProtocol.smtp), (587, .startTLS, .smtp), (993, .implicitTLS, .imap),
+        (143, .startTLS, .imap), (995, .implicitTLS, .pop3), (110, .startTLS, .pop3),
     ])
-    func aSelfSignedServerNeverSeesThePassword(port: Int, security: SecuritySetting, mailProtocol: MailProtocol)
+    func aSelfSignedServerNeverSeesThePassword(port: Int, security: SecurityMode, mailProtocol: MailProtocol)
         async throws {
         let start = try offsets()
         let diagnosis = try await diagnose(port, security, protocol: mailProtocol,
@@ -68,7 +68,7 @@ import Testing
 
     @Test func forcedSendingReachesTheServerAndSaysSo() async throws {
         let start = try offsets()
-        let diagnosis = try await diagnose(993, .ssl, protocol: .imap, force: true)
+        let diagnosis = try await diagnose(993, .implicitTLS, protocol: .imap, force: true)
         #expect(diagnosis.cause == .certificateSelfSigned, "the certificate stays the cause")
         #expect(diagnosis.password == .sentDespiteCertificate)
         #expect(diagnosis.steps.contains { $0.kind == .authentication && $0.status == .passed })

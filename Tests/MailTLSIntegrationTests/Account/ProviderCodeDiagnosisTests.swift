@@ -131,7 +131,7 @@ import Testing
                   clientMaximumTLS: TLSVersion? = nil) async throws -> Diagnosis {
         let internet = try Internet.get()
         let request = DiagnosisRequest(
-            host: Self.address, port: peer.port, mailProtocol: .smtp, security: .starttls, user: user,
+            host: Self.address, port: peer.port, mailProtocol: .smtp, security: .startTLS, user: user,
             password: user == nil ? nil : Self.password, testRecipient: testRecipient,
             clientMaximumTLS: clientMaximumTLS, resolver: internet.resolver, caFile: try Lab.get().caFile,
             timeouts: .init(connect: 2, read: 10, greeting: 10, overall: 40))

@@ -25,12 +25,12 @@ import Testing
         #expect(outcome(report, .srv) == .found(1), "the SRV record is there, and loses")
         let recommendation = report.recommendation
         #expect(recommendation.incoming == ServerSetting(kind: .imap, hostname: "mail.mailtls.test", port: 993,
-                                                         socketType: .ssl, authentication: [.passwordCleartext],
+                                                         socketType: .implicitTLS, authentication: [.passwordCleartext],
                                                          username: "%EMAILADDRESS%"))
         #expect(recommendation.incomingAlternative?.kind == .pop3)
         #expect(recommendation.incomingAlternative?.port == 995)
         #expect(recommendation.outgoing?.port == 465)
-        #expect(recommendation.outgoing?.socketType == .ssl)
+        #expect(recommendation.outgoing?.socketType == .implicitTLS)
         #expect(report.verified.filter(\.works).allSatisfy { $0.candidate.source != .guess })
         #expect(!report.sources.contains { $0.source == .guess }, "nothing is guessed when published settings work")
         #expect(report.exitCode == 0)

@@ -87,8 +87,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS])
-    func curlSubmission(mode: TransportMode) async throws {
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS])
+    func curlSubmission(mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.smtp, mode)]) { sandbox in
             let port = sandbox.port(0)
             let subject = "curl \(mode.rawValue)"
@@ -112,8 +112,8 @@ import Testing
 
     // MARK: IMAP and POP3 with curl
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS])
-    func curlIMAPListsAndFetches(mode: TransportMode) async throws {
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS])
+    func curlIMAPListsAndFetches(mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.imap, mode)]) { sandbox in
             let port = sandbox.port(0)
             try seed(sandbox, subject: "first")
@@ -141,8 +141,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS])
-    func curlPOP3ListsAndRetrieves(mode: TransportMode) async throws {
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS])
+    func curlPOP3ListsAndRetrieves(mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.pop3, mode)]) { sandbox in
             let port = sandbox.port(0)
             let first = try seed(sandbox, subject: "first for pop")
@@ -208,8 +208,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [("imap-ssl", TransportMode.implicitTLS), ("imap-starttls", .startTLS)])
-    func pythonIMAPLibFetchesAndDeletes(mode: String, transport: TransportMode) async throws {
+    @Test(arguments: [("imap-ssl", SecurityMode.implicitTLS), ("imap-starttls", .startTLS)])
+    func pythonIMAPLibFetchesAndDeletes(mode: String, transport: SecurityMode) async throws {
         try await TestSandbox.with([.any(.imap, transport)]) { sandbox in
             let port = sandbox.port(0)
             let doomed = try seed(sandbox, subject: "to be deleted over IMAP")
@@ -238,8 +238,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [("pop3-ssl", TransportMode.implicitTLS), ("pop3-stls", .startTLS)])
-    func pythonPOPLibRetrievesAndDeletes(mode: String, transport: TransportMode) async throws {
+    @Test(arguments: [("pop3-ssl", SecurityMode.implicitTLS), ("pop3-stls", .startTLS)])
+    func pythonPOPLibRetrievesAndDeletes(mode: String, transport: SecurityMode) async throws {
         try await TestSandbox.with([.any(.pop3, transport)]) { sandbox in
             let port = sandbox.port(0)
             let doomed = try seed(sandbox, subject: "to be deleted over POP3")

@@ -134,9 +134,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [(MailProtocol.smtp, TransportMode.startTLS), (.imap, .startTLS), (.pop3, .startTLS),
+    @Test(arguments: [(MailProtocol.smtp, SecurityMode.startTLS), (.imap, .startTLS), (.pop3, .startTLS),
                       (.smtp, .implicitTLS), (.imap, .implicitTLS)])
-    func silentClientsAreDroppedAfterTheIdleTimeout(mailProtocol: MailProtocol, mode: TransportMode) async throws {
+    func silentClientsAreDroppedAfterTheIdleTimeout(mailProtocol: MailProtocol, mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(mailProtocol, mode)], idleSeconds: 1) { sandbox in
             let port = sandbox.port(0)
             let (closed, seconds) = await onOwnThread { () -> (Bool, Double) in

@@ -165,7 +165,7 @@ final class TestSandbox: Sendable {
 
 extension SandboxPort {
     /// A port on an ephemeral number (0), for a test sandbox.
-    static func any(_ mailProtocol: MailProtocol, _ mode: TransportMode,
+    static func any(_ mailProtocol: MailProtocol, _ mode: SecurityMode,
                     tls: ClosedRange<TLSVersion> = .tls10 ... .tls13,
                     certificate: SandboxAuthority.CertificateKind = .valid,
                     advertiseSTARTTLS: Bool = true) -> SandboxPort {

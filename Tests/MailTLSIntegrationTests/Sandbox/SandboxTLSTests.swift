@@ -15,12 +15,12 @@ import Testing
         return await Tool.run(Tool.openssl, arguments + options, input: "QUIT\r\n", timeout: 15)
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS], [
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS], [
         ("ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
         ("ECDHE-RSA-AES256-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
         ("AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
     ])
-    func forcedTLS12CipherIsReportedExactly(mode: TransportMode, cipher: (openssl: String, iana: String)) async throws {
+    func forcedTLS12CipherIsReportedExactly(mode: SecurityMode, cipher: (openssl: String, iana: String)) async throws {
         try await TestSandbox.with([.any(.smtp, mode)]) { sandbox in
             let result = await sClient(sandbox, port: 0, ["-tls1_2", "-cipher", cipher.openssl])
             #expect(result.status == 0, "openssl: \(result.stdout)\n\(result.stderr)")
@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS])
-    func tls10ClientOnAPortThatAllowsIt(mode: TransportMode) async throws {
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS])
+    func tls10ClientOnAPortThatAllowsIt(mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.smtp, mode, tls: .tls10 ... .tls13)]) { sandbox in
             let result = await sClient(sandbox, port: 0, ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"])
             #expect(result.status == 0, "openssl: \(result.stdout)\n\(result.stderr)")
@@ -59,13 +59,13 @@ import Testing
         }
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS], [
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS], [
         (["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"], "TLSv1.0", TLSVersion.tls12 ... .tls13),
         (["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], "TLSv1.1", TLSVersion.tls12 ... .tls13),
         (["-tls1_2"], "TLSv1.2", TLSVersion.tls13 ... .tls13),
     ])
     func clientBelowThePortsMinimumFailsAndItsOfferIsStillRecorded(
-        mode: TransportMode, client: (options: [String], version: String, range: ClosedRange<TLSVersion>)
+        mode: SecurityMode, client: (options: [String], version: String, range: ClosedRange<TLSVersion>)
     ) async throws {
         try await TestSandbox.with([.any(.smtp, mode, tls: client.range)]) { sandbox in
             let result = await sClient(sandbox, port: 0, client.options)
@@ -121,9 +121,9 @@ import Testing
                                           "-T", "-"] + options, input: Self.submission)
     }
 
-    @Test(arguments: [SandboxAuthority.CertificateKind.wrongName, .expired], [TransportMode.startTLS, .implicitTLS])
+    @Test(arguments: [SandboxAuthority.CertificateKind.wrongName, .expired], [SecurityMode.startTLS, .implicitTLS])
     func clientThatSkipsVerificationDoesNotValidate(kind: SandboxAuthority.CertificateKind,
-                                                    mode: TransportMode) async throws {
+                                                    mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.smtp, mode, certificate: kind)]) { sandbox in
             let result = await curlSubmit(sandbox, port: 0, ["-k"])
             #expect(result.status == 0, "curl -k: \(result.stderr)")
@@ -138,9 +138,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [SandboxAuthority.CertificateKind.wrongName, .expired], [TransportMode.startTLS, .implicitTLS])
+    @Test(arguments: [SandboxAuthority.CertificateKind.wrongName, .expired], [SecurityMode.startTLS, .implicitTLS])
     func clientThatVerifiesRefusesAndValidates(kind: SandboxAuthority.CertificateKind,
-                                               mode: TransportMode) async throws {
+                                               mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.smtp, mode, certificate: kind)]) { sandbox in
             let result = await curlSubmit(sandbox, port: 0, ["--cacert", sandbox.caFile])
             #expect(result.status == 60, "curl must refuse the certificate: \(result.stderr)")
@@ -155,8 +155,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [TransportMode.startTLS, .implicitTLS])
-    func validCertificateWithTheSandboxCA(mode: TransportMode) async throws {
+    @Test(arguments: [SecurityMode.startTLS, .implicitTLS])
+    func validCertificateWithTheSandboxCA(mode: SecurityMode) async throws {
         try await TestSandbox.with([.any(.smtp, mode)]) { sandbox in
             let result = await curlSubmit(sandbox, port: 0, ["--cacert", sandbox.caFile])
             #expect(result.status == 0, "curl --cacert: \(result.stderr)")

@@ -19,7 +19,7 @@ import Testing
         #expect(configuration.listeners == [.init(address: "127.0.0.1", port: 2525, mode: .starttls)])
         #expect(configuration.allowedNetworks.isLoopbackOnly)
         #expect(configuration.upstreams[0].port == 587)
-        #expect(configuration.upstreams[0].mode == .starttls)
+        #expect(configuration.upstreams[0].mode == .startTLS)
         #expect(configuration.upstreams[0].minimumTLS == .tls12)
         #expect(configuration.spool.schedule == RetrySchedule(first: 300, maximum: 4000, giveUpAfter: 432_000))
         #expect(configuration.rules.recipientDomains == nil)
@@ -86,7 +86,7 @@ import Testing
         }
         #expect(user == "scanner@example.com")
         #expect(oauth.grant == .clientCredentials && oauth.clientSecret == .environment("SECRET"))
-        #expect(configuration.upstreams[1].mode == .tls)
+        #expect(configuration.upstreams[1].mode == .implicitTLS)
         #expect(configuration.upstreams[1].authentication == .password(mechanism: .login, user: "u@gmail.com",
                                                                         password: .file("/p")))
     }

@@ -93,7 +93,7 @@ import Testing
         }
         #expect(email.to == ["admin@example.com", "ops@example.com"])
         #expect(email.server.port == 465)
-        #expect(email.server.mode == .tls)
+        #expect(email.server.mode == .implicitTLS)
     }
 
     /// Each mistake names its line and key, and what would be right.
