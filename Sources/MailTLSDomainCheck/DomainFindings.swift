@@ -86,7 +86,8 @@ public enum DomainCheckRegistry {
             found, same: { (lhs: DomainFinding, rhs: DomainFinding) in
                 lhs.id == rhs.id && lhs.severity == rhs.severity && lhs.parameters == rhs.parameters
             },
-            places: \DomainFinding.subjects, evidence: \DomainFinding.evidence, label: { (subject: String) in subject })
+            places: \DomainFinding.subjects, evidence: \DomainFinding.evidence, label: { (subject: String) in subject },
+            combine: { entries in entries.map { "\($0.place): \($0.evidence)" }.joined(separator: "; ") })
         let order = DomainFindingID.allCases
         return merged.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }

@@ -1,7 +1,7 @@
 import MailTLSCore
 
 /// Why a connection or dialogue ended early, in terms a report can explain.
-public enum EngineError: Error, Sendable, Equatable {
+public enum EngineError: Error, Sendable, Hashable, Codable {
     /// The address answered with a TCP reset: nothing listens there.
     case connectionRefused
     /// No answer to the TCP handshake within the connect timeout: a firewall drops the packets.
@@ -13,7 +13,7 @@ public enum EngineError: Error, Sendable, Equatable {
     /// The peer closed the connection.
     case closedByPeer(during: String)
     /// The peer sent more than mailtls will buffer, or a line or response past its bound.
-    case oversizedInput(String)
+    case oversizedInput(OversizedInput)
     /// A line that does not belong to the protocol.
     case malformedResponse(String)
     /// The TLS handshake failed; `alert` names the TLS alert the server sent, if any.
@@ -43,11 +43,26 @@ public enum EngineError: Error, Sendable, Equatable {
         case .connectFailed(let reason): "connect failed: \"\(reason)\""
         case .readTimeout(let seconds, let during): "no complete reply within \(seconds.formatted1) s (\(during))"
         case .closedByPeer(let during): "the server closed the connection (\(during))"
-        case .oversizedInput(let what): "the server sent too much: \(what)"
+        case .oversizedInput(let what): "the server sent too much: \(what.english)"
         case .malformedResponse(let line): "unexpected reply: \(PeerText.quote(line.prefix(80)))"
         case .tlsHandshakeFailed(let reason, let alert): "TLS handshake failed: \(alert.map { "alert \($0)" } ?? reason)"
         case .plaintextOnTLSPort(let line): "plaintext greeting where TLS was expected: \(PeerText.quote(line.prefix(200)))"
         case .deadlineExceeded(let seconds): "the probe did not finish within \(seconds.formatted1) s"
+        }
+    }
+}
+
+/// Which bound a peer's input went past.
+public enum OversizedInput: Sendable, Hashable, Codable {
+    case lineLongerThan(bytes: Int)
+    case replyOfMoreLinesThan(Int)
+    case unreadBytesOver(Int)
+
+    public var english: String {
+        switch self {
+        case .lineLongerThan(let bytes): "a line longer than \(bytes) bytes"
+        case .replyOfMoreLinesThan(let lines): "a reply of more than \(lines) lines"
+        case .unreadBytesOver(let bytes): "more than \(bytes) unread bytes"
         }
     }
 }

@@ -19,7 +19,7 @@ struct ResponseReader {
             do {
                 line = try framer.nextLine()
             } catch {
-                throw EngineError.oversizedInput("a line longer than \(framer.maximumLineLength) bytes")
+                throw EngineError.oversizedInput(.lineLongerThan(bytes: framer.maximumLineLength))
             }
             if let line {
                 onLine(line.printableLine)
@@ -28,7 +28,7 @@ struct ResponseReader {
                 } catch {
                     switch error {
                     case .malformedLine(let text): throw EngineError.malformedResponse(text)
-                    case .responseTooLong(let limit): throw EngineError.oversizedInput("a reply of more than \(limit) lines")
+                    case .responseTooLong(let limit): throw EngineError.oversizedInput(.replyOfMoreLinesThan(limit))
                     }
                 }
                 continue

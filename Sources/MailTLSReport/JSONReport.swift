@@ -215,7 +215,7 @@ public enum JSONReport {
             loginProbe: report.loginProbe?.rawValue ?? "off", ports: report.ports.map { port($0, language: language) },
             findings: report.findings.map { finding in
                 FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, ports: finding.ports,
-                             evidence: finding.evidence,
+                             evidence: finding.evidence.english,
                              message: FindingCatalog.message(for: finding, in: language),
                              fix: FindingCatalog.fix(for: finding, in: language,
                                                      software: report.software(of: finding),
@@ -281,7 +281,7 @@ public enum JSONReport {
         case .notTried: Probe(result: "not-tried", evidence: nil)
         case .notOffered(let evidence): Probe(result: "not-offered", evidence: evidence)
         case .refusedBeforeTLS(let evidence): Probe(result: "refused", evidence: evidence)
-        case .acceptedInClear(let evidence): Probe(result: "accepted", evidence: evidence)
+        case .acceptedInClear(let evidence): Probe(result: "accepted", evidence: evidence.english)
         case .inconclusive(let evidence): Probe(result: "inconclusive", evidence: evidence)
         }
     }

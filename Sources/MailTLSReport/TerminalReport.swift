@@ -263,7 +263,7 @@ public struct TerminalReport: Sendable {
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.ports.map(String.init).joined(separator: ","),
                             message: FindingCatalog.message(for: finding, in: language),
-                            evidence: EvidenceText.render(finding.evidence, language),
+                            evidence: CheckEvidenceText.render(finding.evidence, language),
                             fix: FindingCatalog.fix(for: finding, in: language, software: software(finding),
                                                     providers: providers(finding)))
         }

@@ -89,7 +89,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: condition.evidence), in: language)
+                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: .data(condition.evidence)), in: language)
             }
         case .domain:
             if let id = DomainFindingID(rawValue: condition.id) {
@@ -125,7 +125,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: condition.evidence),
+                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: .data(condition.evidence)),
                                           in: language, software: Set([condition.software].compactMap { $0 }))
             }
         case .domain:

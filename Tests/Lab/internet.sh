@@ -38,7 +38,8 @@
 #                  must not be used), valid _mta-sts and _smtp._tls TXT,
 #                  https://mta-sts.plain.test/ enforce policy mx: mx.plain.test
 #
-# Hosts in mailtls.test: mail 127.0.0.1 (GOOD), expired-mx .2, selfsigned-mx .4,
+# Hosts in mailtls.test: mail 127.0.0.1 (GOOD), expired-mx .2, wrongname-mx .3,
+# selfsigned-mx .4, incomplete-mx .11 (INCOMPLETE_CHAIN),
 # nostarttls-mx .18 (lab NO_STARTTLS), refused-mx .9 (REFUSED), busy-mx .12
 # (GREETING_421), dane-bad / dane-pkix / dane-cert .1,
 # ns 127.0.0.61, every mta-sts.* / autoconfig.* name and wellknown 127.0.0.62.
@@ -71,6 +72,8 @@
 #   sts-notxt             MX mail, no TXT, valid policy served -> no MTA-STS (never fetched)
 #   sts-big               MX mail, TXT, valid policy padded with "#" lines to ~116 KiB (118471 bytes)
 #                         -> larger than a sane limit (64 KiB): rejected
+#   wrongname             MX 10 wrongname-mx (127.0.0.3: a certificate for another name)
+#   incomplete            MX 10 incomplete-mx (127.0.0.11: no intermediate sent)
 #   nostarttls            MX 10 nostarttls-mx (127.0.0.18: no STARTTLS) -> no TLS at all
 #   refused               MX 10 refused-mx (127.0.0.9: nothing listens) -> unreachable
 #   busy                  MX 10 busy-mx (127.0.0.12: greets 421) -> unreachable

@@ -16,6 +16,10 @@ import Testing
     @Test(arguments: [("LAB_EXPIRED", "expired", "expired-mx.mailtls.test", ["expired", "name-mismatch"], "expired"),
                       ("LAB_SELF_SIGNED", "selfsigned", "selfsigned-mx.mailtls.test", ["name-mismatch", "self-signed"],
                        "self-signed"),
+                      ("LAB_WRONG_NAME", "wrongname", "wrongname-mx.mailtls.test", ["name-mismatch"], "name-mismatch"),
+                      // Clients check the name before the rest of trust: the first refusal is the name.
+                      ("LAB_INCOMPLETE_CHAIN", "incomplete", "incomplete-mx.mailtls.test",
+                       ["incomplete-chain", "name-mismatch"], "name-mismatch"),
                       ("LAB_GOOD", "good", "mail.mailtls.test", [], "none")])
     func everyCommandNamesTheSameProblem(labKey: String, domain: String, host: String, problems: [String],
                                          first: String) async throws {

@@ -99,7 +99,7 @@ import MailTLSReport
         let report = try await check("LAB_AUTH_CLEAR", ports: [try PortSpec.parse("587"), try PortSpec.parse("25")])
         let submission = try port(report, 587)
         #expect(submission.security == .plaintext)
-        #expect(submission.record.cleartextLogin == .acceptedInClear(evidence: "AUTH PLAIN → 334"))
+        #expect(submission.record.cleartextLogin == .acceptedInClear(.exchange("AUTH PLAIN → 334")))
         #expect(findingIDs(report) == ["cleartext-auth-allowed", "starttls-not-supported"])
         let missing = report.findings.filter { $0.id == .starttlsNotSupported }
         #expect(missing.first { $0.ports == [587] }?.severity == .critical)
@@ -152,16 +152,16 @@ import MailTLSReport
         #expect(try port(report, 143).security == .startTLSOffered)
         #expect(report.findings.contains { $0.id == .starttlsOptional && $0.ports == [587] })
         // Each server's own answer to the cancelled authentication is the evidence, per port.
-        #expect(cleartext.evidence.contains("143: AUTHENTICATE PLAIN → +"))
-        #expect(cleartext.evidence.contains("110: AUTH PLAIN → +"))
-        #expect(cleartext.evidence.contains("587: AUTH PLAIN → 334"))
+        #expect(cleartext.evidence.english.contains("143: AUTHENTICATE PLAIN → +"))
+        #expect(cleartext.evidence.english.contains("110: AUTH PLAIN → +"))
+        #expect(cleartext.evidence.english.contains("587: AUTH PLAIN → 334"))
     }
 
     @Test func greeting421IsUnavailableNotMissingSTARTTLS() async throws {
         let report = try await check("LAB_GREETING_421", ports: [try PortSpec.parse("25"), try PortSpec.parse("587")])
         #expect(findingIDs(report) == ["server-unavailable"])
         let finding = try #require(report.findings.first { $0.id == .serverUnavailable })
-        #expect(finding.evidence.hasPrefix("\"421"), "the server's words, quoted: \(finding.evidence)")
+        #expect(finding.evidence.english.hasPrefix("\"421"), "the server's words, quoted: \(finding.evidence.english)")
         #expect(finding.ports == [25, 587])
     }
 
@@ -187,7 +187,7 @@ import MailTLSReport
         let fix = FindingCatalog.fix(for: finding, in: .en, software: report.software(of: finding))
         #expect(fix.contains("smtpd_tls_protocols") && fix.contains("ssl_min_protocol"), "\(fix)")
         #expect(!fix.contains("Exim") && !fix.contains("for example"), "\(fix)")
-        let smtpOnly = Finding(.tlsVersionDeprecated, .warning, port: 587, evidence: "accepts TLSv1.0")
+        let smtpOnly = Finding(.tlsVersionDeprecated, .warning, port: 587, evidence: .fact(.acceptedVersions([.tls10])))
         let smtpFix = FindingCatalog.fix(for: smtpOnly, in: .en, software: report.software(of: smtpOnly))
         #expect(smtpFix.contains("smtpd_tls_protocols") && !smtpFix.contains("Dovecot"), "\(smtpFix)")
     }

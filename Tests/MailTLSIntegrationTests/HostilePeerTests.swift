@@ -31,7 +31,7 @@ import Testing
             #expect(ids(number).contains(.tlsHandshakeFailed), "port \(number): \(ids(number))")
         }
         let longLine = try #require(report.findings.first { $0.id == .protocolError && $0.ports.contains(587) })
-        #expect(longLine.evidence.contains("8192"))
+        #expect(longLine.evidence.english.contains("8192"))
         #expect(report.exitCode == 2)
     }
 }

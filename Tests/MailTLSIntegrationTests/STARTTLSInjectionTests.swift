@@ -24,6 +24,6 @@ import Testing
         #expect(observation.capabilitiesAfterTLS == ["AUTH PLAIN"])
         let finding = try #require(report.findings.first { $0.id == .starttlsInjection })
         #expect(finding.severity == .critical)
-        #expect(finding.evidence.contains("250-injected"))
+        #expect(finding.evidence.english.contains("250-injected"))
     }
 }

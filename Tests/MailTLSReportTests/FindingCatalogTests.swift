@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSCore
+import MailTLSEngine
 import Testing
 
 @testable import MailTLSCheck
@@ -9,7 +10,7 @@ import Testing
     /// Every finding reads in both languages with every placeholder filled.
     @Test(arguments: FindingID.allCases)
     func bothLanguagesAndNoLeftoverPlaceholders(id: FindingID) {
-        let finding = Finding(id, .warning, port: 587, evidence: "evidence text",
+        let finding = Finding(id, .warning, port: 587, evidence: .data("evidence text"),
                               parameters: ["days": "3", "date": "2026-01-01T00:00:00Z", "bits": "1024",
                                            "groups": "DH 1024 rfc2409-2 DH_anon", "suites": "TLS_RSA_WITH_AES_128_CBC_SHA"])
         for language in Language.allCases {
@@ -26,9 +27,9 @@ import Testing
     }
 
     @Test func japaneseUsesTheGuideTerms() {
-        let finding = Finding(.wrongModePlaintextOnTLSPort, .critical, port: 465, evidence: "220 x")
+        let finding = Finding(.wrongModePlaintextOnTLSPort, .critical, port: 465, evidence: .data("220 x"))
         #expect(FindingCatalog.message(for: finding, in: .ja).contains("SSL/TLS"))
-        let cleartext = Finding(.cleartextAuthAllowed, .critical, port: 110, evidence: "-ERR")
+        let cleartext = Finding(.cleartextAuthAllowed, .critical, port: 110, evidence: .cleartextLogin(.exchange("-ERR")))
         #expect(FindingCatalog.fix(for: cleartext, in: .ja).contains("認証"))
     }
 
@@ -49,22 +50,72 @@ import Testing
     }
 }
 
-@Suite struct EvidenceTextTests {
+/// Check evidence is typed: each language is made from the same value, and the data inside stays as it was.
+@Suite struct CheckEvidenceTextTests {
+    static let notAfter = Date(timeIntervalSince1970: 1_796_947_200)  // 2026-12-11T00:00:00Z
+
     @Test(arguments: [
-        ("connection refused", "接続拒否"),
-        ("no answer to TCP connect within 1 s", "1 秒以内に TCP 接続の応答なし"),
-        ("12 days left (notAfter 2026-12-11T00:00:00Z)", "残り 12 日（notAfter 2026-12-11T00:00:00Z）"),
-        ("mail.example.com not in [other.example.com]", "mail.example.com は証明書の名前 [other.example.com] に含まれていません"),
-        ("no STLS in the capabilities", "機能一覧に STLS なし"),
-        ("accepts TLSv1.0, TLSv1.1", "受け付けるバージョン: TLSv1.0, TLSv1.1"),
-        ("MAIL FROM before STARTTLS: 250 2.1.0 Ok", "STARTTLS 前の MAIL FROM: 250 2.1.0 Ok"),
-        ("TLS handshake failed: connection reset by the server", "TLS ハンドシェイク失敗: サーバーが接続をリセット"),
-        ("leaf: RSA 1024 bits", "サーバー証明書: RSA 1024 ビット"),
-        ("3 s", "3 秒"),
-        ("421 4.7.0 busy", "421 4.7.0 busy"),
+        (Evidence.failure(.connectionRefused), "connection refused", "接続拒否"),
+        (.failure(.connectTimeout(seconds: 1)), "no answer to TCP connect within 1 s", "1 秒以内に TCP 接続の応答なし"),
+        (.certificate(.expiringSoon(daysLeft: 12, notAfter: notAfter)), "12 days left (notAfter 2026-12-11T00:00:00Z)",
+         "残り 12 日（notAfter 2026-12-11T00:00:00Z）"),
+        (.certificate(.nameMismatch(checkedName: "mail.example.com", names: ["other.example.com"])),
+         "mail.example.com not in [other.example.com]", "mail.example.com は証明書の名前 [other.example.com] に含まれていません"),
+        (.fact(.keywordNotInCapabilities("STLS")), "no STLS in the capabilities", "機能一覧に STLS なし"),
+        (.fact(.acceptedVersions([.tls10, .tls11])), "accepts TLSv1.0, TLSv1.1", "受け付けるバージョン: TLS 1.0, TLS 1.1"),
+        (.fact(.mailBeforeSTARTTLS(reply: "\"250 2.1.0 Ok\"")), "MAIL FROM before STARTTLS: \"250 2.1.0 Ok\"",
+         "STARTTLS 前の MAIL FROM: \"250 2.1.0 Ok\""),
+        (.failure(.tlsHandshakeFailed(reason: "connection reset by the server", alert: nil)),
+         "TLS handshake failed: connection reset by the server", "TLS ハンドシェイク失敗: サーバーが接続をリセット"),
+        (.failure(.oversizedInput(.lineLongerThan(bytes: 8192))), "the server sent too much: a line longer than 8192 bytes",
+         "サーバーからの受信データが上限超過: 8192 バイトを超える行"),
+        (.certificate(.weakKey(CertificateWeakness(index: 0, .key(type: "RSA", bits: 1024)))), "leaf: RSA 1024 bits",
+         "サーバー証明書: RSA 1024 ビット"),
+        (.cleartextLogin(.loginCommandNotDisabled), "no LOGINDISABLED before STARTTLS",
+         "STARTTLS 前の機能一覧に LOGINDISABLED なし"),
+        (.cleartextLogin(.offeredBeforeTLS(advertised: "SASL PLAIN", keyword: "STLS")), "SASL PLAIN before STLS",
+         "STLS 前に SASL PLAIN を提示"),
+        (.fact(.greetingSeconds(3)), "3 s", "3 秒"),
+        (.data("\"421 4.7.0 busy\""), "\"421 4.7.0 busy\"", "\"421 4.7.0 busy\""),
+        (.perPlace([PlacedEvidence(place: "143", evidence: .fact(.noGreeting)),
+                    PlacedEvidence(place: "110", evidence: .data("-ERR x"))]), "143: no greeting; 110: -ERR x",
+         "143: 挨拶なし; 110: -ERR x"),
     ])
-    func japaneseWordsAroundTheData(english: String, japanese: String) {
-        #expect(EvidenceText.render(english, .ja) == japanese)
-        #expect(EvidenceText.render(english, .en) == english)
+    func bothLanguagesFromOneValue(evidence: Evidence, english: String, japanese: String) {
+        #expect(evidence.english == english)
+        #expect(CheckEvidenceText.render(evidence, .en) == english)
+        #expect(CheckEvidenceText.render(evidence, .ja) == japanese)
+    }
+
+    /// What the checks emit on hand-built observations of each kind: mailtls's own words differ per language;
+    /// only data (the server's words, suite names) reads the same.
+    static func open(_ port: Int, _ mailProtocol: MailProtocol, _ mode: SecurityMode) -> PortObservation {
+        var observation = PortObservation(spec: PortSpec(port: port, mailProtocol: mailProtocol, mode: mode),
+                                          address: "192.0.2.1")
+        observation.state = .open
+        observation.record.greeting = MailResponse(outcome: .positive, code: "220", lines: ["220 mail"])
+        return observation
+    }
+
+    @Test func whatTheChecksEmitHasJapaneseWords() {
+        var silent = Self.open(143, .imap, .startTLS)
+        silent.record.capabilitiesBeforeTLS = ["IMAP4rev1"]
+        silent.record.startTLS = .notOffered
+        silent.record.cleartextLogin = .acceptedInClear(.loginCommandNotDisabled)
+        var legacy = Self.open(465, .smtp, .implicitTLS)
+        legacy.handshake = HandshakeFacts(version: .tls11, cipherSuite: CipherSuite(code: 0xC02F), presentedChain: [[1]],
+                                          durationMilliseconds: 3, injectedBytes: [], serverName: "mail.example.com")
+        legacy.versions.accepted = [.tls10, .tls11]
+        legacy.greetingMilliseconds = 4000
+        var closed = PortObservation(spec: PortSpec(port: 993, mailProtocol: .imap, mode: .implicitTLS), address: "192.0.2.1")
+        closed.state = .closed
+        closed.failure = .connectionRefused
+        let findings = CheckRegistry.evaluate([silent, legacy, closed], context: CheckContext())
+        #expect(findings.count >= 6, "\(findings.map(\.id))")
+        for finding in findings {
+            if case .data = finding.evidence { continue }
+            #expect(CheckEvidenceText.render(finding.evidence, .ja) != finding.evidence.english,
+                    "\(finding.id): \(finding.evidence.english)")
+        }
     }
 }

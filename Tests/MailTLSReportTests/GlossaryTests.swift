@@ -57,7 +57,7 @@ import Testing
         let entry = FindingCatalog.entry(id)
         try expectGood([GlossaryText("\(id) message", entry.message), GlossaryText("\(id) fix", entry.fix)])
         let finding = Finding(
-            id, .critical, port: 587, evidence: "connection refused",
+            id, .critical, port: 587, evidence: .failure(.connectionRefused),
             parameters: [
                 "date": "2026-01-01T00:00:00Z", "days": "3", "name": "mail.example.test",
                 "names": "other.example.test", "issuer": "CN=R10", "versions": "1.0",

@@ -21,7 +21,7 @@ import Testing
         }
         return CheckReport(host: "mail.example.test", address: "192.0.2.1", checkedName: "mail.example.test",
                            ports: observations,
-                           findings: findings.map { Finding($0.0, .critical, port: $0.1, evidence: "x") },
+                           findings: findings.map { Finding($0.0, .critical, port: $0.1, evidence: .data("x")) },
                            loginProbe: .cancel, startedAt: Date(), durationMilliseconds: 1)
     }
 
@@ -85,7 +85,7 @@ import Testing
         let expected = ["postfix": "smtpd_tls_chain_files", "exim": "MAIN_TLS_CERTIFICATE", "dovecot": "ssl_cert"]
         #expect(comments.contains(expected[software.rawValue]!))
         // And the report's own fix names the same setting.
-        let finding = Finding(.certificateExpired, .critical, port: 465, evidence: "2026-01-01")
+        let finding = Finding(.certificateExpired, .critical, port: 465, evidence: .data("2026-01-01"))
         #expect(FindingCatalog.fix(for: finding, in: .en, software: [software]).contains(expected[software.rawValue]!))
     }
 
@@ -94,7 +94,7 @@ import Testing
                       (.dovecot, "doveadm log errors")])
     func aFailedHandshakeNamesTheServersOwnSettings(software: ServerSoftware, setting: String) {
         for id in [FindingID.starttlsFailed, .tlsHandshakeFailed] {
-            let finding = Finding(id, .critical, port: 587, evidence: "handshake_failure")
+            let finding = Finding(id, .critical, port: 587, evidence: .data("handshake_failure"))
             for language in [Language.en, .ja] {
                 #expect(FindingCatalog.fix(for: finding, in: language, software: [software]).contains(setting))
             }

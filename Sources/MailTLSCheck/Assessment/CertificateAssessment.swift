@@ -10,7 +10,7 @@ public enum CertificateAssessment {
     public static let defaultWarnDays = 30
 
     /// One thing wrong with a certificate, with what shows it.
-    public enum Problem: Sendable, Equatable {
+    public enum Problem: Sendable, Hashable, Codable {
         case expired(notAfter: Date, daysAgo: Int)
         case notYetValid(notBefore: Date)
         /// `daysLeft` <= the warning threshold.
@@ -21,8 +21,8 @@ public enum CertificateAssessment {
         case incompleteChain(missingIssuer: String)
         /// Not trusted for another reason: unknown root, an issuer outside its validity, a broken chain.
         case untrusted(issuer: String, reason: TrustFailure)
-        case weakKey(String)
-        case weakSignature(String)
+        case weakKey(CertificateWeakness)
+        case weakSignature(CertificateWeakness)
 
         /// Whether a client that validates refuses the certificate for this. Today's TLS libraries refuse RSA keys
         /// under 2048 bits and SHA-1 signatures (OpenSSL's default security level on Debian 12); an approaching
@@ -63,7 +63,7 @@ public enum CertificateAssessment {
                 if case .unknownRoot(let root) = reason { "unknown root \(root)" } else if case .invalid = reason {
                     reason.evidence.isEmpty ? "issuer \(issuer)" : reason.evidence
                 } else { reason.evidence }
-            case .weakKey(let text), .weakSignature(let text): text
+            case .weakKey(let weakness), .weakSignature(let weakness): weakness.english
             }
         }
     }

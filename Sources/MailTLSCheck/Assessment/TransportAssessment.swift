@@ -33,7 +33,7 @@ public enum TransportAssessment {
         /// Bytes followed STARTTLS's go-ahead in plaintext (CVE-2011-0411).
         case injectedAfterGoAhead([UInt8])
         /// A password could cross before TLS.
-        case cleartextLogin(evidence: String)
+        case cleartextLogin(CleartextLoginEvidence)
         /// TLS 1.0 or 1.1 is accepted.
         case deprecatedVersions([TLSVersion])
         /// Neither TLS 1.2 nor 1.3: today's clients cannot connect.
@@ -151,7 +151,7 @@ public enum TransportAssessment {
             problems.append(.injectedAfterGoAhead(injected))
         }
         if port.state == .open, case .acceptedInClear(let evidence) = port.record.cleartextLogin {
-            problems.append(.cleartextLogin(evidence: evidence))
+            problems.append(.cleartextLogin(evidence))
         }
         if port.tlsEstablished {
             problems += versionProblems(accepted: port.versions.accepted)

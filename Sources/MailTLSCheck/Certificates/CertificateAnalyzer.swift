@@ -111,21 +111,19 @@ public struct CertificateAnalyzer: Sendable {
     }
 
     /// RSA keys under 2048 bits, EC keys under 256 bits, and SHA-1 or MD5 signatures on anything but a root.
-    static func weaknesses(of summaries: [CertificateSummary]) -> (keys: [String], signatures: [String]) {
-        var keys: [String] = []
-        var signatures: [String] = []
+    static func weaknesses(of summaries: [CertificateSummary])
+        -> (keys: [CertificateWeakness], signatures: [CertificateWeakness]) {
+        var keys: [CertificateWeakness] = []
+        var signatures: [CertificateWeakness] = []
         for (index, summary) in summaries.enumerated() {
-            let label = index == 0 ? "leaf" : "certificate \(index + 1)"
-            if summary.keyType == "RSA", let bits = summary.keyBits, bits < 2048 {
-                keys.append("\(label): RSA \(bits) bits")
-            }
-            if summary.keyType.hasPrefix("EC"), let bits = summary.keyBits, bits < 256 {
-                keys.append("\(label): \(summary.keyType) \(bits) bits")
+            if let bits = summary.keyBits,
+               summary.keyType == "RSA" && bits < 2048 || summary.keyType.hasPrefix("EC") && bits < 256 {
+                keys.append(CertificateWeakness(index: index, .key(type: summary.keyType, bits: bits)))
             }
             let isRoot = summary.isSelfSigned && index > 0
             let algorithm = summary.signatureAlgorithm.lowercased()
             if !isRoot && (algorithm.contains("sha1") || algorithm.contains("md5")) {
-                signatures.append("\(label): \(summary.signatureAlgorithm)")
+                signatures.append(CertificateWeakness(index: index, .signature(algorithm: summary.signatureAlgorithm)))
             }
         }
         return (keys, signatures)

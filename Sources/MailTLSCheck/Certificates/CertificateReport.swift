@@ -16,7 +16,7 @@ public struct CertificateSummary: Sendable, Codable, Equatable {
 }
 
 /// Why a chain is not trusted, most specific cause first.
-public enum TrustFailure: Sendable, Codable, Equatable {
+public enum TrustFailure: Sendable, Codable, Hashable {
     case selfSigned
     /// The server did not send the intermediate that issued its certificate.
     case incompleteChain(missingIssuer: String)
@@ -65,9 +65,35 @@ public struct CertificateReport: Sendable, Codable, Equatable {
     public var checkedName: String
     public var hostnameMatches: Bool
     /// RSA under 2048 bits, EC under 256 bits, per certificate in the chain.
-    public var weakKeys: [String]
+    public var weakKeys: [CertificateWeakness]
     /// SHA-1 or MD5 signatures on the leaf or an intermediate (a root's own signature does not matter).
-    public var weakSignatures: [String]
+    public var weakSignatures: [CertificateWeakness]
 
     public var chainLength: Int { chain.count }
+}
+
+/// One weak key or signature in a chain: which certificate, and what is weak about it.
+public struct CertificateWeakness: Sendable, Hashable, Codable {
+    /// 0 for the leaf, then the order the server sent.
+    public var index: Int
+    public var weakness: Weakness
+
+    public enum Weakness: Sendable, Hashable, Codable {
+        case key(type: String, bits: Int)
+        case signature(algorithm: String)
+    }
+
+    public init(index: Int, _ weakness: Weakness) {
+        self.index = index
+        self.weakness = weakness
+    }
+
+    /// `leaf: RSA 1024 bits`, `certificate 2: sha1WithRSAEncryption`.
+    public var english: String {
+        let label = index == 0 ? "leaf" : "certificate \(index + 1)"
+        switch weakness {
+        case .key(let type, let bits): return "\(label): \(type) \(bits) bits"
+        case .signature(let algorithm): return "\(label): \(algorithm)"
+        }
+    }
 }

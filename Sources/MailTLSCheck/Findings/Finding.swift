@@ -70,11 +70,11 @@ public struct Finding: Sendable, Codable, Equatable {
     public var id: FindingID
     public var severity: Severity
     public var ports: [Int]
-    /// The server's own words or the measured value.
-    public var evidence: String
+    /// The server's own words or the measured value, with mailtls's words typed (rendered per language).
+    public var evidence: Evidence
     public var parameters: [String: String]
 
-    public init(_ id: FindingID, _ severity: Severity, port: Int, evidence: String,
+    public init(_ id: FindingID, _ severity: Severity, port: Int, evidence: Evidence,
                 parameters: [String: String] = [:]) {
         self.id = id
         self.severity = severity
@@ -120,7 +120,8 @@ public enum CheckRegistry {
         let all = ports.flatMap { port in checks.flatMap { $0.findings(for: port, context: context) } }
         var merged = FindingMerger.merge(
             all, same: { $0.id == $1.id && $0.severity == $1.severity && $0.parameters == $1.parameters },
-            places: \.ports, evidence: \.evidence, label: String.init)
+            places: \.ports, evidence: \.evidence, label: String.init,
+            combine: { .perPlace($0.map { PlacedEvidence(place: $0.place, evidence: $0.evidence) }) })
         for index in merged.indices { merged[index].ports.sort() }
         return merged.sorted { lhs, rhs in
             if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }

@@ -3,12 +3,11 @@
 public enum FindingMerger {
     /// `same` decides which findings are one; `places` lists where each was seen (its first entry labels the
     /// evidence); places keep the order first seen.
-    public static func merge<F, Place: Equatable>(_ findings: [F], same: (F, F) -> Bool,
-                                                  places: WritableKeyPath<F, [Place]>,
-                                                  evidence: WritableKeyPath<F, String>,
-                                                  label: (Place) -> String) -> [F] {
+    public static func merge<F, Place: Equatable, E: Hashable>(
+        _ findings: [F], same: (F, F) -> Bool, places: WritableKeyPath<F, [Place]>, evidence: WritableKeyPath<F, E>,
+        label: (Place) -> String, combine: ([(place: String, evidence: E)]) -> E) -> [F] {
         var merged: [F] = []
-        var evidenceByPlace: [[(place: String, evidence: String)]] = []
+        var evidenceByPlace: [[(place: String, evidence: E)]] = []
         for finding in findings {
             let entry = (place: finding[keyPath: places].first.map(label) ?? "", evidence: finding[keyPath: evidence])
             if let index = merged.firstIndex(where: { same($0, finding) }) {
@@ -22,7 +21,7 @@ public enum FindingMerger {
             }
         }
         for (index, entries) in evidenceByPlace.enumerated() where Set(entries.map(\.evidence)).count > 1 {
-            merged[index][keyPath: evidence] = entries.map { "\($0.place): \($0.evidence)" }.joined(separator: "; ")
+            merged[index][keyPath: evidence] = combine(entries)
         }
         return merged
     }

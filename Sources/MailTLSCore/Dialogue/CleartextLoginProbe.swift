@@ -65,16 +65,16 @@ struct CleartextLoginProbe: Sendable {
             if offered.loginDisabled { return .decided(.notOffered(evidence: "LOGINDISABLED")) }
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
-                if cancelIsLogged { return .decided(.acceptedInClear(evidence: "AUTH=\(mechanism) before STARTTLS")) }
+                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "AUTH=\(mechanism)", keyword: "STARTTLS"))) }
                 return .send(.sasl(mechanism))
             }
             // RFC 3501: without LOGINDISABLED, LOGIN is permitted, and a client set to no encryption sends its
             // password with it.
-            return .decided(.acceptedInClear(evidence: "no LOGINDISABLED before STARTTLS"))
+            return .decided(.acceptedInClear(.loginCommandNotDisabled))
         case .pop3:
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
-                if cancelIsLogged { return .decided(.acceptedInClear(evidence: "SASL \(mechanism) before STLS")) }
+                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "SASL \(mechanism)", keyword: "STLS"))) }
                 return .send(.sasl(mechanism))
             }
             // A server without CAPA (RFC 1939 only) may still take USER/PASS.
@@ -142,17 +142,17 @@ struct CleartextLoginProbe: Sendable {
             if response.outcome == .intermediate {
                 let command = mailProtocol == .imap ? "AUTHENTICATE" : "AUTH"
                 let reply = evidence.trimmingTrailingSpaces
-                return .cancel(.acceptedInClear(evidence: "\(command) \(mechanism) → \(reply)"))
+                return .cancel(.acceptedInClear(.exchange("\(command) \(mechanism) → \(reply)")))
             }
             if mailProtocol == .smtp, let code = response.code {
                 if ["500", "502", "504"].contains(code) { return .outcome(.notOffered(evidence: evidence)) }
                 // 235 without credentials would be an open door: it takes anything.
-                if code == "235" { return .outcome(.acceptedInClear(evidence: evidence)) }
+                if code == "235" { return .outcome(.acceptedInClear(.exchange(evidence))) }
             }
             return .outcome(.refusedBeforeTLS(evidence: evidence))
         case .pop3User:
             if response.outcome == .positive {
-                return .outcome(.acceptedInClear(evidence: "USER → \(evidence.trimmingTrailingSpaces)"))
+                return .outcome(.acceptedInClear(.exchange("USER → \(evidence.trimmingTrailingSpaces)")))
             }
             return .outcome(.refusedBeforeTLS(evidence: evidence))
         case .throwawayLogin:
@@ -168,10 +168,10 @@ struct CleartextLoginProbe: Sendable {
         case .smtp:
             switch response.code ?? "" {
             case "334":
-                return stage < 2 ? .continueWith(stage: stage + 1) : .outcome(.acceptedInClear(evidence: evidence))
+                return stage < 2 ? .continueWith(stage: stage + 1) : .outcome(.acceptedInClear(.exchange(evidence)))
             case "235", "535", "534":
                 // 235 logged in, 535 checked and rejected: either way the password was read before TLS.
-                return .outcome(.acceptedInClear(evidence: evidence))
+                return .outcome(.acceptedInClear(.exchange(evidence)))
             case "530", "538", "523":
                 return .outcome(.refusedBeforeTLS(evidence: evidence))
             case "500", "502", "503", "504":
@@ -179,24 +179,24 @@ struct CleartextLoginProbe: Sendable {
             default:
                 if response.outcome == .transientFailure { return .outcome(.inconclusive(evidence: evidence)) }
                 return .outcome(stage == 0 ? .refusedBeforeTLS(evidence: evidence)
-                    : .acceptedInClear(evidence: evidence))
+                    : .acceptedInClear(.exchange(evidence)))
             }
         case .imap:
-            if response.outcome == .positive { return .outcome(.acceptedInClear(evidence: evidence)) }
+            if response.outcome == .positive { return .outcome(.acceptedInClear(.exchange(evidence))) }
             if response.outcome == .transientFailure { return .outcome(.inconclusive(evidence: evidence)) }
             // BAD: the server refused the command itself, so it never looked at the password.
             let status = response.statusLine.split(separator: " ").dropFirst().first?.uppercased()
             if response.code == "PRIVACYREQUIRED" || response.outcome == .bye || status == "BAD" {
                 return .outcome(.refusedBeforeTLS(evidence: evidence))
             }
-            return .outcome(.acceptedInClear(evidence: evidence))
+            return .outcome(.acceptedInClear(.exchange(evidence)))
         case .pop3:
             if response.outcome == .transientFailure { return .outcome(.inconclusive(evidence: evidence)) }
             if stage == 0 {
                 if response.outcome == .positive { return .continueWith(stage: 1) }
                 return .outcome(.refusedBeforeTLS(evidence: evidence))
             }
-            return .outcome(.acceptedInClear(evidence: evidence))
+            return .outcome(.acceptedInClear(.exchange(evidence)))
         }
     }
 }

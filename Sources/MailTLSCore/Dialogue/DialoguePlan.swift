@@ -94,6 +94,24 @@ public struct DialogueRequest: Sendable, Equatable {
     }
 }
 
+/// What shows that a password could cross before TLS.
+public enum CleartextLoginEvidence: Sendable, Hashable, Codable {
+    /// The exchange or the server's reply, as it went: `AUTH PLAIN → 334`, `USER → +OK`, `535 5.7.8 …`.
+    case exchange(String)
+    /// A login the server advertises before TLS (`AUTH=PLAIN`, `SASL PLAIN`), not tried.
+    case offeredBeforeTLS(advertised: String, keyword: String)
+    /// IMAP without LOGINDISABLED before STARTTLS: the LOGIN command takes a password in the clear (RFC 3501).
+    case loginCommandNotDisabled
+
+    public var english: String {
+        switch self {
+        case .exchange(let text): text
+        case .offeredBeforeTLS(let advertised, let keyword): "\(advertised) before \(keyword)"
+        case .loginCommandNotDisabled: "no LOGINDISABLED before STARTTLS"
+        }
+    }
+}
+
 /// What a dialogue learned. Pure data: the check layer turns it into findings.
 public struct DialogueRecord: Sendable, Equatable {
     public enum STARTTLSOutcome: Sendable, Equatable {
@@ -110,8 +128,9 @@ public struct DialogueRecord: Sendable, Equatable {
         /// The server refused to take a password before TLS (530, 538, PRIVACYREQUIRED, USER refused).
         case refusedBeforeTLS(evidence: String)
         /// The server asked for a password on the unencrypted connection (334, `+`, USER +OK), or took and checked
-        /// a throwaway one (535, NO AUTHENTICATIONFAILED, -ERR after PASS).
-        case acceptedInClear(evidence: String)
+        /// a throwaway one (535, NO AUTHENTICATIONFAILED, -ERR after PASS), or offers a login before TLS that was
+        /// not tried because the server logs a cancelled one as a failed login.
+        case acceptedInClear(CleartextLoginEvidence)
         /// A temporary refusal (421, 454, `[UNAVAILABLE]`, `[SYS/TEMP]`) says nothing either way.
         case inconclusive(evidence: String)
     }

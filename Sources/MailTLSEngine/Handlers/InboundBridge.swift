@@ -42,7 +42,7 @@ final class InboundBridge: ChannelInboundHandler {
             return
         }
         if (buffered?.readableBytes ?? 0) > maximumBufferedBytes {
-            fail(.oversizedInput("more than \(maximumBufferedBytes) unread bytes"))
+            fail(.oversizedInput(.unreadBytesOver(maximumBufferedBytes)))
             context.close(promise: nil)
         }
     }

@@ -30,10 +30,10 @@ public enum FindingCatalog {
     static func values(of finding: Finding, _ language: Language) -> [String: String] {
         var values = finding.parameters
         values["ports"] = finding.ports.map(String.init).joined(separator: ", ")
-        values["evidence"] = EvidenceText.render(finding.evidence, language)
+        values["evidence"] = CheckEvidenceText.render(finding.evidence, language)
         for key in ["keyword", "bytes", "date", "days", "name", "names", "issuer", "versions", "version", "cipher",
                     "seconds", "suites"] where values[key] == nil {
-            values[key] = finding.evidence
+            values[key] = finding.evidence.english
         }
         if finding.id == .dhWeak, let groups = finding.parameters["groups"] {
             values["groups"] = DHGroupText.describe(evidence: groups, language)

@@ -79,7 +79,12 @@ public enum EngineErrorText {
         case .readTimeout(let seconds, let during):
             return "\(seconds.formatted()) 秒以内に完全な応答なし（\(activity(during))）"
         case .closedByPeer(let during): return "サーバーによる切断（\(activity(during))）"
-        case .oversizedInput: return EvidenceText.render(error.summary, language)
+        case .oversizedInput(let what):
+            switch what {
+            case .lineLongerThan(let bytes): return "サーバーからの受信データが上限超過: \(bytes) バイトを超える行"
+            case .replyOfMoreLinesThan(let lines): return "サーバーからの受信データが上限超過: \(lines) 行を超える応答"
+            case .unreadBytesOver(let bytes): return "サーバーからの受信データが上限超過: 未処理のデータが \(bytes) バイト超"
+            }
         case .malformedResponse(let line):
             return "想定外の応答: \(ServerQuote.render(String(line.prefix(80)), language))"
         case .tlsHandshakeFailed(let reason, let alert):
@@ -124,9 +129,22 @@ public enum CertificateProblemText {
                     + "\(ISO8601.format(notAfter))）"
             case .invalid(let detail) where detail.isEmpty: return "発行者 \(issuer) を信頼できません"
             case .invalid(let detail): return "証明書チェーンを検証できません（\(detail)）"
-            case .selfSigned, .incompleteChain: return EvidenceText.render(problem.evidence, language)
+            case .selfSigned: return "自己署名証明書"
+            case .incompleteChain(let missing): return "中間証明書が送られていません（発行者: \(missing)）"
             }
-        case .weakKey, .weakSignature: return EvidenceText.render(problem.evidence, language)
+        case .weakKey(let weakness), .weakSignature(let weakness): return CertificateWeaknessText.render(weakness, language)
+        }
+    }
+}
+
+/// A weak key or signature in a chain, in the reader's language: `サーバー証明書: RSA 1024 ビット`.
+public enum CertificateWeaknessText {
+    public static func render(_ weakness: CertificateWeakness, _ language: Language) -> String {
+        guard language == .ja else { return weakness.english }
+        let label = weakness.index == 0 ? "サーバー証明書" : "証明書 \(weakness.index + 1)"
+        switch weakness.weakness {
+        case .key(let type, let bits): return "\(label): \(type) \(bits) ビット"
+        case .signature(let algorithm): return "\(label): \(algorithm)"
         }
     }
 }

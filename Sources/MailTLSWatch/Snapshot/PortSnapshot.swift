@@ -131,7 +131,7 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
 
         /// The check's finding again, for the catalogue's text.
         public func finding(port: Int) -> Finding {
-            Finding(id, severity, port: port, evidence: evidence, parameters: parameters)
+            Finding(id, severity, port: port, evidence: .data(evidence), parameters: parameters)
         }
     }
 
@@ -163,7 +163,7 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         certificate = observation.certificate.map(CertificateFacts.init)
         software = observation.software
         findings = report.findings.filter { $0.ports.contains(port) }
-            .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence, parameters: $0.parameters) }
+            .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence.english, parameters: $0.parameters) }
             .sorted { $0.id.rawValue < $1.id.rawValue }
     }
 

@@ -8,8 +8,8 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_796_000_000)
 
     static func report(daysLeft: Int = 200, expired: Bool = false, notYetValid: Bool = false, trusted: Bool = true,
-                       failure: TrustFailure? = nil, matches: Bool = true, weakKeys: [String] = [],
-                       weakSignatures: [String] = []) -> CertificateReport {
+                       failure: TrustFailure? = nil, matches: Bool = true, weakKeys: [CertificateWeakness] = [],
+                       weakSignatures: [CertificateWeakness] = []) -> CertificateReport {
         let leaf = CertificateSummary(subject: "CN=mail.example.com", issuer: "CN=Example CA",
                                       subjectAlternativeNames: ["mail.example.com"],
                                       notBefore: now.addingTimeInterval(-86400 * 100),
@@ -51,7 +51,8 @@ import Testing
 
     /// A chain too weak to be read is refused for its weakness, and not also called untrusted without a reason.
     @Test func weakChainsAreRefusedForTheirWeakness() {
-        let weak = Self.report(trusted: false, weakKeys: ["leaf: RSA 1024"], weakSignatures: ["leaf: SHA1withRSA"])
+        let weak = Self.report(trusted: false, weakKeys: [CertificateWeakness(index: 0, .key(type: "RSA", bits: 1024))],
+                               weakSignatures: [CertificateWeakness(index: 0, .signature(algorithm: "sha1WithRSAEncryption"))])
         #expect(CertificateAssessment.problems(of: weak).map(\.key) == ["weak-key", "weak-signature"])
         #expect(CertificateAssessment.refusal(of: weak)?.key == "weak-key")
         let untrustedWithoutCause = Self.report(trusted: false)

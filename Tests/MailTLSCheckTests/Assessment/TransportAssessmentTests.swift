@@ -44,7 +44,7 @@ import Testing
         var plain = ObservationFixture.open(587, .smtp, .startTLS)
         plain.record.capabilitiesBeforeTLS = ["PIPELINING", "AUTH PLAIN"]
         plain.record.startTLS = .notOffered
-        plain.record.cleartextLogin = .acceptedInClear(evidence: "235 ok")
+        plain.record.cleartextLogin = .acceptedInClear(.exchange("235 ok"))
         #expect(TransportAssessment.refusal(of: plain) == .startTLSNotOffered(keyword: "STARTTLS"))
         #expect(TransportAssessment.problems(of: plain).map(\.key) == ["starttls-not-offered", "cleartext-login"])
     }

@@ -63,7 +63,7 @@ enum ObservationFixture {
         #expect(ids(port) == ["cipher-broken": .critical, "cipher-sweet32": .warning,
                               "cipher-no-forward-secrecy": .warning])
         let broken = try #require(CheckRegistry.evaluate([port], context: CheckContext()).first { $0.id == .cipherBroken })
-        #expect(broken.evidence == "TLSv1.2: TLS_RSA_WITH_RC4_128_SHA")
+        #expect(broken.evidence.english == "TLSv1.2: TLS_RSA_WITH_RC4_128_SHA")
         port.deep?.versions = [.init(version: .tls13, accepted: [CipherSuite(code: 0x1301)], serverOrder: nil)]
         #expect(ids(port).isEmpty)
     }
@@ -233,13 +233,13 @@ enum ObservationFixture {
             port.record.startTLS = .accepted
             port.handshake = ObservationFixture.handshake()
             port.versions.accepted = [.tls13]
-            port.record.cleartextLogin = .acceptedInClear(evidence: evidence)
+            port.record.cleartextLogin = .acceptedInClear(.exchange(evidence))
             ports.append(port)
         }
         let findings = CheckRegistry.evaluate(ports, context: CheckContext())
         #expect(findings.count == 1)
         #expect(findings.first?.ports == [110, 143])
-        #expect(findings.first?.evidence == "143: m2 NO [AUTHENTICATIONFAILED] x; 110: -ERR [AUTH] x")
+        #expect(findings.first?.evidence.english == "143: m2 NO [AUTHENTICATIONFAILED] x; 110: -ERR [AUTH] x")
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
         #expect(dialogue.sentBeforeTLS == ["EHLO mailtls.invalid\r\n", "AUTH PLAIN\r\n", "*\r\n",
                                            "MAIL FROM:<mailtls-probe@mailtls.invalid>\r\n", "RSET\r\n",
                                            "STARTTLS\r\n"])
-        #expect(record.cleartextLogin == .acceptedInClear(evidence: "AUTH PLAIN → 334"))
+        #expect(record.cleartextLogin == .acceptedInClear(.exchange("AUTH PLAIN → 334")))
         #expect(record.startTLS == .accepted)
         #expect(!dialogue.sentBeforeTLS.joined().contains(credentials.user))
         #expect(!dialogue.sentBeforeTLS.joined().contains(credentials.password))
@@ -84,7 +84,7 @@ import Testing
         ])
         let record = try #require(dialogue.record)
         #expect(dialogue.sent == ["m2 AUTHENTICATE PLAIN", "*", "m3 STARTTLS", "m4 CAPABILITY"])
-        #expect(record.cleartextLogin == .acceptedInClear(evidence: "AUTHENTICATE PLAIN → +"))
+        #expect(record.cleartextLogin == .acceptedInClear(.exchange("AUTHENTICATE PLAIN → +")))
         #expect(record.tlsEstablished)
     }
 
@@ -109,7 +109,7 @@ import Testing
             "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nm3 OK done\r\n",
         ])
         if case .acceptedInClear(let evidence) = dialogue.record?.cleartextLogin {
-            #expect(evidence.contains("LOGINDISABLED"))
+            #expect(evidence == .loginCommandNotDisabled)
         } else {
             Issue.record("got \(String(describing: dialogue.record?.cleartextLogin))")
         }
@@ -165,7 +165,7 @@ import Testing
             "+OK ready\r\n", "+OK\r\nUSER\r\nSTLS\r\n.\r\n", "+OK\r\n", "+OK Begin TLS\r\n", "+OK\r\nUSER\r\n.\r\n",
         ])
         #expect(dialogue.sent == ["CAPA", "USER <throwaway user name>", "STLS", "CAPA"])
-        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(evidence: "USER → +OK"))
+        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(.exchange("USER → +OK")))
         #expect(!dialogue.sentBeforeTLS.joined().contains(credentials.password))
     }
 
@@ -214,7 +214,7 @@ import Testing
         guard case .finish(let record, let farewell) = step else { Issue.record("not finished: \(step)"); return }
         #expect(farewell == nil, "no QUIT: it would be read as the password")
         #expect(record.interruptedDuring == .cleartextLogin, "so the prober checks TLS on a new connection")
-        #expect(record.cleartextLogin == .acceptedInClear(evidence: "AUTH LOGIN → 334 VXNlcm5hbWU6"))
+        #expect(record.cleartextLogin == .acceptedInClear(.exchange("AUTH LOGIN → 334 VXNlcm5hbWU6")))
     }
 
     /// Courier logs a cancelled AUTHENTICATE as LOGIN FAILED and sleeps: its capabilities decide alone.
@@ -228,7 +228,7 @@ import Testing
             "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nm3 OK CAPABILITY completed\r\n",
         ])
         #expect(imap.sent == ["m2 STARTTLS", "m3 CAPABILITY"])
-        #expect(imap.record?.cleartextLogin == .acceptedInClear(evidence: "AUTH=PLAIN before STARTTLS"))
+        #expect(imap.record?.cleartextLogin == .acceptedInClear(.offeredBeforeTLS(advertised: "AUTH=PLAIN", keyword: "STARTTLS")))
 
         var pop3 = ScriptedDialogue(DialoguePlan(mailProtocol: .pop3, mode: .startTLS, loginProbe: .cancel))
         try pop3.run(replies: [
@@ -236,7 +236,7 @@ import Testing
             "+OK Begin SSL/TLS negotiation now.\r\n", "+OK\r\nUSER\r\n.\r\n",
         ])
         #expect(pop3.sent == ["CAPA", "STLS", "CAPA"])
-        #expect(pop3.record?.cleartextLogin == .acceptedInClear(evidence: "SASL PLAIN before STLS"))
+        #expect(pop3.record?.cleartextLogin == .acceptedInClear(.offeredBeforeTLS(advertised: "SASL PLAIN", keyword: "STLS")))
     }
 
     /// No answer to AUTH within the wait is no verdict either way.

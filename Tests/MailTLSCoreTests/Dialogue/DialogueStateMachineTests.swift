@@ -36,7 +36,7 @@ import Testing
             "250 2.0.0 Ok\r\n",
         ])
         let record = try #require(dialogue.record)
-        #expect(record.cleartextLogin == .acceptedInClear(evidence: "535 5.7.8 Error: authentication failed"))
+        #expect(record.cleartextLogin == .acceptedInClear(.exchange("535 5.7.8 Error: authentication failed")))
         #expect(record.mailBeforeTLS == .acceptedBeforeTLS(evidence: "250 2.1.0 Ok"))
         #expect(record.startTLS == .notOffered)
         #expect(dialogue.sent.contains("AUTH PLAIN <throwaway credentials>"))
@@ -53,7 +53,7 @@ import Testing
         ])
         #expect(dialogue.sent == ["EHLO mailtls.invalid", "AUTH LOGIN", "<throwaway user name>",
                                   "<throwaway password>"])
-        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(evidence: "535 5.7.8 no"))
+        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(.exchange("535 5.7.8 no")))
     }
 
     @Test func unavailableGreetingStopsAndIsNotMissingSTARTTLS() throws {
@@ -123,7 +123,7 @@ import Testing
                                                      throwawayCredentials: credentials))
         try dialogue.run(replies: ["+OK ready\r\n", "+OK\r\nUSER\r\n.\r\n", "+OK\r\n",
                                    "-ERR [AUTH] Authentication failed.\r\n"])
-        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(evidence: "-ERR [AUTH] Authentication failed."))
+        #expect(dialogue.record?.cleartextLogin == .acceptedInClear(.exchange("-ERR [AUTH] Authentication failed.")))
         #expect(dialogue.record?.startTLS == .notOffered)
     }
 

@@ -51,7 +51,7 @@ import Testing
             }
             #expect(findingPorts(.tlsVersionDeprecated) == [bound[0].port])
             let deprecated = try #require(report.findings.first { $0.id == .tlsVersionDeprecated })
-            #expect(deprecated.evidence.contains("TLSv1.0"))
+            #expect(deprecated.evidence.english.contains("TLSv1.0"))
 
             // No STARTTLS and AUTH in the clear on the stripping port, and only there.
             #expect(findingPorts(.starttlsNotSupported) == [bound[2].port])

@@ -12,7 +12,7 @@ struct CertificateCheck: PortCheck {
         guard let certificate = port.certificate else { return [] }
         let number = port.spec.port
         return CertificateAssessment.problems(of: certificate, warnDays: context.warnDays).map { problem in
-            let evidence = problem.evidence
+            let evidence = Evidence.certificate(problem)
             switch problem {
             case .expired(let notAfter, let daysAgo):
                 return Finding(.certificateExpired, .critical, port: number, evidence: evidence,
@@ -27,7 +27,7 @@ struct CertificateCheck: PortCheck {
                 return Finding(.certificateHostMismatch, .critical, port: number, evidence: evidence,
                                parameters: ["name": checked, "names": names.joined(separator: ", ")])
             case .selfSigned(let subject):
-                return Finding(.certificateSelfSigned, .critical, port: number, evidence: subject)
+                return Finding(.certificateSelfSigned, .critical, port: number, evidence: .data(subject))
             case .incompleteChain(let missing):
                 return Finding(.certificateChainIncomplete, .critical, port: number, evidence: evidence,
                                parameters: ["issuer": missing])
@@ -36,10 +36,10 @@ struct CertificateCheck: PortCheck {
                 if case .unknownRoot(let named) = reason { root = named }
                 return Finding(.certificateNotTrusted, .critical, port: number, evidence: evidence,
                                parameters: ["issuer": root])
-            case .weakKey(let text):
-                return Finding(.weakKey, .critical, port: number, evidence: text)
-            case .weakSignature(let text):
-                return Finding(.weakSignature, .critical, port: number, evidence: text)
+            case .weakKey:
+                return Finding(.weakKey, .critical, port: number, evidence: evidence)
+            case .weakSignature:
+                return Finding(.weakSignature, .critical, port: number, evidence: evidence)
             }
         }
     }

@@ -4,7 +4,7 @@ struct CipherCheck: PortCheck {
 
     func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
         guard let suite = port.handshake?.cipherSuite, suite.isWeak else { return [] }
-        return [Finding(.weakCipher, .warning, port: port.spec.port, evidence: suite.ianaName,
+        return [Finding(.weakCipher, .warning, port: port.spec.port, evidence: .data(suite.ianaName),
                         parameters: ["cipher": suite.ianaName])]
     }
 }

@@ -24,17 +24,17 @@ struct DeepCipherCheck: PortCheck {
         ]
         var findings: [Finding] = []
         if deep.compression == true {
-            findings.append(Finding(.tlsCompression, .warning, port: port.spec.port, evidence: "DEFLATE"))
+            findings.append(Finding(.tlsCompression, .warning, port: port.spec.port, evidence: .data("DEFLATE")))
         }
         let ssl = (deep.sslv2 ? ["SSLv2"] : []) + (deep.sslv3 ? ["SSLv3"] : [])
         if !ssl.isEmpty {
             findings.append(Finding(.sslProtocolAccepted, .critical, port: port.spec.port,
-                                    evidence: ssl.joined(separator: ", "),
+                                    evidence: .data(ssl.joined(separator: ", ")),
                                     parameters: ["versions": ssl.joined(separator: ", ")]))
         }
         if deep.fallbackSCSV == false {
             findings.append(Finding(.fallbackSCSVMissing, .warning, port: port.spec.port,
-                                    evidence: "TLS_FALLBACK_SCSV"))
+                                    evidence: .data("TLS_FALLBACK_SCSV")))
         }
         // Below 2048 bits DHE is breakable with enough computing, and at 1024 bits a published prime falls to one
         // precomputation for every server sharing it; below 1024 bits (export grade) by anyone.
@@ -44,20 +44,20 @@ struct DeepCipherCheck: PortCheck {
             let severity: Severity = smallest.bits < 1024 ? .critical
                 : weakGroups.allSatisfy(\.anonymousOnly) ? anonymousSeverity : .warning
             findings.append(Finding(.dhWeak, severity, port: port.spec.port,
-                                    evidence: weakGroups.map(\.evidence).joined(separator: "; "),
+                                    evidence: .data(weakGroups.map(\.evidence).joined(separator: "; ")),
                                     parameters: ["bits": String(smallest.bits),
                                                  "groups": weakGroups.map(\.evidence).joined(separator: "; ")]))
         }
         if let tls10 = deep.versions.first(where: { $0.version == .tls10 }),
            tls10.accepted.allSatisfy({ $0.ianaName.contains("_CBC_") }) {
             let names = tls10.accepted.map(\.ianaName)
-            findings.append(Finding(.tls10CBCOnly, .info, port: port.spec.port, evidence: names.joined(separator: ", "),
+            findings.append(Finding(.tls10CBCOnly, .info, port: port.spec.port, evidence: .data(names.joined(separator: ", ")),
                                     parameters: ["suites": names.joined(separator: ", ")]))
         }
         if deep.secureRenegotiation == false {
             let versions = deep.versions.filter { $0.version < .tls13 }.map(\.version.rawValue)
             findings.append(Finding(.secureRenegotiationMissing, .warning, port: port.spec.port,
-                                    evidence: versions.joined(separator: ", ")))
+                                    evidence: .data(versions.joined(separator: ", "))))
         }
         return findings + kinds.compactMap { weakness, id, severity in
             let byVersion = deep.versions.compactMap { result -> String? in
@@ -66,7 +66,7 @@ struct DeepCipherCheck: PortCheck {
             }
             guard !byVersion.isEmpty else { return nil }
             let suites = Set(deep.versions.flatMap { $0.accepted.filter { $0.weakness == weakness }.map(\.ianaName) })
-            return Finding(id, severity, port: port.spec.port, evidence: byVersion.joined(separator: "; "),
+            return Finding(id, severity, port: port.spec.port, evidence: .data(byVersion.joined(separator: "; ")),
                            parameters: ["suites": suites.sorted().joined(separator: ", ")])
         }
     }

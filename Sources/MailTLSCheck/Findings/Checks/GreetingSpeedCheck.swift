@@ -10,7 +10,7 @@ struct GreetingSpeedCheck: PortCheck {
         guard port.state == .open, let milliseconds = port.greetingMilliseconds,
               milliseconds >= GreetingSpeedCheck.slowGreetingMilliseconds else { return [] }
         let seconds = String(Int((milliseconds / 1000).rounded()))
-        return [Finding(.greetingSlow, .info, port: port.spec.port, evidence: "\(seconds) s",
+        return [Finding(.greetingSlow, .info, port: port.spec.port, evidence: .fact(.greetingSeconds(Int(seconds) ?? 0)),
                         parameters: ["seconds": seconds])]
     }
 }

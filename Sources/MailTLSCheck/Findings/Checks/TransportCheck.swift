@@ -23,45 +23,45 @@ struct TransportCheck: PortCheck {
         let reachability: Severity = port.spec.isExplicit || !context.anyPortOpen ? .warning : .info
         switch problem {
         case .refused, .unreachable:
-            return Finding(.portClosed, reachability, port: number, evidence: port.failure?.summary ?? "connection refused")
+            return Finding(.portClosed, reachability, port: number, evidence: port.failure.map(Evidence.failure) ?? .fact(.connectionRefused))
         case .noAnswer:
-            return Finding(.portFiltered, reachability, port: number, evidence: port.failure?.summary ?? "no answer")
+            return Finding(.portFiltered, reachability, port: number, evidence: port.failure.map(Evidence.failure) ?? .fact(.noAnswer))
         case .unavailable(let response):
             // "Not now" is never reported as a missing STARTTLS.
-            return Finding(.serverUnavailable, .warning, port: number, evidence: PeerText.quote(response.statusLine))
+            return Finding(.serverUnavailable, .warning, port: number, evidence: .data(PeerText.quote(response.statusLine)))
         case .protocolError(let failure):
-            return Finding(.protocolError, .warning, port: number, evidence: failure?.summary ?? "no greeting")
+            return Finding(.protocolError, .warning, port: number, evidence: failure.map(Evidence.failure) ?? .fact(.noGreeting))
         case .plaintextOnTLSPort(let greeting):
-            return Finding(.wrongModePlaintextOnTLSPort, .critical, port: number, evidence: PeerText.quote(greeting))
+            return Finding(.wrongModePlaintextOnTLSPort, .critical, port: number, evidence: .data(PeerText.quote(greeting)))
         case .tlsOnPlaintextPort(let version):
             return Finding(.wrongModeTLSOnSTARTTLSPort, .critical, port: number,
-                           evidence: "no greeting; \(version?.rawValue ?? "TLS") handshake completed")
+                           evidence: .fact(.handshakeWithoutGreeting(version)))
         case .startTLSNotOffered(let keyword):
             // Port 25 between servers is opportunistic; elsewhere passwords and mail cross in the clear.
             let severity: Severity = port.spec.mailProtocol == .smtp && number == 25 ? .warning : .critical
-            return Finding(.starttlsNotSupported, severity, port: number, evidence: "no \(keyword) in the capabilities",
+            return Finding(.starttlsNotSupported, severity, port: number, evidence: .fact(.keywordNotInCapabilities(keyword)),
                            parameters: ["keyword": keyword])
         case .startTLSRefused(let response):
-            return Finding(.starttlsFailed, .critical, port: number, evidence: PeerText.quote(response.statusLine))
+            return Finding(.starttlsFailed, .critical, port: number, evidence: .data(PeerText.quote(response.statusLine)))
         case .handshakeFailed(let failure, let afterSTARTTLS):
             return Finding(afterSTARTTLS ? .starttlsFailed : .tlsHandshakeFailed, .critical, port: number,
-                           evidence: failure?.summary ?? "TLS failed")
+                           evidence: failure.map(Evidence.failure) ?? .fact(.tlsFailed))
         case .mailBeforeTLS(let evidence):
             return Finding(.starttlsOptional, .warning, port: number,
-                           evidence: "MAIL FROM before STARTTLS: \(PeerText.quote(evidence))")
+                           evidence: .fact(.mailBeforeSTARTTLS(reply: PeerText.quote(evidence))))
         case .injectedAfterGoAhead(let injected):
             let preview = Array(injected.prefix(80)).printableLine
             return Finding(.starttlsInjection, .critical, port: number,
-                           evidence: "\(injected.count) bytes after the go-ahead: \(preview)",
+                           evidence: .fact(.injectedAfterGoAhead(count: injected.count, preview: preview)),
                            parameters: ["bytes": String(injected.count)])
         case .cleartextLogin(let evidence):
-            return Finding(.cleartextAuthAllowed, .critical, port: number, evidence: evidence)
+            return Finding(.cleartextAuthAllowed, .critical, port: number, evidence: .cleartextLogin(evidence))
         case .deprecatedVersions(let versions):
             let list = versions.map(\.rawValue).joined(separator: ", ")
-            return Finding(.tlsVersionDeprecated, .warning, port: number, evidence: "accepts \(list)",
+            return Finding(.tlsVersionDeprecated, .warning, port: number, evidence: .fact(.acceptedVersions(versions)),
                            parameters: ["versions": list])
         case .noModernVersion(let best):
-            return Finding(.tlsVersionModernMissing, .critical, port: number, evidence: "best version \(best.rawValue)",
+            return Finding(.tlsVersionModernMissing, .critical, port: number, evidence: .fact(.bestVersion(best)),
                            parameters: ["version": best.rawValue])
         case .noAuthenticationAfterTLS:
             // check reports the mechanisms per port; a submission port without AUTH is setup's and diagnose's
