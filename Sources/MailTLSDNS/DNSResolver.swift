@@ -2,7 +2,7 @@ import CUnbound
 import Foundation
 
 /// Problems with the resolver itself (not with an answer).
-public enum DNSError: Error, Equatable, Sendable {
+public enum DNSError: Error, Hashable, Codable, Sendable {
     case configuration(String)
     case unreadableTrustAnchor(path: String)
     case badResolverAddress(String)

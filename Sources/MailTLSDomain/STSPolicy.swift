@@ -13,7 +13,7 @@ public struct STSPolicy: Sendable, Equatable {
         case none
     }
 
-    public enum Problem: Error, Sendable, Equatable {
+    public enum Problem: Error, Sendable, Hashable, Codable {
         case missingVersion
         case badVersion(String)
         case missingMode

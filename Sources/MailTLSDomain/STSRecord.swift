@@ -4,7 +4,7 @@ public struct STSRecord: Sendable, Equatable {
     public var id: String
     public var extensions: [String: String]
 
-    public enum Problem: Error, Sendable, Equatable {
+    public enum Problem: Error, Sendable, Hashable, Codable {
         case notSTS
         case missingID
         case badID(String)

@@ -3,7 +3,7 @@
 public struct TLSRPTRecord: Sendable, Equatable {
     public var reportURIs: [String]
 
-    public enum Problem: Error, Sendable, Equatable {
+    public enum Problem: Error, Sendable, Hashable, Codable {
         case notTLSRPT
         case missingRUA
         case badURI(String)

@@ -165,8 +165,8 @@ public struct DomainChecker: Sendable {
             let answer = try await resolver.addresses(name)
             host.addressStatus = answer.status
             if answer.records.isEmpty {
-                host.addressError = answer.nameDoesNotExist ? "NXDOMAIN" : "no A or AAAA record"
-                if case .bogus(let reason) = answer.status { host.addressError = "DNSSEC bogus: \"\(reason)\"" }
+                host.addressError = answer.nameDoesNotExist ? .nameDoesNotExist : .noAddressRecord
+                if case .bogus(let reason) = answer.status { host.addressError = .bogus(reason: reason) }
             }
             let tlsa = await tlsaLookup
             host.tlsa = tlsa
@@ -192,7 +192,7 @@ public struct DomainChecker: Sendable {
                 }
             }
         } catch {
-            host.addressError = error.evidence
+            host.addressError = .lookupFailed(error)
             host.tlsa = await tlsaLookup
         }
         return host
@@ -204,7 +204,7 @@ public struct DomainChecker: Sendable {
             let answer = try await resolver.tlsa(name)
             return TLSALookup(name: name, records: answer.records, status: answer.status)
         } catch {
-            return TLSALookup(name: name, records: [], status: .insecure, error: error.evidence)
+            return TLSALookup(name: name, records: [], status: .insecure, error: error)
         }
     }
 
@@ -228,14 +228,13 @@ public struct DomainChecker: Sendable {
         }
         if let authority = usable.first(where: { $0.record.usage == 2 && $0.matchedCertificate != nil }) {
             guard nameMatches else {
-                return .mismatch("DANE-TA record matches, but the certificate does not name "
-                    + (port.certificate?.checkedName ?? "the MX host"))
+                return .mismatch(.nameMissing(port.certificate?.checkedName ?? "the MX host"))
             }
             return .valid(authority.record)
         }
         let leafSPKI = handshake.presentedChain.first.flatMap(SubjectPublicKeyInfoReader.bytes(ofCertificate:))
         let digest = leafSPKI.map { TLSADigest.sha256Hex($0) } ?? "?"
-        return .mismatch("no usable TLSA record matches the presented chain (leaf: 3 1 1 \(digest))")
+        return .mismatch(.noRecordMatches(leafDigest: digest))
     }
 
     // MARK: MTA-STS and TLS-RPT

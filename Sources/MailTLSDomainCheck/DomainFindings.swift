@@ -47,10 +47,10 @@ public struct DomainFinding: Sendable, Equatable {
     public var id: DomainFindingID
     public var severity: Severity
     public var subjects: [String]
-    public var evidence: String
+    public var evidence: DomainEvidence
     public var parameters: [String: String]
 
-    public init(_ id: DomainFindingID, _ severity: Severity, subject: String, evidence: String,
+    public init(_ id: DomainFindingID, _ severity: Severity, subject: String, evidence: DomainEvidence,
                 parameters: [String: String] = [:]) {
         self.id = id
         self.severity = severity
@@ -87,7 +87,7 @@ public enum DomainCheckRegistry {
                 lhs.id == rhs.id && lhs.severity == rhs.severity && lhs.parameters == rhs.parameters
             },
             places: \DomainFinding.subjects, evidence: \DomainFinding.evidence, label: { (subject: String) in subject },
-            combine: { entries in entries.map { "\($0.place): \($0.evidence)" }.joined(separator: "; ") })
+            combine: { .perPlace($0.map { PlacedDomainEvidence(place: $0.place, evidence: $0.evidence) }) })
         let order = DomainFindingID.allCases
         return merged.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
@@ -130,18 +130,18 @@ public struct MXRecordCheck: DomainCheck {
         var findings: [DomainFinding] = []
         if case .bogus(let reason) = domain.mx.status {
             findings.append(DomainFinding(.dnssecInvalid, .critical, subject: "\(domain.domain) MX",
-                                          evidence: "\"\(reason)\"", parameters: ["record": "MX"]))
+                                          evidence: .dnssecBogus(reason: reason), parameters: ["record": "MX"]))
         }
         if domain.mx.isNullMX {
-            findings.append(DomainFinding(.nullMX, .info, subject: domain.domain, evidence: "MX 0 ."))
+            findings.append(DomainFinding(.nullMX, .info, subject: domain.domain, evidence: .data("MX 0 .")))
         } else if domain.mx.isImplicit {
             findings.append(DomainFinding(.mxImplicit, .info, subject: domain.domain,
-                                          evidence: domain.hosts.first?.addresses.map(\.address)
-                                              .joined(separator: ", ") ?? ""))
+                                          evidence: .data(domain.hosts.first?.addresses.map(\.address)
+                                              .joined(separator: ", ") ?? "")))
         }
         for host in domain.hosts where host.addresses.isEmpty {
             findings.append(DomainFinding(.mxAddressMissing, .critical, subject: host.name,
-                                          evidence: host.addressError ?? "no A or AAAA record"))
+                                          evidence: .address(host.addressError ?? .noAddressRecord)))
         }
         return findings
     }
@@ -164,17 +164,17 @@ public struct MXTransportCheck: DomainCheck {
                     switch problem {
                     case .refused, .noAnswer, .unreachable, .unavailable, .protocolError, .plaintextOnTLSPort,
                          .tlsOnPlaintextPort:
-                        let evidence = port.record.unavailable.map { PeerText.quote($0.statusLine) }
-                            ?? port.failure.map { "\($0)" } ?? port.state.rawValue
+                        let evidence: DomainEvidence = port.record.unavailable.map { .data(PeerText.quote($0.statusLine)) }
+                            ?? port.failure.map(DomainEvidence.failure) ?? .data(port.state.rawValue)
                         findings.append(DomainFinding(.mxUnreachable, .critical, subject: subject,
                                                       evidence: evidence, parameters: ["state": port.state.rawValue]))
                     case .startTLSNotOffered, .startTLSRefused:
                         let ehlo = port.capabilitiesBeforeTLS?.joined(separator: " ") ?? ""
                         findings.append(DomainFinding(.starttlsNotSupported, domain.transportSeverity, subject: subject,
-                                                      evidence: ehlo.isEmpty ? "no STARTTLS in EHLO" : "EHLO: \(PeerText.quote(ehlo))"))
+                                                      evidence: ehlo.isEmpty ? .fact(.noSTARTTLSInEHLO) : .data("EHLO: \(PeerText.quote(ehlo))")))
                     case .handshakeFailed(let failure, _):
                         findings.append(DomainFinding(.tlsHandshakeFailed, domain.transportSeverity, subject: subject,
-                                                      evidence: failure.map { "\($0)" } ?? "handshake failed"))
+                                                      evidence: failure.map(DomainEvidence.failure) ?? .fact(.handshakeFailed)))
                     default:
                         // Versions, injection and the rest are `check`'s business on port 25.
                         break
@@ -207,20 +207,20 @@ public struct MXCertificateCheck: DomainCheck {
                     switch problem {
                     case .expired:
                         findings.append(DomainFinding(.certificateExpired, severity, subject: subject,
-                                                      evidence: problem.evidence))
+                                                      evidence: .certificate(problem)))
                     case .notYetValid:
                         findings.append(DomainFinding(.certificateNotYetValid, severity, subject: subject,
-                                                      evidence: problem.evidence))
+                                                      evidence: .certificate(problem)))
                     case .expiringSoon(let days, _):
                         findings.append(DomainFinding(.certificateExpiringSoon, .warning, subject: subject,
-                                                      evidence: "\(days) days", parameters: ["days": String(days)]))
+                                                      evidence: .fact(.days(days)), parameters: ["days": String(days)]))
                     case .nameMismatch(_, let names):
                         findings.append(DomainFinding(.certificateHostMismatch, severity, subject: subject,
-                                                      evidence: names.joined(separator: ", ")))
+                                                      evidence: .data(names.joined(separator: ", "))))
                     case .selfSigned, .incompleteChain, .untrusted:
                         findings.append(DomainFinding(.certificateNotTrusted, severity, subject: subject,
-                                                      evidence: describe(certificate.trustFailure,
-                                                                         issuer: certificate.leaf.issuer),
+                                                      evidence: .trust(certificate.trustFailure,
+                                                                       issuer: certificate.leaf.issuer),
                                                       parameters: ["reason": reasonKey(certificate.trustFailure)]))
                     case .weakKey, .weakSignature:
                         break
@@ -229,14 +229,6 @@ public struct MXCertificateCheck: DomainCheck {
             }
         }
         return findings
-    }
-}
-
-func describe(_ failure: TrustFailure?, issuer: String) -> String {
-    switch failure {
-    case .selfSigned?: "self-signed: \(issuer)"
-    case let failure?: failure.evidence
-    case nil: "issuer \(issuer)"
     }
 }
 
@@ -265,19 +257,18 @@ public struct DANECheck: DomainCheck {
             guard let tlsa = host.tlsa else { continue }
             if case .bogus(let reason) = tlsa.status {
                 findings.append(DomainFinding(.dnssecInvalid, .critical, subject: tlsa.name,
-                                              evidence: "\"\(reason)\"", parameters: ["record": "TLSA"]))
+                                              evidence: .dnssecBogus(reason: reason), parameters: ["record": "TLSA"]))
                 continue
             }
             if tlsa.records.isEmpty, !protected.isEmpty {
                 findings.append(DomainFinding(.danePartial, .warning, subject: host.name,
-                                              evidence: "TLSA for \(protected.joined(separator: ", ")); none at \(tlsa.name)"))
+                                              evidence: .fact(.tlsaElsewhere(protected: protected, missingAt: tlsa.name))))
                 continue
             }
             if tlsa.records.isEmpty {
                 let signed = tlsa.status == .secure && domain.mx.status == .secure
                 findings.append(DomainFinding(.daneMissing, .info, subject: host.name,
-                                              evidence: signed ? "no TLSA at \(tlsa.name)"
-                                                  : "no TLSA at \(tlsa.name); the zone is not DNSSEC-signed",
+                                              evidence: .fact(.noTLSA(at: tlsa.name, zoneSigned: signed)),
                                               parameters: ["signed": signed ? "yes" : "no"]))
                 continue
             }
@@ -286,14 +277,14 @@ public struct DANECheck: DomainCheck {
                 switch address.dane {
                 case .unusable(let reason) where reported.insert(reason.rawValue).inserted:
                     findings.append(DomainFinding(.tlsaUnusable, .warning, subject: tlsa.name,
-                                                  evidence: evidence(tlsa.records),
+                                                  evidence: .data(evidence(tlsa.records)),
                                                   parameters: ["reason": reason.rawValue]))
                 case .mismatch(let detail):
                     findings.append(DomainFinding(.tlsaInvalid, .critical, subject: label(host, address),
-                                                  evidence: detail))
+                                                  evidence: .dane(detail)))
                 case .noTLS:
                     findings.append(DomainFinding(.daneRequired, .critical, subject: label(host, address),
-                                                  evidence: evidence(tlsa.records)))
+                                                  evidence: .data(evidence(tlsa.records))))
                 default:
                     break
                 }
@@ -325,77 +316,75 @@ public struct MTASTSCheck: DomainCheck {
         if sts.records.isEmpty {
             if sts.policyServed {
                 return [DomainFinding(.mtaSTSMissing, .warning, subject: domain.domain,
-                                      evidence: "policy at \(sts.policyURL), no TXT at \(subject)",
+                                      evidence: .fact(.policyWithoutTXT(policyURL: sts.policyURL, txtAt: subject)),
                                       parameters: ["policy": "served"])]
             }
-            return [DomainFinding(.mtaSTSMissing, .info, subject: domain.domain, evidence: "no TXT at \(subject)")]
+            return [DomainFinding(.mtaSTSMissing, .info, subject: domain.domain, evidence: .fact(.noTXT(at: subject)))]
         }
         if sts.records.count > 1 {
             return [DomainFinding(.stsRecordInvalid, .warning, subject: subject,
-                                  evidence: sts.records.joined(separator: " | "), parameters: ["reason": "several"])]
+                                  evidence: .data(sts.records.joined(separator: " | ")), parameters: ["reason": "several"])]
         }
         if let problem = sts.recordProblem {
             return [DomainFinding(.stsRecordInvalid, .warning, subject: subject,
-                                  evidence: "\(sts.records[0]) (\(problem.evidence))", parameters: ["reason": "syntax"])]
+                                  evidence: .stsRecord(record: sts.records[0], problem), parameters: ["reason": "syntax"])]
         }
         let policySubject = sts.policyURL
         if let failure = sts.fetchFailure {
             switch failure {
             case let failure where failure.isCertificateFailure:
-                return [DomainFinding(.stsWebPKIInvalid, .critical, subject: policySubject, evidence: failure.evidence)]
+                return [DomainFinding(.stsWebPKIInvalid, .critical, subject: policySubject, evidence: .web(failure))]
             case .dnssecBogus(_, let reason):
-                return [DomainFinding(.dnssecInvalid, .critical, subject: policySubject, evidence: "\"\(reason)\"",
+                return [DomainFinding(.dnssecInvalid, .critical, subject: policySubject, evidence: .dnssecBogus(reason: reason),
                                       parameters: ["record": "A"])]
             default:
                 return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
-                                      evidence: describe(failure))]
+                                      evidence: .web(failure))]
             }
         }
         guard let response = sts.response else { return [] }
         if (300..<400).contains(response.status) {
             return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
-                                  evidence: "HTTP \(response.status) -> \(response.location ?? "?") "
-                                      + "(redirects are not followed)", parameters: ["reason": "redirect"])]
+                                  evidence: .fact(.redirect(status: response.status, location: response.location)),
+                                  parameters: ["reason": "redirect"])]
         }
         guard response.status == 200 else {
             return [DomainFinding(.stsPolicyFetchError, .critical, subject: policySubject,
-                                  evidence: "HTTP \(response.status)", parameters: ["reason": "status"])]
+                                  evidence: .fact(.httpStatus(response.status)), parameters: ["reason": "status"])]
         }
         if response.mediaType != "text/plain" {
             return [DomainFinding(.stsPolicyInvalid, .critical, subject: policySubject,
-                                  evidence: "Content-Type: \(response.contentType ?? "(none)")",
+                                  evidence: .data("Content-Type: \(response.contentType ?? "(none)")"),
                                   parameters: ["reason": "content-type"])]
         }
         guard let policy = sts.policy, sts.policyProblems.isEmpty else {
             return [DomainFinding(.stsPolicyInvalid, .critical, subject: policySubject,
-                                  evidence: sts.policyProblems.map(\.evidence).joined(separator: "; "),
+                                  evidence: .stsPolicy(sts.policyProblems),
                                   parameters: ["reason": "syntax"])]
         }
         var findings: [DomainFinding] = []
         switch policy.mode {
         case .testing:
-            findings.append(DomainFinding(.stsModeTesting, .info, subject: policySubject, evidence: "mode: testing"))
+            findings.append(DomainFinding(.stsModeTesting, .info, subject: policySubject, evidence: .data("mode: testing")))
         case .none:
-            findings.append(DomainFinding(.stsModeNone, .info, subject: policySubject, evidence: "mode: none"))
+            findings.append(DomainFinding(.stsModeNone, .info, subject: policySubject, evidence: .data("mode: none")))
         case .enforce:
             break
         }
         if policy.mode != .none, policy.maxAge < MTASTSCheck.shortestUsefulMaxAge {
             findings.append(DomainFinding(.stsMaxAgeShort, .info, subject: policySubject,
-                                          evidence: "max_age: \(policy.maxAge)",
+                                          evidence: .data("max_age: \(policy.maxAge)"),
                                           parameters: ["seconds": String(policy.maxAge)]))
         }
         if policy.mode != .none {
             for host in domain.hosts where host.listedInSTSPolicy == false {
                 findings.append(DomainFinding(.stsMXNotListed, policy.mode == .enforce ? .critical : .warning,
                                               subject: host.name,
-                                              evidence: "mx: " + policy.mxPatterns.joined(separator: ", ")))
+                                              evidence: .data("mx: " + policy.mxPatterns.joined(separator: ", "))))
             }
         }
         return findings
     }
-
-    func describe(_ failure: HTTPSFetcher.Failure) -> String { failure.evidence }
 }
 
 /// TLS-RPT: the `_smtp._tls.<domain>` record. - SeeAlso: RFC 8460 section 3
@@ -407,15 +396,15 @@ public struct TLSRPTCheck: DomainCheck {
         let subject = "_smtp._tls.\(domain.domain)"
         let tlsrpt = domain.tlsrpt
         if tlsrpt.records.isEmpty {
-            return [DomainFinding(.tlsrptMissing, .info, subject: domain.domain, evidence: "no TXT at \(subject)")]
+            return [DomainFinding(.tlsrptMissing, .info, subject: domain.domain, evidence: .fact(.noTXT(at: subject)))]
         }
         if tlsrpt.records.count > 1 {
             return [DomainFinding(.tlsrptInvalid, .warning, subject: subject,
-                                  evidence: tlsrpt.records.joined(separator: " | "), parameters: ["reason": "several"])]
+                                  evidence: .data(tlsrpt.records.joined(separator: " | ")), parameters: ["reason": "several"])]
         }
         if let problem = tlsrpt.problem {
             return [DomainFinding(.tlsrptInvalid, .warning, subject: subject,
-                                  evidence: "\(tlsrpt.records[0]) (\(problem.evidence))", parameters: ["reason": "syntax"])]
+                                  evidence: .tlsrptRecord(record: tlsrpt.records[0], problem), parameters: ["reason": "syntax"])]
         }
         return []
     }

@@ -27,9 +27,9 @@ public struct TLSALookup: Sendable {
     public var records: [TLSARecord]
     public var status: DNSSECStatus
     /// The lookup itself failed (SERVFAIL, timeout); distinct from "no records".
-    public var error: String?
+    public var error: DNSError?
 
-    public init(name: String, records: [TLSARecord], status: DNSSECStatus, error: String? = nil) {
+    public init(name: String, records: [TLSARecord], status: DNSSECStatus, error: DNSError? = nil) {
         self.name = name
         self.records = records
         self.status = status
@@ -48,7 +48,7 @@ public enum DANEVerdict: Sendable, Equatable {
     /// A usable record matched the presented chain (and, for DANE-TA, the name).
     case valid(TLSARecord)
     /// Usable records, none of which authenticates the server.
-    case mismatch(String)
+    case mismatch(DANEMismatch)
     /// Usable records, but no TLS to check them against (STARTTLS missing or the handshake failed).
     case noTLS
 }
@@ -81,13 +81,13 @@ public struct MXHostObservation: Sendable {
     public var preference: UInt16
     public var addressStatus: DNSSECStatus?
     /// Why no address could be probed (NXDOMAIN, lookup failure).
-    public var addressError: String?
+    public var addressError: MXAddressProblem?
     public var addresses: [MXAddressObservation]
     public var tlsa: TLSALookup?
     /// Whether the MTA-STS policy's mx patterns cover this host; nil without a policy.
     public var listedInSTSPolicy: Bool?
 
-    public init(name: String, preference: UInt16, addressStatus: DNSSECStatus? = nil, addressError: String? = nil,
+    public init(name: String, preference: UInt16, addressStatus: DNSSECStatus? = nil, addressError: MXAddressProblem? = nil,
                 addresses: [MXAddressObservation] = [], tlsa: TLSALookup? = nil, listedInSTSPolicy: Bool? = nil) {
         self.name = name
         self.preference = preference

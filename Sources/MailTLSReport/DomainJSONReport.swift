@@ -100,7 +100,7 @@ public enum DomainJSONReport {
                            problem: observation.tlsrpt.problem.map { "\($0)" }),
             findings: report.findings.map { finding in
                 FindingEntry(id: finding.id.rawValue, severity: finding.severity.rawValue, subjects: finding.subjects,
-                             evidence: finding.evidence,
+                             evidence: finding.evidence.english,
                              message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
                              fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
             })
@@ -112,10 +112,10 @@ public enum DomainJSONReport {
 
     static func host(_ host: MXHostObservation) -> Host {
         Host(name: host.name, preference: Int(host.preference), addressDNSSEC: host.addressStatus?.label,
-             addressError: host.addressError,
+             addressError: host.addressError?.english,
              tlsa: host.tlsa.map { tlsa in
                  TLSA(name: tlsa.name, dnssec: tlsa.status.label, records: tlsa.records.map(\.presentation),
-                      error: tlsa.error)
+                      error: tlsa.error?.evidence)
              },
              listedInSTSPolicy: host.listedInSTSPolicy,
              addresses: host.addresses.map { address in
@@ -131,7 +131,7 @@ public enum DomainJSONReport {
         case .unusable(let reason): ("unusable", reason.rawValue)
         case .bogus(let reason): ("bogus", reason)
         case .valid(let record): ("valid", "\(record.usage) \(record.selector) \(record.matchingType)")
-        case .mismatch(let detail): ("mismatch", detail)
+        case .mismatch(let detail): ("mismatch", detail.english)
         case .noTLS: ("no-tls", nil)
         }
     }

@@ -56,7 +56,7 @@ public struct DomainTerminalReport: Sendable {
         var severities: [Severity?] = []
         for host in observation.hosts {
             if host.addresses.isEmpty {
-                rows.append([String(host.preference), host.name, host.addressError ?? "-", "-", "-", "-", "-", "-",
+                rows.append([String(host.preference), host.name, host.addressError.map { DomainEvidenceText.address($0, language) } ?? "-", "-", "-", "-", "-", "-",
                              "-", DomainText.listed(host.listedInSTSPolicy, language)])
                 severities.append(.critical)
             }
@@ -142,7 +142,7 @@ public struct DomainTerminalReport: Sendable {
             RenderedFinding(severity: finding.severity, id: finding.id.rawValue,
                             places: finding.subjects.joined(separator: ", "),
                             message: DomainFindingCatalog.message(for: finding, domain: report.domain, in: language),
-                            evidence: EvidenceText.render(finding.evidence, language),
+                            evidence: DomainEvidenceText.render(finding.evidence, language),
                             fix: DomainFindingCatalog.fix(for: finding, domain: report.domain, in: language))
         }
     }

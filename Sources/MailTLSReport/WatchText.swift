@@ -171,7 +171,7 @@ public struct WatchText: Sendable {
 
     func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {
         let subject = key.port == 0 ? key.address : key.address.replacingOccurrences(of: "/", with: " (") + ")"
-        return DomainFinding(id, condition.severity, subject: subject, evidence: condition.evidence)
+        return DomainFinding(id, condition.severity, subject: subject, evidence: .data(condition.evidence))
     }
 
     func dateText(_ date: Date) -> String { ISO8601.format(date) }

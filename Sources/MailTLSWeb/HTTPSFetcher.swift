@@ -39,7 +39,7 @@ public struct HTTPSFetcher: Sendable {
     }
 
     /// Why nothing usable came back: typed, so that each report says it in its reader's language.
-    public enum Failure: Error, Sendable, Equatable {
+    public enum Failure: Error, Sendable, Hashable, Codable {
         /// The host name has no address: NXDOMAIN, or a name without A/AAAA records.
         case hostNotFound(host: String, nameDoesNotExist: Bool)
         /// The address lookup itself failed.

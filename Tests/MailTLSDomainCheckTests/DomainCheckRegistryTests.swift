@@ -12,7 +12,7 @@ import Testing
 
     @Test(arguments: DomainFindingID.allCases)
     func everyFindingHasTextInBothLanguages(id: DomainFindingID) {
-        let finding = DomainFinding(id, .warning, subject: "mx.example.test", evidence: "evidence")
+        let finding = DomainFinding(id, .warning, subject: "mx.example.test", evidence: .data("evidence"))
         for language in Language.allCases {
             let message = DomainFindingCatalog.message(for: finding, domain: "example.test", in: language)
             let fix = DomainFindingCatalog.fix(for: finding, domain: "example.test", in: language)

@@ -111,7 +111,7 @@ import Testing
             "redirect", "status",
         ] as [String?] {
             let finding = DomainFinding(
-                id, .warning, subject: "mx.example.test", evidence: "rcode=2",
+                id, .warning, subject: "mx.example.test", evidence: .data("rcode=2"),
                 parameters: reason.map { ["reason": $0] } ?? [:])
             let entry = DomainFindingCatalog.entry(finding)
             texts += [

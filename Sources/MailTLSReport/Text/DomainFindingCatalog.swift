@@ -14,9 +14,9 @@ public enum DomainFindingCatalog {
     static func values(of finding: DomainFinding, domain: String, language: Language) -> [String: String] {
         var values = finding.parameters
         values["subjects"] = finding.subjects.joined(separator: ", ")
-        values["evidence"] = EvidenceText.render(finding.evidence, language)
+        values["evidence"] = DomainEvidenceText.render(finding.evidence, language)
         values["domain"] = domain
-        values["seconds"] = values["seconds"] ?? finding.evidence
+        values["seconds"] = values["seconds"] ?? finding.evidence.english
         return values
     }
 

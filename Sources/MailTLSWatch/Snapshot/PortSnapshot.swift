@@ -64,12 +64,12 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
             id = finding.id
             severity = finding.severity
             self.subject = subject
-            evidence = finding.evidence
+            evidence = finding.evidence.english
             parameters = finding.parameters
         }
 
         public func finding() -> DomainFinding {
-            DomainFinding(id, severity, subject: subject, evidence: evidence, parameters: parameters)
+            DomainFinding(id, severity, subject: subject, evidence: .data(evidence), parameters: parameters)
         }
     }
 

@@ -64,7 +64,7 @@ import Testing
         let finding = try finding(report, .stsMXNotListed)
         #expect(finding.severity == .critical)
         #expect(finding.subjects == ["mail.mailtls.test"])
-        #expect(finding.evidence.contains("mx.other.test"))
+        #expect(finding.evidence.english.contains("mx.other.test"))
         #expect(report.exitCode == 2)
     }
 
@@ -73,7 +73,7 @@ import Testing
         let finding = try finding(report, .stsPolicyInvalid)
         #expect(finding.severity == .critical)
         #expect(finding.parameters["reason"] == "content-type")
-        #expect(finding.evidence.contains("text/html"))
+        #expect(finding.evidence.english.contains("text/html"))
         #expect(report.exitCode == 2)
     }
 
@@ -94,7 +94,7 @@ import Testing
         let finding = try finding(report, .stsPolicyFetchError)
         #expect(finding.severity == .critical)
         #expect(finding.parameters["reason"] == reason)
-        #expect(finding.evidence.contains(evidence), "\(finding.evidence)")
+        #expect(finding.evidence.english.contains(evidence), "\(finding.evidence.english)")
         #expect(report.observation.sts.policy == nil)
     }
 
@@ -102,8 +102,8 @@ import Testing
         let report = try await check("sts-badpolicy.mailtls.test")
         let finding = try finding(report, .stsPolicyInvalid)
         #expect(finding.parameters["reason"] == "syntax")
-        #expect(finding.evidence.contains("max_age 999999999 is over 31557600"), "\(finding.evidence)")
-        #expect(finding.evidence.contains("no mx"), "\(finding.evidence)")
+        #expect(finding.evidence.english.contains("max_age 999999999 is over 31557600"), "\(finding.evidence.english)")
+        #expect(finding.evidence.english.contains("no mx"), "\(finding.evidence.english)")
     }
 
     @Test func aPolicyWithoutItsTXTRecordIsAWarning() async throws {
@@ -118,7 +118,7 @@ import Testing
         let finding = try finding(report, .starttlsNotSupported)
         #expect(finding.severity == .warning, "no MTA-STS: opportunistic senders deliver in the clear")
         #expect(finding.subjects == ["nostarttls-mx.mailtls.test (127.0.0.18)"])
-        #expect(!finding.evidence.contains("STARTTLS"))
+        #expect(!finding.evidence.english.contains("STARTTLS"))
         #expect(report.exitCode == 1)
     }
 
@@ -130,7 +130,7 @@ import Testing
         let partial = try self.finding(report, .danePartial)
         #expect(partial.severity == .warning)
         #expect(partial.subjects == ["nostarttls-mx.mailtls.test"])
-        #expect(partial.evidence.contains("TLSA for mail.mailtls.test"))
+        #expect(partial.evidence.english.contains("TLSA for mail.mailtls.test"))
         #expect(!ids(report).contains(.daneMissing), "partial DANE is worse than none, and said once")
     }
 
@@ -153,7 +153,7 @@ import Testing
         let finding = try finding(report, .tlsaInvalid)
         #expect(finding.severity == .critical)
         #expect(finding.subjects == ["dane-bad.mailtls.test (127.0.0.1)"])
-        #expect(finding.evidence.contains("3 1 1"))
+        #expect(finding.evidence.english.contains("3 1 1"))
         #expect(report.exitCode == 2)
     }
 
@@ -175,7 +175,7 @@ import Testing
         let report = try await check("badrpt.mailtls.test")
         let finding = try finding(report, .tlsrptInvalid)
         #expect(finding.severity == .warning)
-        #expect(finding.evidence.contains("ftp://"))
+        #expect(finding.evidence.english.contains("ftp://"))
     }
 
     @Test func aNullMXHasNothingToCheck() async throws {

@@ -37,7 +37,7 @@ import Testing
         let started = ContinuousClock.now
         let report = try await check("sts-drip.mailtls.test", httpTimeout: 2)
         let finding = try #require(report.findings.first { $0.id == .stsPolicyFetchError })
-        #expect(finding.evidence.contains("2"), "\(finding.evidence)")
+        #expect(finding.evidence.english.contains("2"), "\(finding.evidence.english)")
         // Served whole, the policy would take over eight minutes.
         #expect(started.duration(to: .now) < .seconds(30))
     }

@@ -61,7 +61,7 @@ import Testing
         snapshot.key = PortKey(target: "example.com", address: "example.com", port: 0)
         snapshot.sts = .init(id: id, mode: "enforce", mx: ["mx.example.com"], policyDigest: digest)
         snapshot.domainFindings = findings.map {
-            .init(DomainFinding($0, .critical, subject: "example.com", evidence: ""), subject: "example.com")
+            .init(DomainFinding($0, .critical, subject: "example.com", evidence: .data("")), subject: "example.com")
         }
         return snapshot
     }
@@ -82,7 +82,7 @@ import Testing
         before.dane = "valid"
         var after = F.snapshot(at: 60, certificate: F.certificate("renewed"))
         after.dane = "mismatch"
-        after.domainFindings = [.init(DomainFinding(.tlsaInvalid, .critical, subject: "mx (192.0.2.1)", evidence: "3 1 1 ab…"),
+        after.domainFindings = [.init(DomainFinding(.tlsaInvalid, .critical, subject: "mx (192.0.2.1)", evidence: .data("3 1 1 ab…")),
                                       subject: "mx (192.0.2.1)")]
         let events = ChangeDetector.changes(from: before, to: after)
         #expect(events.map(\.kind) == [.certificateChanged, .findingAppeared, .daneChanged])
