@@ -167,7 +167,7 @@ public struct RelayText: Sendable {
     /// language.
     func problemText(_ text: String) -> String {
         if let first = text.first, first.isNumber { return ServerQuote.render(text, language) }
-        return EvidenceText.render(text, language)
+        return RelayProblemText.render(text, language)
     }
 
     // MARK: Queue and status

@@ -92,7 +92,7 @@ public enum WatchJSON {
         init(_ condition: AlertCondition) {
             id = condition.id
             severity = condition.severity.rawValue
-            evidence = condition.evidence
+            evidence = condition.evidence.english
         }
     }
 

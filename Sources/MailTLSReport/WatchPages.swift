@@ -109,7 +109,7 @@ public struct WatchPages: Sendable {
     public func finding(_ id: String, catalog: AlertCondition.Catalog, port: Int?, evidence: String?) -> String? {
         var body = "<p><a href=\"\(link("/"))\">\(t("All targets", "すべての対象"))</a></p>\n<h1>\(h(id))</h1>\n"
         let text = WatchText(language: language)
-        let condition = AlertCondition(id: id, severity: .warning, evidence: evidence ?? "", catalog: catalog)
+        let condition = AlertCondition(id: id, severity: .warning, evidence: .text(evidence ?? ""), catalog: catalog)
         let known = switch catalog {
         case .check: FindingID(rawValue: id) != nil
         case .domain: DomainFindingID(rawValue: id) != nil

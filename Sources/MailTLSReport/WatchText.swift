@@ -32,8 +32,8 @@ public struct WatchText: Sendable {
                 : "The problem seen since \(dateText(notice.since)) is gone.")
         case .expiry:
             lines.append(language == .ja
-                ? "証明書の有効期限は \(PeerText.escaped(notice.condition.evidence)) です。期限が切れる前に更新してください。"
-                : "The certificate expires at \(PeerText.escaped(notice.condition.evidence)). Renew it before then.")
+                ? "証明書の有効期限は \(PeerText.escaped(notice.condition.evidence.english)) です。期限が切れる前に更新してください。"
+                : "The certificate expires at \(PeerText.escaped(notice.condition.evidence.english)). Renew it before then.")
         case .firing, .reminder, .change:
             lines.append(explanation(notice.condition, key: notice.key))
             lines.append((language == .ja ? "根拠: " : "Evidence: ") + evidenceText(notice.condition))
@@ -70,9 +70,28 @@ public struct WatchText: Sendable {
 
     /// A finding's evidence in the reader's language (the check's own renderer); the monitor's own evidence as it is.
     func evidenceText(_ condition: AlertCondition) -> String {
-        let escaped = PeerText.escaped(condition.evidence)
-        if condition.id == AlertCondition.settingsNotFound { return Self.missingText(condition.evidence, language) }
-        return condition.catalog == .watch ? escaped : EvidenceText.render(escaped, language)
+        if condition.id == AlertCondition.settingsNotFound {
+            return Self.missingText(condition.evidence.english, language)
+        }
+        if condition.id == AlertCondition.portLost, let state = PortState(rawValue: condition.evidence.english) {
+            return UIText.state(state, language)
+        }
+        return switch condition.evidence {
+        case .check(let evidence): PeerText.escaped(CheckEvidenceText.render(evidence, language))
+        case .domain(let evidence): PeerText.escaped(DomainEvidenceText.render(evidence, language))
+        case .text(let text): PeerText.escaped(text)
+        }
+    }
+
+    /// The check's typed evidence of a condition, else its words as data (a condition read from old history).
+    static func checkEvidence(_ condition: AlertCondition) -> Evidence {
+        if case .check(let evidence) = condition.evidence { return evidence }
+        return .data(condition.evidence.english)
+    }
+
+    static func domainEvidence(_ condition: AlertCondition) -> DomainEvidence {
+        if case .domain(let evidence) = condition.evidence { return evidence }
+        return .data(condition.evidence.english)
     }
 
     func thresholdText(_ threshold: String) -> String {
@@ -89,7 +108,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: .data(condition.evidence)), in: language)
+                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: Self.checkEvidence(condition)), in: language)
             }
         case .domain:
             if let id = DomainFindingID(rawValue: condition.id) {
@@ -100,8 +119,8 @@ public struct WatchText: Sendable {
         }
         if condition.id == AlertCondition.portLost {
             return language == .ja
-                ? "ポート \(port) は以前は応答していましたが、今は応答しません（\(condition.evidence)）。"
-                : "Port \(port) used to answer and no longer does (\(condition.evidence))."
+                ? "ポート \(port) は以前は応答していましたが、今は応答しません（\(evidenceText(condition))）。"
+                : "Port \(port) used to answer and no longer does (\(evidenceText(condition)))."
         }
         if condition.id == AlertCondition.versionLowered {
             return language == .ja
@@ -110,8 +129,8 @@ public struct WatchText: Sendable {
         }
         if condition.id == AlertCondition.settingsNotFound {
             return language == .ja
-                ? "このアドレスの設定（\(Self.missingText(condition.evidence, language))）が見つからないか、見つかったサーバーで確認できませんでした。メールソフトや複合機の自動設定も失敗します。"
-                : "The settings of this address (\(Self.missingText(condition.evidence, language))) could not be found, or the servers found did not work: mail clients' and MFPs' automatic setup fails too."
+                ? "このアドレスの設定（\(Self.missingText(condition.evidence.english, language))）が見つからないか、見つかったサーバーで確認できませんでした。メールソフトや複合機の自動設定も失敗します。"
+                : "The settings of this address (\(Self.missingText(condition.evidence.english, language))) could not be found, or the servers found did not work: mail clients' and MFPs' automatic setup fails too."
         }
         if condition.id == ChangeEvent.Kind.stsPolicyChangedWithoutNewID.rawValue {
             return language == .ja
@@ -125,7 +144,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: .data(condition.evidence)),
+                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: Self.checkEvidence(condition)),
                                           in: language, software: Set([condition.software].compactMap { $0 }))
             }
         case .domain:
@@ -171,7 +190,7 @@ public struct WatchText: Sendable {
 
     func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {
         let subject = key.port == 0 ? key.address : key.address.replacingOccurrences(of: "/", with: " (") + ")"
-        return DomainFinding(id, condition.severity, subject: subject, evidence: .data(condition.evidence))
+        return DomainFinding(id, condition.severity, subject: subject, evidence: Self.domainEvidence(condition))
     }
 
     func dateText(_ date: Date) -> String { ISO8601.format(date) }

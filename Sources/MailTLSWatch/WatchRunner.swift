@@ -93,7 +93,7 @@ public struct WatchRunner: Sendable {
             for event in events where event.kind == .stsPolicyChangedWithoutNewID && !held {
                 notices.append(AlertNotice(kind: .change, key: snapshot.key,
                                            condition: AlertCondition(id: event.kind.rawValue, severity: .warning,
-                                                                     evidence: "id=\(event.after)", catalog: .watch),
+                                                                     evidence: .text("id=\(event.after)"), catalog: .watch),
                                            at: snapshot.checkedAt, since: snapshot.checkedAt))
             }
             let changed = memory.map { !$0.snapshot.sameFacts(as: snapshot) } ?? true
@@ -126,7 +126,7 @@ public struct WatchRunner: Sendable {
         let left = certificate.notAfter.timeIntervalSince(snapshot.checkedAt)
         let severity: Severity = left <= configuration.defaults.expiry.criticalSeconds ? .critical : .warning
         let condition = AlertCondition(id: "certificate-expiry-\(nearest)", severity: severity,
-                                       evidence: ISO8601.format(certificate.notAfter), catalog: .watch)
+                                       evidence: .text(ISO8601.format(certificate.notAfter)), catalog: .watch)
         return [AlertNotice(kind: .expiry, key: snapshot.key, condition: condition, at: snapshot.checkedAt,
                             since: snapshot.checkedAt)]
     }

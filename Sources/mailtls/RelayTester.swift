@@ -109,7 +109,7 @@ struct RelayTester {
             } catch {
                 let explanation = UpstreamReplyCatalog.explain(reply: error.reply.map(ReplyVerdict.text),
                                                                problemKind: error.kind.rawValue)
-                Console.line("\(upstream.label): " + EvidenceText.render(error.description.peerSafe, language) + "\n  "
+                Console.line("\(upstream.label): " + RelayProblemText.render(error.description.peerSafe, language) + "\n  "
                              + explanation.meaning(language)
                              + "\n  " + explanation.fix(language))
                 continue
@@ -138,7 +138,7 @@ struct RelayTester {
                     }
                 }
             } catch {
-                Console.line("  " + EvidenceText.render(error.description.peerSafe, language))
+                Console.line("  " + RelayProblemText.render(error.description.peerSafe, language))
             }
             await connection.close()
             if succeeded { break }

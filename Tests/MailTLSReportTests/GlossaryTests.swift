@@ -332,7 +332,7 @@ import Testing
     /// The words around evidence: each Japanese template, with its `$n` groups taken as placeholders.
     @Test func evidenceTemplates() throws {
         let glossary = try Glossary.shared()
-        for (pattern, template) in EvidenceText.japanese {
+        for (pattern, template) in RelayProblemText.japanese {
             #expect(!template.isEmpty, "\(pattern.pattern)")
             let problems = glossary.problems(inJapanese: template)
             #expect(problems.isEmpty, "evidence \(pattern.pattern): \(template)\n\(problems.joined(separator: "\n"))")

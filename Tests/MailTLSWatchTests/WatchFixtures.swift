@@ -28,6 +28,6 @@ enum WatchFixtures {
     }
 
     static func finding(_ id: FindingID, _ severity: Severity, _ evidence: String = "") -> PortSnapshot.FindingFact {
-        PortSnapshot.FindingFact(id: id, severity: severity, evidence: evidence)
+        PortSnapshot.FindingFact(id: id, severity: severity, evidence: .data(evidence))
     }
 }

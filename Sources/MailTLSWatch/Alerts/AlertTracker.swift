@@ -9,7 +9,7 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
     /// A finding id (`certificate-expired`), `port-lost` or `tls-version-lowered`.
     public var id: String
     public var severity: Severity
-    public var evidence: String
+    public var evidence: ConditionEvidence
     /// The server software on the port, for a fix in its terms.
     public var software: ServerSoftware?
     /// Whose rule it is, so its words come from the right catalogue (`mailtls check`'s and `mailtls domain`'s
@@ -22,7 +22,7 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
         case watch
     }
 
-    public init(id: String, severity: Severity, evidence: String, software: ServerSoftware? = nil,
+    public init(id: String, severity: Severity, evidence: ConditionEvidence, software: ServerSoftware? = nil,
                 catalog: Catalog = .check) {
         self.id = id
         self.severity = severity
@@ -31,12 +31,42 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
         self.catalog = catalog
     }
 
+    enum CodingKeys: String, CodingKey { case id, severity, evidence, software, catalog }
+
+    /// Alert states written before evidence was typed hold its English words: they come back as text.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        severity = try container.decode(Severity.self, forKey: .severity)
+        evidence = try (try? container.decode(ConditionEvidence.self, forKey: .evidence))
+            ?? .text(container.decode(String.self, forKey: .evidence))
+        software = try container.decodeIfPresent(ServerSoftware.self, forKey: .software)
+        catalog = try container.decode(Catalog.self, forKey: .catalog)
+    }
+
     public static let portLost = "port-lost"
     public static let versionLowered = "tls-version-lowered"
     /// An address target whose settings could not be found or verified (incoming, outgoing or both).
     public static let settingsNotFound = "settings-not-found"
     /// The monitor's own conditions, which `ignore:` accepts too.
     public static let ownConditions: Set<String> = [portLost, versionLowered, settingsNotFound]
+}
+
+/// What shows a condition: a check finding's or a domain finding's typed evidence, or the monitor's own words
+/// about its own conditions (a port's state, a version change, what settings are missing, a date).
+public enum ConditionEvidence: Sendable, Hashable, Codable {
+    case check(Evidence)
+    case domain(DomainEvidence)
+    case text(String)
+
+    /// For webhooks, JSON and e-mail in English.
+    public var english: String {
+        switch self {
+        case .check(let evidence): evidence.english
+        case .domain(let evidence): evidence.english
+        case .text(let text): text
+        }
+    }
 }
 
 /// Where one condition of one port stands between probes.
@@ -190,7 +220,7 @@ public struct AlertTracker: Sendable {
         let notConditions: Set<FindingID> = [.certificateExpiringSoon, .portClosed, .portFiltered]
         for finding in snapshot.findings
         where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && !notConditions.contains(finding.id) {
-            conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity, evidence: finding.evidence,
+            conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity, evidence: .check(finding.evidence),
                                              software: snapshot.software))
         }
         // A domain's findings: one condition per id on this entry (the first subject's evidence), expiry aside.
@@ -199,20 +229,20 @@ public struct AlertTracker: Sendable {
         where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && finding.id != .certificateExpiringSoon
             && seen.insert(finding.id).inserted {
             conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity,
-                                             evidence: finding.evidence, catalog: .domain))
+                                             evidence: .domain(finding.evidence), catalog: .domain))
         }
         if !snapshot.accountMissing.isEmpty, !ignore.contains(AlertCondition.settingsNotFound) {
             conditions.append(AlertCondition(id: AlertCondition.settingsNotFound, severity: .critical,
-                                             evidence: snapshot.accountMissing.joined(separator: ", "), catalog: .watch))
+                                             evidence: .text(snapshot.accountMissing.joined(separator: ", ")), catalog: .watch))
         }
         if snapshot.state != .open, wasOpenBefore, !ignore.contains(AlertCondition.portLost) {
             conditions.append(AlertCondition(id: AlertCondition.portLost, severity: .critical,
-                                             evidence: snapshot.state.rawValue, catalog: .watch))
+                                             evidence: .text(snapshot.state.rawValue), catalog: .watch))
         }
         if snapshot.state == .open, let best = bestVersionSeen, let now = snapshot.versions.max(), now < best,
            minimum <= .warning, !ignore.contains(AlertCondition.versionLowered) {
             conditions.append(AlertCondition(id: AlertCondition.versionLowered, severity: .warning,
-                                             evidence: "\(best.rawValue) → \(now.rawValue)", catalog: .watch))
+                                             evidence: .text("\(best.rawValue) → \(now.rawValue)"), catalog: .watch))
         }
         return conditions
     }

@@ -152,7 +152,7 @@ public struct NoticeDelivery: Sendable {
             let words = words(notice)
             return Item(kind: notice.kind.rawValue, target: notice.key.target, address: notice.key.address,
                         port: notice.key.port, condition: notice.condition.id,
-                        severity: notice.condition.severity.rawValue, evidence: notice.condition.evidence,
+                        severity: notice.condition.severity.rawValue, evidence: notice.condition.evidence.english,
                         at: ISO8601.format(notice.at), since: ISO8601.format(notice.since), title: words.title,
                         text: words.body)
         }

@@ -57,19 +57,32 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         public var id: DomainFindingID
         public var severity: Severity
         public var subject: String
-        public var evidence: String
+        public var evidence: DomainEvidence
         public var parameters: [String: String]
 
         public init(_ finding: DomainFinding, subject: String) {
             id = finding.id
             severity = finding.severity
             self.subject = subject
-            evidence = finding.evidence.english
+            evidence = finding.evidence
             parameters = finding.parameters
         }
 
         public func finding() -> DomainFinding {
-            DomainFinding(id, severity, subject: subject, evidence: .data(evidence), parameters: parameters)
+            DomainFinding(id, severity, subject: subject, evidence: evidence, parameters: parameters)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, severity, subject, evidence, parameters }
+
+        /// History written before evidence was typed holds its English words: they come back as data.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(DomainFindingID.self, forKey: .id)
+            severity = try container.decode(Severity.self, forKey: .severity)
+            subject = try container.decode(String.self, forKey: .subject)
+            evidence = try (try? container.decode(DomainEvidence.self, forKey: .evidence))
+                ?? .data(container.decode(String.self, forKey: .evidence))
+            parameters = try container.decode([String: String].self, forKey: .parameters)
         }
     }
 
@@ -119,10 +132,10 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
     public struct FindingFact: Sendable, Equatable, Codable, Hashable {
         public var id: FindingID
         public var severity: Severity
-        public var evidence: String
+        public var evidence: Evidence
         public var parameters: [String: String]
 
-        public init(id: FindingID, severity: Severity, evidence: String, parameters: [String: String] = [:]) {
+        public init(id: FindingID, severity: Severity, evidence: Evidence, parameters: [String: String] = [:]) {
             self.id = id
             self.severity = severity
             self.evidence = evidence
@@ -131,7 +144,19 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
 
         /// The check's finding again, for the catalogue's text.
         public func finding(port: Int) -> Finding {
-            Finding(id, severity, port: port, evidence: .data(evidence), parameters: parameters)
+            Finding(id, severity, port: port, evidence: evidence, parameters: parameters)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, severity, evidence, parameters }
+
+        /// History written before evidence was typed holds its English words: they come back as data.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(FindingID.self, forKey: .id)
+            severity = try container.decode(Severity.self, forKey: .severity)
+            evidence = try (try? container.decode(Evidence.self, forKey: .evidence))
+                ?? .data(container.decode(String.self, forKey: .evidence))
+            parameters = try container.decode([String: String].self, forKey: .parameters)
         }
     }
 
@@ -163,7 +188,7 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         certificate = observation.certificate.map(CertificateFacts.init)
         software = observation.software
         findings = report.findings.filter { $0.ports.contains(port) }
-            .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence.english, parameters: $0.parameters) }
+            .map { FindingFact(id: $0.id, severity: $0.severity, evidence: $0.evidence, parameters: $0.parameters) }
             .sorted { $0.id.rawValue < $1.id.rawValue }
     }
 

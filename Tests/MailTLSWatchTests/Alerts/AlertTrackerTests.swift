@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct AlertTrackerTests {
     typealias F = WatchFixtures
-    let expired = AlertCondition(id: "certificate-expired", severity: .critical, evidence: "notAfter 2027-01-01")
+    let expired = AlertCondition(id: "certificate-expired", severity: .critical, evidence: .text("notAfter 2027-01-01"))
 
     /// Runs probes through the tracker: `true` shows the condition, `false` does not.
     func run(_ probes: [Bool], tracker: AlertTracker = AlertTracker(), answered: Bool = true, interval: Double = 3600)
@@ -100,7 +100,7 @@ import Testing
 
 @Suite struct MaintenanceTests {
     typealias F = WatchFixtures
-    let expired = AlertCondition(id: "certificate-expired", severity: .critical, evidence: "")
+    let expired = AlertCondition(id: "certificate-expired", severity: .critical, evidence: .text(""))
 
     func window(_ yaml: String) throws -> MaintenanceWindow {
         try #require(try WatchConfigurationReader.parse("maintenance:\n  - \(yaml)\ntargets: [{ host: a.example }]\n").maintenance.first)

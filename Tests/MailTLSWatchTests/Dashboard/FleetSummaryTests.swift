@@ -13,7 +13,7 @@ import Testing
         var snapshot = F.snapshot(certificate: F.certificate(fingerprint ?? "\(target)-\(port)", notAfterDays: notAfterDays))
         snapshot.key = PortKey(target: target, address: "192.0.2.1", port: port)
         let states = alert.map { severity, phase in
-            [AlertState(key: snapshot.key, condition: AlertCondition(id: "certificate-expired", severity: severity, evidence: ""),
+            [AlertState(key: snapshot.key, condition: AlertCondition(id: "certificate-expired", severity: severity, evidence: .text("")),
                         phase: phase, failures: 3, successes: 0, since: F.start, lastNotified: nil)]
         } ?? []
         return PortMemory(snapshot: snapshot, alertStates: states, wasOpenBefore: true, bestVersionSeen: .tls13,

@@ -9,11 +9,11 @@ import Testing
     typealias F = WatchFixtures
     static let notice = AlertNotice(kind: .firing, key: F.key,
                                     condition: AlertCondition(id: "certificate-expired", severity: .critical,
-                                                              evidence: "<@channel> & friends"),
+                                                              evidence: .text("<@channel> & friends")),
                                     at: F.start, since: F.start.addingTimeInterval(-7200))
 
     let delivery = NoticeDelivery(routes: [], language: "en") { notice in
-        NoticeWords(title: "[ALERT] \(notice.key): \(notice.condition.id)", body: "evidence \(notice.condition.evidence)")
+        NoticeWords(title: "[ALERT] \(notice.key): \(notice.condition.id)", body: "evidence \(notice.condition.evidence.english)")
     }
 
     @Test func theWebhookDocumentHasTheFactsAndTheWords() throws {

@@ -21,7 +21,7 @@ import Testing
 
     @Test func whatIsRecordedIsRememberedAcrossOpenings() async throws {
         try await withStore { store, path in
-            let condition = AlertCondition(id: "certificate-expired", severity: .critical, evidence: "x", software: .postfix)
+            let condition = AlertCondition(id: "certificate-expired", severity: .critical, evidence: .text("x"), software: .postfix)
             let state = AlertState(key: F.key, condition: condition, phase: .firing, failures: 3, successes: 0,
                                    since: F.start, lastNotified: F.start)
             try await store.record(record(F.snapshot(findings: [F.finding(.certificateExpired, .critical, "x")]), states: [state]))
@@ -63,7 +63,7 @@ import Testing
 
     @Test func historyIsNewestFirstAndPruned() async throws {
         try await withStore { store, _ in
-            let condition = AlertCondition(id: "starttls-not-supported", severity: .critical, evidence: "")
+            let condition = AlertCondition(id: "starttls-not-supported", severity: .critical, evidence: .text(""))
             let firing = AlertNotice(kind: .firing, key: F.key, condition: condition, at: F.start.addingTimeInterval(120),
                                      since: F.start)
             let event = ChangeEvent(key: F.key, at: F.start.addingTimeInterval(60), kind: .securityChanged,
