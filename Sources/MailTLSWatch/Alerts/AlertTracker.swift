@@ -9,7 +9,12 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
     /// A finding id (`certificate-expired`), `port-lost` or `tls-version-lowered`.
     public var id: String
     public var severity: Severity
-    public var evidence: ConditionEvidence
+    /// Kept as JSON text, decoded when an alert or a page words it (a dashboard request reads every state).
+    var storedEvidence: StoredEvidence<ConditionEvidence>
+    public var evidence: ConditionEvidence {
+        get { storedEvidence.value(orData: { .text($0) }) }
+        set { storedEvidence = StoredEvidence(newValue) }
+    }
     /// The server software on the port, for a fix in its terms.
     public var software: ServerSoftware?
     /// Whose rule it is, so its words come from the right catalogue (`mailtls check`'s and `mailtls domain`'s
@@ -26,22 +31,15 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
                 catalog: Catalog = .check) {
         self.id = id
         self.severity = severity
-        self.evidence = evidence
+        storedEvidence = StoredEvidence(evidence)
         self.software = software
         self.catalog = catalog
     }
 
-    enum CodingKeys: String, CodingKey { case id, severity, evidence, software, catalog }
-
     /// Alert states written before evidence was typed hold its English words: they come back as text.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        severity = try container.decode(Severity.self, forKey: .severity)
-        evidence = try (try? container.decode(ConditionEvidence.self, forKey: .evidence))
-            ?? .text(container.decode(String.self, forKey: .evidence))
-        software = try container.decodeIfPresent(ServerSoftware.self, forKey: .software)
-        catalog = try container.decode(Catalog.self, forKey: .catalog)
+    enum CodingKeys: String, CodingKey {
+        case id, severity, software, catalog
+        case storedEvidence = "evidence"
     }
 
     public static let portLost = "port-lost"

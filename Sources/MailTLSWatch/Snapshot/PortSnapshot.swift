@@ -57,14 +57,16 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         public var id: DomainFindingID
         public var severity: Severity
         public var subject: String
-        public var evidence: DomainEvidence
+        var storedEvidence: StoredEvidence<DomainEvidence>
         public var parameters: [String: String]
+
+        public var evidence: DomainEvidence { storedEvidence.value(orData: { .data($0) }) }
 
         public init(_ finding: DomainFinding, subject: String) {
             id = finding.id
             severity = finding.severity
             self.subject = subject
-            evidence = finding.evidence
+            storedEvidence = StoredEvidence(finding.evidence)
             parameters = finding.parameters
         }
 
@@ -72,17 +74,9 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
             DomainFinding(id, severity, subject: subject, evidence: evidence, parameters: parameters)
         }
 
-        enum CodingKeys: String, CodingKey { case id, severity, subject, evidence, parameters }
-
-        /// History written before evidence was typed holds its English words: they come back as data.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(DomainFindingID.self, forKey: .id)
-            severity = try container.decode(Severity.self, forKey: .severity)
-            subject = try container.decode(String.self, forKey: .subject)
-            evidence = try (try? container.decode(DomainEvidence.self, forKey: .evidence))
-                ?? .data(container.decode(String.self, forKey: .evidence))
-            parameters = try container.decode([String: String].self, forKey: .parameters)
+        enum CodingKeys: String, CodingKey {
+            case id, severity, subject, parameters
+            case storedEvidence = "evidence"
         }
     }
 
@@ -132,13 +126,15 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
     public struct FindingFact: Sendable, Equatable, Codable, Hashable {
         public var id: FindingID
         public var severity: Severity
-        public var evidence: Evidence
+        var storedEvidence: StoredEvidence<Evidence>
         public var parameters: [String: String]
+
+        public var evidence: Evidence { storedEvidence.value(orData: { .data($0) }) }
 
         public init(id: FindingID, severity: Severity, evidence: Evidence, parameters: [String: String] = [:]) {
             self.id = id
             self.severity = severity
-            self.evidence = evidence
+            storedEvidence = StoredEvidence(evidence)
             self.parameters = parameters
         }
 
@@ -147,16 +143,9 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
             Finding(id, severity, port: port, evidence: evidence, parameters: parameters)
         }
 
-        enum CodingKeys: String, CodingKey { case id, severity, evidence, parameters }
-
-        /// History written before evidence was typed holds its English words: they come back as data.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(FindingID.self, forKey: .id)
-            severity = try container.decode(Severity.self, forKey: .severity)
-            evidence = try (try? container.decode(Evidence.self, forKey: .evidence))
-                ?? .data(container.decode(String.self, forKey: .evidence))
-            parameters = try container.decode([String: String].self, forKey: .parameters)
+        enum CodingKeys: String, CodingKey {
+            case id, severity, parameters
+            case storedEvidence = "evidence"
         }
     }
 
@@ -211,5 +200,35 @@ public struct PortSnapshot: Sendable, Equatable, Codable {
         var mine = self
         mine.checkedAt = other.checkedAt
         return mine == other
+    }
+}
+
+/// Typed evidence kept in a history row as JSON text: the row decodes as plain strings (cheap, for a 10,000-target
+/// dashboard's first request), and the evidence is decoded only when an alert or a page words it. Rows written
+/// before evidence was typed hold the English words themselves: those read back through `data`.
+public struct StoredEvidence<Value: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
+    public let text: String
+
+    /// Sorted keys: the same value is always the same text (equality and hashing go by the text).
+    public init(_ value: Value) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        text = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    public init(from decoder: any Decoder) throws {
+        text = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public func value(orData data: (String) -> Value) -> Value {
+        guard text.hasPrefix("{"), let value = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+            return data(text)
+        }
+        return value
     }
 }

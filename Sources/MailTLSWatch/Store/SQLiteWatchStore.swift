@@ -10,6 +10,9 @@ public final class SQLiteWatchStore: WatchStore {
     /// so the dashboard and /metrics decode only what changed since they last asked (JSON decoding was most of a
     /// 10,000-target page).
     private let decoded = Mutex<[PortKey: (checkedAt: Double, snapshot: PortSnapshot)]>([:])
+    /// Decoded alert states by their stored text: most do not change between two requests, and decoding their
+    /// typed evidence on every dashboard request cost a tenth of a 10,000-target page.
+    private let decodedStates = Mutex<[String: AlertState]>([:])
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -77,11 +80,18 @@ public final class SQLiteWatchStore: WatchStore {
         try await database.read { db in
             // Two queries however large the fleet: the ports, then every alert state, grouped here.
             var states: [PortKey: [AlertState]] = [:]
+            let knownStates = decodedStates.withLock { $0 }
+            var seenStates: [String: AlertState] = [:]
             for text in try String.fetchAll(
                 db, sql: "SELECT state FROM alert_states WHERE (?1 IS NULL OR target = ?1) ORDER BY condition",
                 arguments: [target]) {
-                let state = try Self.value(AlertState.self, text)
+                let state = try knownStates[text] ?? Self.value(AlertState.self, text)
+                seenStates[text] = state
                 states[state.key, default: []].append(state)
+            }
+            // The whole fleet's states replace the cache (so it never outgrows the table); one target's join it.
+            decodedStates.withLock { cache in
+                if target == nil { cache = seenStates } else { cache.merge(seenStates) { _, new in new } }
             }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT * FROM latest WHERE (?1 IS NULL OR target = ?1) ORDER BY target, address, port",
