@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "MailTLSWebTests",
             dependencies: [
-                "MailTLSWeb", "MailTLSDNS", "TestSupport",
+                "MailTLSWeb", "MailTLSDNS", "MailTLSCheck", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

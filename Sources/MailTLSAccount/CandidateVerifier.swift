@@ -82,7 +82,7 @@ struct CandidateVerifier: Sendable {
 
     func spec(for setting: ServerSetting) -> PortSpec {
         PortSpec(port: setting.port, mailProtocol: setting.kind,
-                 mode: setting.socketType == .implicitTLS ? .implicitTLS : .startTLS, isSubmission: setting.kind == .smtp)
+                 mode: setting.socketType.connectionMode, isSubmission: setting.kind == .smtp)
     }
 
     /// Judges an observation as a client configured with `setting` experiences it, by the rules every command

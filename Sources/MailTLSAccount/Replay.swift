@@ -67,7 +67,7 @@ struct Replay {
         }
         let serverName = HostnameMatcher.isIPAddress(request.host) ? nil : request.host
         let plan = LoginDialogue.Plan(
-            mailProtocol: request.mailProtocol, mode: request.security == .implicitTLS ? .implicitTLS : .startTLS,
+            mailProtocol: request.mailProtocol, mode: request.security.connectionMode,
             upgrade: request.security == .startTLS, user: request.user, password: request.password,
             allowPlaintextAuthentication: request.allowPlaintextAuthentication,
             sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate)
@@ -109,15 +109,15 @@ struct Replay {
         let record = conversation.record
         let port = "\(address.ipAddress ?? request.host):\(request.port)"
         // The connect, judged as every command judges it.
-        switch (TransportAssessment.connectProblem(conversation.error), conversation.error) {
-        case (.refused?, _):
+        switch TransportAssessment.connectProblem(conversation.error) {
+        case .refused?:
             fail(.tcp, .connectionRefused, .connectionRefused(endpoint: port), ["port": String(request.port)])
             return false
-        case (.noAnswer?, .connectTimeout(let seconds)?):
+        case .noAnswer(.connectTimeout(let seconds)?)?:
             fail(.tcp, .connectionTimedOut, .connectTimedOut(endpoint: port, seconds: seconds),
                  ["port": String(request.port)])
             return false
-        case (.unreachable?, .connectFailed(let reason)?):
+        case .unreachable(.connectFailed(let reason)?)?:
             fail(.tcp, .connectionFailed, .connectFailed(endpoint: port, reason: reason))
             return false
         default:
@@ -333,7 +333,7 @@ struct Replay {
             + "Date: \(RFC5322Date.format(request.now))\r\nMessage-ID: <\(UUID().uuidString)@mailtls.invalid>\r\n\r\n"
             + "This message was sent by mailtls diagnose to test the settings.\r\n").utf8)
         let plan = SubmissionDialogue.Plan(
-            mode: request.security == .implicitTLS ? .implicitTLS : .startTLS, upgrade: request.security == .startTLS,
+            mode: request.security.connectionMode, upgrade: request.security == .startTLS,
             user: request.user,
             password: request.password, allowPlaintextAuthentication: request.allowPlaintextAuthentication,
             sendDespiteRejectedCertificate: request.sendPasswordDespiteCertificate,

@@ -11,6 +11,9 @@ public enum MailProtocol: String, Sendable, Codable, CaseIterable {
         case .pop3: "POP3"
         }
     }
+
+    /// The command and capability that start TLS: STARTTLS, which POP3 calls STLS. - SeeAlso: RFC 3207, RFC 2595
+    public var startTLSKeyword: String { self == .pop3 ? "STLS" : "STARTTLS" }
 }
 
 /// How a connection is secured: one vocabulary for a port's mode, a device's setting and an autoconfig file's
@@ -24,6 +27,10 @@ public enum SecurityMode: String, Sendable, Codable, CaseIterable {
     case startTLS = "starttls"
     /// No encryption at all ("None" in client settings).
     case plaintext = "none"
+
+    /// How a connection made with this setting starts: TLS from the first byte, or a plaintext greeting (then
+    /// upgraded with STARTTLS, or not at all).
+    public var connectionMode: SecurityMode { self == .implicitTLS ? .implicitTLS : .startTLS }
 
     /// The label most devices show.
     public var deviceLabel: String {

@@ -105,11 +105,11 @@ public struct WatchPages: Sendable {
         return page(title: h(name), path: "/target/\(Self.pathComponent(name))", body: body)
     }
 
-    /// A finding's explanation and fix, as `mailtls check` gives them, with the evidence of one port when known.
-    public func finding(_ id: String, catalog: AlertCondition.Catalog, port: Int?, evidence: String?) -> String? {
+    /// A finding's explanation and fix, as `mailtls check` gives them.
+    public func finding(_ id: String, catalog: AlertCondition.Catalog, port: Int?) -> String? {
         var body = "<p><a href=\"\(link("/"))\">\(t("All targets", "すべての対象"))</a></p>\n<h1>\(h(id))</h1>\n"
         let text = WatchText(language: language)
-        let condition = AlertCondition(id: id, severity: .warning, evidence: .text(evidence ?? ""), catalog: catalog)
+        let condition = AlertCondition(id: id, severity: .warning, evidence: .text(""), catalog: catalog)
         let known = switch catalog {
         case .check: FindingID(rawValue: id) != nil
         case .domain: DomainFindingID(rawValue: id) != nil

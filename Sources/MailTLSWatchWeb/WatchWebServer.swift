@@ -34,7 +34,7 @@ public enum WatchWebServer {
             let id = try context.parameters.require("id")
             let port = request.uri.queryParameters.get("port").flatMap { Int($0) }
             let catalog = request.uri.queryParameters.get("catalog").flatMap { AlertCondition.Catalog(rawValue: $0) } ?? .check
-            guard let page = pages(request, language).finding(id, catalog: catalog, port: port, evidence: nil) else {
+            guard let page = pages(request, language).finding(id, catalog: catalog, port: port) else {
                 return Response(status: .notFound)
             }
             return html(page)

@@ -207,9 +207,8 @@ struct RoundtripCommand: AsyncParsableCommand {
         }
         func endpoint(_ setting: ServerSetting?) -> RoundtripEndpoint? {
             guard let setting, setting.socketType != .plaintext else { return nil }
-            let mailProtocol: MailProtocol = setting.kind == .smtp ? .smtp : setting.kind == .pop3 ? .pop3 : .imap
             return RoundtripEndpoint(host: setting.hostname, port: setting.port, security: setting.socketType,
-                                     mailProtocol: mailProtocol)
+                                     mailProtocol: setting.kind)
         }
         return (endpoint(report.recommendation.outgoing), endpoint(report.recommendation.incoming))
     }

@@ -86,36 +86,4 @@ import Testing
         #expect(CheckEvidenceText.render(evidence, .en) == english)
         #expect(CheckEvidenceText.render(evidence, .ja) == japanese)
     }
-
-    /// What the checks emit on hand-built observations of each kind: mailtls's own words differ per language;
-    /// only data (the server's words, suite names) reads the same.
-    static func open(_ port: Int, _ mailProtocol: MailProtocol, _ mode: SecurityMode) -> PortObservation {
-        var observation = PortObservation(spec: PortSpec(port: port, mailProtocol: mailProtocol, mode: mode),
-                                          address: "192.0.2.1")
-        observation.state = .open
-        observation.record.greeting = MailResponse(outcome: .positive, code: "220", lines: ["220 mail"])
-        return observation
-    }
-
-    @Test func whatTheChecksEmitHasJapaneseWords() {
-        var silent = Self.open(143, .imap, .startTLS)
-        silent.record.capabilitiesBeforeTLS = ["IMAP4rev1"]
-        silent.record.startTLS = .notOffered
-        silent.record.cleartextLogin = .acceptedInClear(.loginCommandNotDisabled)
-        var legacy = Self.open(465, .smtp, .implicitTLS)
-        legacy.handshake = HandshakeFacts(version: .tls11, cipherSuite: CipherSuite(code: 0xC02F), presentedChain: [[1]],
-                                          durationMilliseconds: 3, injectedBytes: [], serverName: "mail.example.com")
-        legacy.versions.accepted = [.tls10, .tls11]
-        legacy.greetingMilliseconds = 4000
-        var closed = PortObservation(spec: PortSpec(port: 993, mailProtocol: .imap, mode: .implicitTLS), address: "192.0.2.1")
-        closed.state = .closed
-        closed.failure = .connectionRefused
-        let findings = CheckRegistry.evaluate([silent, legacy, closed], context: CheckContext())
-        #expect(findings.count >= 6, "\(findings.map(\.id))")
-        for finding in findings {
-            if case .data = finding.evidence { continue }
-            #expect(CheckEvidenceText.render(finding.evidence, .ja) != finding.evidence.english,
-                    "\(finding.id): \(finding.evidence.english)")
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MailTLSCheck
 import MailTLSDNS
 import MailTLSWeb
 import NIOCore
@@ -13,47 +14,30 @@ import Testing
 enum WebLab {
     struct Setup: Sendable {
         let resolver: DNSResolver.Configuration
-        /// The lab root CA (INTERNET_CA) as DER, as `--ca-file` hands it to the fetcher.
-        let rootsDER: [[UInt8]]
+        /// The lab's CA, loaded as `--ca-file` loads it.
+        let anchors: TrustAnchors
     }
 
-    struct LabFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
-    /// Tests/MailTLSWebTests/HTTPSFetcherTests.swift -> the package root.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let shared: Result<Setup, LabFailure> = {
-        // Not Foundation's Process: the daemons the scripts start would keep its end-of-process pipe open.
-        for script in ["lab.sh", "internet.sh"] {
-            let path = packageRoot.appendingPathComponent("Tests/Lab/\(script)").path
-            let result = Subprocess.runBlocking("/bin/bash", [path, "up"], timeout: 120)
-            guard result.status == 0 else {
-                return .failure(LabFailure(message: "\(script) up failed (\(result.status)): \(result.stderr)"))
+    static let shared: Result<Setup, LabScript.Failure> = {
+        if case .failure(let failure) = LabScript.up("lab.sh", timeout: 120, directoryVariable: "LAB_DIR",
+                                                     defaultDirectory: "/tmp/mailtls-lab", environmentFile: "lab.env") {
+            return .failure(failure)
+        }
+        return LabScript.up("internet.sh", timeout: 120, directoryVariable: "INTERNET_DIR",
+                            defaultDirectory: "/tmp/mailtls-internet", environmentFile: "internet.env")
+            .flatMap { environment in
+                guard let resolver = environment["INTERNET_RESOLVER"], let anchors = environment["INTERNET_ANCHORS"],
+                      let caFile = environment["INTERNET_CA"] else {
+                    return .failure(LabScript.Failure(message: "internet.env lacks INTERNET_RESOLVER, INTERNET_ANCHORS or "
+                                                          + "INTERNET_CA"))
+                }
+                guard let trust = try? TrustAnchors(caFile: caFile) else {
+                    return .failure(LabScript.Failure(message: "no certificate in \(caFile)"))
+                }
+                return .success(Setup(resolver: .init(resolver: resolver, trustAnchorFile: anchors, timeout: 5,
+                                                      useSystemRootKey: false),
+                                      anchors: trust))
             }
-        }
-        let directory = ProcessInfo.processInfo.environment["INTERNET_DIR"] ?? "/tmp/mailtls-internet"
-        guard let text = try? String(contentsOfFile: directory + "/internet.env", encoding: .utf8) else {
-            return .failure(LabFailure(message: "no internet.env in \(directory)"))
-        }
-        var environment: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
-        }
-        guard let resolver = environment["INTERNET_RESOLVER"], let anchors = environment["INTERNET_ANCHORS"],
-              let caFile = environment["INTERNET_CA"] else {
-            return .failure(LabFailure(message: "internet.env lacks INTERNET_RESOLVER, INTERNET_ANCHORS or "
-                                                 + "INTERNET_CA"))
-        }
-        let roots = derCertificates(pemFile: caFile)
-        guard !roots.isEmpty else { return .failure(LabFailure(message: "no certificate in \(caFile)")) }
-        return .success(Setup(resolver: .init(resolver: resolver, trustAnchorFile: anchors, timeout: 5,
-                                              useSystemRootKey: false),
-                              rootsDER: roots))
     }()
 
     /// A fetcher as `mailtls domain --resolver … --trust-anchor … --ca-file …` builds it; without the lab CA when
@@ -64,26 +48,7 @@ enum WebLab {
         let resolver = try DNSResolver(setup.resolver)
         return HTTPSFetcher(resolver: resolver,
                             options: .init(maximumBytes: maximumBytes, timeout: timeout,
-                                           extraRootsDER: trustLabCA ? setup.rootsDER : []))
-    }
-
-    /// Every certificate of a PEM file, as DER.
-    static func derCertificates(pemFile path: String) -> [[UInt8]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        var certificates: [[UInt8]] = []
-        var base64: String?
-        for line in text.split(whereSeparator: \.isNewline) {
-            let line = line.trimmingCharacters(in: .whitespaces)
-            if line == "-----BEGIN CERTIFICATE-----" {
-                base64 = ""
-            } else if line == "-----END CERTIFICATE-----" {
-                if let body = base64, let data = Data(base64Encoded: body) { certificates.append(Array(data)) }
-                base64 = nil
-            } else if base64 != nil {
-                base64! += line
-            }
-        }
-        return certificates
+                                           extraRootsDER: trustLabCA ? setup.anchors.extraRootsDER : []))
     }
 }
 

@@ -211,7 +211,7 @@ public struct Roundtripper: Sendable {
         let serverName = request.serverName ?? (HostnameMatcher.isIPAddress(request.outgoing.host)
             ? nil : request.outgoing.host)
         let plan = SubmissionDialogue.Plan(
-            mode: request.outgoing.security == .implicitTLS ? .implicitTLS : .startTLS,
+            mode: request.outgoing.security.connectionMode,
             upgrade: request.outgoing.security == .startTLS, user: request.user, password: request.password,
             from: request.address, recipients: [request.recipient],
             message: Roundtripper.message(from: request.address, to: request.recipient, token: token,

@@ -87,7 +87,7 @@ public enum TransportAssessment {
     public static func startTLSProblem(_ outcome: DialogueRecord.STARTTLSOutcome, mailProtocol: MailProtocol)
         -> Problem? {
         switch outcome {
-        case .notOffered: .startTLSNotOffered(keyword: mailProtocol == .pop3 ? "STLS" : "STARTTLS")
+        case .notOffered: .startTLSNotOffered(keyword: mailProtocol.startTLSKeyword)
         case .refused(let response): .startTLSRefused(response)
         case .accepted, .notApplicable: nil
         }

@@ -65,7 +65,7 @@ struct CleartextLoginProbe: Sendable {
             if offered.loginDisabled { return .decided(.notOffered(evidence: "LOGINDISABLED")) }
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
-                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "AUTH=\(mechanism)", keyword: "STARTTLS"))) }
+                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "AUTH=\(mechanism)", keyword: mailProtocol.startTLSKeyword))) }
                 return .send(.sasl(mechanism))
             }
             // RFC 3501: without LOGINDISABLED, LOGIN is permitted, and a client set to no encryption sends its
@@ -74,7 +74,7 @@ struct CleartextLoginProbe: Sendable {
         case .pop3:
             if method == .failedLogin { return .send(.throwawayLogin(smtpMechanism: "")) }
             if let mechanism = ["PLAIN", "LOGIN"].first(where: offered.saslMechanisms.contains) {
-                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "SASL \(mechanism)", keyword: "STLS"))) }
+                if cancelIsLogged { return .decided(.acceptedInClear(.offeredBeforeTLS(advertised: "SASL \(mechanism)", keyword: mailProtocol.startTLSKeyword))) }
                 return .send(.sasl(mechanism))
             }
             // A server without CAPA (RFC 1939 only) may still take USER/PASS.

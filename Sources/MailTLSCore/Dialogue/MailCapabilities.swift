@@ -6,27 +6,19 @@ public struct MailCapabilities: Sendable, Equatable {
     public let mailProtocol: MailProtocol
     /// As sent: `AUTH PLAIN LOGIN`, `AUTH=PLAIN`, `SASL PLAIN`.
     public let keywords: [String]
-    private let words: [[Substring]]
 
     public init(_ mailProtocol: MailProtocol, keywords: [String]) {
         self.mailProtocol = mailProtocol
         self.keywords = keywords
-        words = keywords.map { $0.uppercased().split(separator: " ") }
-    }
-
-    public static func == (lhs: MailCapabilities, rhs: MailCapabilities) -> Bool {
-        lhs.mailProtocol == rhs.mailProtocol && lhs.keywords == rhs.keywords
     }
 
     /// Whether `name` is offered: a keyword of its own, or the first word of a keyword line (`SIZE 1000`).
     public func offers(_ name: String) -> Bool {
-        words.contains { $0.first.map(String.init) == name.uppercased() }
+        let wanted = name.uppercased()
+        return keywords.contains { $0.uppercased().split(separator: " ").first.map(String.init) == wanted }
     }
 
-    /// STARTTLS, which POP3 calls STLS.
-    public var startTLSKeyword: String { mailProtocol == .pop3 ? "STLS" : "STARTTLS" }
-
-    public var offersSTARTTLS: Bool { offers(startTLSKeyword) }
+    public var offersSTARTTLS: Bool { offers(mailProtocol.startTLSKeyword) }
 
     /// IMAP's LOGINDISABLED: the LOGIN command is refused (before TLS, as servers that follow RFC 2595 say).
     public var loginDisabled: Bool { mailProtocol == .imap && offers("LOGINDISABLED") }

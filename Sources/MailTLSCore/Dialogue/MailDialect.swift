@@ -42,9 +42,9 @@ struct MailDialect: Sendable {
 
     func startTLSRequest(tag: String) -> DialogueRequest {
         switch mailProtocol {
-        case .smtp: DialogueRequest(purpose: .startTLS, command: "STARTTLS", reader: .smtp)
-        case .imap: DialogueRequest(purpose: .startTLS, command: "\(tag) STARTTLS", reader: .imap(tag: tag))
-        case .pop3: DialogueRequest(purpose: .startTLS, command: "STLS", reader: .pop3(multiline: false))
+        case .smtp: DialogueRequest(purpose: .startTLS, command: mailProtocol.startTLSKeyword, reader: .smtp)
+        case .imap: DialogueRequest(purpose: .startTLS, command: "\(tag) \(mailProtocol.startTLSKeyword)", reader: .imap(tag: tag))
+        case .pop3: DialogueRequest(purpose: .startTLS, command: mailProtocol.startTLSKeyword, reader: .pop3(multiline: false))
         }
     }
 

@@ -80,9 +80,7 @@ public struct SMTPCapabilities: Sendable, Equatable {
     /// SASL mechanisms from `AUTH` (and the pre-standard `AUTH=`) keywords.
     public var authMechanisms: [String] { MailCapabilities(.smtp, keywords: keywords).saslMechanisms }
 
-    public func has(_ keyword: String) -> Bool {
-        keywords.contains { $0.uppercased() == keyword || $0.uppercased().hasPrefix(keyword + " ") }
-    }
+    public func has(_ keyword: String) -> Bool { MailCapabilities(.smtp, keywords: keywords).offers(keyword) }
 
     /// The largest message the server takes (`SIZE 35882577`); nil when it names none (`SIZE`, or `SIZE 0`).
     /// - SeeAlso: RFC 1870

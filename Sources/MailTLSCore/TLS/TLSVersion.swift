@@ -24,6 +24,9 @@ public enum TLSVersion: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
+    /// "TLS 1.2", as people and the Japanese glossary write it (`rawValue` keeps OpenSSL's "TLSv1.2" for JSON).
+    public var displayName: String { "TLS " + rawValue.dropFirst(4) }
+
     /// TLS 1.0 and 1.1 are deprecated. - SeeAlso: RFC 8996, RFC 8997
     public var isDeprecated: Bool { self < .tls12 }
 

@@ -18,9 +18,6 @@ public enum CheckEvidenceText {
         }
     }
 
-    /// "TLS 1.0", as the glossary writes versions in Japanese text.
-    static func name(_ version: TLSVersion) -> String { version.rawValue.replacingOccurrences(of: "TLSv", with: "TLS ") }
-
     static func japanese(_ fact: EvidenceFact) -> String {
         switch fact {
         case .connectionRefused: "接続拒否"
@@ -30,9 +27,9 @@ public enum CheckEvidenceText {
         case .keywordNotInCapabilities(let keyword): "機能一覧に \(keyword) なし"
         case .mailBeforeSTARTTLS(let reply): "STARTTLS 前の MAIL FROM: \(reply)"
         case .injectedAfterGoAhead(let count, let preview): "STARTTLS の開始許可の後に届いた \(count) バイト: \(preview)"
-        case .acceptedVersions(let versions): "受け付けるバージョン: " + versions.map(name).joined(separator: ", ")
-        case .bestVersion(let version): "対応する最新バージョン: \(name(version))"
-        case .handshakeWithoutGreeting(let version): "挨拶なしで \(version.map(name) ?? "TLS") のハンドシェイクが成立"
+        case .acceptedVersions(let versions): "受け付けるバージョン: " + versions.map(\.displayName).joined(separator: ", ")
+        case .bestVersion(let version): "対応する最新バージョン: \(version.displayName)"
+        case .handshakeWithoutGreeting(let version): "挨拶なしで \(version?.displayName ?? "TLS") のハンドシェイクが成立"
         case .greetingSeconds(let seconds): "\(seconds) 秒"
         }
     }

@@ -6,8 +6,6 @@ import MailTLSEngine
 /// its evidence: the server's words quoted, the engine's reasons worded by `EngineErrorText`.
 public enum TransportProblemText {
     public static func render(_ problem: TransportAssessment.Problem, _ language: Language) -> String {
-        // "TLS 1.3", as the glossary writes versions (the JSON keeps OpenSSL's "TLSv1.3").
-        func name(_ version: TLSVersion) -> String { version.rawValue.replacingOccurrences(of: "TLSv", with: "TLS ") }
         func failure(_ error: EngineError?) -> String {
             error.map { ": " + EngineErrorText.render($0, language) } ?? ""
         }
@@ -28,7 +26,7 @@ public enum TransportProblemText {
         case .tlsOnPlaintextPort(let version):
             return LocalizedText(en: "wrong mode: {v} from the first byte where STARTTLS was expected",
                                  ja: "暗号化方式の違い: STARTTLS のはずのポートが最初から {v}")(
-                language, ["v": version.map(name) ?? "TLS"])
+                language, ["v": version?.displayName ?? "TLS"])
         case .protocolError(let error):
             return LocalizedText(en: "protocol error", ja: "プロトコルエラー")(language) + failure(error)
         case .startTLSNotOffered(let keyword):
@@ -47,9 +45,9 @@ public enum TransportProblemText {
             return LocalizedText(en: "login accepted before TLS", ja: "TLS 前にログインを受け付けます")(language)
         case .deprecatedVersions(let versions):
             return LocalizedText(en: "accepts {v}", ja: "{v} を受け付けます")(
-                language, ["v": versions.map(name).joined(separator: ", ")])
+                language, ["v": versions.map(\.displayName).joined(separator: ", ")])
         case .noModernVersion(let best):
-            return LocalizedText(en: "best version {v}", ja: "対応する最新バージョンが {v}")(language, ["v": name(best)])
+            return LocalizedText(en: "best version {v}", ja: "対応する最新バージョンが {v}")(language, ["v": best.displayName])
         case .noAuthenticationAfterTLS:
             return LocalizedText(en: "no AUTH after TLS", ja: "TLS 後に認証方式なし")(language)
         }

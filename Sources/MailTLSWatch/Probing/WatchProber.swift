@@ -136,7 +136,7 @@ public struct WatchProber: Sendable {
         if recommendation.outgoing == nil { own.accountMissing.append("outgoing") }
         var snapshots = [own]
         for setting in settings {
-            let mode: SecurityMode = setting.socketType == .implicitTLS ? .implicitTLS : .startTLS
+            let mode: SecurityMode = setting.socketType.connectionMode
             let spec = PortSpec(port: setting.port, mailProtocol: setting.kind, mode: mode, isExplicit: true)
             let target = WatchConfiguration.Target(kind: .host(setting.hostname), name: name, ports: [spec], interval: 0)
             for var snapshot in (try? await probe(target, now: now)) ?? [] {

@@ -36,7 +36,7 @@ import Testing
     @Test func pop3CallsItSTLSAndListsUSERAndSASL() {
         let capa = MailCapabilities(.pop3, keywords: ["TOP", "UIDL", "RESP-CODES", "USER", "SASL PLAIN LOGIN", "STLS"])
         #expect(capa.offersSTARTTLS)
-        #expect(capa.startTLSKeyword == "STLS")
+        #expect(capa.mailProtocol.startTLSKeyword == "STLS")
         #expect(capa.offersUSER)
         #expect(capa.loginMechanisms == ["USER", "PLAIN", "LOGIN"])
         #expect(!MailCapabilities(.pop3, keywords: ["STARTTLS"]).offersSTARTTLS, "POP3's word is STLS")

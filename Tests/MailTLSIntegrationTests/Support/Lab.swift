@@ -7,39 +7,18 @@ import TestSupport
 struct Lab: Sendable {
     let environment: [String: String]
 
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = LabScript.packageRoot
 
     /// Starts the lab (idempotent: `lab.sh up` returns at once when it is healthy) and reads lab.env.
     static let shared: Result<Lab, LabError> = up(script: "lab.sh", timeout: 120, directoryVariable: "LAB_DIR",
                                                   defaultDirectory: "/tmp/mailtls-lab", environmentFile: "lab.env")
         .map(Lab.init(environment:))
 
-    /// `Tests/Lab/SCRIPT up`, then its KEY=VALUE file from the state directory (overridable by an environment
-    /// variable): the way lab.sh, internet.sh and fixlab.sh are started.
+    /// `Tests/Lab/SCRIPT up`, then its KEY=VALUE file: the way lab.sh, internet.sh and fixlab.sh are started.
     static func up(script: String, timeout: Double, directoryVariable: String, defaultDirectory: String,
                    environmentFile: String) -> Result<[String: String], LabError> {
-        let path = packageRoot.appendingPathComponent("Tests/Lab/\(script)").path
-        let result = ProcessRunner.run("/bin/bash", [path, "up"], timeout: timeout)
-        guard result.status == 0 else {
-            return .failure(LabError(message: "\(script) up failed (\(result.status)): \(result.stderr)"))
-        }
-        let directory = ProcessInfo.processInfo.environment[directoryVariable] ?? defaultDirectory
-        guard let environment = readEnvironment(directory + "/" + environmentFile) else {
-            return .failure(LabError(message: "no \(environmentFile) in \(directory)"))
-        }
-        return .success(environment)
-    }
-
-    /// A lab script's KEY=VALUE file (lab.env, internet.env, fixlab.env); nil when it cannot be read.
-    static func readEnvironment(_ path: String) -> [String: String]? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        var environment: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
-        }
-        return environment
+        LabScript.up(script, timeout: timeout, directoryVariable: directoryVariable, defaultDirectory: defaultDirectory,
+                     environmentFile: environmentFile).mapError { LabError(message: $0.message) }
     }
 
     static func get() throws -> Lab { try shared.get() }

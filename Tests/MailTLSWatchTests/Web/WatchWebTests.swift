@@ -63,10 +63,10 @@ import Testing
     }
 
     @Test func aFindingPageExplainsAndFixes() throws {
-        let page = try #require(WatchPages(language: .en, now: F.start).finding("starttls-not-supported", catalog: .check, port: 587, evidence: nil))
+        let page = try #require(WatchPages(language: .en, now: F.start).finding("starttls-not-supported", catalog: .check, port: 587))
         #expect(page.contains("STARTTLS"))
         #expect(page.contains("<h2>Fix</h2>"))
-        #expect(WatchPages(language: .en).finding("no-such-finding", catalog: .check, port: nil, evidence: nil) == nil)
+        #expect(WatchPages(language: .en).finding("no-such-finding", catalog: .check, port: nil) == nil)
     }
 
     @Test func theTokenComesAsBearerOrAsTheBasicPassword() {

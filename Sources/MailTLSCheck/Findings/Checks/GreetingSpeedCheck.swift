@@ -9,8 +9,8 @@ struct GreetingSpeedCheck: PortCheck {
     func findings(for port: PortObservation, context: CheckContext) -> [Finding] {
         guard port.state == .open, let milliseconds = port.greetingMilliseconds,
               milliseconds >= GreetingSpeedCheck.slowGreetingMilliseconds else { return [] }
-        let seconds = String(Int((milliseconds / 1000).rounded()))
-        return [Finding(.greetingSlow, .info, port: port.spec.port, evidence: .fact(.greetingSeconds(Int(seconds) ?? 0)),
-                        parameters: ["seconds": seconds])]
+        let seconds = Int((milliseconds / 1000).rounded())
+        return [Finding(.greetingSlow, .info, port: port.spec.port, evidence: .fact(.greetingSeconds(seconds)),
+                        parameters: ["seconds": String(seconds)])]
     }
 }
