@@ -83,9 +83,13 @@ import Glibc
                                                     "--to", Self.recipient])
             #expect(flood.accepted?.count == 20)
             try await Task.sleep(for: .seconds(3))
-            let attempts = relay.deliveryEvents.filter { $0.kind == .deferred }.count
-            // Two workers, a one-second suspension: a handful of real attempts in three seconds, not one per message.
-            #expect(attempts >= 1 && attempts <= 10, "\(attempts) attempts for 20 messages")
+            let deferred = relay.deliveryEvents.filter { $0.kind == .deferred }
+            let attempts = deferred.count
+            // Two workers, a one-second suspension: at most two real attempts per second of the episode (its length
+            // from the relay's own event times, however long a loaded machine makes it), not one per message.
+            let episode = (deferred.last?.time ?? 0) - (deferred.first?.time ?? 0)
+            #expect(attempts >= 1 && Double(attempts) <= 2 * (episode + 1), "\(attempts) attempts in \(episode) s for 20 messages")
+            #expect(attempts < 20, "not one attempt per message")
             #expect(relay.runtime.spool.records().allSatisfy { $0.attempts <= 5 })
             let proxy = try LiveProcess(Tool.env, ["python3", Tool.fixture("tcp_proxy.py"), "127.0.0.1", String(port),
                                                    lab["LAB_MAILBOX"], "587"])
