@@ -152,7 +152,7 @@ import Testing
         ])
         defer { sandbox.stop() }
         // On a thread of its own, so that the client connects within the 6 s however busy the test process is.
-        let (listening, served, listened) = await onOwnThread { () -> (String?, Double?, Date) in
+        let (listening, served, _) = await onOwnThread { () -> (String?, Double?, Date) in
             guard let line = sandbox.waitForLineBlocking(where: { $0.contains("\"listening\"") }),
                   let banner = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let port = (banner["ports"] as? [[String: Any]])?.first?["port"] as? Int
@@ -165,14 +165,14 @@ import Testing
         let port = try #require(ports.first?["port"] as? Int)
         #expect(ports.count == 2)
         #expect(served != nil, "served while the sandbox ran")
+        // It ends by itself: a sandbox that ignored --duration would still run when the wait ends, and be stopped
+        // (no exit status 0). The wait is the upper bound; a tighter one measured the loaded test process's own
+        // lateness (15 s, 21 s), not the sandbox.
         let status = await sandbox.waitForExit(timeout: 30)
-        // The 6 s run from its start, which comes after the launch and before the test sees the listening line (late on
-        // a loaded machine): at least 6 s from the launch, at most 6 s and the exit's own time from the line.
+        // The 6 s run from its start, which comes after the launch.
         let lasted = Date().timeIntervalSince(launched)
-        let afterListening = Date().timeIntervalSince(listened)
         #expect(status == 0, "it ended by itself: \(sandbox.stderr)")
-        #expect(lasted >= 6 && afterListening < 14,
-                "6 s after it started: \(lasted) s from the launch, \(afterListening) s from the listening line")
+        #expect(lasted >= 6, "not before the 6 s: \(lasted) s")
         let lines = sandbox.lines
         #expect(lines.count == 2, "\(lines)")
         let report = try JSONDecoder().decode(ConnectionReport.self, from: Data((lines.last ?? "").utf8))
