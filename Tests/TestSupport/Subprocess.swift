@@ -40,11 +40,11 @@ public enum Subprocess {
         case .failure(let message): return Result(status: -1, stdout: "", stderr: message, seconds: 0)
         }
         let deadline = spawned.started.addingTimeInterval(timeout)
-        while true {
-            if let status = reap(spawned.pid) { return finish(spawned, status: status) }
-            if Date() > deadline { return kill(spawned, timeout: timeout) }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        // The blocking wait for the end runs on a thread of its own, off the cooperative pool.
+        let pid = spawned.pid
+        let status = await KernelEvents.onOwnThread { waitForEnd(pid, until: deadline) }
+        if let status { return finish(spawned, status: status) }
+        return kill(spawned, timeout: timeout)
     }
 
     /// Runs and waits on the calling thread: for one-time set-up in a static initialiser.
@@ -56,10 +56,25 @@ public enum Subprocess {
         case .failure(let message): return Result(status: -1, stdout: "", stderr: message, seconds: 0)
         }
         let deadline = spawned.started.addingTimeInterval(timeout)
+        if let status = waitForEnd(spawned.pid, until: deadline) { return finish(spawned, status: status) }
+        return kill(spawned, timeout: timeout)
+    }
+
+    /// Blocks until child `pid` ends, woken by the kernel (a pidfd), and reaps it: its wait status, or nil when
+    /// `deadline` passes first (the child is then still running and not reaped). Where the kernel offers no pidfd it
+    /// looks every 10 ms instead.
+    private static func waitForEnd(_ pid: pid_t, until deadline: Date) -> Int32? {
+        let descriptor = KernelEvents.processDescriptor(pid)
+        defer { if let descriptor { close(descriptor) } }
         while true {
-            if let status = reap(spawned.pid) { return finish(spawned, status: status) }
-            if Date() > deadline { return kill(spawned, timeout: timeout) }
-            usleep(10_000)
+            if let status = reap(pid) { return status }
+            if Date() > deadline { return nil }
+            if let descriptor {
+                // Readable means ended: the blocking reap returns at once.
+                if !KernelEvents.waitReadable([descriptor], until: deadline).isEmpty { return reap(pid, blocking: true) }
+            } else {
+                _ = KernelEvents.waitReadable([], until: min(deadline, Date().addingTimeInterval(0.01)))
+            }
         }
     }
 
@@ -137,13 +152,17 @@ public enum Subprocess {
         }
     }
 
-    /// The wait status once the child has ended, else nil.
-    private static func reap(_ pid: pid_t) -> Int32? {
+    /// The wait status once the child has ended, else nil. `blocking` waits for the end: for a child known to have
+    /// ended (its pidfd is readable), so that it returns at once.
+    private static func reap(_ pid: pid_t, blocking: Bool = false) -> Int32? {
         var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        if result == pid { return status }
-        if result == -1 && errno != EINTR { return -1 << 8 }  // Reaped elsewhere: report an unknown failure.
-        return nil
+        while true {
+            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            if result == pid { return status }
+            if result == -1 && errno == EINTR && blocking { continue }
+            if result == -1 && errno != EINTR { return -1 << 8 }  // Reaped elsewhere: report an unknown failure.
+            return nil
+        }
     }
 
     /// A wait status as a shell shows it: the exit status, or 128 + the signal.
@@ -183,16 +202,24 @@ public enum Subprocess {
     /// only standard descriptors inherited, the signal mask reset (so SIGTERM and SIGINT reach it), its end learned
     /// from `waitpid`. Output goes to files that can be read at any time; a program still running when this is
     /// released is killed.
+    ///
+    /// Waits on it block on kernel events, not on a clock: `waitForOutput` wakes on each write to its output files
+    /// (inotify) and on its end (a pidfd), `waitForExit` on its end. The exit status is collected once, by
+    /// `waitpid` under a lock, whichever of `exitStatus` and the waits gets there first.
     public final class Background: @unchecked Sendable {
         private let spawned: Spawned
         private let lock = NSLock()
         private var status: Int32?
+        /// Readable once the program has ended (nil without pidfd support: the waits then look every 50 ms).
+        private let exitDescriptor: Int32?
 
         public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
             switch Subprocess.spawn(executable, arguments, input: nil, environment: environment) {
             case .success(let value): spawned = value
             case .failure(let message): throw SpawnError(description: message)
             }
+            // Opened before anything reaps the child, so the pid cannot be another process's yet.
+            exitDescriptor = KernelEvents.processDescriptor(spawned.pid)
         }
 
         deinit {
@@ -201,7 +228,80 @@ public enum Subprocess {
                 var ignored: Int32 = 0
                 _ = waitpid(spawned.pid, &ignored, 0)
             }
+            if let exitDescriptor { close(exitDescriptor) }
             for path in [spawned.stdout, spawned.stderr, spawned.stdin] { unlink(path) }
+        }
+
+        /// After a wake-up: when the pidfd says the program has ended, reap it now (at once, since it has ended),
+        /// so that no wait spins on a descriptor that stays readable while a non-blocking reap lags behind.
+        private func collectIfEnded() {
+            guard let exitDescriptor, !KernelEvents.waitReadable([exitDescriptor], until: .distantPast).isEmpty
+            else { return }
+            lock.lock()
+            defer { lock.unlock() }
+            if status == nil, let waited = Subprocess.reap(spawned.pid, blocking: true) {
+                status = Subprocess.exitCode(waited)
+            }
+        }
+
+        /// One wait's events: writes to the output files and, through the pidfd, the program's end (without a pidfd,
+        /// a look every 50 ms for the end).
+        private func events(watchingOutput: Bool) -> FileChanges {
+            FileChanges(watching: watchingOutput ? [spawned.stdout, spawned.stderr] : [],
+                        alsoWakingOn: exitDescriptor.map { [$0] } ?? [], orEvery: exitDescriptor == nil ? 0.05 : nil)
+        }
+
+        /// Blocks until `check` returns a value: it runs at once, then after each write to the program's standard
+        /// output or error, and a last time after the program ended. Nil when the program ended without it, or
+        /// when `timeout` seconds passed first.
+        public func waitForOutputBlocking<T>(timeout: Double, _ check: () -> T?) -> T? {
+            let deadline = Date().addingTimeInterval(timeout)
+            let events = events(watchingOutput: true)  // before the first look, so that no write is missed
+            while true {
+                let ended = exitStatus != nil  // before the look, so that a look after the end sees all the output
+                if let value = check() { return value }
+                if ended { return nil }
+                if !events.next(until: deadline) { return check() }
+                collectIfEnded()
+            }
+        }
+
+        /// `waitForOutputBlocking` for a task: `check` runs on the task, each wait for the next event on a thread
+        /// of its own. Cancelling the task ends the wait (nil unless `check` then succeeds).
+        public func waitForOutput<T>(timeout: Double, _ check: () -> T?) async -> T? {
+            let deadline = Date().addingTimeInterval(timeout)
+            let events = events(watchingOutput: true)
+            while true {
+                let ended = exitStatus != nil
+                if let value = check() { return value }
+                if ended || Task.isCancelled { return nil }
+                if await !events.next(until: deadline) { return check() }
+                collectIfEnded()
+            }
+        }
+
+        /// Blocks until the program ends, woken by its pidfd: its exit status, or nil when `timeout` seconds pass
+        /// first (it is left running).
+        public func waitForExitBlocking(timeout: Double) -> Int32? {
+            let deadline = Date().addingTimeInterval(timeout)
+            let events = events(watchingOutput: false)
+            while true {
+                if let status = exitStatus { return status }
+                if !events.next(until: deadline) { return exitStatus }
+                collectIfEnded()
+            }
+        }
+
+        /// `waitForExitBlocking` for a task, each wait on a thread of its own. Cancelling the task ends the wait.
+        public func waitForExit(timeout: Double) async -> Int32? {
+            let deadline = Date().addingTimeInterval(timeout)
+            let events = events(watchingOutput: false)
+            while true {
+                if let status = exitStatus { return status }
+                if Task.isCancelled { return nil }
+                if await !events.next(until: deadline) { return exitStatus }
+                collectIfEnded()
+            }
         }
 
         public var stdout: String { (try? String(contentsOfFile: spawned.stdout, encoding: .utf8)) ?? "" }

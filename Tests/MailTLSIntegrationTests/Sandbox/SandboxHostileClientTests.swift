@@ -23,19 +23,20 @@ import Testing
         return bytes
     }
 
-    /// Sends `junk` in 4 KB pieces; returns whether the sandbox then closed the connection, and when.
-    static func sendGarbage(_ junk: [UInt8], port: Int) -> (closed: Bool, seconds: Double) {
+    /// Sends `junk` in 4 KB pieces, each as soon as the socket takes it; returns whether the sandbox then closed the
+    /// connection, and when.
+    static func sendGarbage(_ junk: [UInt8], port: Int, step: () -> Void = {}) -> (closed: Bool, seconds: Double) {
         let started = Date()
         guard let client = RawClient(host: "127.0.0.1", port: port) else { return (false, 0) }
         for chunk in stride(from: 0, to: junk.count, by: 4096) {
             if !client.send(Array(junk[chunk..<min(chunk + 4096, junk.count)])) { break }
-            usleep(2_000)
+            step()
         }
         return (client.waitForClose(seconds: 10), Date().timeIntervalSince(started))
     }
 
     /// Sends up to 8 MB without a line end; returns how much went before the sandbox closed, and when.
-    static func sendEndlessLine(port: Int) -> (sent: Int, closed: Bool, seconds: Double) {
+    static func sendEndlessLine(port: Int, step: () -> Void = {}) -> (sent: Int, closed: Bool, seconds: Double) {
         let started = Date()
         guard let client = RawClient(host: "127.0.0.1", port: port) else { return (0, false, 0) }
         _ = client.readLine()  // the greeting
@@ -44,17 +45,21 @@ import Testing
         while sent < 8 << 20 {
             guard client.send(chunk) else { break }
             sent += chunk.count
+            step()
         }
         return (sent, client.waitForClose(seconds: 10), Date().timeIntervalSince(started))
     }
 
     /// "EHLO" one byte every 0.2 s, then QUIT: the EHLO and QUIT replies, and how long it took.
-    static func drip(port: Int) -> (reply: [String]?, bye: [String]?, seconds: Double) {
+    static func drip(port: Int, step: () -> Void = {}) -> (reply: [String]?, bye: [String]?, seconds: Double) {
         let started = Date()
         guard let client = RawClient(host: "127.0.0.1", port: port) else { return (nil, nil, 0) }
         _ = client.readSMTPReply()
         for byte in Array("EHLO drip.mailtls.example.test\r\n".utf8) {
             guard client.send([byte]) else { return (nil, nil, 0) }
+            step()
+            // The attack itself, not a wait for something: a slow client is paced by definition, one byte at a
+            // time with a gap well under the idle timeout, on a thread of its own.
             usleep(200_000)
         }
         let reply = client.readSMTPReply()
@@ -62,17 +67,34 @@ import Testing
         return (reply, client.readSMTPReply(), Date().timeIntervalSince(started))
     }
 
+    /// Runs `attack` on a thread of its own and, for as long as it lasts, a normal client's SMTP conversations on
+    /// `port`: one at once, then one after each step the attack reports (a piece of junk sent, a byte dripped), back to
+    /// back while the steps come faster than the conversations, until the attack ends; at most `limit` (a bound on the
+    /// count, not a clock). Paced by the attack's own events, so the conversations span all of it, however slow it is
+    /// by design. Returns the attack's result and each conversation's duration (nil: not served).
+    static func whileAttacking<T: Sendable>(normalPort port: Int, limit: Int = 100,
+                                           _ attack: @escaping @Sendable (_ step: @Sendable () -> Void) -> T)
+        async -> (attack: T, normal: [Double?]) {
+        let (steps, stepped) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        async let result = onOwnThread { () -> T in
+            defer { stepped.finish() }
+            return attack { stepped.yield() }
+        }
+        var normal = [await plainSMTPConversation(host: "127.0.0.1", port: port)]
+        for await _ in steps where normal.count < limit {
+            normal.append(await plainSMTPConversation(host: "127.0.0.1", port: port))
+        }
+        return (await result, normal)
+    }
+
     @Test(arguments: [MailProtocol.smtp, .imap, .pop3])
     func garbageGetsErrorsThenTheConnectionCloses(mailProtocol: MailProtocol) async throws {
         try await TestSandbox.with([.any(mailProtocol, .startTLS), .any(.smtp, .startTLS)]) { sandbox in
             let port = sandbox.port(0)
             let junk = Self.garbage(count: 256 * 1024, seed: 42)
-            async let attack = onOwnThread { Self.sendGarbage(junk, port: port) }
-            var normal: [Double?] = []
-            for _ in 0..<3 {
-                normal.append(await plainSMTPConversation(host: "127.0.0.1", port: sandbox.port(1)))
+            let (result, normal) = await Self.whileAttacking(normalPort: sandbox.port(1)) { step in
+                Self.sendGarbage(junk, port: port, step: step)
             }
-            let result = await attack
             #expect(result.closed, "the sandbox closes a connection that sends only garbage")
             #expect(result.seconds < 10)
             for duration in normal {
@@ -97,13 +119,15 @@ import Testing
     func anEndlessLineIsCutOffAndReported(mailProtocol: MailProtocol) async throws {
         try await TestSandbox.with([.any(mailProtocol, .startTLS), .any(.smtp, .startTLS)]) { sandbox in
             let port = sandbox.port(0)
-            async let attack = onOwnThread { Self.sendEndlessLine(port: port) }
-            let normal = await plainSMTPConversation(host: "127.0.0.1", port: sandbox.port(1))
-            let result = await attack
+            let (result, normal) = await Self.whileAttacking(normalPort: sandbox.port(1)) { step in
+                Self.sendEndlessLine(port: port, step: step)
+            }
             #expect(result.closed)
             #expect(result.sent < 8 << 20, "the sandbox stopped reading long before 8 MB: \(result.sent) bytes went")
             #expect(result.seconds < 10)
-            #expect((normal ?? .infinity) < Self.prompt)
+            for duration in normal {
+                #expect((duration ?? .infinity) < Self.prompt, "a normal client waited \(String(describing: duration)) s")
+            }
             let report = try await sandbox.report(port: port)
             #expect(report.protocolViolations == ["line longer than 4096 bytes"], "\(report.summary)")
             let after = await plainSMTPConversation(host: "127.0.0.1", port: sandbox.port(1))
@@ -113,17 +137,14 @@ import Testing
 
     /// One byte every 0.2 s never completes its 32-byte line within the idle timeout of 2 s: idle means no complete
     /// line, not no byte, so a drip cannot hold a slot (four such clients once held every slot for minutes). It is
-    /// dropped at the timeout, and a normal client is served while it drips.
+    /// dropped at the timeout, and a normal client is served while it drips: a conversation after each byte, until the
+    /// drip ends.
     @Test func aDrippingClientIsDroppedAtTheIdleTimeoutAndBlocksNobody() async throws {
         try await TestSandbox.with([.any(.smtp, .startTLS), .any(.smtp, .startTLS)], idleSeconds: 2) { sandbox in
             let port = sandbox.port(0)
-            async let attack = onOwnThread { Self.drip(port: port) }
-            var normal: [Double?] = []
-            for _ in 0..<5 {
-                normal.append(await plainSMTPConversation(host: "127.0.0.1", port: sandbox.port(1)))
-                try? await Task.sleep(for: .milliseconds(300))
+            let (result, normal) = await Self.whileAttacking(normalPort: sandbox.port(1)) { step in
+                Self.drip(port: port, step: step)
             }
-            let result = await attack
             #expect(result.reply == nil, "the EHLO never completed: \(result.reply ?? [])")
             for duration in normal {
                 #expect((duration ?? .infinity) < Self.prompt)

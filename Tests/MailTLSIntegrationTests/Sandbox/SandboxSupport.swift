@@ -235,23 +235,13 @@ final class LiveProcess: Sendable {
 
     /// `waitForLine`, blocking: for a thread that must act the moment the line appears.
     func waitForLineBlocking(timeout: Double = 15, where predicate: (String) -> Bool) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let line = completeLines.first(where: predicate) { return line }
-            usleep(5_000)
-        }
-        return nil
+        program.waitForOutputBlocking(timeout: timeout) { completeLines.first(where: predicate) }
     }
 
-    /// Waits for a complete output line that satisfies `predicate`.
+    /// Waits for a complete output line that satisfies `predicate`: woken by each write to the program's output and
+    /// by its end (see `Subprocess.Background.waitForOutput`); nil when it ends without one or `timeout` passes.
     func waitForLine(timeout: Double = 15, where predicate: (String) -> Bool) async -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let hasExited = program.exitStatus != nil
-            if let line = completeLines.first(where: predicate) { return line }
-            if hasExited || Date() > deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        await program.waitForOutput(timeout: timeout) { completeLines.first(where: predicate) }
     }
 
     /// For a peer started on port 0 that prints `ready PORT` once it listens: the port the kernel gave it. Throws
@@ -273,11 +263,7 @@ final class LiveProcess: Sendable {
 
     /// Waits for the process to end by itself; terminates it after `timeout` seconds and returns nil then.
     func waitForExit(timeout: Double) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() <= deadline {
-            if let status = program.exitStatus { return status }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if let status = await program.waitForExit(timeout: timeout) { return status }
         stop()
         return nil
     }
@@ -303,7 +289,7 @@ final class LiveProcess: Sendable {
     }
 }
 
-/// Runs blocking work (sockets, sleeps) on a thread of its own, off Swift's cooperative pool.
+/// Runs blocking work (sockets, the drip's pacing) on a thread of its own, off Swift's cooperative pool.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         let thread = Thread { continuation.resume(returning: body()) }
@@ -404,18 +390,20 @@ final class RawClient {
         return nil
     }
 
-    /// Reads and discards until the peer closes (true) or `seconds` pass without it (false).
+    /// Reads and discards until the peer closes (true) or `seconds` pass without it (false). Each read blocks until
+    /// data, the close or the time left runs out.
     func waitForClose(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        setTimeout(0.1)
-        while Date() < deadline {
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return false }
+            setTimeout(max(left, 0.001))  // never 0, which would mean no timeout at all
             switch fill() {
             case .closed: return true
             case .data: buffer.removeAll()
             case .timedOut: continue
             }
         }
-        return false
     }
 }
 
@@ -472,27 +460,28 @@ final class Arrivals<Element: Sendable>: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    /// Returns when `condition` holds for what has arrived, or after `timeout` seconds.
+    /// Returns when `condition` holds for what has arrived, or after `timeout` seconds: the arrival resumes the wait,
+    /// and so does a timer at the deadline (a dispatch timer, not a sleeping task), whichever comes first; the other
+    /// then finds the waiter gone.
     func wait(timeout: Double, until condition: @escaping @Sendable ([Element]) -> Bool) async {
         let id = UUID()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let resumeNow = self.state.withLockedValue { state -> Bool in
-                            if condition(state.all) || Task.isCancelled { return true }
-                            state.waiters[id] = Waiter(condition: condition, continuation: continuation)
-                            return false
-                        }
-                        if resumeNow { continuation.resume() }
-                    }
-                } onCancel: {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = self.state.withLockedValue { state -> Bool in
+                    if condition(state.all) || Task.isCancelled { return true }
+                    state.waiters[id] = Waiter(condition: condition, continuation: continuation)
+                    return false
+                }
+                if resumeNow {
+                    continuation.resume()
+                    return
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + max(timeout, 0)) {
                     self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
                 }
             }
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int(timeout * 1000))) }
-            await group.next()
-            group.cancelAll()
+        } onCancel: {
+            self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 }
