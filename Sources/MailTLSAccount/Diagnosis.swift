@@ -98,7 +98,7 @@ public enum StepEvidence: Sendable, Equatable {
     case connected(endpoint: String)
     case connectionRefused(endpoint: String)
     case connectTimedOut(endpoint: String, seconds: Double)
-    case connectFailed(endpoint: String, reason: String)
+    case connectFailed(endpoint: String, ConnectFailure)
     /// The engine stopped the conversation (a timeout, a reset, a failed handshake).
     case failure(EngineError)
     case noGreeting
@@ -137,7 +137,7 @@ public enum StepEvidence: Sendable, Equatable {
         case .connected(let endpoint): "\(endpoint) connected"
         case .connectionRefused(let endpoint): "\(endpoint): connection refused"
         case .connectTimedOut(let endpoint, let seconds): "\(endpoint): no answer within \(seconds.formatted()) s"
-        case .connectFailed(let endpoint, let reason): "\(endpoint): \(reason)"
+        case .connectFailed(let endpoint, let failure): "\(endpoint): \(failure.systemWords)"
         case .failure(let error): error.summary
         case .noGreeting: "no greeting"
         case .interrupted: "interrupted"

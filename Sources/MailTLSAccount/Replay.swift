@@ -117,8 +117,8 @@ struct Replay {
             fail(.tcp, .connectionTimedOut, .connectTimedOut(endpoint: port, seconds: seconds),
                  ["port": String(request.port)])
             return false
-        case .unreachable(.connectFailed(let reason)?)?:
-            fail(.tcp, .connectionFailed, .connectFailed(endpoint: port, reason: reason))
+        case .unreachable(.connectFailed(let failure)?)?:
+            fail(.tcp, .connectionFailed, .connectFailed(endpoint: port, failure))
             return false
         default:
             pass(.tcp, .connected(endpoint: port))

@@ -211,12 +211,12 @@ public struct MXCertificateCheck: DomainCheck {
                     case .notYetValid:
                         findings.append(DomainFinding(.certificateNotYetValid, severity, subject: subject,
                                                       evidence: .certificate(problem)))
-                    case .expiringSoon(let days, _):
+                    case .expiringSoon:
                         findings.append(DomainFinding(.certificateExpiringSoon, .warning, subject: subject,
-                                                      evidence: .fact(.days(days)), parameters: ["days": String(days)]))
-                    case .nameMismatch(_, let names):
+                                                      evidence: .certificate(problem)))
+                    case .nameMismatch:
                         findings.append(DomainFinding(.certificateHostMismatch, severity, subject: subject,
-                                                      evidence: .data(names.joined(separator: ", "))))
+                                                      evidence: .certificate(problem)))
                     case .selfSigned, .incompleteChain, .untrusted:
                         findings.append(DomainFinding(.certificateNotTrusted, severity, subject: subject,
                                                       evidence: .trust(certificate.trustFailure,

@@ -57,7 +57,7 @@ public struct ConnectionEngine: Sendable {
         do {
             connection = try await MailConnection.connect(to: address, timeout: timeouts.connect)
         } catch {
-            outcome.error = error as? EngineError ?? .connectFailed(String(describing: error))
+            outcome.error = error as? EngineError ?? MailConnection.connectError(error, timeout: timeouts.connect)
             return outcome
         }
         let deadlineHit = NIOLockedValueBox(false)
@@ -150,7 +150,7 @@ public struct ConnectionEngine: Sendable {
             }
         } catch {
             outcome.record = machine.interrupted()
-            let engineError = error as? EngineError ?? .tlsHandshakeFailed(reason: String(describing: error), alert: nil)
+            let engineError = EngineError.handshakeFailure(error)
             outcome.error = engineError
             note(.note, engineError.summary)
         }

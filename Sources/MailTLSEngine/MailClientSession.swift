@@ -23,7 +23,7 @@ public struct MailClientSession: Sendable {
             let connection = try await MailConnection.connect(to: address, timeout: engine.timeouts.connect)
             return MailClientSession(connection: connection, timeouts: engine.timeouts, contexts: engine.contexts)
         } catch {
-            throw error as? EngineError ?? .connectFailed(String(describing: error))
+            throw error as? EngineError ?? MailConnection.connectError(error, timeout: engine.timeouts.connect)
         }
     }
 
@@ -89,7 +89,7 @@ public struct MailClientSession: Sendable {
             if case .rejected(let reason) = acceptance { note(.note, "certificate rejected: \(reason)") }
             return (facts, acceptance)
         } catch {
-            let engineError = error as? EngineError ?? .tlsHandshakeFailed(reason: String(describing: error), alert: nil)
+            let engineError = EngineError.handshakeFailure(error)
             note(.note, engineError.summary)
             throw engineError
         }

@@ -41,7 +41,7 @@ final class MailConnection: Sendable {
             throw MailConnection.connectError(error, timeout: timeout)
         }
         guard let bridge = captured.withLockedValue({ $0 }) else {
-            throw EngineError.connectFailed("no pipeline")
+            throw EngineError.connectFailed(ConnectFailure(errno: nil, systemWords: "no pipeline"))
         }
         return MailConnection(channel: channel, bridge: bridge)
     }
@@ -54,15 +54,15 @@ final class MailConnection: Sendable {
             if ioError.errnoCode == 111 { return .connectionRefused }  // ECONNREFUSED
             if ioError.errnoCode == 110 { return .connectTimeout(seconds: timeout) }  // ETIMEDOUT
             // The system's words for the errno ("Network is unreachable"), not NIO's description of the call.
-            return .connectFailed(String(cString: strerror(ioError.errnoCode)))
+            return .connectFailed(ConnectFailure(errno: ioError.errnoCode))
         }
         if let connectionError = error as? NIOConnectionError {
             for failure in connectionError.connectionErrors {
                 return connectError(failure.error, timeout: timeout)
             }
-            return .connectFailed("no address accepted the connection")
+            return .connectFailed(ConnectFailure(errno: nil, systemWords: "no address accepted the connection"))
         }
-        return .connectFailed(shortReason(String(describing: error)))
+        return .connectFailed(ConnectFailure(errno: nil, systemWords: HandshakeFailureReason(describing: String(describing: error)).english))
     }
 
     /// The next bytes from the server, waiting at most `timeout` seconds.
@@ -177,32 +177,17 @@ final class MailConnection: Sendable {
         case .notTLS(let prefix):
             return .plaintextOnTLSPort(firstLine: firstLine(of: prefix))
         case .alert(_, let description):
-            return .tlsHandshakeFailed(reason: "alert", alert: TLSAlertDescription.name(description))
+            return .tlsHandshakeFailed(reason: .alertReceived, alert: TLSAlert(code: description))
         default:
             break
         }
         if let engineError = error as? EngineError {
-            if case .closedByPeer = engineError { return .tlsHandshakeFailed(reason: "connection closed", alert: nil) }
-            if case .tlsHandshakeFailed(let reason, let alert) = engineError {
-                return .tlsHandshakeFailed(reason: shortReason(reason), alert: alert)
-            }
+            if case .closedByPeer = engineError { return .tlsHandshakeFailed(reason: .connectionClosed, alert: nil) }
             return engineError
         }
-        return .tlsHandshakeFailed(reason: shortReason(String(describing: error)), alert: nil)
+        return EngineError.handshakeFailure(error)
     }
 
-    /// BoringSSL and socket errors in a few words: `EXCESSIVE_MESSAGE_SIZE`, `connection reset by the server`.
-    static func shortReason(_ description: String) -> String {
-        if description.contains("errno: 104") || description.contains("Connection reset") {
-            return "connection reset by the server"
-        }
-        if let marker = description.firstRange(of: "OPENSSL_internal:") {
-            let rest = description[marker.upperBound...]
-            let end = rest.firstIndex { $0 == " " || $0 == "]" } ?? rest.endIndex
-            return String(rest[..<end])
-        }
-        return String(description.prefix(160))
-    }
 
     static func firstLine(of bytes: [UInt8]) -> String {
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }

@@ -1,5 +1,7 @@
 import Foundation
 import MailTLSAccount
+import MailTLSCheck
+import MailTLSCore
 import MailTLSSetup
 
 /// `mailtls diagnose` for a person: each step with its evidence, the cause and the fix, then what works instead.
@@ -68,8 +70,12 @@ public struct DiagnosisTerminalReport: Sendable {
         values["host"] = values["host"] ?? diagnosis.request.host
         values["port"] = String(diagnosis.request.port)
         values["evidence"] = diagnosis.facts.map { StepEvidenceText.render($0, language) } ?? ""
+        values["keyword"] = diagnosis.request.mailProtocol.startTLSKeyword
+        if case .certificateRefused(let problem)? = diagnosis.facts {
+            values.merge(problem.parameters) { _, problems in problems }
+        }
         values["clientVersion"] = values["clientVersion"] ?? "?"
-        for key in ["names", "notAfter", "issuer"] where values[key] == nil { values[key] = "?" }
+        for key in ["date", "days", "name", "names", "issuer"] where values[key] == nil { values[key] = "?" }
         return values
     }
 

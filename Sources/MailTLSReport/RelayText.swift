@@ -155,19 +155,17 @@ public struct RelayText: Sendable {
         if let mechanism = event.mechanism { parts.append("AUTH \(mechanism)") }
         if event.reusedConnection { parts.append(t("(reused connection)", "（接続を再利用）")) }
         var line = parts.joined(separator: "  ")
-        if event.kind != .delivered, let reply = event.reply {
-            let explanation = UpstreamReplyCatalog.explain(reply: reply, problemKind: event.problemKind)
-            line += "\n    " + problemText(reply) + "\n    " + explanation.meaning(language) + "\n    "
-                + explanation.fix(language)
+        if event.kind != .delivered, let problem = RelayText.problem(of: event) {
+            let explanation = UpstreamReplyCatalog.explain(reply: event.reply, problemKind: event.problemKind)
+            line += "\n    " + RelayProblemText.render(problem, language) + "\n    " + explanation.meaning(language)
+                + "\n    " + explanation.fix(language)
         }
         return line
     }
 
-    /// An upstream problem: the upstream's own reply quoted as its words, the relay's own words in the reader's
-    /// language.
-    func problemText(_ text: String) -> String {
-        if let first = text.first, first.isNumber { return ServerQuote.render(text, language) }
-        return RelayProblemText.render(text, language)
+    /// What an attempt met: its problem, or, in a line an earlier relay wrote, its English text.
+    static func problem(of event: DeliveryEvent) -> RelayProblem? {
+        event.problem ?? event.reply.map(RelayProblem.legacy)
     }
 
     // MARK: Queue and status
@@ -193,9 +191,10 @@ public struct RelayText: Sendable {
                 + (record.nextAttempt <= now ? t("next: now", "次回: すぐ")
                     : t("next: in ", "次回: ") + RelayText.duration(record.nextAttempt - now) + t("", " 後")) + "\n"
             if let problem = record.lastProblem {
-                let explanation = UpstreamReplyCatalog.explain(reply: problem, problemKind: record.lastProblemKind)
-                out += "  " + problemText(problem) + "\n  " + explanation.meaning(language) + "\n  "
-                    + explanation.fix(language) + "\n"
+                let explanation = UpstreamReplyCatalog.explain(reply: problem.description,
+                                                               problemKind: record.lastProblemKind)
+                out += "  " + RelayProblemText.render(problem, language) + "\n  " + explanation.meaning(language)
+                    + "\n  " + explanation.fix(language) + "\n"
             }
             out += "\n"
         }
@@ -222,10 +221,10 @@ public struct RelayText: Sendable {
             } else {
                 out += t("no delivery yet", "まだ配送していません") + "\n"
             }
-            if let problem = upstream.lastProblem {
-                let explanation = UpstreamReplyCatalog.explain(reply: problem.reply, problemKind: problem.problemKind)
-                out += "  " + red(t("last problem: ", "直近の問題: ")) + problemText(problem.reply ?? "")
-                    + "\n  "
+            if let event = upstream.lastProblem {
+                let explanation = UpstreamReplyCatalog.explain(reply: event.reply, problemKind: event.problemKind)
+                out += "  " + red(t("last problem: ", "直近の問題: "))
+                    + RelayProblemText.render(RelayText.problem(of: event) ?? .legacy(""), language) + "\n  "
                     + explanation.meaning(language) + "\n  " + explanation.fix(language) + "\n"
             }
         }

@@ -15,12 +15,20 @@ public struct OAuthTokenReply: Equatable, Sendable {
         self.refreshToken = refreshToken
     }
 
-    /// Why there is no usable token, in a few words (`invalid_client: AADSTS7000215: ...`).
-    public struct Refusal: Error, Equatable, Sendable {
-        public var reason: String
+    /// Why there is no usable token: the endpoint's own refusal, or a reply without a token mailtls could use.
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The endpoint's error code and description (`invalid_client: AADSTS7000215: ...`), escaped, or its HTTP
+        /// status when it named no error.
+        case refused(String)
+        /// A success without an access token that fits an AUTH line (missing, empty, too long, not printable).
+        case noUsableToken
 
-        public init(reason: String) {
-            self.reason = reason
+        /// In a few words, in English.
+        public var reason: String {
+            switch self {
+            case .refused(let words): words
+            case .noUsableToken: "the reply has no usable access_token"
+            }
         }
     }
 
@@ -32,7 +40,7 @@ public struct OAuthTokenReply: Equatable, Sendable {
         guard (200..<300).contains(status) else {
             let error = (object?["error"] as? String).map { String($0.peerSafe.prefix(80)) } ?? "HTTP \(status)"
             let detail = (object?["error_description"] as? String).map { ": " + String($0.peerSafe.prefix(200)) } ?? ""
-            throw Refusal(reason: error + detail)
+            throw Refusal.refused(error + detail)
         }
         // A token goes into an AUTH line: printable ASCII without spaces, or it is refused.
         func usable(_ token: String) -> Bool {
@@ -40,7 +48,7 @@ public struct OAuthTokenReply: Equatable, Sendable {
                 && token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
         }
         guard let object, let token = object["access_token"] as? String, usable(token) else {
-            throw Refusal(reason: "the reply has no usable access_token")
+            throw Refusal.noUsableToken
         }
         // expires_in is a number (Microsoft has sent it as a string too); one hour when missing.
         var expires = 3600.0

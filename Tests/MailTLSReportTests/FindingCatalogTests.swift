@@ -65,7 +65,7 @@ import Testing
         (.fact(.acceptedVersions([.tls10, .tls11])), "accepts TLSv1.0, TLSv1.1", "受け付けるバージョン: TLS 1.0, TLS 1.1"),
         (.fact(.mailBeforeSTARTTLS(reply: "\"250 2.1.0 Ok\"")), "MAIL FROM before STARTTLS: \"250 2.1.0 Ok\"",
          "STARTTLS 前の MAIL FROM: \"250 2.1.0 Ok\""),
-        (.failure(.tlsHandshakeFailed(reason: "connection reset by the server", alert: nil)),
+        (.failure(.tlsHandshakeFailed(reason: .connectionReset, alert: nil)),
          "TLS handshake failed: connection reset by the server", "TLS ハンドシェイク失敗: サーバーが接続をリセット"),
         (.failure(.oversizedInput(.lineLongerThan(bytes: 8192))), "the server sent too much: a line longer than 8192 bytes",
          "サーバーからの受信データが上限超過: 8192 バイトを超える行"),

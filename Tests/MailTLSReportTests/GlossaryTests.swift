@@ -219,7 +219,7 @@ import Testing
             .hostNotFound, .transport(.refused), .transport(.noAnswer(.connectTimeout(seconds: 5))),
             .transport(.plaintextOnTLSPort(greeting: "220 mx.example.test")), .transport(.tlsOnPlaintextPort(version: .tls13)),
             .transport(.startTLSNotOffered(keyword: "STARTTLS")),
-            .transport(.handshakeFailed(.tlsHandshakeFailed(reason: "x", alert: "handshake_failure"), afterSTARTTLS: false)),
+            .transport(.handshakeFailed(.tlsHandshakeFailed(reason: .library("x"), alert: .handshakeFailure), afterSTARTTLS: false)),
             .transport(.protocolError(.readTimeout(seconds: 10, during: "greeting"))),
             .transport(.unavailable(MailResponse(outcome: .transientFailure, code: "421", lines: ["421 4.7.0 busy"]))),
             .transport(.noAuthenticationAfterTLS),
@@ -329,14 +329,13 @@ import Testing
         try expectGood(texts)
     }
 
-    /// The words around evidence: each Japanese template, with its `$n` groups taken as placeholders.
-    @Test func evidenceTemplates() throws {
-        let glossary = try Glossary.shared()
-        for (pattern, template) in RelayProblemText.japanese {
-            #expect(!template.isEmpty, "\(pattern.pattern)")
-            let problems = glossary.problems(inJapanese: template)
-            #expect(problems.isEmpty, "evidence \(pattern.pattern): \(template)\n\(problems.joined(separator: "\n"))")
+    /// The relay's problems as rendered, one of every case (an earlier relay's English text, shown as it is, aside).
+    @Test func relayProblems() throws {
+        let texts = RelayProblemTextTests.samples.filter { if case .legacy = $0 { false } else { true } }.map { problem in
+            GlossaryText("relay problem \(RelayProblemTextTests.sampleName(problem))",
+                         en: RelayProblemText.render(problem, .en), ja: RelayProblemText.render(problem, .ja))
         }
+        try expectGood(texts)
     }
 
     /// Every Japanese string literal in the report and command sources, including the sentences composed in code
@@ -355,9 +354,18 @@ import Testing
     @Test func sourceScanSeesEveryFindingText() throws {
         let url = Glossary.packageRoot.appendingPathComponent("Sources/MailTLSReport/Text/FindingCatalog.swift")
         let literals = SwiftLiterals.japanese(in: try String(contentsOf: url, encoding: .utf8))
-        // A fix that is a setting lives in ServerFixCatalog (its general words and each software's setting).
+        // A fix that is a setting lives in ServerFixCatalog (its general words and each software's setting); the
+        // words of a verdict other commands share live in VerdictCatalog, which the scan reads too: its statements,
+        // and a fix for each of its two readers.
         let moved = FindingID.allCases.filter { ServerFixCatalog.entry($0) != nil }.count
-        #expect(literals.count == 2 * FindingID.allCases.count - moved)
+        let shared = FindingID.allCases.filter { FindingCatalog.sharedVerdict($0) != nil }
+        let sharedAndMoved = shared.filter { ServerFixCatalog.entry($0) != nil }.count
+        let ownSentences = 1  // starttls-not-supported says what the missing STARTTLS exposes
+        #expect(literals.count == 2 * (FindingID.allCases.count - shared.count) - (moved - sharedAndMoved) + ownSentences)
+        let verdicts = Glossary.packageRoot.appendingPathComponent("Sources/MailTLSReport/Text/VerdictCatalog.swift")
+        let verdictLiterals = SwiftLiterals.japanese(in: try String(contentsOf: verdicts, encoding: .utf8))
+        #expect(verdictLiterals.count >= 3 * VerdictCatalog.Verdict.allCases.count)
+        #expect(GlossaryTests.sourceFiles().contains("Sources/MailTLSReport/Text/VerdictCatalog.swift"))
         #expect(GlossaryTests.sourceFiles().contains("Sources/mailtls/SandboxMessages.swift"))
     }
 

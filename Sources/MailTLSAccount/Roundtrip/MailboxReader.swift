@@ -109,7 +109,7 @@ struct MailboxReader {
         } catch let failure as RoundtripReadFailure {
             throw failure
         } catch {
-            throw .failed(error as? EngineError ?? .tlsHandshakeFailed(reason: "TLS failed", alert: nil))
+            throw .failed(EngineError.handshakeFailure(error))
         }
     }
 

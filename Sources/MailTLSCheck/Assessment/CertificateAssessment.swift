@@ -50,6 +50,21 @@ public enum CertificateAssessment {
             }
         }
 
+        /// The values a verdict's words name: `date` (the expiry or start), `days`, the `name` checked and the
+        /// certificate's `names`, the `issuer` that is missing or not trusted.
+        public var parameters: [String: String] {
+            switch self {
+            case .expired(let notAfter, let daysAgo): ["date": ISO8601.format(notAfter), "days": String(daysAgo)]
+            case .notYetValid(let notBefore): ["date": ISO8601.format(notBefore)]
+            case .expiringSoon(let days, let notAfter): ["days": String(days), "date": ISO8601.format(notAfter)]
+            case .nameMismatch(let checked, let names): ["name": checked, "names": names.joined(separator: ", ")]
+            case .incompleteChain(let missing): ["issuer": missing]
+            case .untrusted(let issuer, let reason):
+                if case .unknownRoot(let root) = reason { ["issuer": root] } else { ["issuer": issuer] }
+            case .selfSigned, .weakKey, .weakSignature: [:]
+            }
+        }
+
         /// The evidence in a few words, in English (the catalogues word it for people).
         public var evidence: String {
             switch self {

@@ -145,7 +145,11 @@ public enum TransportAssessment {
             if port.effectiveMode == .implicitTLS, port.handshake == nil, let failure = port.handshakeFailure {
                 problems.append(.handshakeFailed(failure, afterSTARTTLS: false))
             }
-            if let failure = port.failure, isProtocolError(failure) { problems.append(.protocolError(failure)) }
+            // A conversation broken by the wrong mode (no greeting on a port that waits for TLS) is the wrong mode,
+            // not a second problem.
+            if let failure = port.failure, isProtocolError(failure), port.wrongMode == nil {
+                problems.append(.protocolError(failure))
+            }
         }
         if let injected = port.handshake?.injectedBytes, !injected.isEmpty, port.effectiveMode == .startTLS {
             problems.append(.injectedAfterGoAhead(injected))

@@ -68,26 +68,3 @@ public struct CipherSuite: Sendable, Hashable, Codable {
         0xC032: ("TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384", "ECDH-RSA-AES256-GCM-SHA384"),
     ]
 }
-
-/// TLS alert descriptions worth naming in a report. - SeeAlso: RFC 8446 section 6
-public enum TLSAlertDescription {
-    public static func name(_ code: UInt8) -> String {
-        switch code {
-        case 0: "close_notify"
-        case 10: "unexpected_message"
-        case 20: "bad_record_mac"
-        case 40: "handshake_failure"
-        case 42: "bad_certificate"
-        case 47: "illegal_parameter"
-        case 50: "decode_error"
-        case 70: "protocol_version"
-        case 71: "insufficient_security"
-        case 80: "internal_error"
-        case 86: "inappropriate_fallback"
-        case 109: "missing_extension"
-        case 112: "unrecognized_name"
-        case 120: "no_application_protocol"
-        default: "alert_\(code)"
-        }
-    }
-}

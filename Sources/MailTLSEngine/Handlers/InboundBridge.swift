@@ -56,7 +56,7 @@ final class InboundBridge: ChannelInboundHandler {
         if let engineError = error as? EngineError {
             fail(engineError)
         } else {
-            fail(.tlsHandshakeFailed(reason: MailConnection.shortReason(String(describing: error)), alert: nil))
+            fail(EngineError.handshakeFailure(error))
         }
         context.close(promise: nil)
     }

@@ -23,8 +23,15 @@ public struct DeliveryEvent: Codable, Sendable, Equatable {
     public var deferred: [String]
     public var failed: [String]
     public var upstream: String?
-    /// The last upstream reply, or why the attempt could not reach one.
+    /// The last upstream reply, or why the attempt could not reach one, in English.
     public var reply: String?
+    /// Why the attempt did not deliver every recipient, as a value: what `reply` says (nil when every reply was
+    /// positive, and in lines an earlier relay wrote, or a later relay's that this one cannot read).
+    public var problem: RelayProblem? {
+        get { storedProblem?.problem }
+        set { storedProblem = newValue.map(StoredRelayProblem.Detail.init) }
+    }
+    private var storedProblem: StoredRelayProblem.Detail?
     /// For a problem before any reply: unresolvable, connect, noSTARTTLS, tls, certificate, credential, login...
     public var problemKind: String?
     public var tlsVersion: String?
@@ -36,7 +43,8 @@ public struct DeliveryEvent: Codable, Sendable, Equatable {
     public var reusedConnection: Bool
 
     public init(time: Double, kind: Kind, id: String, from: String, delivered: [String] = [], deferred: [String] = [],
-                failed: [String] = [], upstream: String? = nil, reply: String? = nil, problemKind: String? = nil,
+                failed: [String] = [], upstream: String? = nil, reply: String? = nil, problem: RelayProblem? = nil,
+                problemKind: String? = nil,
                 tlsVersion: String? = nil, cipher: String? = nil, mechanism: String? = nil, attempts: Int = 0,
                 nextAttempt: Double? = nil, reusedConnection: Bool = false) {
         self.time = time
@@ -48,6 +56,7 @@ public struct DeliveryEvent: Codable, Sendable, Equatable {
         self.failed = failed
         self.upstream = upstream
         self.reply = reply
+        self.storedProblem = problem.map(StoredRelayProblem.Detail.init)
         self.problemKind = problemKind
         self.tlsVersion = tlsVersion
         self.cipher = cipher
@@ -55,6 +64,12 @@ public struct DeliveryEvent: Codable, Sendable, Equatable {
         self.attempts = attempts
         self.nextAttempt = nextAttempt
         self.reusedConnection = reusedConnection
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, kind, id, from, delivered, deferred, failed, upstream, reply, problemKind, tlsVersion, cipher,
+             mechanism, attempts, nextAttempt, reusedConnection
+        case storedProblem = "problem"
     }
 }
 

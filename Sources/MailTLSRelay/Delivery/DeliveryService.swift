@@ -143,9 +143,10 @@ public final class DeliveryService: Service, Sendable {
             }
             guard let descriptor = spool.openContent(record.id) else {
                 await pool.putIdle(connection, upstream: index)
+                let problem = RelayProblem.spooledContentMissing
                 settle(record, AttemptResult(recipients: Dictionary(uniqueKeysWithValues: record.pendingRecipients.map {
-                    ($0, (AttemptResult.Verdict.failed, "the spooled content is missing"))
-                }), problem: "the spooled content is missing"), connection: nil, reused: false)
+                    ($0, (AttemptResult.Verdict.failed, problem.description))
+                }), problem: problem), connection: nil, reused: false)
                 return
             }
             let token = await pool.markBusy(connection)
@@ -164,15 +165,13 @@ public final class DeliveryService: Service, Sendable {
                 settle(record, result, connection: connection, reused: reused)
             case .failure(let failure):
                 await connection.close(polite: false)
-                settle(record, AttemptResult(problem: failure.description, problemKind: failure.kind.rawValue,
-                                             upstream: upstream.label),
+                settle(record, AttemptResult(problem: failure.problem, upstream: upstream.label),
                        connection: connection, reused: reused, failure: failure)
             }
             return
         }
-        let failure = lastFailure ?? UpstreamFailure(.connect, "no upstream configured")
-        let result = AttemptResult(problem: failure.description, problemKind: failure.kind.rawValue,
-                                   upstream: settings.upstreams.last?.label)
+        let failure = lastFailure ?? UpstreamFailure(.noUpstreamConfigured)
+        let result = AttemptResult(problem: failure.problem, upstream: settings.upstreams.last?.label)
         guard tried else {
             // Every upstream is suspended: wait for the first to come back, quietly.
             let until = suspensions.withLockedValue { $0.values.map(\.until).min() } ?? Date().timeIntervalSince1970
@@ -206,12 +205,14 @@ public final class DeliveryService: Service, Sendable {
         case .finished(let final, _):
             failed = final.failedRecipients.map(\.address)
         }
-        let reply = result.recipients.values.map(\.reply).first { !$0.hasPrefix("2") } ?? result.recipients.values.first?.reply
+        let refusal = result.recipients.values.map(\.reply).first { !$0.hasPrefix("2") }
+        let reply = refusal ?? result.recipients.values.first?.reply
         let kind: DeliveryEvent.Kind = !failed.isEmpty ? .failed : deferred.isEmpty ? .delivered : .deferred
         let event = DeliveryEvent(
             time: now, kind: kind, id: record.id, from: record.from.peerSafe, delivered: delivered.map(\.peerSafe),
             deferred: deferred.map(\.peerSafe), failed: failed.map(\.peerSafe), upstream: result.upstream,
-            reply: result.problem ?? reply, problemKind: failure?.kind.rawValue,
+            reply: result.problem?.description ?? reply, problem: result.problem ?? refusal.map(RelayProblem.upstreamReply),
+            problemKind: failure?.kind.rawValue,
             tlsVersion: connection?.handshake?.version?.rawValue, cipher: connection?.handshake?.cipherSuite?.ianaName,
             mechanism: connection?.mechanism, attempts: record.attempts + 1, nextAttempt: nextAttempt,
             reusedConnection: reused)

@@ -270,12 +270,13 @@ public final class Spool: MessageSink {
                 case .deferred: deferredReply = outcome.reply
                 }
             }
-            record.lastProblem = result.problem ?? deferredReply
-            record.lastProblemKind = result.problem == nil ? nil : result.problemKind
+            record.lastProblem = result.problem ?? deferredReply.map(RelayProblem.upstreamReply)
+            record.lastProblemKind = result.problemKind
             if !record.isFinished && schedule.expired(arrival: record.arrival, now: now) {
                 for index in record.recipients.indices where record.recipients[index].status == .pending {
                     record.recipients[index].status = .failed
-                    let last = result.problem ?? record.recipients[index].reply ?? record.lastProblem ?? "no reply"
+                    let last = result.problem?.description ?? record.recipients[index].reply
+                        ?? record.lastProblem?.description ?? "no reply"
                     record.recipients[index].reply = "gave up after \(Int(schedule.giveUpAfter / 3600)) h: \(last)"
                 }
             }

@@ -43,8 +43,15 @@ public struct SpoolRecord: Codable, Sendable, Equatable {
     public var attempts: Int
     /// When to try next (seconds since 1970).
     public var nextAttempt: Double
-    /// Why the last attempt did not deliver every recipient, printable.
-    public var lastProblem: String?
+    /// Why the last attempt did not deliver every recipient.
+    public var lastProblem: RelayProblem? {
+        get { StoredRelayProblem.problem(words: lastProblemWords, detail: lastProblemDetail) }
+        set { (lastProblemWords, lastProblemDetail) = StoredRelayProblem.parts(of: newValue) }
+    }
+    /// The problem's English words, as relays before typed problems wrote them (they still read a newer spool, and
+    /// scripts read the field), and the typed problem beside them.
+    private var lastProblemWords: String?
+    private var lastProblemDetail: StoredRelayProblem.Detail?
     /// The upstream last tried.
     public var lastUpstream: String?
     /// What kind of problem the last attempt met before any reply (`connect`, `certificate`, `login`...), for its
@@ -53,7 +60,7 @@ public struct SpoolRecord: Codable, Sendable, Equatable {
 
     public init(id: String, from: String, recipients: [Recipient], arrival: Double, clientAddress: String,
                 receivedOverTLS: Bool, authenticatedUser: String?, size: Int, eightBit: Bool, subject: String?,
-                isNotice: Bool, attempts: Int, nextAttempt: Double, lastProblem: String?, lastUpstream: String?) {
+                isNotice: Bool, attempts: Int, nextAttempt: Double, lastProblem: RelayProblem?, lastUpstream: String?) {
         self.id = id
         self.from = from
         self.recipients = recipients
@@ -69,6 +76,14 @@ public struct SpoolRecord: Codable, Sendable, Equatable {
         self.nextAttempt = nextAttempt
         self.lastProblem = lastProblem
         self.lastUpstream = lastUpstream
+    }
+
+    /// The record's JSON (the trailer of `queue/ID.msg`, `queue/ID.state`, `relay queue --json`): `lastProblem` is
+    /// the problem's English words, `lastProblemDetail` the typed problem.
+    enum CodingKeys: String, CodingKey {
+        case id, from, recipients, arrival, clientAddress, receivedOverTLS, authenticatedUser, size, eightBit, subject,
+             isNotice, attempts, nextAttempt, lastUpstream, lastProblemKind, lastProblemDetail
+        case lastProblemWords = "lastProblem"
     }
 
     public var pendingRecipients: [String] { recipients.filter { $0.status == .pending }.map(\.address) }
@@ -89,22 +104,22 @@ public struct AttemptResult: Sendable, Equatable {
 
     /// Verdict and reply per recipient address. Recipients not named here stay as they were (deferred).
     public var recipients: [String: (verdict: Verdict, reply: String)]
-    /// Why the attempt ended early (connection, TLS, certificate, login), when it did.
-    public var problem: String?
-    /// `UpstreamFailure.Kind` of that problem.
-    public var problemKind: String?
+    /// Why the attempt ended early (connection, TLS, certificate, login, the spool), when it did.
+    public var problem: RelayProblem?
     public var upstream: String?
 
-    public init(recipients: [String: (verdict: Verdict, reply: String)] = [:], problem: String? = nil,
-                problemKind: String? = nil, upstream: String? = nil) {
+    public init(recipients: [String: (verdict: Verdict, reply: String)] = [:], problem: RelayProblem? = nil,
+                upstream: String? = nil) {
         self.recipients = recipients
         self.problem = problem
-        self.problemKind = problemKind
         self.upstream = upstream
     }
 
+    /// `UpstreamFailure.Kind` of the problem, for its explanation.
+    public var problemKind: String? { problem?.kind?.rawValue }
+
     public static func == (lhs: AttemptResult, rhs: AttemptResult) -> Bool {
-        lhs.problem == rhs.problem && lhs.problemKind == rhs.problemKind && lhs.upstream == rhs.upstream
+        lhs.problem == rhs.problem && lhs.upstream == rhs.upstream
             && lhs.recipients.keys == rhs.recipients.keys
             && lhs.recipients.allSatisfy { key, value in
                 rhs.recipients[key].map { $0.verdict == value.verdict && $0.reply == value.reply } ?? false

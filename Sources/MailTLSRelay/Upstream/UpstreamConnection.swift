@@ -9,7 +9,8 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Why a connection to an upstream could not be used to send: each kind has its own explanation and fix.
+/// Why a connection to an upstream could not be used to send: each kind has its own explanation and fix, the
+/// problem says what happened with its data.
 public struct UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable, Codable {
         case unresolvable, connect, greeting
@@ -27,20 +28,15 @@ public struct UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertib
         case protocolError
     }
 
-    public var kind: Kind
-    public var detail: String
-    /// The upstream's reply, when it gave one.
-    public var reply: MailResponse?
+    public var problem: RelayProblem
 
-    public init(_ kind: Kind, _ detail: String, reply: MailResponse? = nil) {
-        self.kind = kind
-        self.detail = detail
-        self.reply = reply
+    public init(_ problem: RelayProblem) {
+        self.problem = problem
     }
 
-    public var description: String {
-        reply.map { "\(detail): \(PeerText.quote(ReplyVerdict.text($0)))" } ?? detail
-    }
+    public var kind: Kind { problem.kind ?? .protocolError }
+
+    public var description: String { problem.description }
 }
 
 /// How the relay logs in upstream: the configuration, with the token source shared by every connection.
@@ -88,14 +84,14 @@ public struct UpstreamConnection: Sendable {
                             anchors: TrustAnchors, login: UpstreamLogin) async throws(UpstreamFailure)
         -> UpstreamConnection {
         let addresses = try await resolve(upstream.host, port: upstream.port)
-        var lastError = UpstreamFailure(.connect, "no address")
+        var lastError = UpstreamFailure(.noAddress)
         var opened: MailClientSession?
         for address in addresses {
             do {
                 opened = try await MailClientSession.connect(to: address, engine: engine)
                 break
             } catch {
-                lastError = UpstreamFailure(.connect, "\(address.ipAddress ?? upstream.host): \(error.summary)")
+                lastError = UpstreamFailure(.connectFailed(address: address.ipAddress ?? upstream.host, error: error))
             }
         }
         guard let session = opened else { throw lastError }
@@ -115,7 +111,7 @@ public struct UpstreamConnection: Sendable {
             address.port = port
             return [address]
         } catch {
-            throw UpstreamFailure(.unresolvable, "\(host): the name does not resolve")
+            throw UpstreamFailure(.unresolvable(host: host))
         }
     }
 
@@ -124,18 +120,18 @@ public struct UpstreamConnection: Sendable {
         let implicit = upstream.mode == .implicitTLS
         if implicit { try await upgrade(anchors: anchors, implicit: true) }
         let greeting = try await exchange(nil, .greeting)
-        guard greeting.code == "220" else { throw UpstreamFailure(.greeting, "the upstream refused the connection", reply: greeting) }
+        guard greeting.code == "220" else { throw UpstreamFailure(.greetingRefused(reply: ReplyVerdict.text(greeting))) }
         var ehlo = try await exchange("EHLO \(clientName)", .capabilities)
-        guard ehlo.outcome == .positive else { throw UpstreamFailure(.protocolError, "EHLO refused", reply: ehlo) }
+        guard ehlo.outcome == .positive else { throw UpstreamFailure(.ehloRefused(reply: ReplyVerdict.text(ehlo))) }
         if !implicit {
             guard SMTPCapabilities(ehloReply: ehlo).offersSTARTTLS else {
-                throw UpstreamFailure(.noSTARTTLS, "the upstream does not offer STARTTLS; the relay never sends unencrypted")
+                throw UpstreamFailure(.startTLSNotOffered)
             }
             let goAhead = try await exchange("STARTTLS", .startTLS)
-            guard goAhead.code == "220" else { throw UpstreamFailure(.noSTARTTLS, "STARTTLS refused", reply: goAhead) }
+            guard goAhead.code == "220" else { throw UpstreamFailure(.startTLSRefused(reply: ReplyVerdict.text(goAhead))) }
             try await upgrade(anchors: anchors, implicit: false)
             ehlo = try await exchange("EHLO \(clientName)", .capabilities)
-            guard ehlo.outcome == .positive else { throw UpstreamFailure(.protocolError, "EHLO refused", reply: ehlo) }
+            guard ehlo.outcome == .positive else { throw UpstreamFailure(.ehloRefused(reply: ReplyVerdict.text(ehlo))) }
         }
         capabilities = SMTPCapabilities(ehloReply: ehlo)
         try await logIn(login)
@@ -145,26 +141,22 @@ public struct UpstreamConnection: Sendable {
         let name = upstream.serverName ?? upstream.host
         let serverName = upstream.serverName ?? (HostnameMatcher.isIPAddress(upstream.host) ? nil : upstream.host)
         let settings = TLSClientSettings(minimum: upstream.minimumTLS, maximum: .tls13)
-        let gate = UpstreamConnection.certificateGate(anchors: anchors, name: name)
+        // Accepts a certificate only if a validating client would: trusted, valid today, carrying the upstream's
+        // name (the rules every command shares); the keeper remembers why it refused one.
+        let keeper = CertificateGateKeeper(anchors: anchors)
+        let acceptance: CertificateAcceptance
         do {
-            let (facts, acceptance) = try await session.startTLS(settings, serverName: serverName, implicit: implicit,
-                                                                 gate: gate)
+            let facts: HandshakeFacts
+            (facts, acceptance) = try await session.startTLS(settings, serverName: serverName, implicit: implicit,
+                                                             gate: keeper.gate(checking: name))
             handshake = facts
-            if case .rejected(let reason) = acceptance { throw UpstreamFailure(.certificate, reason) }
-        } catch let failure as UpstreamFailure {
-            throw failure
         } catch {
-            let summary = (error as? EngineError)?.summary ?? "\(error)"
-            let tooOld = (error as? EngineError)?.isVersionRefusal == true
-            throw UpstreamFailure(.tls, tooOld ? "the upstream offers no TLS \(upstream.minimumTLS.rawValue) or later (\(summary))"
-                                  : summary)
+            throw UpstreamFailure(error.isVersionRefusal ? .tlsVersionRefused(minimum: upstream.minimumTLS, error: error)
+                                  : .tlsFailed(error: error))
         }
-    }
-
-    /// Accepts a certificate only if a validating client would: trusted, valid today, carrying the upstream's name
-    /// (the rules every command shares).
-    static func certificateGate(anchors: TrustAnchors, name: String) -> CertificateGate {
-        CertificateGateKeeper(anchors: anchors).gate(checking: name)
+        if case .rejected = acceptance {
+            throw UpstreamFailure(keeper.lastRefusal.map(RelayProblem.certificateRefused) ?? .noCertificate)
+        }
     }
 
     private mutating func logIn(_ login: UpstreamLogin) async throws(UpstreamFailure) {
@@ -177,13 +169,12 @@ public struct UpstreamConnection: Sendable {
             do {
                 password = try source.read()
             } catch {
-                throw UpstreamFailure(.credential, error.description)
+                throw UpstreamFailure(.credential(error))
             }
             let choice = offered.contains(preferred.rawValue) ? preferred
                 : offered.contains("PLAIN") ? .plain : offered.contains("LOGIN") ? .login : nil
             guard let choice else {
-                throw UpstreamFailure(.login, offered.isEmpty ? "the upstream offers no AUTH after TLS"
-                                      : "the upstream offers neither PLAIN nor LOGIN (\(offered.joined(separator: " ")))")
+                throw UpstreamFailure(offered.isEmpty ? .noAuthenticationAfterTLS : .plainAndLoginNotOffered(offered: offered))
             }
             let reply: MailResponse
             switch choice {
@@ -192,24 +183,23 @@ public struct UpstreamConnection: Sendable {
                 reply = try await exchange("AUTH PLAIN \(token)", .authenticate, shown: "AUTH PLAIN <credentials hidden>")
             case .login:
                 let first = try await exchange("AUTH LOGIN", .authenticate)
-                guard first.code == "334" else { throw UpstreamFailure(.login, "AUTH LOGIN refused", reply: first) }
+                guard first.code == "334" else { throw UpstreamFailure(.authLoginRefused(reply: ReplyVerdict.text(first))) }
                 let second = try await exchange(Base64.encode(Array(user.utf8)), .authenticate, shown: "<user name>")
-                guard second.code == "334" else { throw UpstreamFailure(.login, "the user name was refused", reply: second) }
+                guard second.code == "334" else { throw UpstreamFailure(.userNameRefused(reply: ReplyVerdict.text(second))) }
                 reply = try await exchange(Base64.encode(Array(password.utf8)), .authenticate, shown: "<password hidden>")
             }
-            guard reply.code == "235" else { throw UpstreamFailure(.login, "the upstream refused the login", reply: reply) }
+            guard reply.code == "235" else { throw UpstreamFailure(.loginRefused(reply: ReplyVerdict.text(reply))) }
             mechanism = choice.rawValue
         case .oauth2(let user, _):
-            guard let tokens = login.tokens else { throw UpstreamFailure(.credential, "no token source") }
+            guard let tokens = login.tokens else { throw UpstreamFailure(.noTokenSource) }
             guard offered.contains("XOAUTH2") else {
-                throw UpstreamFailure(.login, offered.isEmpty ? "the upstream offers no AUTH after TLS"
-                                      : "the upstream does not offer XOAUTH2 (\(offered.joined(separator: " ")))")
+                throw UpstreamFailure(offered.isEmpty ? .noAuthenticationAfterTLS : .xoauth2NotOffered(offered: offered))
             }
             let token: String
             do {
                 token = try await tokens.token()
             } catch {
-                throw UpstreamFailure(.credential, error.description)
+                throw UpstreamFailure(.credential(error))
             }
             let initial = Base64.encode(Array("user=\(user)\u{1}auth=Bearer \(token)\u{1}\u{1}".utf8))
             var reply = try await exchange("AUTH XOAUTH2 \(initial)", .authenticate, shown: "AUTH XOAUTH2 <token hidden>")
@@ -219,7 +209,7 @@ public struct UpstreamConnection: Sendable {
             }
             guard reply.code == "235" else {
                 await tokens.invalidate()
-                throw UpstreamFailure(.login, "the upstream refused the token", reply: reply)
+                throw UpstreamFailure(.tokenRefused(reply: ReplyVerdict.text(reply)))
             }
             mechanism = "XOAUTH2"
         }
@@ -232,7 +222,7 @@ public struct UpstreamConnection: Sendable {
         do {
             return try await session.exchange(request)
         } catch {
-            throw UpstreamFailure(.protocolError, error.summary)
+            throw UpstreamFailure(.dialogueFailed(error: error))
         }
     }
 
@@ -322,16 +312,16 @@ public struct UpstreamConnection: Sendable {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw UpstreamFailure(.protocolError, "the spooled message cannot be read")
+                throw UpstreamFailure(.spooledMessageUnreadable)
             }
-            if count == 0 { throw UpstreamFailure(.protocolError, "the spooled message is shorter than its envelope says") }
+            if count == 0 { throw UpstreamFailure(.spooledMessageTruncated) }
             remaining -= count
             let piece = Array(chunk[0..<count])
             lastTwo = Array((lastTwo + piece).suffix(2))
             do {
                 try await session.write(piece)
             } catch {
-                throw UpstreamFailure(.protocolError, error.summary)
+                throw UpstreamFailure(.dialogueFailed(error: error))
             }
         }
         // Content always ends with CRLF (the session adds it to every line); an empty message needs none.
@@ -339,7 +329,7 @@ public struct UpstreamConnection: Sendable {
             do {
                 try await session.write([0x0D, 0x0A])
             } catch {
-                throw UpstreamFailure(.protocolError, error.summary)
+                throw UpstreamFailure(.dialogueFailed(error: error))
             }
         }
     }
@@ -358,7 +348,7 @@ public struct UpstreamConnection: Sendable {
         do {
             try await session.write(stuffed)
         } catch {
-            throw UpstreamFailure(.protocolError, error.summary)
+            throw UpstreamFailure(.dialogueFailed(error: error))
         }
     }
 

@@ -9,18 +9,50 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// Why the relay has no credential to log in with. Never contains a secret.
-public enum CredentialError: Error, Equatable, Sendable, CustomStringConvertible {
-    case secretUnavailable(String)
-    /// The token endpoint refused (`invalid_client`, `invalid_grant`) or failed.
-    case tokenRefused(String)
-    case tokenEndpointUnreachable(String)
+/// Why the relay has no credential to log in with, with its data (a variable's name, a file's path, the token
+/// endpoint's words). Never contains a secret. `description` is the English for logs and JSON.
+public enum CredentialError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    case environmentVariableNotSet(name: String)
+    case fileMissing(path: String)
+    /// The file may be read by other users: the relay refuses it until it is `chmod 600`.
+    case fileReadableByOthers(path: String)
+    case fileUnreadable(path: String)
+    case fileEmpty(path: String)
+    /// The endpoint rotated the refresh token and the new one could not be written to its file.
+    case refreshTokenNotSaved(path: String)
+    /// `ca_file` of the token endpoint has no certificate.
+    case noCertificatesInCAFile(path: String)
+    /// The token endpoint refused (`invalid_client`, `invalid_grant`): its error and description as it gave them,
+    /// printable, or its HTTP status.
+    case tokenRefused(reason: String)
+    /// The token endpoint answered without a usable access token.
+    case tokenReplyUnusable
+    /// The token endpoint could not be asked.
+    case tokenEndpointUnreachable(HTTPSFetcher.Failure)
+    /// The token endpoint's reply was larger than the relay reads (64 KiB).
+    case tokenReplyTooLarge
 
     public var description: String {
         switch self {
-        case .secretUnavailable(let what): what
-        case .tokenRefused(let what): "the token endpoint refused: \(what)"
-        case .tokenEndpointUnreachable(let what): "the token endpoint could not be reached: \(what)"
+        case .environmentVariableNotSet(let name): "the environment variable \(name) is not set"
+        case .fileMissing(let path): "\(path): no such file"
+        case .fileReadableByOthers(let path): "\(path) is readable by others: chmod 600 \(path)"
+        case .fileUnreadable(let path): "\(path) cannot be read"
+        case .fileEmpty(let path): "\(path) is empty"
+        case .refreshTokenNotSaved(let path): "the new refresh token could not be saved to \(path)"
+        case .noCertificatesInCAFile(let path): "\(path): no certificates"
+        case .tokenRefused(let reason): "the token endpoint refused: \(reason)"
+        case .tokenReplyUnusable: "the token endpoint refused: \(OAuthTokenReply.Refusal.noUsableToken.reason)"
+        case .tokenEndpointUnreachable(let failure): "the token endpoint could not be reached: \(failure.evidence)"
+        case .tokenReplyTooLarge: "the token endpoint could not be reached: reply larger than 64 KiB"
+        }
+    }
+
+    /// The refusal `OAuthTokenReply.parse` gave.
+    init(_ refusal: OAuthTokenReply.Refusal) {
+        switch refusal {
+        case .refused(let words): self = .tokenRefused(reason: words)
+        case .noUsableToken: self = .tokenReplyUnusable
         }
     }
 }
@@ -32,20 +64,20 @@ extension RelayConfiguration.SecretSource {
         switch self {
         case .environment(let name):
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw .secretUnavailable("the environment variable \(name) is not set")
+                throw .environmentVariableNotSet(name: name)
             }
             return value
         case .file(let path):
             var status = stat()
-            guard stat(path, &status) == 0 else { throw .secretUnavailable("\(path): no such file") }
+            guard stat(path, &status) == 0 else { throw .fileMissing(path: path) }
             guard status.st_mode & 0o077 == 0 else {
-                throw .secretUnavailable("\(path) is readable by others: chmod 600 \(path)")
+                throw .fileReadableByOthers(path: path)
             }
             guard let bytes = try? PrivateFiles.read(URL(fileURLWithPath: path), limit: 64 << 10) else {
-                throw .secretUnavailable("\(path) cannot be read")
+                throw .fileUnreadable(path: path)
             }
             let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
-            guard !text.isEmpty else { throw .secretUnavailable("\(path) is empty") }
+            guard !text.isEmpty else { throw .fileEmpty(path: path) }
             return text
         }
     }
@@ -61,7 +93,7 @@ public actor OAuthTokenSource {
     private var inFlight: Task<String, Error>?
     /// Token requests made, for status and tests.
     public private(set) var requests = 0
-    public private(set) var lastError: String?
+    public private(set) var lastError: CredentialError?
     public var validUntil: Double? { cached?.expires }
 
     public init(settings: RelayConfiguration.OAuth2) {
@@ -84,7 +116,7 @@ public actor OAuthTokenSource {
             return token
         } catch {
             inFlight = nil
-            throw error as? CredentialError ?? .tokenEndpointUnreachable(OAuthTokenSource.describe(error))
+            throw error as? CredentialError ?? OAuthTokenSource.unreachable(error)
         }
     }
 
@@ -111,23 +143,23 @@ public actor OAuthTokenSource {
         do {
             reply = try await post(body)
         } catch {
-            lastError = "\(error)"
+            lastError = error
             throw error
         }
         let parsed: OAuthTokenReply
         do {
             parsed = try OAuthTokenReply.parse(status: reply.status, body: reply.body)
         } catch {
-            let failure = CredentialError.tokenRefused(error.reason)
-            lastError = failure.description
+            let failure = CredentialError(error)
+            lastError = failure
             throw failure
         }
         if case .refreshToken(let file) = settings.grant, let rotated = parsed.refreshToken {
             do {
                 try PrivateFiles.replace(URL(fileURLWithPath: file), with: Array((rotated + "\n").utf8), durably: true)
             } catch {
-                lastError = "the new refresh token could not be saved to \(file)"
-                throw CredentialError.secretUnavailable("the new refresh token could not be saved to \(file)")
+                lastError = .refreshTokenNotSaved(path: file)
+                throw CredentialError.refreshTokenNotSaved(path: file)
             }
         }
         cached = (parsed.accessToken, Date().timeIntervalSince1970 + parsed.expiresIn)
@@ -142,7 +174,7 @@ public actor OAuthTokenSource {
         tls.shutdownTimeout = .milliseconds(500)
         if let caFile = settings.caFile {
             guard let roots = try? NIOSSLCertificate.fromPEMFile(caFile), !roots.isEmpty else {
-                throw .secretUnavailable("\(caFile): no certificates")
+                throw .noCertificatesInCAFile(path: caFile)
             }
             tls.additionalTrustRoots = [.certificates(roots)]
         }
@@ -164,16 +196,16 @@ public actor OAuthTokenSource {
             let bytes = try await response.body.collect(upTo: 64 << 10)
             result = .success((Int(response.status.code), Array(bytes.readableBytesView)))
         } catch {
-            result = .failure(.tokenEndpointUnreachable(OAuthTokenSource.describe(error)))
+            result = .failure(OAuthTokenSource.unreachable(error))
         }
         try? await client.shutdown()
         return try result.get()
     }
 
-    /// Why the token endpoint could not be asked, in the words every HTTPS failure of mailtls has.
-    static func describe(_ error: Error) -> String {
-        if error is NIOTooManyBytesError { return "reply larger than 64 KiB" }
-        return HTTPSFetcher.classify(error, timeout: 30).evidence
+    /// Why the token endpoint could not be asked, classified as every HTTPS failure of mailtls is.
+    static func unreachable(_ error: Error) -> CredentialError {
+        if error is NIOTooManyBytesError { return .tokenReplyTooLarge }
+        return .tokenEndpointUnreachable(HTTPSFetcher.classify(error, timeout: 30))
     }
 
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else %XX.

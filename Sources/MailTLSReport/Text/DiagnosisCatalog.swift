@@ -2,7 +2,8 @@ import MailTLSAccount
 
 /// The cause and fix of every `mailtls diagnose` outcome, in English and Japanese, in the order the guide
 /// troubleshoots: the provider's settings, port and encryption mode, certificate, blocked ports, credentials.
-/// Placeholders: `{host}`, `{port}`, `{evidence}`, `{names}`, `{notAfter}`, `{issuer}`, `{clientVersion}`.
+/// Placeholders: `{host}`, `{port}`, `{evidence}`, `{keyword}`, `{clientVersion}` and the certificate's `{date}`,
+/// `{name}`, `{names}`, `{issuer}`.
 public enum DiagnosisCatalog {
     public static func message(_ cause: DiagnosisCause, _ language: Language, _ values: [String: String]) -> String {
         entry(cause).message(language, values)
@@ -10,6 +11,13 @@ public enum DiagnosisCatalog {
 
     public static func fix(_ cause: DiagnosisCause, _ language: Language, _ values: [String: String]) -> String {
         entry(cause).fix(language, values)
+    }
+
+    /// A verdict other commands reach too: the shared catalogue's words about the server the user typed, then what
+    /// that means for the user's setting, and the fix for the person setting up the client.
+    static func shared(_ verdict: VerdictCatalog.Verdict, then addition: LocalizedText? = nil) -> FindingCatalog.Entry {
+        FindingCatalog.Entry(message: VerdictCatalog.statement(verdict, about: .configuredServer, then: addition),
+                             fix: VerdictCatalog.fix(verdict, for: .clientUser))
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
@@ -24,45 +32,21 @@ public enum DiagnosisCatalog {
                     en: "Copy the server name from the provider's official settings page, or run mailtls setup with your address.",
                     ja: "プロバイダーの公式の設定ページにあるサーバー名をそのまま入力してください。または、メールアドレスを指定して mailtls setup を実行してください。"))
         case .connectionRefused:
-            return .init(
-                message: LocalizedText(
-                    en: "Nothing accepts connections on port {port} of {host}: the port number is wrong for this server.",
-                    ja: "{host} のポート {port} は接続を受け付けていません。このサーバーでは、このポート番号は使われていません。"),
-                fix: LocalizedText(
-                    en: "Use one of the settings that work (below), usually 465 with SSL/TLS or 587 with STARTTLS for sending, 993 with SSL/TLS for IMAP.",
-                    ja: "下に示す、動作する設定のどれかを使ってください。通常、送信はポート 465（SSL/TLS）かポート 587（STARTTLS）、IMAP はポート 993（SSL/TLS）です。"))
+            return shared(.portClosed, then: LocalizedText(
+                en: "The port number is wrong for this server.",
+                ja: "このサーバーでは、このポート番号は使われていません。"))
         case .connectionTimedOut:
-            return .init(
-                message: LocalizedText(
-                    en: "No answer from {host} on port {port}: a firewall blocks it, on this network (ISPs often block 25 and sometimes 587) or at the server.",
-                    ja: "{host} のポート {port} から応答がありません。このネットワーク（プロバイダーはポート 25 をよく遮断し、ポート 587 を遮断することもあります）か、サーバー側のファイアウォールで遮断されている可能性があります。"),
-                fix: LocalizedText(
-                    en: "Try the other ports listed below (587, 465, 2525); if none answers, try from another network (a phone's hotspot) to tell your network from the server's.",
-                    ja: "下に示す別のポート（587、465、2525）を試してください。どれも応答しない場合は、別のネットワーク（スマートフォンのテザリングなど）から試して、原因が利用者側のネットワークにあるか、サーバー側にあるかを切り分けてください。"))
+            return shared(.portFiltered)
         case .plaintextOnTLSPort:
-            return .init(
-                message: LocalizedText(
-                    en: "The setting is \"SSL/TLS\", but port {port} starts in plaintext (it expects STARTTLS): {evidence}",
-                    ja: "暗号化方式は「SSL/TLS」に設定されていますが、ポート {port} は暗号化なしで始まるポート（STARTTLS 用）です: {evidence}"),
-                fix: LocalizedText(
-                    en: "Set the security to \"STARTTLS\" for port {port}, or keep \"SSL/TLS\" and use the implicit-TLS port (465 for SMTP, 993 for IMAP, 995 for POP3).",
-                    ja: "ポート {port} を使うなら、暗号化方式を「STARTTLS」に変更してください。「SSL/TLS」のままにするなら、SSL/TLS 用のポート（SMTP は 465、IMAP は 993、POP3 は 995）を使ってください。"))
+            return shared(.plaintextOnTLSPort, then: LocalizedText(
+                en: "The setting is \"SSL/TLS\", and the server greeted in plaintext: {evidence}",
+                ja: "暗号化方式は「SSL/TLS」に設定されていますが、サーバーは暗号化なしで挨拶しました（{evidence}）。"))
         case .tlsOnSTARTTLSPort:
-            return .init(
-                message: LocalizedText(
-                    en: "Port {port} expects TLS from the first byte (\"SSL/TLS\"), but the setting waits for a plaintext greeting.",
-                    ja: "ポート {port} は最初から SSL/TLS で通信するポートですが、今の設定では暗号化なしの挨拶を待っています。"),
-                fix: LocalizedText(
-                    en: "Set the security to \"SSL/TLS\" for port {port}, or use the STARTTLS port (587 for SMTP, 143 for IMAP, 110 for POP3).",
-                    ja: "ポート {port} を使うなら、暗号化方式を「SSL/TLS」に変更してください。または、STARTTLS 用のポート（SMTP は 587、IMAP は 143、POP3 は 110）を使ってください。"))
+            return shared(.tlsOnSTARTTLSPort, then: LocalizedText(
+                en: "The setting is \"STARTTLS\".",
+                ja: "暗号化方式は「STARTTLS」に設定されています。"))
         case .serviceUnavailable:
-            return .init(
-                message: LocalizedText(
-                    en: "The server refuses service right now: {evidence}",
-                    ja: "サーバーは現在、サービスを拒否しています: {evidence}"),
-                fix: LocalizedText(
-                    en: "This is the server's answer, not a setting problem: wait and retry; if it persists, your address may be rate-limited or blocklisted: ask the provider.",
-                    ja: "これは設定の問題ではなく、サーバー側の応答です。時間をおいて再試行してください。続く場合は、接続元のアドレスが制限されているか、ブロックリストに載っている可能性があります。プロバイダーに問い合わせてください。"))
+            return shared(.serverUnavailable)
         case .noGreeting:
             return .init(
                 message: LocalizedText(
@@ -72,13 +56,9 @@ public enum DiagnosisCatalog {
                     en: "Check the port and the protocol; a server that delays its greeting on purpose needs a longer timeout (--timeout).",
                     ja: "ポートとプロトコルを確認してください。わざと挨拶を遅らせるサーバーの場合は、--timeout でタイムアウトを長くしてください。"))
         case .starttlsNotOffered:
-            return .init(
-                message: LocalizedText(
-                    en: "The setting is \"STARTTLS\", but the server does not offer STARTTLS on port {port}: {evidence}",
-                    ja: "暗号化方式は「STARTTLS」に設定されていますが、サーバーはポート {port} で STARTTLS を提供していません: {evidence}"),
-                fix: LocalizedText(
-                    en: "Use the implicit-TLS port with \"SSL/TLS\" (465 for SMTP, 993 for IMAP, 995 for POP3). Never switch encryption off to make it work.",
-                    ja: "暗号化方式を「SSL/TLS」にして、SSL/TLS 用のポート（SMTP は 465、IMAP は 993、POP3 は 995）を使ってください。接続できるようにするために暗号化を無効にすることは、絶対にしないでください。"))
+            return shared(.startTLSNotOffered, then: LocalizedText(
+                en: "The setting is \"STARTTLS\" (the server's capabilities: {evidence}).",
+                ja: "暗号化方式は「STARTTLS」に設定されています（{evidence}）。"))
         case .tlsVersionTooOld:
             return .init(
                 message: LocalizedText(
@@ -88,53 +68,21 @@ public enum DiagnosisCatalog {
                     en: "Update the device's firmware to get TLS 1.2; if there is none, send through a local relay that speaks old TLS to the device and TLS 1.2+ to the provider.",
                     ja: "機器のファームウェアを更新して、TLS 1.2 に対応させてください。更新がない場合は、機器とは古い TLS で、プロバイダーとは TLS 1.2 以上で通信するローカルの中継サーバーを経由して送信してください。"))
         case .tlsHandshakeFailed:
-            return .init(
-                message: LocalizedText(
-                    en: "The TLS handshake fails: {evidence}",
-                    ja: "TLS ハンドシェイクに失敗しました: {evidence}"),
-                fix: LocalizedText(
-                    en: "Check the port and security setting first; if they are right, the server's TLS configuration is at fault: tell its administrator.",
-                    ja: "まずポートと暗号化方式を確認してください。設定が正しければ、サーバー側の TLS 設定に問題があります。サーバーの管理者に連絡してください。"))
+            return shared(.handshakeFailed)
         case .certificateExpired:
-            return .init(
-                message: LocalizedText(
-                    en: "The server's certificate expired on {notAfter}: devices that check certificates refuse it.",
-                    ja: "サーバーの証明書は {notAfter} に有効期限が切れています。証明書を検証する機器は接続を拒否します。"),
-                fix: LocalizedText(
-                    en: "First check the device's clock (a wrong date makes valid certificates look expired). If the clock is right, the server must renew its certificate.",
-                    ja: "まず機器の時計を確認してください（日付がずれていると、有効な証明書も期限切れに見えます）。時計が正しければ、サーバー側で証明書を更新する必要があります。"))
+            return shared(.certificateExpired, then: LocalizedText(
+                en: "Devices that check certificates refuse it.",
+                ja: "証明書を検証する機器は接続を拒否します。"))
         case .certificateNotYetValid:
-            return .init(
-                message: LocalizedText(
-                    en: "The server's certificate is not valid yet: {evidence}.",
-                    ja: "サーバーの証明書はまだ有効期間前です: {evidence}。"),
-                fix: LocalizedText(
-                    en: "Check the device's clock and time zone.",
-                    ja: "機器の時計とタイムゾーンを確認してください。"))
+            return shared(.certificateNotYetValid)
         case .certificateNameMismatch:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate is not for the name typed ('{host}'); it is for: {names}.",
-                    ja: "この証明書は、入力したサーバー名「{host}」に対するものではありません。証明書の名前: {names}。"),
-                fix: LocalizedText(
-                    en: "Enter the server name exactly as the certificate names it ({names}), not an IP address or an alias.",
-                    ja: "サーバー名には、IP アドレスや別名ではなく、証明書に記載された名前（{names}）をそのまま入力してください。"))
+            return shared(.certificateNameMismatch, then: LocalizedText(
+                en: "The server name typed in the client must be one of them.",
+                ja: "クライアントに入力するサーバー名は、このどれかと一致している必要があります。"))
         case .certificateSelfSigned:
-            return .init(
-                message: LocalizedText(
-                    en: "The server presents a self-signed certificate: no device trusts it by default.",
-                    ja: "サーバーは自己署名証明書を使っています。機器は初期設定ではこの証明書を信頼しません。"),
-                fix: LocalizedText(
-                    en: "Best: the server gets a certificate from a public CA. Otherwise import this certificate into the device as trusted, after checking its fingerprint with the administrator.",
-                    ja: "最善の対処は、サーバー側で公的な認証局の証明書に替えることです。それができない場合は、フィンガープリントをサーバーの管理者と照合したうえで、この証明書を信頼する証明書として機器にインポートしてください。"))
+            return shared(.certificateSelfSigned)
         case .certificateUntrusted:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate's issuer is not trusted: {evidence}.",
-                    ja: "証明書の発行者が信頼されていません: {evidence}。"),
-                fix: LocalizedText(
-                    en: "If the server uses a private CA, import that CA into the device; if the chain is incomplete, the server must send its intermediate certificates.",
-                    ja: "サーバーが社内認証局の証明書を使っている場合は、その認証局の証明書を機器にインポートしてください。中間証明書が足りない場合は、サーバー側で中間証明書も送るよう設定する必要があります。"))
+            return shared(.certificateUntrusted)
         case .authMechanismMissing:
             return .init(
                 message: LocalizedText(

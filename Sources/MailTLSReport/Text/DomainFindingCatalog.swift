@@ -16,8 +16,35 @@ public enum DomainFindingCatalog {
         values["subjects"] = finding.subjects.joined(separator: ", ")
         values["evidence"] = DomainEvidenceText.render(finding.evidence, language)
         values["domain"] = domain
+        values["keyword"] = "STARTTLS"
         values["seconds"] = values["seconds"] ?? finding.evidence.english
+        values.merge(certificateValues(finding.evidence)) { own, _ in own }
+        // History written before these findings carried the problem itself: the name checked is the MX host's.
+        values["name"] = values["name"] ?? finding.subjects.map { $0.split(separator: " ").first.map(String.init) ?? $0 }
+            .joined(separator: ", ")
+        for key in ["date", "days", "name", "names", "issuer"] where values[key] == nil {
+            values[key] = values["evidence"]
+        }
         return values
+    }
+
+    /// The certificate's dates, names and issuer that the shared words name. A finding merged over several MX hosts
+    /// names each host's value where they differ: `2026-01-01 (mx1.example.com), 2026-02-01 (mx2.example.com)`.
+    static func certificateValues(_ evidence: DomainEvidence) -> [String: String] {
+        switch evidence {
+        case .certificate(let problem): return problem.parameters
+        case .trust(_, let issuer): return ["issuer": issuer]
+        case .perPlace(let entries):
+            let placed = entries.map { (place: $0.place, values: certificateValues($0.evidence)) }
+            var merged: [String: String] = [:]
+            for key in Set(placed.flatMap(\.values.keys)) {
+                let distinct = Set(placed.compactMap { $0.values[key] })
+                merged[key] = distinct.count == 1 ? distinct.first
+                    : placed.compactMap { entry in entry.values[key].map { "\($0) (\(entry.place))" } }.joined(separator: ", ")
+            }
+            return merged
+        default: return [:]
+        }
     }
 
     static func entry(_ finding: DomainFinding) -> FindingCatalog.Entry {
@@ -92,57 +119,35 @@ public enum DomainFindingCatalog {
         }
     }
 
+    /// A verdict other commands reach too: the shared catalogue's words about an MX host, and the administrator's fix.
+    static func shared(_ verdict: VerdictCatalog.Verdict, then addition: LocalizedText? = nil) -> FindingCatalog.Entry {
+        FindingCatalog.Entry(message: VerdictCatalog.statement(verdict, about: .mxHost, then: addition),
+                             fix: VerdictCatalog.fix(verdict, for: .serverAdministrator))
+    }
+
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     static func base(_ id: DomainFindingID) -> FindingCatalog.Entry {
         switch id {
         case .starttlsNotSupported:
-            return .init(
-                message: LocalizedText(
-                    en: "{subjects} does not offer STARTTLS on port 25: mail to {domain} crosses the internet unencrypted.",
-                    ja: "{subjects} はポート 25 で STARTTLS を提供していません。{domain} 宛てのメールは、暗号化されずにインターネットを流れます。"),
-                fix: LocalizedText(
-                    en: "Enable STARTTLS with a valid certificate (Postfix: smtpd_tls_security_level = may, smtpd_tls_chain_files = key and chain).",
-                    ja: "有効な証明書を設定して STARTTLS を有効にしてください（Postfix: smtpd_tls_security_level = may、smtpd_tls_chain_files に鍵と証明書チェーン）。"))
+            return shared(.startTLSNotOffered, then: LocalizedText(
+                en: "Mail to {domain} crosses the internet unencrypted.",
+                ja: "{domain} 宛てのメールは、暗号化されずにインターネットを流れます。"))
         case .certificateHostMismatch:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate of {subjects} is not for the MX host name (it names {evidence}); MTA-STS senders refuse it.",
-                    ja: "{subjects} の証明書は、MX レコードのサーバー名に対するものではありません（証明書の名前: {evidence}）。MTA-STS に従う送信側のサーバーは、この証明書を拒否します。"),
-                fix: LocalizedText(
-                    en: "Install a certificate whose names include the MX host name exactly as the MX record gives it.",
-                    ja: "MX レコードに書かれたサーバー名をそのまま含む証明書をインストールしてください。"))
+            return shared(.certificateNameMismatch, then: LocalizedText(
+                en: "MTA-STS senders refuse it.",
+                ja: "MTA-STS に従う送信側のサーバーは、この証明書を拒否します。"))
         case .certificateExpired:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate of {subjects} has expired ({evidence}).",
-                    ja: "{subjects} の証明書は有効期限が切れています（{evidence}）。"),
-                fix: LocalizedText(
-                    en: "Renew the certificate and reload the mail server; automate renewal (ACME) and monitor expiry.",
-                    ja: "証明書を更新して、メールサーバーを再読み込みしてください。あわせて、更新の自動化（ACME）と有効期限の監視をお勧めします。"))
+            return shared(.certificateExpired)
         case .certificateNotYetValid:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate of {subjects} is not valid yet ({evidence}); senders refuse it until then.",
-                    ja: "{subjects} の証明書は、まだ有効期間が始まっていません（{evidence}）。それまで送信側のサーバーはこの証明書を拒否します。"),
-                fix: LocalizedText(
-                    en: "Check the server's clock and the certificate's start date; install one that is valid now.",
-                    ja: "サーバーの時刻と証明書の有効期間の開始日を確認し、現在有効な証明書をインストールしてください。"))
+            return shared(.certificateNotYetValid, then: LocalizedText(
+                en: "Senders refuse it until then.",
+                ja: "それまで送信側のサーバーはこの証明書を拒否します。"))
         case .certificateExpiringSoon:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate of {subjects} expires in {evidence}.",
-                    ja: "{subjects} の証明書は、まもなく有効期限が切れます（残り: {evidence}）。"),
-                fix: LocalizedText(
-                    en: "Renew it now and check that renewal is automated.",
-                    ja: "今のうちに更新し、更新が自動化されているか確認してください。"))
+            return shared(.certificateExpiringSoon)
         case .certificateNotTrusted:
-            return .init(
-                message: LocalizedText(
-                    en: "The certificate of {subjects} is not trusted ({evidence}); MTA-STS senders refuse it.",
-                    ja: "{subjects} の証明書は信頼されていません（{evidence}）。MTA-STS に従う送信側のサーバーは、この証明書を拒否します。"),
-                fix: LocalizedText(
-                    en: "Use a certificate from a public CA and send the full chain (leaf and intermediates).",
-                    ja: "公的な認証局の証明書を使い、サーバー証明書と中間証明書を含む証明書チェーン全体を送るよう設定してください。"))
+            return shared(.certificateUntrusted, then: LocalizedText(
+                en: "MTA-STS senders refuse it.",
+                ja: "MTA-STS に従う送信側のサーバーは、この証明書を拒否します。"))
         case .tlsaInvalid:
             return .init(
                 message: LocalizedText(
@@ -290,13 +295,9 @@ public enum DomainFindingCatalog {
                     en: "Publish A/AAAA records for it, or correct the MX record.",
                     ja: "このサーバー名の A/AAAA レコードを公開するか、MX レコードを修正してください。"))
         case .tlsHandshakeFailed:
-            return .init(
-                message: LocalizedText(
-                    en: "STARTTLS is offered by {subjects}, but the TLS handshake fails ({evidence}).",
-                    ja: "{subjects} は STARTTLS を提供していますが、TLS ハンドシェイクに失敗します（{evidence}）。"),
-                fix: LocalizedText(
-                    en: "Check the server's key and certificate files and its TLS protocol settings (allow TLS 1.2 and 1.3).",
-                    ja: "サーバーの鍵と証明書のファイル、TLS プロトコルの設定（TLS 1.2 と TLS 1.3 を許可）を確認してください。"))
+            return shared(.handshakeFailed, then: LocalizedText(
+                en: "Senders fall back to sending unencrypted, or do not deliver.",
+                ja: "送信側のサーバーは暗号化なしで送るか、配送しません。"))
         case .mxImplicit:
             return .init(
                 message: LocalizedText(

@@ -29,6 +29,9 @@ public enum FindingCatalog {
 
     static func values(of finding: Finding, _ language: Language) -> [String: String] {
         var values = finding.parameters
+        if case .certificate(let problem) = finding.evidence {
+            values.merge(problem.parameters) { own, _ in own }
+        }
         values["ports"] = finding.ports.map(String.init).joined(separator: ", ")
         values["evidence"] = CheckEvidenceText.render(finding.evidence, language)
         for key in ["keyword", "bytes", "date", "days", "name", "names", "issuer", "versions", "version", "cipher",
@@ -41,43 +44,40 @@ public enum FindingCatalog {
         return values
     }
 
-    // swiftlint:disable:next function_body_length cyclomatic_complexity
-    public static func entry(_ id: FindingID) -> Entry {
+    /// The verdict other commands reach too, for the findings that are one.
+    public static func sharedVerdict(_ id: FindingID) -> VerdictCatalog.Verdict? {
         switch id {
-        case .portClosed:
-            return Entry(
-                message: LocalizedText(
-                    en: "Nothing listens on port {ports} (connection refused).",
-                    ja: "ポート {ports} は閉じています（接続が拒否されました）。"),
-                fix: LocalizedText(
-                    en: "If clients should use this port, start the service or open it in the firewall; otherwise nothing to do.",
-                    ja: "クライアントがこのポートを使う予定なら、サービスを起動するか、ファイアウォールでポートを開放してください。使わないポートなら対応は不要です。"))
-        case .portFiltered:
-            return Entry(
-                message: LocalizedText(
-                    en: "No answer on port {ports}: a firewall drops the connection.",
-                    ja: "ポート {ports} から応答がありません。ファイアウォールが通信を遮断している可能性があります。"),
-                fix: LocalizedText(
-                    en: "Open the port in the server's firewall. If your own network blocks it (ISPs often block 25), use 587 or 465, or try another network.",
-                    ja: "サーバー側のファイアウォールでこのポートを開放してください。利用者側のネットワークで遮断されている場合（プロバイダーはポート 25 をよく遮断します）は、ポート 587 か 465 を使うか、別のネットワークから試してください。"))
-        case .wrongModePlaintextOnTLSPort:
-            return Entry(
-                message: LocalizedText(
-                    en: "The server answers in plaintext on port {ports}, where clients start with TLS (\"SSL/TLS\").",
-                    ja: "ポート {ports} では、クライアントは最初から SSL/TLS で接続しますが、サーバーは暗号化なしで応答しています。"),
-                fix: ServerFixCatalog.entry(.wrongModePlaintextOnTLSPort)!.general)
-        case .wrongModeTLSOnSTARTTLSPort:
-            return Entry(
-                message: LocalizedText(
-                    en: "The server expects TLS from the first byte on port {ports}, where clients expect a plaintext greeting and STARTTLS.",
-                    ja: "ポート {ports} では、クライアントは暗号化なしの挨拶と STARTTLS を待ちますが、サーバーは最初から TLS を求めています。"),
-                fix: ServerFixCatalog.entry(.wrongModeTLSOnSTARTTLSPort)!.general)
-        case .starttlsNotSupported:
-            return Entry(
-                message: LocalizedText(
-                    en: "No {keyword} on port {ports}: passwords and mail cross the network unencrypted.",
-                    ja: "ポート {ports} のサーバーは {keyword} を提供していません。パスワードとメールは暗号化されずにネットワークを流れます。"),
-                fix: ServerFixCatalog.entry(.starttlsNotSupported)!.general)
+        case .portClosed: .portClosed
+        case .portFiltered: .portFiltered
+        case .serverUnavailable: .serverUnavailable
+        case .wrongModePlaintextOnTLSPort: .plaintextOnTLSPort
+        case .wrongModeTLSOnSTARTTLSPort: .tlsOnSTARTTLSPort
+        case .starttlsNotSupported: .startTLSNotOffered
+        case .tlsHandshakeFailed: .handshakeFailed
+        case .certificateExpired: .certificateExpired
+        case .certificateNotYetValid: .certificateNotYetValid
+        case .certificateExpiringSoon: .certificateExpiringSoon
+        case .certificateHostMismatch: .certificateNameMismatch
+        case .certificateNotTrusted: .certificateUntrusted
+        case .certificateSelfSigned: .certificateSelfSigned
+        default: nil
+        }
+    }
+
+    /// A shared verdict's words come from the shared catalogue, about a port of the checked host, with the
+    /// administrator's fix; the others are check's own.
+    public static func entry(_ id: FindingID) -> Entry {
+        guard let verdict = sharedVerdict(id) else { return ownEntry(id) }
+        let addition = id == .starttlsNotSupported ? LocalizedText(
+            en: "Passwords and mail cross the network unencrypted.",
+            ja: "パスワードとメールは暗号化されずにネットワークを流れます。") : nil
+        return Entry(message: VerdictCatalog.statement(verdict, about: .checkedPort, then: addition),
+                     fix: VerdictCatalog.fix(verdict, for: .serverAdministrator))
+    }
+
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    static func ownEntry(_ id: FindingID) -> Entry {
+        switch id {
         case .starttlsOptional:
             return Entry(
                 message: LocalizedText(
@@ -100,68 +100,12 @@ public enum FindingCatalog {
                 fix: LocalizedText(
                     en: "Update the mail server software and look for a proxy or firewall that rewrites mail traffic.",
                     ja: "メールサーバーのソフトウェアを更新してください。また、メールの通信を書き換えるプロキシやファイアウォールが経路上にないか確認してください。"))
-        case .tlsHandshakeFailed:
-            return Entry(
-                message: LocalizedText(
-                    en: "The TLS handshake on port {ports} failed: {evidence}",
-                    ja: "ポート {ports} で TLS ハンドシェイクに失敗しました: {evidence}"),
-                fix: LocalizedText(
-                    en: "Check the certificate and key, the enabled TLS versions (at least TLS 1.2) and the ciphers in the server's configuration.",
-                    ja: "サーバー設定の証明書と鍵、有効な TLS バージョン（TLS 1.2 以上）、暗号スイートを確認してください。"))
         case .cleartextAuthAllowed:
             return Entry(
                 message: LocalizedText(
                     en: "A password is accepted before TLS on port {ports}: anyone on the path can read it.",
                     ja: "ポート {ports} のサーバーは、TLS の開始前でもパスワードを受け付けます。パスワードが暗号化されずに送られるため、通信経路上の第三者に盗聴されるおそれがあります。"),
                 fix: ServerFixCatalog.entry(.cleartextAuthAllowed)!.general)
-        case .certificateExpired:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} expired on {date}.",
-                    ja: "ポート {ports} の証明書は {date} に有効期限が切れています。"),
-                fix: LocalizedText(
-                    en: "Renew the certificate (certbot renew, or your CA's process), install it with its intermediates and reload the mail server. A device with a wrong clock reports this too: check its date.",
-                    ja: "証明書を更新し（certbot renew、または認証局の手順）、中間証明書と一緒にインストールして、メールサーバーを再読み込みしてください。なお、時計がずれている機器でも同じエラーになります。機器の日時も確認してください。"))
-        case .certificateNotYetValid:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} is not valid before {date}.",
-                    ja: "ポート {ports} の証明書は、まだ有効期間が始まっていません（有効期間の開始: {date}）。"),
-                fix: LocalizedText(
-                    en: "Check the server's clock and the certificate's dates; a device whose clock is in the past reports this too.",
-                    ja: "サーバーの時計と証明書の有効期間を確認してください。時計が遅れている機器でも同じエラーになります。"))
-        case .certificateExpiringSoon:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} expires in {days} days ({date}).",
-                    ja: "ポート {ports} の証明書は、あと {days} 日（{date}）で有効期限が切れます。"),
-                fix: LocalizedText(
-                    en: "Renew it now, and make sure renewal is automatic and reloads the mail server afterwards.",
-                    ja: "今のうちに更新してください。あわせて、証明書が自動で更新され、更新後にメールサーバーが再読み込みされるか確認してください。"))
-        case .certificateHostMismatch:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} is not valid for {name}; it names {names}.",
-                    ja: "ポート {ports} の証明書は {name} に対して有効ではありません（証明書の名前: {names}）。"),
-                fix: LocalizedText(
-                    en: "Use a certificate that lists {name} in its subjectAltName, or have clients use a host name the certificate carries: the server name typed in the client must match.",
-                    ja: "subjectAltName に {name} を含む証明書を使うか、証明書に記載されたサーバー名をクライアントに設定してください。クライアントに入力するサーバー名は、証明書の名前と一致している必要があります。"))
-        case .certificateNotTrusted:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} does not chain to a trusted root ({issuer}).",
-                    ja: "ポート {ports} の証明書は、信頼されたルート証明書までたどれません（発行者: {issuer}）。"),
-                fix: LocalizedText(
-                    en: "Use a certificate from a public CA (for example Let's Encrypt). For a private CA, install its root on every client and give it to mailtls with --ca-file.",
-                    ja: "公的な認証局（Let's Encrypt など）の証明書を使ってください。社内認証局を使う場合は、そのルート証明書をすべてのクライアントにインポートし、mailtls には --ca-file で指定してください。"))
-        case .certificateSelfSigned:
-            return Entry(
-                message: LocalizedText(
-                    en: "The certificate on port {ports} is self-signed: clients warn or refuse, and a device that accepts it cannot tell the real server from an impostor.",
-                    ja: "ポート {ports} の証明書は自己署名証明書です。クライアントは警告を出すか、接続を拒否します。この証明書を受け入れたクライアントは、本物のサーバーと偽のサーバーを区別できません。"),
-                fix: LocalizedText(
-                    en: "Replace it with a certificate from a public CA (Let's Encrypt works for mail servers) or from your organisation's CA.",
-                    ja: "公的な認証局の証明書（メールサーバーにも Let's Encrypt が使えます）か、社内認証局の証明書に置き換えてください。"))
         case .certificateChainIncomplete:
             return Entry(
                 message: LocalizedText(
@@ -282,14 +226,6 @@ public enum FindingCatalog {
                 fix: LocalizedText(
                     en: "Reissue the certificate with a SHA-256 or stronger signature.",
                     ja: "SHA-256 以上の署名アルゴリズムで証明書を発行し直してください。"))
-        case .serverUnavailable:
-            return Entry(
-                message: LocalizedText(
-                    en: "The server on port {ports} answered but refuses service for now: {evidence}. This is not a missing STARTTLS: the server is busy, rate-limiting or blocking this client.",
-                    ja: "ポート {ports} のサーバーは応答しましたが、現在はサービスを拒否しています: {evidence}。STARTTLS がないという意味ではありません。サーバーが混雑しているか、接続数を制限しているか、このクライアントを拒否している可能性があります。"),
-                fix: LocalizedText(
-                    en: "Try again later or from another address; check the server's connection limits, postscreen or fail2ban rules, and its log.",
-                    ja: "時間をおいてから、または別のアドレスから再試行してください。サーバー側では、接続数の制限、postscreen や fail2ban の設定、ログを確認してください。"))
         case .greetingSlow:
             return Entry(
                 message: LocalizedText(
@@ -306,6 +242,10 @@ public enum FindingCatalog {
                 fix: LocalizedText(
                     en: "Check that a mail server, not another service, listens on this port, and read its log.",
                     ja: "このポートで、別のサービスではなくメールサーバーが動いているか確認してください。あわせてサーバーのログも確認してください。"))
+        case .portClosed, .portFiltered, .serverUnavailable, .wrongModePlaintextOnTLSPort, .wrongModeTLSOnSTARTTLSPort,
+             .starttlsNotSupported, .tlsHandshakeFailed, .certificateExpired, .certificateNotYetValid,
+             .certificateExpiringSoon, .certificateHostMismatch, .certificateNotTrusted, .certificateSelfSigned:
+            return entry(id)
         }
     }
 }

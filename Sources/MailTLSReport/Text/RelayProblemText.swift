@@ -1,90 +1,143 @@
-import Foundation
+import MailTLSCore
+import MailTLSRelay
 
-/// The relay's problem text in the reader's language. The relay keeps an attempt's problem as English text in its
-/// spool and status (a message waits days, across restarts), so `relay queue` and `relay status` word it from those
-/// words: the engine's and the certificate gate's phrases, the relay's own, the credential sources'. check's,
-/// domain's, diagnose's, setup's and watch's evidence is typed and never comes here.
+/// Why a relay delivery attempt did not deliver, in the reader's language, case by case: `relay run`'s live lines,
+/// `relay queue`, `relay status` and `relay test`. English is the problem's own `description` (logs, JSON and
+/// failure notices use it too); the engine's, the certificate gate's and the HTTPS client's parts are worded by
+/// their own renderers; what a server said is quoted as its words.
 public enum RelayProblemText {
-    /// English pattern, Japanese template. Applied in order; `$n` are the pattern's groups.
-    static let japanese: [(NSRegularExpression, String)] = [
-        ("connection refused", "接続拒否"),
-        ("no answer to TCP connect within ([0-9.]+) s", "$1 秒以内に TCP 接続の応答なし"),
-        ("connect failed: ", "接続失敗: "),
-        ("no complete reply within ([0-9.]+) s \\(([^)]*)\\)", "$1 秒以内に完全な応答なし（$2）"),
-        ("the server closed the connection \\(([^)]*)\\)", "サーバーによる切断（$1）"),
-        ("the server sent too much: a line longer than ([0-9]+) bytes", "サーバーからの受信データが上限超過: $1 バイトを超える行"),
-        ("the server sent too much: a reply of more than ([0-9]+) lines", "サーバーからの受信データが上限超過: $1 行を超える応答"),
-        ("the server sent too much: more than ([0-9]+) unread bytes", "サーバーからの受信データが上限超過: 未処理のデータが $1 バイト超"),
-        ("unexpected reply: ", "想定外の応答: "),
-        ("TLS handshake failed: connection reset by the server", "TLS ハンドシェイク失敗: サーバーが接続をリセット"),
-        ("TLS handshake failed: connection closed", "TLS ハンドシェイク失敗: 接続の切断"),
-        ("TLS handshake failed: alert ", "TLS ハンドシェイク失敗: アラート "),
-        ("TLS handshake failed: ", "TLS ハンドシェイク失敗: "),
-        ("plaintext greeting where TLS was expected: ", "TLS の代わりに暗号化なしの挨拶を受信: "),
-        ("the probe did not finish within ([0-9.]+) s", "調査が制限時間 $1 秒を超過"),
-        ("(-?[0-9]+) days left \\(notAfter ([^)]*)\\)", "残り $1 日（notAfter $2）"),
-        ("(\\S+) not in \\[([^\\]]*)\\]", "$1 は証明書の名前 [$2] に含まれていません"),
-        ("missing issuer (.*)$", "中間証明書が送られていません（発行者: $1）"),
-        ("issuer (.*) valid (\\S+) to (\\S+)$", "発行者 $1 の証明書が有効期間外（有効期間: $2 〜 $3）"),
-        ("unknown root ", "信頼されていないルート証明書: "),
-        ("leaf: ", "サーバー証明書: "),
-        ("certificate ([0-9]+): ", "証明書 $1: "),
-        (" ([0-9]+) bits", " $1 ビット"),
-        ("the certificate does not carry this host name", "証明書の名前にこのサーバー名が含まれていません"),
-        ("the certificate does not chain to a trusted root \\(([^)]*)\\)", "証明書が信頼できるルート証明書につながりません（$1）"),
-        ("the certificate was refused", "証明書を受け入れられません"),
-        ("TLS handshake failed \\(([^)]*)\\)", "TLS ハンドシェイク失敗（$1）"),
-        ("^TLS failed$", "TLS 失敗"),
-        ("the server closed the connection$", "サーバーによる切断"),
-        ("connection failed: ", "接続失敗: "),
-        ("larger than ([0-9]+) bytes", "$1 バイトを超えています"),
-        ("no answer within ([0-9]+) s", "$1 秒以内に応答なし"),
-        // The relay's upstream problems (UpstreamFailure), then the credential sources'.
-        ("^no upstream configured$", "プロバイダーのサーバーが設定されていません"),
-        ("^no address$", "アドレスなし"),
-        ("(\\S+): the name does not resolve", "$1: 名前解決ができません"),
-        ("the upstream refused the connection", "プロバイダーのサーバーが接続を拒否しました"),
-        ("^EHLO refused", "EHLO が拒否されました"),
-        ("the upstream does not offer STARTTLS; the relay never sends unencrypted",
-         "プロバイダーのサーバーが STARTTLS を提供していません。中継サーバーは暗号化なしでは送りません"),
-        ("^STARTTLS refused", "STARTTLS が拒否されました"),
-        ("the upstream offers no TLS (\\S+) or later", "プロバイダーのサーバーは TLS $1 以上を提供していません"),
-        ("the upstream offers no AUTH after TLS", "プロバイダーのサーバーは TLS の後に AUTH を提供していません"),
-        ("the upstream offers neither PLAIN nor LOGIN", "プロバイダーのサーバーは PLAIN も LOGIN も提供していません"),
-        ("the upstream does not offer XOAUTH2", "プロバイダーのサーバーは XOAUTH2 を提供していません"),
-        ("^AUTH LOGIN refused", "AUTH LOGIN が拒否されました"),
-        ("the user name was refused", "ユーザー名が拒否されました"),
-        ("the upstream refused the login", "プロバイダーのサーバーがログインを拒否しました"),
-        ("^no token source$", "トークンの取得元が設定されていません"),
-        ("the upstream refused the token", "プロバイダーのサーバーがトークンを拒否しました"),
-        ("the spooled message cannot be read", "キューのメールを読めません"),
-        ("the spooled message is shorter than its envelope says", "キューのメールがエンベロープの記録より短くなっています"),
-        ("the environment variable (\\S+) is not set", "環境変数 $1 が設定されていません"),
-        ("(\\S+): no such file", "$1: ファイルがありません"),
-        ("(\\S+) is readable by others: chmod 600", "$1 は他のユーザーも読めます。chmod 600"),
-        ("(\\S+) cannot be read", "$1 を読めません"),
-        ("(\\S+) is empty", "$1 が空です"),
-        ("the new refresh token could not be saved to (\\S+)", "新しいリフレッシュトークンを $1 に保存できません"),
-        (": no certificates$", ": 証明書がありません"),
-        ("the token endpoint refused: ", "トークンのエンドポイントが拒否しました: "),
-        ("the token endpoint could not be reached: ", "トークンのエンドポイントに接続できません: "),
-        ("^no certificate$", "証明書なし"),
-        ("reply larger than 64 KiB", "応答が 64 KiB を超えています"),
-        ("^(expired|not-yet-valid|self-signed|name-mismatch|incomplete-chain|untrusted|weak-key|weak-signature): ",
-         "証明書の問題: "),
-        ("notBefore (\\S+)", "有効期間の開始 $1"),
-        ("self-signed: ", "自己署名証明書: "),
-        // Half-width brackets around what became Japanese: full-width, as the glossary asks.
-        ("\\(([^()\"]*[ぁ-んァ-ヶ一-龯][^()\"]*)\\)", "（$1）"),
-    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
-
-    public static func render(_ evidence: String, _ language: Language) -> String {
-        guard language == .ja else { return evidence }
-        var text = evidence
-        for (pattern, template) in japanese {
-            let range = NSRange(text.startIndex..., in: text)
-            text = pattern.stringByReplacingMatches(in: text, range: range, withTemplate: template)
+    public static func render(_ problem: RelayProblem, _ language: Language) -> String {
+        switch problem {
+        case .noUpstreamConfigured:
+            return LocalizedText(en: "no upstream configured", ja: "プロバイダーのサーバーが設定されていません")(language)
+        case .unresolvable(let host):
+            return LocalizedText(en: "{host}: the name does not resolve", ja: "サーバー名「{host}」の名前解決ができません")(
+                language, ["host": host])
+        case .noAddress:
+            return LocalizedText(en: "no address", ja: "アドレスなし")(language)
+        case .connectFailed(let address, let error):
+            return "\(address): " + EngineErrorText.render(error, language)
+        case .greetingRefused(let reply):
+            return refused(LocalizedText(en: "the upstream refused the connection",
+                                         ja: "プロバイダーのサーバーが接続を拒否しました"), reply, language)
+        case .ehloRefused(let reply):
+            return refused(LocalizedText(en: "EHLO refused", ja: "EHLO が拒否されました"), reply, language)
+        case .startTLSNotOffered:
+            return LocalizedText(
+                en: "the upstream does not offer STARTTLS; the relay never sends unencrypted",
+                ja: "プロバイダーのサーバーが STARTTLS を提供していません。中継サーバーは暗号化なしでは送りません")(language)
+        case .startTLSRefused(let reply):
+            return refused(LocalizedText(en: "STARTTLS refused", ja: "STARTTLS が拒否されました"), reply, language)
+        case .tlsVersionRefused(let minimum, let error):
+            return LocalizedText(en: "the upstream offers no {version} or later ({reason})",
+                                 ja: "プロバイダーのサーバーは {version} 以上を提供していません（{reason}）")(
+                language, ["version": minimum.displayName, "reason": EngineErrorText.render(error, language)])
+        case .tlsFailed(let error):
+            return EngineErrorText.render(error, language)
+        case .certificateRefused(let certificate):
+            // English keeps the gate's words (`self-signed: self-signed: CN=...`); Japanese names the problem once.
+            guard language == .ja else { return problem.description }
+            return "証明書の問題: " + CertificateProblemText.render(certificate, language)
+        case .noCertificate:
+            return LocalizedText(en: "no certificate", ja: "証明書なし")(language)
+        case .noAuthenticationAfterTLS:
+            return LocalizedText(en: "the upstream offers no AUTH after TLS",
+                                 ja: "プロバイダーのサーバーは TLS の後に AUTH を提供していません")(language)
+        case .plainAndLoginNotOffered(let offered):
+            return LocalizedText(en: "the upstream offers neither PLAIN nor LOGIN ({offered})",
+                                 ja: "プロバイダーのサーバーは PLAIN も LOGIN も提供していません（提供している認証方式: {offered}）")(
+                language, ["offered": mechanisms(offered, language)])
+        case .xoauth2NotOffered(let offered):
+            return LocalizedText(en: "the upstream does not offer XOAUTH2 ({offered})",
+                                 ja: "プロバイダーのサーバーは XOAUTH2 を提供していません（提供している認証方式: {offered}）")(
+                language, ["offered": mechanisms(offered, language)])
+        case .authLoginRefused(let reply):
+            return refused(LocalizedText(en: "AUTH LOGIN refused", ja: "AUTH LOGIN が拒否されました"), reply, language)
+        case .userNameRefused(let reply):
+            return refused(LocalizedText(en: "the user name was refused", ja: "ユーザー名が拒否されました"), reply, language)
+        case .loginRefused(let reply):
+            return refused(LocalizedText(en: "the upstream refused the login",
+                                         ja: "プロバイダーのサーバーがログインを拒否しました"), reply, language)
+        case .noTokenSource:
+            return LocalizedText(en: "no token source", ja: "トークンの取得元が設定されていません")(language)
+        case .tokenRefused(let reply):
+            return refused(LocalizedText(en: "the upstream refused the token",
+                                         ja: "プロバイダーのサーバーがトークンを拒否しました"), reply, language)
+        case .credential(let error):
+            return credential(error, language)
+        case .dialogueFailed(let error):
+            return EngineErrorText.render(error, language)
+        case .spooledMessageUnreadable:
+            return LocalizedText(en: "the spooled message cannot be read", ja: "キューのメールを読めません")(language)
+        case .spooledMessageTruncated:
+            return LocalizedText(en: "the spooled message is shorter than its envelope says",
+                                 ja: "キューのメールがエンベロープの記録より短くなっています")(language)
+        case .spooledContentMissing:
+            return LocalizedText(en: "the spooled content is missing", ja: "キューのメールのファイルがありません")(language)
+        case .upstreamReply(let text):
+            return ServerQuote.render(PeerText.escaped(text), language)
+        case .legacy(let text):
+            // An earlier relay's English, as it is; a reply it recorded is still the server's words.
+            let safe = PeerText.escaped(text)
+            return isReply(safe) ? ServerQuote.render(safe, language) : safe
         }
-        return text
+    }
+
+    /// Why there is no credential, in the reader's language.
+    public static func credential(_ error: CredentialError, _ language: Language) -> String {
+        switch error {
+        case .environmentVariableNotSet(let name):
+            return LocalizedText(en: "the environment variable {name} is not set",
+                                 ja: "環境変数「{name}」が設定されていません")(language, ["name": name])
+        case .fileMissing(let path):
+            return LocalizedText(en: "{path}: no such file", ja: "ファイル「{path}」がありません")(language, ["path": path])
+        case .fileReadableByOthers(let path):
+            return LocalizedText(en: "{path} is readable by others: chmod 600 {path}",
+                                 ja: "ファイル「{path}」は他のユーザーも読めます。chmod 600 {path} を実行してください")(
+                language, ["path": path])
+        case .fileUnreadable(let path):
+            return LocalizedText(en: "{path} cannot be read", ja: "ファイル「{path}」を読めません")(language, ["path": path])
+        case .fileEmpty(let path):
+            return LocalizedText(en: "{path} is empty", ja: "ファイル「{path}」が空です")(language, ["path": path])
+        case .refreshTokenNotSaved(let path):
+            return LocalizedText(en: "the new refresh token could not be saved to {path}",
+                                 ja: "新しいリフレッシュトークンをファイル「{path}」に保存できません")(language, ["path": path])
+        case .noCertificatesInCAFile(let path):
+            return LocalizedText(en: "{path}: no certificates", ja: "ファイル「{path}」に証明書がありません")(
+                language, ["path": path])
+        case .tokenRefused(let reason):
+            // The endpoint's error and description (or its HTTP status): its words, quoted in Japanese.
+            return LocalizedText(en: "the token endpoint refused: {reason}",
+                                 ja: "トークンのエンドポイントが拒否しました（応答: {reason}）")(
+                language, ["reason": language == .ja ? PeerText.quote(reason) : PeerText.escaped(reason)])
+        case .tokenReplyUnusable:
+            return LocalizedText(en: "the token endpoint refused: the reply has no usable access_token",
+                                 ja: "トークンのエンドポイントの応答に使える access_token がありません")(language)
+        case .tokenEndpointUnreachable(let failure):
+            return LocalizedText(en: "the token endpoint could not be reached: {reason}",
+                                 ja: "トークンのエンドポイントに接続できません（{reason}）")(
+                language, ["reason": WebFailureText.render(failure, language)])
+        case .tokenReplyTooLarge:
+            return LocalizedText(en: "the token endpoint could not be reached: reply larger than 64 KiB",
+                                 ja: "トークンのエンドポイントの応答が 64 KiB を超えています")(language)
+        }
+    }
+
+    /// Whether text reads as an SMTP reply: three digits, then a space or a hyphen (`450 4.2.1 ...`).
+    static func isReply(_ text: String) -> Bool {
+        let characters = Array(text.prefix(4))
+        return characters.count == 4 && characters[..<3].allSatisfy { $0.isASCII && $0.isNumber }
+            && (characters[3] == " " || characters[3] == "-")
+    }
+
+    /// What the relay met, then the server's reply, quoted as its words.
+    static func refused(_ what: LocalizedText, _ reply: String, _ language: Language) -> String {
+        language == .ja ? what(language) + "（" + ServerQuote.render(PeerText.escaped(reply), language) + "）"
+            : what(language) + ": " + PeerText.quote(reply)
+    }
+
+    /// The mechanisms an upstream offers: its words, quoted in Japanese.
+    static func mechanisms(_ offered: [String], _ language: Language) -> String {
+        language == .ja ? PeerText.quote(offered.joined(separator: " ")) : RelayProblem.mechanisms(offered)
     }
 }

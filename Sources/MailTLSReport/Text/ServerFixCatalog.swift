@@ -136,8 +136,7 @@ public enum ServerFixCatalog {
         switch id {
         case .wrongModePlaintextOnTLSPort:
             return Entry(
-                general: t("Enable implicit TLS (\"SSL/TLS\") on this port. Clients set to \"SSL/TLS\" cannot connect until then; do not tell them to turn encryption off.",
-                           "サーバー側でこのポートの SSL/TLS を有効にしてください。それまでは、暗号化方式が「SSL/TLS」のクライアントは接続できません。利用者に暗号化を無効にするよう案内しないでください。"),
+                general: VerdictCatalog.fix(.plaintextOnTLSPort, for: .serverAdministrator),
                 settings: [
                     .postfix: t("-o smtpd_tls_wrappermode=yes on the 465 service in master.cf",
                                 "master.cf のポート 465 のサービスに -o smtpd_tls_wrappermode=yes"),
@@ -151,8 +150,7 @@ public enum ServerFixCatalog {
                 ])
         case .wrongModeTLSOnSTARTTLSPort:
             return Entry(
-                general: t("Configure the port for STARTTLS, or tell clients to choose \"SSL/TLS\" for this port. Clients set to \"STARTTLS\" time out here.",
-                           "このポートを STARTTLS 用に設定し直してください。または、このポートでは暗号化方式に「SSL/TLS」を選ぶよう利用者に案内してください。暗号化方式が「STARTTLS」のクライアントは、このポートではタイムアウトします。"),
+                general: VerdictCatalog.fix(.tlsOnSTARTTLSPort, for: .serverAdministrator),
                 settings: [
                     .postfix: t("remove smtpd_tls_wrappermode from the 587 service", "ポート 587 のサービスから smtpd_tls_wrappermode を外す"),
                     .exim: t("remove the port from tls_on_connect_ports", "tls_on_connect_ports からこのポートを外す"),
@@ -160,8 +158,7 @@ public enum ServerFixCatalog {
                 ])
         case .starttlsNotSupported:
             return Entry(
-                general: t("Enable STARTTLS with a valid certificate, or use the implicit TLS ports 465, 993 and 995.",
-                           "有効な証明書を設定して STARTTLS を有効にしてください。または SSL/TLS のポート（465、993、995）を使ってください。"),
+                general: VerdictCatalog.fix(.startTLSNotOffered, for: .serverAdministrator),
                 settings: [
                     .postfix: t("smtpd_tls_security_level = may (or encrypt) and smtpd_tls_chain_files",
                                 "smtpd_tls_security_level = may（または encrypt）と smtpd_tls_chain_files"),

@@ -22,7 +22,7 @@ public enum StepEvidenceText {
         case .connectionRefused(let endpoint): return "\(endpoint): 接続拒否"
         case .connectTimedOut(let endpoint, let seconds):
             return "\(endpoint): \(seconds.formatted()) 秒以内に応答なし"
-        case .connectFailed(let endpoint, let reason): return "\(endpoint): 接続失敗（システムの説明: \"\(reason)\"）"
+        case .connectFailed(let endpoint, let failure): return "\(endpoint): " + ConnectFailureText.render(failure, language)
         case .failure(let error): return EngineErrorText.render(error, language)
         case .noGreeting: return "挨拶なし"
         case .interrupted: return "途中で切断"
@@ -66,16 +66,27 @@ public enum ServerQuote {
     public static func render(_ text: String, _ language: Language) -> String {
         language == .ja ? "サーバーの応答: \"\(text)\"" : text
     }
+
+    /// A server's raw words, escaped and quoted once (`PeerText.quote`), marked as the server's in Japanese.
+    public static func quoting(_ raw: String, _ language: Language) -> String {
+        language == .ja ? "サーバーの応答: " + PeerText.quote(raw) : PeerText.quote(raw)
+    }
 }
 
 /// Why the engine stopped a conversation, in the reader's language, case by case.
 public enum EngineErrorText {
     public static func render(_ error: EngineError, _ language: Language) -> String {
-        guard language == .ja else { return error.summary }
+        guard language == .ja else {
+            switch error {
+            case .connectFailed(let failure): return "connect failed: " + ConnectFailureText.render(failure, language)
+            case .tlsHandshakeFailed(_, let alert?): return "TLS handshake failed: " + TLSAlertText.render(alert, language)
+            default: return error.summary
+            }
+        }
         switch error {
         case .connectionRefused: return "接続拒否"
         case .connectTimeout(let seconds): return "\(seconds.formatted()) 秒以内に TCP 接続の応答なし"
-        case .connectFailed(let reason): return "接続失敗（システムの説明: \"\(reason)\"）"
+        case .connectFailed(let failure): return "接続失敗: " + ConnectFailureText.render(failure, language)
         case .readTimeout(let seconds, let during):
             return "\(seconds.formatted()) 秒以内に完全な応答なし（\(activity(during))）"
         case .closedByPeer(let during): return "サーバーによる切断（\(activity(during))）"
@@ -88,10 +99,13 @@ public enum EngineErrorText {
         case .malformedResponse(let line):
             return "想定外の応答: \(ServerQuote.render(String(line.prefix(80)), language))"
         case .tlsHandshakeFailed(let reason, let alert):
-            if let alert { return "TLS ハンドシェイク失敗: アラート \(alert)" }
-            if reason == "connection reset by the server" { return "TLS ハンドシェイク失敗: サーバーが接続をリセット" }
-            if reason == "connection closed" { return "TLS ハンドシェイク失敗: 接続の切断" }
-            return "TLS ハンドシェイク失敗: \(reason)"
+            if let alert { return "TLS ハンドシェイク失敗: " + TLSAlertText.render(alert, language) }
+            switch reason {
+            case .connectionReset: return "TLS ハンドシェイク失敗: サーバーが接続をリセット"
+            case .connectionClosed: return "TLS ハンドシェイク失敗: 接続の切断"
+            case .alertReceived: return "TLS ハンドシェイク失敗: アラート"
+            case .library(let name): return "TLS ハンドシェイク失敗: \(name)"
+            }
         case .plaintextOnTLSPort(let line):
             return "TLS の代わりに暗号化なしの挨拶を受信: \(ServerQuote.render(String(line.prefix(200)), language))"
         case .deadlineExceeded(let seconds): return "調査が制限時間 \(seconds.formatted()) 秒を超過"
@@ -189,5 +203,45 @@ public enum AutoconfigProblemText {
         case .missingEmailProvider: "自動設定ファイルに <emailProvider> がありません"
         case .missingProviderID: "自動設定ファイルの <emailProvider> に id も <domain> もありません"
         }
+    }
+}
+
+/// A socket error while connecting: a known errno in the reader's words, any other in the system's words, quoted.
+public enum ConnectFailureText {
+    public static func render(_ failure: ConnectFailure, _ language: Language) -> String {
+        let known: LocalizedText? = switch failure.errno {
+        case ENETUNREACH?: LocalizedText(en: "the network is unreachable (no route from this machine)",
+                                         ja: "ネットワークに到達できません（この機器からの経路がありません）")
+        case EHOSTUNREACH?: LocalizedText(en: "no route to the server", ja: "接続先のサーバーへの経路がありません")
+        case EADDRNOTAVAIL?: LocalizedText(en: "no usable local address", ja: "使える送信元アドレスがありません")
+        case EACCES?, EPERM?: LocalizedText(en: "this machine's firewall forbids the connection",
+                                            ja: "この機器のファイアウォールが接続を禁止しています")
+        case ECONNRESET?: LocalizedText(en: "the connection was reset", ja: "接続がリセットされました")
+        default: nil
+        }
+        if let known { return known(language) }
+        return LocalizedText(en: "\"{w}\"", ja: "システムの説明: \"{w}\"")(language, ["w": failure.systemWords])
+    }
+}
+
+/// A TLS alert: its RFC name, with what it usually means for the common ones.
+public enum TLSAlertText {
+    public static func render(_ alert: TLSAlert, _ language: Language) -> String {
+        let meaning: LocalizedText? = switch alert.code {
+        case 40: LocalizedText(en: "no cipher suite or parameters in common", ja: "共通の暗号スイートやパラメーターがありません")
+        case 42: LocalizedText(en: "the certificate was refused", ja: "証明書が拒否されました")
+        case 47: LocalizedText(en: "a value in the handshake was refused", ja: "ハンドシェイク中の値が拒否されました")
+        case 48: LocalizedText(en: "the issuer is not trusted", ja: "発行者を信頼できません")
+        case 50: LocalizedText(en: "a message could not be read", ja: "メッセージを解釈できません")
+        case 70: LocalizedText(en: "no TLS version in common", ja: "共通の TLS バージョンがありません")
+        case 71: LocalizedText(en: "the offer is not strong enough for the server", ja: "提示した暗号の強度がサーバーの要求に届きません")
+        case 80: LocalizedText(en: "an internal error at the server", ja: "サーバー内部のエラー")
+        case 86: LocalizedText(en: "a fallback to an older version was refused", ja: "古いバージョンへのフォールバックが拒否されました")
+        case 112: LocalizedText(en: "the server name (SNI) is not recognised", ja: "サーバー名（SNI）を認識できません")
+        default: nil
+        }
+        let name = LocalizedText(en: "alert {a}", ja: "アラート {a}")(language, ["a": alert.name])
+        guard let meaning else { return name }
+        return language == .ja ? "\(name)（\(meaning(language))）" : "\(name) (\(meaning(language)))"
     }
 }

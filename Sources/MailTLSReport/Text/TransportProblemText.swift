@@ -18,11 +18,11 @@ public enum TransportProblemText {
             return LocalizedText(en: "unreachable", ja: "接続できません")(language) + failure(error)
         case .unavailable(let response):
             return LocalizedText(en: "server unavailable", ja: "サーバーが受け付けていません")(language) + ": "
-                + ServerQuote.render(PeerText.quote(response.statusLine), language)
+                + ServerQuote.quoting(response.statusLine, language)
         case .plaintextOnTLSPort(let greeting):
             return LocalizedText(en: "wrong mode: plaintext greeting where SSL/TLS was expected",
                                  ja: "暗号化方式の違い: SSL/TLS のはずのポートが暗号化なしで応答")(language)
-                + ": " + ServerQuote.render(PeerText.quote(greeting), language)
+                + ": " + ServerQuote.quoting(greeting, language)
         case .tlsOnPlaintextPort(let version):
             return LocalizedText(en: "wrong mode: {v} from the first byte where STARTTLS was expected",
                                  ja: "暗号化方式の違い: STARTTLS のはずのポートが最初から {v}")(
@@ -33,7 +33,7 @@ public enum TransportProblemText {
             return LocalizedText(en: "{k} not offered", ja: "{k} なし")(language, ["k": keyword])
         case .startTLSRefused(let response):
             return LocalizedText(en: "STARTTLS refused", ja: "STARTTLS の拒否")(language) + ": "
-                + ServerQuote.render(PeerText.quote(response.statusLine), language)
+                + ServerQuote.quoting(response.statusLine, language)
         case .handshakeFailed(let error, _):
             return LocalizedText(en: "TLS failed", ja: "TLS 失敗")(language) + failure(error)
         case .mailBeforeTLS:

@@ -1,3 +1,4 @@
+import Glibc
 import MailTLSCore
 import MailTLSEngine
 import Testing
@@ -9,7 +10,7 @@ import Testing
     @Test func theConnectDecidesThePortsState() {
         #expect(TransportAssessment.connectProblem(.connectionRefused) == .refused)
         #expect(TransportAssessment.connectProblem(.connectTimeout(seconds: 2))?.key == "no-answer")
-        #expect(TransportAssessment.connectProblem(.connectFailed("no route"))?.key == "unreachable")
+        #expect(TransportAssessment.connectProblem(.connectFailed(ConnectFailure(errno: EHOSTUNREACH)))?.key == "unreachable")
         #expect(TransportAssessment.connectProblem(.closedByPeer(during: "greeting")) == nil)
         #expect(TransportAssessment.state(after: .refused) == .closed)
         #expect(TransportAssessment.state(after: .noAnswer(nil)) == .filtered)
@@ -71,7 +72,18 @@ import Testing
         var port = ObservationFixture.open(465, .smtp, .implicitTLS)
         port.record.greeting = nil
         #expect(TransportAssessment.refusal(of: port)?.key == "handshake-failed")
-        port.handshakeFailure = .tlsHandshakeFailed(reason: "connection reset by the server", alert: nil)
+        port.handshakeFailure = .tlsHandshakeFailed(reason: .connectionReset, alert: nil)
         #expect(TransportAssessment.refusal(of: port) == .handshakeFailed(port.handshakeFailure, afterSTARTTLS: false))
+    }
+
+    /// The greeting that never comes on a port that waits for TLS is the wrong mode, not also a protocol error.
+    @Test func aConversationBrokenByTheWrongModeIsTheWrongModeAlone() {
+        var port = ObservationFixture.open(587, .smtp, .startTLS)
+        port.record.greeting = nil
+        port.failure = .readTimeout(seconds: 5, during: "greeting")
+        #expect(TransportAssessment.problems(of: port).map(\.key).contains("protocol-error"))
+        port.wrongMode = .tlsOnSTARTTLSPort
+        port.handshake = ObservationFixture.handshake()
+        #expect(TransportAssessment.problems(of: port).map(\.key) == ["tls-on-plaintext-port"])
     }
 }

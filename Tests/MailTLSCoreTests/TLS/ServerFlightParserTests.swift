@@ -171,7 +171,7 @@ enum TLSFixture {
     @Test func alert() {
         var parser = ServerFlightParser()
         #expect(parser.consume([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]) == .alert(level: 2, description: 70))
-        #expect(TLSAlertDescription.name(70) == "protocol_version")
+        #expect(TLSAlert(code: 70) == .protocolVersion)
     }
 
     @Test func plaintextGreetingIsNotTLS() {

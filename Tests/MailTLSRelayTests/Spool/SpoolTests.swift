@@ -1,4 +1,5 @@
 import Foundation
+import MailTLSEngine
 import MailTLSSandbox
 import MailTLSSessions
 import Testing
@@ -119,7 +120,7 @@ import Testing
         var delays: [Double] = []
         for attempt in 2...7 {
             _ = spool.takeDue(now: .infinity, limit: 1)
-            result = AttemptResult(problem: "connection refused")
+            result = AttemptResult(problem: .connectFailed(address: "192.0.2.25", error: .connectionRefused))
             guard case .deferred(let next) = spool.settle(receipt.id, result, now: start + Double(attempt)) else {
                 Issue.record("finished early")
                 return
@@ -127,15 +128,20 @@ import Testing
             delays.append(next - start - Double(attempt))
         }
         #expect(delays == [600, 1200, 2400, 4000, 4000, 4000])
+        // The problem is kept as a value, and its kind for the explanation; the state file has both.
+        #expect(spool.record(receipt.id)?.lastProblem == .connectFailed(address: "192.0.2.25", error: .connectionRefused))
+        #expect(spool.record(receipt.id)?.lastProblemKind == "connect")
+        #expect(SpoolReader.records(in: directory).first?.lastProblem == spool.record(receipt.id)?.lastProblem)
         // Past five days the rest fails, with the last reason.
         _ = spool.takeDue(now: .infinity, limit: 1)
-        guard case .finished(let final, let header) = spool.settle(receipt.id, AttemptResult(problem: "refused"),
+        guard case .finished(let final, let header) = spool.settle(receipt.id, AttemptResult(problem: .loginRefused(reply: "535 5.7.8 refused")),
                                                                    now: start + 5 * 86400) else {
             Issue.record("not finished")
             return
         }
         #expect(final.failedRecipients.map(\.address) == ["b@example.com"])
-        #expect(final.failedRecipients[0].reply?.contains("refused") == true)
+        #expect(final.failedRecipients[0].reply
+                == "gave up after 120 h: the upstream refused the login: \"535 5.7.8 refused\"")
         #expect(header.map { String(decoding: $0, as: UTF8.self).contains("Subject: s") } == true)
         #expect(spool.count == 0)
         #expect(!FileManager.default.fileExists(atPath: spool.contentURL(receipt.id).path))
@@ -191,7 +197,7 @@ import Testing
         let two = try Self.send(["", "2"], to: spool)
         for id in [one.id, two.id] {
             _ = spool.takeDue(now: .infinity, limit: 5)
-            spool.settle(id, AttemptResult(problem: "down"), now: Date().timeIntervalSince1970)
+            spool.settle(id, AttemptResult(problem: .dialogueFailed(error: .closedByPeer(during: "greeting"))), now: Date().timeIntervalSince1970)
         }
         #expect(try SpoolReader.submit(.retry(one.id), directory: directory))
         #expect(try SpoolReader.submit(.delete(two.id), directory: directory))

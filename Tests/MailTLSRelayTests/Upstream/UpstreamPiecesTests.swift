@@ -33,12 +33,12 @@ import Testing
         #expect(microsoft == OAuthTokenReply(accessToken: "eyJ0eXAi.abc.def", expiresIn: 3599, refreshToken: nil))
         let google = try OAuthTokenReply.parse(status: 200, body: Array(#"{"access_token":"ya29.x","expires_in":3599,"refresh_token":"1//new","scope":"https://mail.google.com/","token_type":"Bearer"}"#.utf8))
         #expect(google.refreshToken == "1//new")
-        #expect(throws: OAuthTokenReply.Refusal(reason: "invalid_client: AADSTS7000215: Invalid client secret provided.")) {
+        #expect(throws: OAuthTokenReply.Refusal.refused("invalid_client: AADSTS7000215: Invalid client secret provided.")) {
             try OAuthTokenReply.parse(status: 401, body: Array(#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#.utf8))
         }
-        #expect(throws: OAuthTokenReply.Refusal(reason: "HTTP 500")) { try OAuthTokenReply.parse(status: 500, body: Array("oops".utf8)) }
+        #expect(throws: OAuthTokenReply.Refusal.refused("HTTP 500")) { try OAuthTokenReply.parse(status: 500, body: Array("oops".utf8)) }
         // A token with a line end would break the AUTH line: refused.
-        #expect(throws: OAuthTokenReply.Refusal.self) {
+        #expect(throws: OAuthTokenReply.Refusal.noUsableToken) {
             try OAuthTokenReply.parse(status: 200, body: Array(#"{"access_token":"a\r\nQUIT"}"#.utf8))
         }
         // Peer text in an error is escaped.

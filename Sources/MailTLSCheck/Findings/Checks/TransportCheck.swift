@@ -57,12 +57,12 @@ struct TransportCheck: PortCheck {
         case .cleartextLogin(let evidence):
             return Finding(.cleartextAuthAllowed, .critical, port: number, evidence: .cleartextLogin(evidence))
         case .deprecatedVersions(let versions):
-            let list = versions.map(\.rawValue).joined(separator: ", ")
+            let list = versions.map(\.displayName).joined(separator: ", ")
             return Finding(.tlsVersionDeprecated, .warning, port: number, evidence: .fact(.acceptedVersions(versions)),
                            parameters: ["versions": list])
         case .noModernVersion(let best):
             return Finding(.tlsVersionModernMissing, .critical, port: number, evidence: .fact(.bestVersion(best)),
-                           parameters: ["version": best.rawValue])
+                           parameters: ["version": best.displayName])
         case .noAuthenticationAfterTLS:
             // check reports the mechanisms per port; a submission port without AUTH is setup's and diagnose's
             // refusal, where a login is the point.
