@@ -108,7 +108,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: Self.checkEvidence(condition)), in: language)
+                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: Self.checkEvidence(condition), parameters: condition.parameters), in: language)
             }
         case .domain:
             if let id = DomainFindingID(rawValue: condition.id) {
@@ -144,7 +144,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: Self.checkEvidence(condition)),
+                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: Self.checkEvidence(condition), parameters: condition.parameters),
                                           in: language, software: Set([condition.software].compactMap { $0 }))
             }
         case .domain:
@@ -190,7 +190,8 @@ public struct WatchText: Sendable {
 
     func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {
         let subject = key.port == 0 ? key.address : key.address.replacingOccurrences(of: "/", with: " (") + ")"
-        return DomainFinding(id, condition.severity, subject: subject, evidence: Self.domainEvidence(condition))
+        return DomainFinding(id, condition.severity, subject: subject, evidence: Self.domainEvidence(condition),
+                             parameters: condition.parameters)
     }
 
     func dateText(_ date: Date) -> String { ISO8601.format(date) }

@@ -86,4 +86,26 @@ import Testing
         #expect(CheckEvidenceText.render(evidence, .en) == english)
         #expect(CheckEvidenceText.render(evidence, .ja) == japanese)
     }
+
+    /// watch rebuilds a finding from its stored evidence alone, without the check's parameters: the words it names
+    /// come from the evidence's values, never from its English sentence (which once read "ポート 587 のサーバーは
+    /// no STARTTLS in the capabilities を提供していません").
+    @Test(arguments: [
+        (FindingID.starttlsNotSupported, Evidence.fact(.keywordNotInCapabilities("STLS")),
+         "ポート 110 のサーバーは STLS を提供していません。"),
+        (.tlsVersionDeprecated, .fact(.acceptedVersions([.tls10, .tls11])), "TLS 1.0, TLS 1.1 をまだ受け付けています"),
+        (.tlsVersionModernMissing, .fact(.bestVersion(.tls11)), "TLS 1.1 より新しいバージョン"),
+        (.starttlsInjection, .fact(.injectedAfterGoAhead(count: 24, preview: "RSET")), "24 バイトのデータ"),
+        (.greetingSlow, .fact(.greetingSeconds(12)), "12 秒かかりました"),
+        (.certificateExpiringSoon,
+         .perPlace([PlacedEvidence(place: "110", evidence: .certificate(.expiringSoon(daysLeft: 5, notAfter: Date(timeIntervalSince1970: 1_767_225_600)))),
+                    PlacedEvidence(place: "143", evidence: .certificate(.expiringSoon(daysLeft: 6, notAfter: Date(timeIntervalSince1970: 1_767_312_000))))]),
+         "あと 5 (110), 6 (143) 日"),
+    ])
+    func aFindingRebuiltFromItsEvidenceReadsAsTheChecks(id: FindingID, evidence: Evidence, japanese: String) {
+        let finding = Finding(id, .warning, port: 110, evidence: evidence)
+        let message = FindingCatalog.message(for: finding, in: .ja)
+        #expect(message.contains(japanese), "\(message)")
+        #expect(!message.contains(evidence.english), "\(message)")
+    }
 }

@@ -26,6 +26,31 @@ public indirect enum Evidence: Sendable, Hashable, Codable {
         case .perPlace(let entries): entries.map { "\($0.place): \($0.evidence.english)" }.joined(separator: "; ")
         }
     }
+
+    /// The values a finding's words name that this evidence holds (`date`, `keyword`, `versions`, `bytes`...), so
+    /// that a finding rebuilt from its evidence alone (watch's history) reads as the check's did.
+    public var parameters: [String: String] {
+        switch self {
+        case .certificate(let problem): problem.parameters
+        case .fact(let fact): fact.parameters
+        case .perPlace(let entries): PlacedParameters.merged(entries.map { ($0.place, $0.evidence.parameters) })
+        case .data, .failure, .cleartextLogin: [:]
+        }
+    }
+}
+
+/// The values of a finding merged over several places: one value where they agree, else each place's
+/// (`2026-01-01 (mx1), 2026-02-01 (mx2)`).
+public enum PlacedParameters {
+    public static func merged(_ placed: [(place: String, values: [String: String])]) -> [String: String] {
+        var merged: [String: String] = [:]
+        for key in Set(placed.flatMap(\.values.keys)) {
+            let distinct = Set(placed.compactMap { $0.values[key] })
+            merged[key] = distinct.count == 1 ? distinct.first
+                : placed.compactMap { entry in entry.values[key].map { "\($0) (\(entry.place))" } }.joined(separator: ", ")
+        }
+        return merged
+    }
 }
 
 /// One place's evidence in a merged finding.
@@ -75,6 +100,17 @@ public enum EvidenceFact: Sendable, Hashable, Codable {
         case .bestVersion(let version): "best version \(version.rawValue)"
         case .handshakeWithoutGreeting(let version): "no greeting; \(version?.rawValue ?? "TLS") handshake completed"
         case .greetingSeconds(let seconds): "\(seconds) s"
+        }
+    }
+
+    public var parameters: [String: String] {
+        switch self {
+        case .keywordNotInCapabilities(let keyword): ["keyword": keyword]
+        case .injectedAfterGoAhead(let count, _): ["bytes": String(count)]
+        case .acceptedVersions(let versions): ["versions": versions.map(\.displayName).joined(separator: ", ")]
+        case .bestVersion(let version): ["version": version.displayName]
+        case .greetingSeconds(let seconds): ["seconds": String(seconds)]
+        case .connectionRefused, .noAnswer, .noGreeting, .tlsFailed, .mailBeforeSTARTTLS, .handshakeWithoutGreeting: [:]
         }
     }
 }

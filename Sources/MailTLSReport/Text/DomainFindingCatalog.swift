@@ -1,3 +1,4 @@
+import MailTLSCheck
 import MailTLSDomainCheck
 
 /// The explanation and fix of every `mailtls domain` finding, in English and Japanese. Placeholders: `{subjects}`,
@@ -28,22 +29,13 @@ public enum DomainFindingCatalog {
         return values
     }
 
-    /// The certificate's dates, names and issuer that the shared words name. A finding merged over several MX hosts
-    /// names each host's value where they differ: `2026-01-01 (mx1.example.com), 2026-02-01 (mx2.example.com)`.
+    /// The certificate's dates, names and issuer that the shared words name, over several MX hosts too.
     static func certificateValues(_ evidence: DomainEvidence) -> [String: String] {
         switch evidence {
-        case .certificate(let problem): return problem.parameters
-        case .trust(_, let issuer): return ["issuer": issuer]
-        case .perPlace(let entries):
-            let placed = entries.map { (place: $0.place, values: certificateValues($0.evidence)) }
-            var merged: [String: String] = [:]
-            for key in Set(placed.flatMap(\.values.keys)) {
-                let distinct = Set(placed.compactMap { $0.values[key] })
-                merged[key] = distinct.count == 1 ? distinct.first
-                    : placed.compactMap { entry in entry.values[key].map { "\($0) (\(entry.place))" } }.joined(separator: ", ")
-            }
-            return merged
-        default: return [:]
+        case .certificate(let problem): problem.parameters
+        case .trust(_, let issuer): ["issuer": issuer]
+        case .perPlace(let entries): PlacedParameters.merged(entries.map { ($0.place, certificateValues($0.evidence)) })
+        default: [:]
         }
     }
 

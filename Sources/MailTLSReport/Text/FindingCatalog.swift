@@ -29,9 +29,7 @@ public enum FindingCatalog {
 
     static func values(of finding: Finding, _ language: Language) -> [String: String] {
         var values = finding.parameters
-        if case .certificate(let problem) = finding.evidence {
-            values.merge(problem.parameters) { own, _ in own }
-        }
+        values.merge(finding.evidence.parameters) { own, _ in own }
         values["ports"] = finding.ports.map(String.init).joined(separator: ", ")
         values["evidence"] = CheckEvidenceText.render(finding.evidence, language)
         for key in ["keyword", "bytes", "date", "days", "name", "names", "issuer", "versions", "version", "cipher",

@@ -20,6 +20,13 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
     /// Whose rule it is, so its words come from the right catalogue (`mailtls check`'s and `mailtls domain`'s
     /// share some ids, such as certificate-expired).
     public var catalog: Catalog
+    /// The finding's own values that its words name beyond the evidence (which DANE or MTA-STS case, a DH group's
+    /// bits), so an alert reads as the check's or the domain's finding did. Alert states written before hold none.
+    public var parameters: [String: String] {
+        get { storedParameters ?? [:] }
+        set { storedParameters = newValue.isEmpty ? nil : newValue }
+    }
+    var storedParameters: [String: String]?
 
     public enum Catalog: String, Sendable, Codable {
         case check
@@ -28,18 +35,20 @@ public struct AlertCondition: Sendable, Equatable, Hashable, Codable {
     }
 
     public init(id: String, severity: Severity, evidence: ConditionEvidence, software: ServerSoftware? = nil,
-                catalog: Catalog = .check) {
+                catalog: Catalog = .check, parameters: [String: String] = [:]) {
         self.id = id
         self.severity = severity
         storedEvidence = StoredEvidence(evidence)
         self.software = software
         self.catalog = catalog
+        self.parameters = parameters
     }
 
     /// Alert states written before evidence was typed hold its English words: they come back as text.
     enum CodingKeys: String, CodingKey {
         case id, severity, software, catalog
         case storedEvidence = "evidence"
+        case storedParameters = "parameters"
     }
 
     public static let portLost = "port-lost"
@@ -219,7 +228,7 @@ public struct AlertTracker: Sendable {
         for finding in snapshot.findings
         where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && !notConditions.contains(finding.id) {
             conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity, evidence: .check(finding.evidence),
-                                             software: snapshot.software))
+                                             software: snapshot.software, parameters: finding.parameters))
         }
         // A domain's findings: one condition per id on this entry (the first subject's evidence), expiry aside.
         var seen: Set<DomainFindingID> = []
@@ -227,7 +236,8 @@ public struct AlertTracker: Sendable {
         where finding.severity >= minimum && !ignore.contains(finding.id.rawValue) && finding.id != .certificateExpiringSoon
             && seen.insert(finding.id).inserted {
             conditions.append(AlertCondition(id: finding.id.rawValue, severity: finding.severity,
-                                             evidence: .domain(finding.evidence), catalog: .domain))
+                                             evidence: .domain(finding.evidence), catalog: .domain,
+                                             parameters: finding.parameters))
         }
         if !snapshot.accountMissing.isEmpty, !ignore.contains(AlertCondition.settingsNotFound) {
             conditions.append(AlertCondition(id: AlertCondition.settingsNotFound, severity: .critical,
