@@ -45,6 +45,17 @@ public indirect enum DomainEvidence: Sendable, Hashable, Codable {
         case .perPlace(let entries): entries.map { "\($0.place): \($0.evidence.english)" }.joined(separator: "; ")
         }
     }
+
+    /// The values a finding's words name that this evidence holds (a certificate's dates, names and issuer), over
+    /// several MX hosts too, so that a finding rebuilt from its evidence alone (watch's history) reads as domain's did.
+    public var parameters: [String: String] {
+        switch self {
+        case .certificate(let problem): problem.parameters
+        case .trust(_, let issuer): ["issuer": issuer]
+        case .perPlace(let entries): PlacedParameters.merged(entries.map { ($0.place, $0.evidence.parameters) })
+        default: [:]
+        }
+    }
 }
 
 public struct PlacedDomainEvidence: Sendable, Hashable, Codable {

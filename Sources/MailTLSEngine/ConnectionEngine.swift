@@ -57,7 +57,7 @@ public struct ConnectionEngine: Sendable {
         do {
             connection = try await MailConnection.connect(to: address, timeout: timeouts.connect)
         } catch {
-            outcome.error = error as? EngineError ?? MailConnection.connectError(error, timeout: timeouts.connect)
+            outcome.error = MailConnection.connectError(error, timeout: timeouts.connect)
             return outcome
         }
         let deadlineHit = NIOLockedValueBox(false)

@@ -23,7 +23,7 @@ public struct MailClientSession: Sendable {
             let connection = try await MailConnection.connect(to: address, timeout: engine.timeouts.connect)
             return MailClientSession(connection: connection, timeouts: engine.timeouts, contexts: engine.contexts)
         } catch {
-            throw error as? EngineError ?? MailConnection.connectError(error, timeout: engine.timeouts.connect)
+            throw MailConnection.connectError(error, timeout: engine.timeouts.connect)
         }
     }
 

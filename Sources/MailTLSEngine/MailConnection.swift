@@ -47,6 +47,7 @@ final class MailConnection: Sendable {
     }
 
     static func connectError(_ error: Error, timeout: Double) -> EngineError {
+        if let engineError = error as? EngineError { return engineError }
         if let channelError = error as? ChannelError, case .connectTimeout = channelError {
             return .connectTimeout(seconds: timeout)
         }
@@ -181,13 +182,9 @@ final class MailConnection: Sendable {
         default:
             break
         }
-        if let engineError = error as? EngineError {
-            if case .closedByPeer = engineError { return .tlsHandshakeFailed(reason: .connectionClosed, alert: nil) }
-            return engineError
-        }
+        if case .closedByPeer? = error as? EngineError { return .tlsHandshakeFailed(reason: .connectionClosed, alert: nil) }
         return EngineError.handshakeFailure(error)
     }
-
 
     static func firstLine(of bytes: [UInt8]) -> String {
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }

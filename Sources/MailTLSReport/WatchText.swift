@@ -108,7 +108,7 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.message(for: Finding(id, condition.severity, port: port, evidence: Self.checkEvidence(condition), parameters: condition.parameters), in: language)
+                return FindingCatalog.message(for: checkFinding(id, condition, key), in: language)
             }
         case .domain:
             if let id = DomainFindingID(rawValue: condition.id) {
@@ -144,8 +144,8 @@ public struct WatchText: Sendable {
         switch condition.catalog {
         case .check:
             if let id = FindingID(rawValue: condition.id) {
-                return FindingCatalog.fix(for: Finding(id, condition.severity, port: key.port, evidence: Self.checkEvidence(condition), parameters: condition.parameters),
-                                          in: language, software: Set([condition.software].compactMap { $0 }))
+                return FindingCatalog.fix(for: checkFinding(id, condition, key), in: language,
+                                          software: Set([condition.software].compactMap { $0 }))
             }
         case .domain:
             if let id = DomainFindingID(rawValue: condition.id) {
@@ -186,6 +186,12 @@ public struct WatchText: Sendable {
             default: PeerText.escaped(part)
             }
         }.joined(separator: language == .ja ? "、" : ", ")
+    }
+
+    /// The check finding a condition stands for, as the check made it: its evidence and its own values.
+    func checkFinding(_ id: FindingID, _ condition: AlertCondition, _ key: PortKey) -> Finding {
+        Finding(id, condition.severity, port: key.port, evidence: Self.checkEvidence(condition),
+                parameters: condition.parameters)
     }
 
     func domainFinding(_ id: DomainFindingID, _ condition: AlertCondition, _ key: PortKey) -> DomainFinding {

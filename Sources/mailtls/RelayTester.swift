@@ -107,9 +107,9 @@ struct RelayTester {
                 connection = try await UpstreamConnection.open(upstream, clientName: configuration.hostname,
                                                                engine: engine, anchors: anchors, login: login)
             } catch {
-                let explanation = UpstreamReplyCatalog.explain(reply: error.problem.serverReply,
-                                                               problemKind: error.kind.rawValue)
-                Console.line("\(upstream.label): " + RelayProblemText.render(error.problem, language) + "\n  "
+                let explanation = UpstreamReplyCatalog.explain(reply: error.serverReply,
+                                                               problemKind: (error.kind ?? .protocolError).rawValue)
+                Console.line("\(upstream.label): " + RelayProblemText.render(error, language) + "\n  "
                              + explanation.meaning(language)
                              + "\n  " + explanation.fix(language))
                 continue
@@ -138,7 +138,7 @@ struct RelayTester {
                     }
                 }
             } catch {
-                Console.line("  " + RelayProblemText.render(error.problem, language))
+                Console.line("  " + RelayProblemText.render(error, language))
             }
             await connection.close()
             if succeeded { break }

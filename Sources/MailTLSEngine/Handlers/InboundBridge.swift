@@ -53,11 +53,7 @@ final class InboundBridge: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let engineError = error as? EngineError {
-            fail(engineError)
-        } else {
-            fail(EngineError.handshakeFailure(error))
-        }
+        fail(EngineError.handshakeFailure(error))
         context.close(promise: nil)
     }
 

@@ -46,7 +46,7 @@ public final class DeliveryService: Service, Sendable {
 
     struct Suspension: Sendable {
         var until: Double
-        var failure: UpstreamFailure
+        var problem: RelayProblem
     }
     private let engine: ConnectionEngine
     private let log: DeliveryLog
@@ -114,12 +114,12 @@ public final class DeliveryService: Service, Sendable {
     /// refused TLS or the login) is suspended for `retry_first`, as Postfix suspends a dead destination: messages due
     /// meanwhile wait for the suspension to end without a connection attempt, a log line or a counted attempt each.
     func deliver(_ record: SpoolRecord) async {
-        var lastFailure: UpstreamFailure?
+        var lastProblem: RelayProblem?
         var tried = false
         for (index, upstream) in settings.upstreams.enumerated() {
             let now = Date().timeIntervalSince1970
             if let suspension = suspensions.withLockedValue({ $0[index] }), suspension.until > now {
-                lastFailure = lastFailure ?? suspension.failure
+                lastProblem = lastProblem ?? suspension.problem
                 continue
             }
             var reused = true
@@ -134,9 +134,9 @@ public final class DeliveryService: Service, Sendable {
                         upstream, clientName: upstream.clientName ?? settings.hostname, engine: engine,
                         anchors: anchors[index], login: logins[index])
                 } catch {
-                    lastFailure = error
+                    lastProblem = error
                     let until = Date().timeIntervalSince1970 + min(spool.schedule.first, 300)
-                    suspensions.withLockedValue { $0[index] = Suspension(until: until, failure: error) }
+                    suspensions.withLockedValue { $0[index] = Suspension(until: until, problem: error) }
                     continue
                 }
                 suspensions.withLockedValue { $0[index] = nil }
@@ -150,7 +150,7 @@ public final class DeliveryService: Service, Sendable {
                 return
             }
             let token = await pool.markBusy(connection)
-            let outcome: Result<AttemptResult, UpstreamFailure>
+            let outcome: Result<AttemptResult, RelayProblem>
             do {
                 outcome = .success(try await connection.deliver(record, content: descriptor))
             } catch {
@@ -163,15 +163,14 @@ public final class DeliveryService: Service, Sendable {
                 connection.idleSince = .now
                 await pool.putIdle(connection, upstream: index)
                 settle(record, result, connection: connection, reused: reused)
-            case .failure(let failure):
+            case .failure(let problem):
                 await connection.close(polite: false)
-                settle(record, AttemptResult(problem: failure.problem, upstream: upstream.label),
-                       connection: connection, reused: reused, failure: failure)
+                settle(record, AttemptResult(problem: problem, upstream: upstream.label), connection: connection,
+                       reused: reused)
             }
             return
         }
-        let failure = lastFailure ?? UpstreamFailure(.noUpstreamConfigured)
-        let result = AttemptResult(problem: failure.problem, upstream: settings.upstreams.last?.label)
+        let result = AttemptResult(problem: lastProblem ?? .noUpstreamConfigured, upstream: settings.upstreams.last?.label)
         guard tried else {
             // Every upstream is suspended: wait for the first to come back, quietly.
             let until = suspensions.withLockedValue { $0.values.map(\.until).min() } ?? Date().timeIntervalSince1970
@@ -179,17 +178,17 @@ public final class DeliveryService: Service, Sendable {
                                        notBefore: until)
             if case .finished = settled {
                 // Past the give-up time: the failure notice and the event are due after all.
-                settle(record, result, connection: nil, reused: false, failure: failure, settled: settled)
+                settle(record, result, connection: nil, reused: false, settled: settled)
             }
             return
         }
-        settle(record, result, connection: nil, reused: false, failure: failure)
+        settle(record, result, connection: nil, reused: false)
     }
 
     /// Records an attempt in the spool (unless `settled` says how that went already), then tells the log and queues
     /// a failure notice for what cannot be delivered.
     private func settle(_ record: SpoolRecord, _ result: AttemptResult, connection: UpstreamConnection?,
-                        reused: Bool, failure: UpstreamFailure? = nil, settled: Spool.Settlement? = nil) {
+                        reused: Bool, settled: Spool.Settlement? = nil) {
         let now = Date().timeIntervalSince1970
         guard let settlement = settled ?? spool.settle(record.id, result, now: now) else { return }
         let delivered = result.recipients.filter { $0.value.verdict == .delivered }.keys.sorted()
@@ -212,7 +211,7 @@ public final class DeliveryService: Service, Sendable {
             time: now, kind: kind, id: record.id, from: record.from.peerSafe, delivered: delivered.map(\.peerSafe),
             deferred: deferred.map(\.peerSafe), failed: failed.map(\.peerSafe), upstream: result.upstream,
             reply: result.problem?.description ?? reply, problem: result.problem ?? refusal.map(RelayProblem.upstreamReply),
-            problemKind: failure?.kind.rawValue,
+            problemKind: result.problemKind,
             tlsVersion: connection?.handshake?.version?.rawValue, cipher: connection?.handshake?.cipherSuite?.ianaName,
             mechanism: connection?.mechanism, attempts: record.attempts + 1, nextAttempt: nextAttempt,
             reusedConnection: reused)

@@ -115,7 +115,7 @@ public struct AttemptResult: Sendable, Equatable {
         self.upstream = upstream
     }
 
-    /// `UpstreamFailure.Kind` of the problem, for its explanation.
+    /// `RelayProblem.Kind` of the problem, for its explanation.
     public var problemKind: String? { problem?.kind?.rawValue }
 
     public static func == (lhs: AttemptResult, rhs: AttemptResult) -> Bool {

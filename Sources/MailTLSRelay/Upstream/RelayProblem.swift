@@ -117,9 +117,26 @@ public enum RelayProblem: Error, Sendable, Hashable, Codable, CustomStringConver
         PeerText.escaped(offered.joined(separator: " "))
     }
 
+    /// What went wrong with an upstream connection, for its explanation and fix (`UpstreamReplyCatalog`).
+    public enum Kind: String, Sendable, Equatable, Codable {
+        case unresolvable, connect, greeting
+        /// STARTTLS is required and was not offered: the relay never sends in plaintext.
+        case noSTARTTLS
+        /// The handshake failed (the upstream offers only TLS below the floor, or TLS broke).
+        case tls
+        /// The certificate is not trusted, not valid for the name, or expired: no credential is sent.
+        case certificate
+        /// No credential to log in with (file missing, token endpoint refused).
+        case credential
+        /// The upstream refused the login or offers no usable mechanism.
+        case login
+        /// The upstream broke the protocol or went away.
+        case protocolError
+    }
+
     /// What kind of problem this is, for its explanation (`UpstreamReplyCatalog`); nil for what is not about the
     /// upstream connection (a reply, a missing spool file, an earlier relay's text).
-    public var kind: UpstreamFailure.Kind? {
+    public var kind: Kind? {
         switch self {
         case .noUpstreamConfigured, .noAddress, .connectFailed: .connect
         case .unresolvable: .unresolvable

@@ -9,36 +9,6 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Why a connection to an upstream could not be used to send: each kind has its own explanation and fix, the
-/// problem says what happened with its data.
-public struct UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Equatable, Codable {
-        case unresolvable, connect, greeting
-        /// STARTTLS is required and was not offered: the relay never sends in plaintext.
-        case noSTARTTLS
-        /// The handshake failed (the upstream offers only TLS below the floor, or TLS broke).
-        case tls
-        /// The certificate is not trusted, not valid for the name, or expired: no credential is sent.
-        case certificate
-        /// No credential to log in with (file missing, token endpoint refused).
-        case credential
-        /// The upstream refused the login or offers no usable mechanism.
-        case login
-        /// The upstream broke the protocol or went away.
-        case protocolError
-    }
-
-    public var problem: RelayProblem
-
-    public init(_ problem: RelayProblem) {
-        self.problem = problem
-    }
-
-    public var kind: Kind { problem.kind ?? .protocolError }
-
-    public var description: String { problem.description }
-}
-
 /// How the relay logs in upstream: the configuration, with the token source shared by every connection.
 public struct UpstreamLogin: Sendable {
     public let authentication: RelayConfiguration.Authentication
@@ -81,17 +51,17 @@ public struct UpstreamConnection: Sendable {
 
     /// Connects, upgrades, verifies and logs in.
     public static func open(_ upstream: RelayConfiguration.Upstream, clientName: String, engine: ConnectionEngine,
-                            anchors: TrustAnchors, login: UpstreamLogin) async throws(UpstreamFailure)
+                            anchors: TrustAnchors, login: UpstreamLogin) async throws(RelayProblem)
         -> UpstreamConnection {
         let addresses = try await resolve(upstream.host, port: upstream.port)
-        var lastError = UpstreamFailure(.noAddress)
+        var lastError: RelayProblem = .noAddress
         var opened: MailClientSession?
         for address in addresses {
             do {
                 opened = try await MailClientSession.connect(to: address, engine: engine)
                 break
             } catch {
-                lastError = UpstreamFailure(.connectFailed(address: address.ipAddress ?? upstream.host, error: error))
+                lastError = .connectFailed(address: address.ipAddress ?? upstream.host, error: error)
             }
         }
         guard let session = opened else { throw lastError }
@@ -105,39 +75,39 @@ public struct UpstreamConnection: Sendable {
         return connection
     }
 
-    static func resolve(_ host: String, port: Int) async throws(UpstreamFailure) -> [SocketAddress] {
+    static func resolve(_ host: String, port: Int) async throws(RelayProblem) -> [SocketAddress] {
         do {
             var address = try await ServerChecker.resolve(host, using: nil)
             address.port = port
             return [address]
         } catch {
-            throw UpstreamFailure(.unresolvable(host: host))
+            throw RelayProblem.unresolvable(host: host)
         }
     }
 
     private mutating func prepare(clientName: String, anchors: TrustAnchors,
-                                  login: UpstreamLogin) async throws(UpstreamFailure) {
+                                  login: UpstreamLogin) async throws(RelayProblem) {
         let implicit = upstream.mode == .implicitTLS
         if implicit { try await upgrade(anchors: anchors, implicit: true) }
         let greeting = try await exchange(nil, .greeting)
-        guard greeting.code == "220" else { throw UpstreamFailure(.greetingRefused(reply: ReplyVerdict.text(greeting))) }
+        guard greeting.code == "220" else { throw RelayProblem.greetingRefused(reply: ReplyVerdict.text(greeting)) }
         var ehlo = try await exchange("EHLO \(clientName)", .capabilities)
-        guard ehlo.outcome == .positive else { throw UpstreamFailure(.ehloRefused(reply: ReplyVerdict.text(ehlo))) }
+        guard ehlo.outcome == .positive else { throw RelayProblem.ehloRefused(reply: ReplyVerdict.text(ehlo)) }
         if !implicit {
             guard SMTPCapabilities(ehloReply: ehlo).offersSTARTTLS else {
-                throw UpstreamFailure(.startTLSNotOffered)
+                throw RelayProblem.startTLSNotOffered
             }
             let goAhead = try await exchange("STARTTLS", .startTLS)
-            guard goAhead.code == "220" else { throw UpstreamFailure(.startTLSRefused(reply: ReplyVerdict.text(goAhead))) }
+            guard goAhead.code == "220" else { throw RelayProblem.startTLSRefused(reply: ReplyVerdict.text(goAhead)) }
             try await upgrade(anchors: anchors, implicit: false)
             ehlo = try await exchange("EHLO \(clientName)", .capabilities)
-            guard ehlo.outcome == .positive else { throw UpstreamFailure(.ehloRefused(reply: ReplyVerdict.text(ehlo))) }
+            guard ehlo.outcome == .positive else { throw RelayProblem.ehloRefused(reply: ReplyVerdict.text(ehlo)) }
         }
         capabilities = SMTPCapabilities(ehloReply: ehlo)
         try await logIn(login)
     }
 
-    private mutating func upgrade(anchors: TrustAnchors, implicit: Bool) async throws(UpstreamFailure) {
+    private mutating func upgrade(anchors: TrustAnchors, implicit: Bool) async throws(RelayProblem) {
         let name = upstream.serverName ?? upstream.host
         let serverName = upstream.serverName ?? (HostnameMatcher.isIPAddress(upstream.host) ? nil : upstream.host)
         let settings = TLSClientSettings(minimum: upstream.minimumTLS, maximum: .tls13)
@@ -151,15 +121,15 @@ public struct UpstreamConnection: Sendable {
                                                              gate: keeper.gate(checking: name))
             handshake = facts
         } catch {
-            throw UpstreamFailure(error.isVersionRefusal ? .tlsVersionRefused(minimum: upstream.minimumTLS, error: error)
-                                  : .tlsFailed(error: error))
+            throw error.isVersionRefusal ? RelayProblem.tlsVersionRefused(minimum: upstream.minimumTLS, error: error)
+                : .tlsFailed(error: error)
         }
         if case .rejected = acceptance {
-            throw UpstreamFailure(keeper.lastRefusal.map(RelayProblem.certificateRefused) ?? .noCertificate)
+            throw keeper.lastRefusal.map(RelayProblem.certificateRefused) ?? .noCertificate
         }
     }
 
-    private mutating func logIn(_ login: UpstreamLogin) async throws(UpstreamFailure) {
+    private mutating func logIn(_ login: UpstreamLogin) async throws(RelayProblem) {
         let offered = capabilities.authMechanisms
         switch login.authentication {
         case .none:
@@ -169,12 +139,12 @@ public struct UpstreamConnection: Sendable {
             do {
                 password = try source.read()
             } catch {
-                throw UpstreamFailure(.credential(error))
+                throw RelayProblem.credential(error)
             }
             let choice = offered.contains(preferred.rawValue) ? preferred
                 : offered.contains("PLAIN") ? .plain : offered.contains("LOGIN") ? .login : nil
             guard let choice else {
-                throw UpstreamFailure(offered.isEmpty ? .noAuthenticationAfterTLS : .plainAndLoginNotOffered(offered: offered))
+                throw offered.isEmpty ? RelayProblem.noAuthenticationAfterTLS : .plainAndLoginNotOffered(offered: offered)
             }
             let reply: MailResponse
             switch choice {
@@ -183,23 +153,23 @@ public struct UpstreamConnection: Sendable {
                 reply = try await exchange("AUTH PLAIN \(token)", .authenticate, shown: "AUTH PLAIN <credentials hidden>")
             case .login:
                 let first = try await exchange("AUTH LOGIN", .authenticate)
-                guard first.code == "334" else { throw UpstreamFailure(.authLoginRefused(reply: ReplyVerdict.text(first))) }
+                guard first.code == "334" else { throw RelayProblem.authLoginRefused(reply: ReplyVerdict.text(first)) }
                 let second = try await exchange(Base64.encode(Array(user.utf8)), .authenticate, shown: "<user name>")
-                guard second.code == "334" else { throw UpstreamFailure(.userNameRefused(reply: ReplyVerdict.text(second))) }
+                guard second.code == "334" else { throw RelayProblem.userNameRefused(reply: ReplyVerdict.text(second)) }
                 reply = try await exchange(Base64.encode(Array(password.utf8)), .authenticate, shown: "<password hidden>")
             }
-            guard reply.code == "235" else { throw UpstreamFailure(.loginRefused(reply: ReplyVerdict.text(reply))) }
+            guard reply.code == "235" else { throw RelayProblem.loginRefused(reply: ReplyVerdict.text(reply)) }
             mechanism = choice.rawValue
         case .oauth2(let user, _):
-            guard let tokens = login.tokens else { throw UpstreamFailure(.noTokenSource) }
+            guard let tokens = login.tokens else { throw RelayProblem.noTokenSource }
             guard offered.contains("XOAUTH2") else {
-                throw UpstreamFailure(offered.isEmpty ? .noAuthenticationAfterTLS : .xoauth2NotOffered(offered: offered))
+                throw offered.isEmpty ? RelayProblem.noAuthenticationAfterTLS : .xoauth2NotOffered(offered: offered)
             }
             let token: String
             do {
                 token = try await tokens.token()
             } catch {
-                throw UpstreamFailure(.credential(error))
+                throw RelayProblem.credential(error)
             }
             let initial = Base64.encode(Array("user=\(user)\u{1}auth=Bearer \(token)\u{1}\u{1}".utf8))
             var reply = try await exchange("AUTH XOAUTH2 \(initial)", .authenticate, shown: "AUTH XOAUTH2 <token hidden>")
@@ -209,20 +179,20 @@ public struct UpstreamConnection: Sendable {
             }
             guard reply.code == "235" else {
                 await tokens.invalidate()
-                throw UpstreamFailure(.tokenRefused(reply: ReplyVerdict.text(reply)))
+                throw RelayProblem.tokenRefused(reply: ReplyVerdict.text(reply))
             }
             mechanism = "XOAUTH2"
         }
     }
 
     private mutating func exchange(_ command: String?, _ purpose: DialogueRequest.Purpose, shown: String? = nil,
-                                   wait: Double? = nil) async throws(UpstreamFailure) -> MailResponse {
+                                   wait: Double? = nil) async throws(RelayProblem) -> MailResponse {
         var request = DialogueRequest(purpose: purpose, command: command, transcriptText: shown, reader: .smtp)
         request.minimumWait = wait
         do {
             return try await session.exchange(request)
         } catch {
-            throw UpstreamFailure(.dialogueFailed(error: error))
+            throw RelayProblem.dialogueFailed(error: error)
         }
     }
 
@@ -235,7 +205,7 @@ public struct UpstreamConnection: Sendable {
 
     /// Sends one message to its pending recipients. A reply decides per recipient; a broken connection throws (then
     /// every pending recipient waits for the next attempt).
-    public mutating func deliver(_ record: SpoolRecord, content descriptor: Int32) async throws(UpstreamFailure)
+    public mutating func deliver(_ record: SpoolRecord, content descriptor: Int32) async throws(RelayProblem)
         -> AttemptResult {
         try await deliver(record, content: .descriptor(descriptor))
     }
@@ -249,7 +219,7 @@ public struct UpstreamConnection: Sendable {
     }
 
     /// Sends one message to its pending recipients (see above), from a spool file or from memory.
-    public mutating func deliver(_ record: SpoolRecord, content: Content) async throws(UpstreamFailure)
+    public mutating func deliver(_ record: SpoolRecord, content: Content) async throws(RelayProblem)
         -> AttemptResult {
         var result = AttemptResult(upstream: upstream.label)
         let pending = record.pendingRecipients
@@ -303,7 +273,7 @@ public struct UpstreamConnection: Sendable {
 
     /// The stored content as it is (already dot-stuffed, CRLF lines), its first `bytes` bytes (the envelope trailer
     /// follows them), in 64 KiB writes.
-    private mutating func sendContent(_ descriptor: Int32, bytes total: Int) async throws(UpstreamFailure) {
+    private mutating func sendContent(_ descriptor: Int32, bytes total: Int) async throws(RelayProblem) {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var lastTwo: [UInt8] = []
         var remaining = total
@@ -312,16 +282,16 @@ public struct UpstreamConnection: Sendable {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw UpstreamFailure(.spooledMessageUnreadable)
+                throw RelayProblem.spooledMessageUnreadable
             }
-            if count == 0 { throw UpstreamFailure(.spooledMessageTruncated) }
+            if count == 0 { throw RelayProblem.spooledMessageTruncated }
             remaining -= count
             let piece = Array(chunk[0..<count])
             lastTwo = Array((lastTwo + piece).suffix(2))
             do {
                 try await session.write(piece)
             } catch {
-                throw UpstreamFailure(.dialogueFailed(error: error))
+                throw RelayProblem.dialogueFailed(error: error)
             }
         }
         // Content always ends with CRLF (the session adds it to every line); an empty message needs none.
@@ -329,13 +299,13 @@ public struct UpstreamConnection: Sendable {
             do {
                 try await session.write([0x0D, 0x0A])
             } catch {
-                throw UpstreamFailure(.dialogueFailed(error: error))
+                throw RelayProblem.dialogueFailed(error: error)
             }
         }
     }
 
     /// A composed message, dot-stuffed here (a line that starts with "." gets another), ending with CRLF.
-    private mutating func sendMessage(_ bytes: [UInt8]) async throws(UpstreamFailure) {
+    private mutating func sendMessage(_ bytes: [UInt8]) async throws(RelayProblem) {
         var stuffed: [UInt8] = []
         stuffed.reserveCapacity(bytes.count + 64)
         var atLineStart = true
@@ -348,7 +318,7 @@ public struct UpstreamConnection: Sendable {
         do {
             try await session.write(stuffed)
         } catch {
-            throw UpstreamFailure(.dialogueFailed(error: error))
+            throw RelayProblem.dialogueFailed(error: error)
         }
     }
 

@@ -158,8 +158,9 @@ public actor OAuthTokenSource {
             do {
                 try PrivateFiles.replace(URL(fileURLWithPath: file), with: Array((rotated + "\n").utf8), durably: true)
             } catch {
-                lastError = .refreshTokenNotSaved(path: file)
-                throw CredentialError.refreshTokenNotSaved(path: file)
+                let failure = CredentialError.refreshTokenNotSaved(path: file)
+                lastError = failure
+                throw failure
             }
         }
         cached = (parsed.accessToken, Date().timeIntervalSince1970 + parsed.expiresIn)

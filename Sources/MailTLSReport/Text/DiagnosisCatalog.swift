@@ -16,8 +16,7 @@ public enum DiagnosisCatalog {
     /// A verdict other commands reach too: the shared catalogue's words about the server the user typed, then what
     /// that means for the user's setting, and the fix for the person setting up the client.
     static func shared(_ verdict: VerdictCatalog.Verdict, then addition: LocalizedText? = nil) -> FindingCatalog.Entry {
-        FindingCatalog.Entry(message: VerdictCatalog.statement(verdict, about: .configuredServer, then: addition),
-                             fix: VerdictCatalog.fix(verdict, for: .clientUser))
+        VerdictCatalog.entry(verdict, about: .configuredServer, then: addition)
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity

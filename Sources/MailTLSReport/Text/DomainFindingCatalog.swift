@@ -1,4 +1,3 @@
-import MailTLSCheck
 import MailTLSDomainCheck
 
 /// The explanation and fix of every `mailtls domain` finding, in English and Japanese. Placeholders: `{subjects}`,
@@ -19,24 +18,14 @@ public enum DomainFindingCatalog {
         values["domain"] = domain
         values["keyword"] = "STARTTLS"
         values["seconds"] = values["seconds"] ?? finding.evidence.english
-        values.merge(certificateValues(finding.evidence)) { own, _ in own }
+        values.merge(finding.evidence.parameters) { own, _ in own }
         // History written before these findings carried the problem itself: the name checked is the MX host's.
         values["name"] = values["name"] ?? finding.subjects.map { $0.split(separator: " ").first.map(String.init) ?? $0 }
             .joined(separator: ", ")
-        for key in ["date", "days", "name", "names", "issuer"] where values[key] == nil {
+        for key in ["date", "days", "names", "issuer"] where values[key] == nil {
             values[key] = values["evidence"]
         }
         return values
-    }
-
-    /// The certificate's dates, names and issuer that the shared words name, over several MX hosts too.
-    static func certificateValues(_ evidence: DomainEvidence) -> [String: String] {
-        switch evidence {
-        case .certificate(let problem): problem.parameters
-        case .trust(_, let issuer): ["issuer": issuer]
-        case .perPlace(let entries): PlacedParameters.merged(entries.map { ($0.place, certificateValues($0.evidence)) })
-        default: [:]
-        }
     }
 
     static func entry(_ finding: DomainFinding) -> FindingCatalog.Entry {
@@ -113,8 +102,7 @@ public enum DomainFindingCatalog {
 
     /// A verdict other commands reach too: the shared catalogue's words about an MX host, and the administrator's fix.
     static func shared(_ verdict: VerdictCatalog.Verdict, then addition: LocalizedText? = nil) -> FindingCatalog.Entry {
-        FindingCatalog.Entry(message: VerdictCatalog.statement(verdict, about: .mxHost, then: addition),
-                             fix: VerdictCatalog.fix(verdict, for: .serverAdministrator))
+        VerdictCatalog.entry(verdict, about: .mxHost, then: addition)
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity

@@ -69,8 +69,7 @@ public enum FindingCatalog {
         let addition = id == .starttlsNotSupported ? LocalizedText(
             en: "Passwords and mail cross the network unencrypted.",
             ja: "パスワードとメールは暗号化されずにネットワークを流れます。") : nil
-        return Entry(message: VerdictCatalog.statement(verdict, about: .checkedPort, then: addition),
-                     fix: VerdictCatalog.fix(verdict, for: .serverAdministrator))
+        return VerdictCatalog.entry(verdict, about: .checkedPort, then: addition)
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity

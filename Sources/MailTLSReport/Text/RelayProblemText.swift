@@ -132,8 +132,8 @@ public enum RelayProblemText {
 
     /// What the relay met, then the server's reply, quoted as its words.
     static func refused(_ what: LocalizedText, _ reply: String, _ language: Language) -> String {
-        language == .ja ? what(language) + "（" + ServerQuote.render(PeerText.escaped(reply), language) + "）"
-            : what(language) + ": " + PeerText.quote(reply)
+        language == .ja ? what(language) + "（" + ServerQuote.quoting(reply, language) + "）"
+            : what(language) + ": " + ServerQuote.quoting(reply, language)
     }
 
     /// The mechanisms an upstream offers: its words, quoted in Japanese.

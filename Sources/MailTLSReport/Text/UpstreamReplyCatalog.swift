@@ -10,7 +10,7 @@ public enum UpstreamReplyCatalog {
     }
 
     /// The explanation for a reply line (`535 5.7.139 Authentication unsuccessful...`), or for a problem before any
-    /// reply (`problemKind` from `UpstreamFailure.Kind`).
+    /// reply (`problemKind` from `RelayProblem.Kind`).
     public static func explain(reply: String?, problemKind: String? = nil) -> Explanation {
         let text = reply ?? ""
         let code = String(text.prefix(3))
@@ -148,7 +148,7 @@ public enum UpstreamReplyCatalog {
             en: "Run mailtls relay status for the upstream's state, and mailtls relay test to try the whole path.",
             ja: "mailtls relay status でプロバイダーとの接続状態を、mailtls relay test で送信経路全体を確かめてください。"))
 
-    /// Problems before any reply, by `UpstreamFailure.Kind`.
+    /// Problems before any reply, by `RelayProblem.Kind`.
     static let problems: [String: Explanation] = [
         "unresolvable": Explanation(
             meaning: LocalizedText(en: "The upstream's server name does not resolve.",

@@ -18,7 +18,14 @@ public enum VerdictCatalog {
         case startTLSNotOffered, handshakeFailed
 
         /// Whether the subject is a certificate (else a port).
-        public var isAboutCertificate: Bool { rawValue.hasPrefix("certificate") }
+        public var isAboutCertificate: Bool {
+            switch self {
+            case .certificateExpired, .certificateNotYetValid, .certificateExpiringSoon, .certificateNameMismatch,
+                 .certificateUntrusted, .certificateSelfSigned: true
+            case .portClosed, .portFiltered, .serverUnavailable, .plaintextOnTLSPort, .tlsOnSTARTTLSPort,
+                 .startTLSNotOffered, .handshakeFailed: false
+            }
+        }
     }
 
     /// Who acts on the fix: the server's administrator (check, domain, watch), or the person who sets up a client
@@ -29,28 +36,39 @@ public enum VerdictCatalog {
     }
 
     /// What a command judged, in the words its sentences take: the certificate (`the certificate on port {ports}`) and
-    /// the port (`port {ports}`). Lower case; a sentence that starts with it gets its capital here.
+    /// the port (`port {ports}`), lower case (a sentence that starts with it gets its capital here); and who reads the
+    /// command's fixes.
     public struct Subject: Sendable {
         public let certificate: LocalizedText
         public let port: LocalizedText
+        public let reader: Reader
 
-        public init(certificate: LocalizedText, port: LocalizedText) {
+        public init(certificate: LocalizedText, port: LocalizedText, reader: Reader) {
             self.certificate = certificate
             self.port = port
+            self.reader = reader
         }
 
         /// check and watch: one port of the host.
         public static let checkedPort = Subject(
             certificate: LocalizedText(en: "the certificate on port {ports}", ja: "ポート {ports} の証明書"),
-            port: LocalizedText(en: "port {ports}", ja: "ポート {ports}"))
+            port: LocalizedText(en: "port {ports}", ja: "ポート {ports}"), reader: .serverAdministrator)
         /// domain: port 25 of an MX host.
         public static let mxHost = Subject(
             certificate: LocalizedText(en: "the certificate of {subjects}", ja: "{subjects} の証明書"),
-            port: LocalizedText(en: "port 25 of {subjects}", ja: "{subjects} のポート 25"))
+            port: LocalizedText(en: "port 25 of {subjects}", ja: "{subjects} のポート 25"), reader: .serverAdministrator)
         /// diagnose: the server and port the user typed.
         public static let configuredServer = Subject(
             certificate: LocalizedText(en: "the server's certificate", ja: "サーバーの証明書"),
-            port: LocalizedText(en: "port {port} of {host}", ja: "{host} のポート {port}"))
+            port: LocalizedText(en: "port {port} of {host}", ja: "{host} のポート {port}"), reader: .clientUser)
+    }
+
+    /// A command's catalogue entry for a shared verdict: the statement about its subject, its own sentence after it
+    /// if it has one, and the fix for its reader.
+    public static func entry(_ verdict: Verdict, about subject: Subject, then addition: LocalizedText? = nil)
+        -> FindingCatalog.Entry {
+        FindingCatalog.Entry(message: statement(verdict, about: subject, then: addition),
+                             fix: fix(verdict, for: subject.reader))
     }
 
     /// What is wrong, about `subject`, followed by the command's own sentence (`then`) if it has one.
