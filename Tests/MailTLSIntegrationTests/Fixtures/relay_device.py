@@ -21,6 +21,7 @@ import email.utils
 import imaplib
 import json
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -209,12 +210,19 @@ def fetch(args):
     imap.select("INBOX")
     # UIDs, not sequence numbers: other tests expunge from the same mailbox meanwhile.
     _, found = imap.uid("SEARCH", None, "SUBJECT", f'"{args.marker}"')
-    messages = []
     uids = found[0].split()
-    for uid in uids:
-        _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
-        if data and isinstance(data[0], tuple):
-            messages.append(base64.b64encode(data[0][1]).decode())
+    # A UID command may carry other sessions' news (RFC 3501 7.4.1): '* 7 FETCH (FLAGS (\\Deleted))' for a message
+    # another test is deleting arrives among the answers, so the bodies are picked out by the UID they name.
+    bodies = {}
+    if uids:
+        _, data = imap.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])")
+        for item in data or []:
+            if not isinstance(item, tuple):
+                continue
+            named = re.search(rb"\bUID (\d+)", item[0])
+            if named and named.group(1) in uids and b"BODY[]" in item[0]:
+                bodies[named.group(1)] = base64.b64encode(item[1]).decode()
+    messages = [bodies[uid] for uid in uids if uid in bodies]
     if args.delete and uids:
         joined = b",".join(uids).decode()
         imap.uid("STORE", joined, "+FLAGS", "(\\Deleted)")
