@@ -161,14 +161,19 @@ public final class RelayListenerService: Service, Sendable {
     public let shutdownGrace: Duration
     private let onReport: @Sendable (ConnectionReport) -> Void
     private let onStart: @Sendable ([ListenerEndpoint]) async -> Void
+    private let onStopAccepting: @Sendable (_ open: Int, _ grace: Duration) -> Void
 
+    /// `onStopAccepting` is told when shutdown has closed the listeners: how many device connections are still open,
+    /// and how long they get to finish.
     public init(_ runtime: RelayRuntime, shutdownGrace: Duration = .seconds(30),
                 onReport: @escaping @Sendable (ConnectionReport) -> Void = { _ in },
-                onStart: @escaping @Sendable ([ListenerEndpoint]) async -> Void = { _ in }) {
+                onStart: @escaping @Sendable ([ListenerEndpoint]) async -> Void = { _ in },
+                onStopAccepting: @escaping @Sendable (_ open: Int, _ grace: Duration) -> Void = { _, _ in }) {
         self.runtime = runtime
         self.shutdownGrace = shutdownGrace
         self.onReport = onReport
         self.onStart = onStart
+        self.onStopAccepting = onStopAccepting
     }
 
     public func run() async throws {
@@ -182,6 +187,7 @@ public final class RelayListenerService: Service, Sendable {
             throw RelayStartError.listener(error)
         }
         await onStart(listener.endpoints)
-        await listener.stop(grace: await graceAfterShutdown(shutdownGrace))
+        let grace = await graceAfterShutdown(shutdownGrace)
+        await listener.stop(grace: grace, stoppedAccepting: { [onStopAccepting] open in onStopAccepting(open, grace) })
     }
 }

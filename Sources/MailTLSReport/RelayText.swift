@@ -114,6 +114,17 @@ public struct RelayText: Sendable {
         return line
     }
 
+    /// Shutdown has begun: the listeners are closed, and the device connections still open get `grace` to finish the
+    /// message they are sending.
+    public func stoppedAcceptingLine(open: Int, grace: Duration) -> String {
+        let seconds = grace.components.seconds
+        let stopping = t("stopping: new connections are no longer accepted", "停止中: 新しい接続は受け付けません")
+        guard open > 0 else { return stopping }
+        return stopping + t(open == 1 ? "; 1 open connection gets up to \(seconds) s to finish"
+                                      : "; \(open) open connections get up to \(seconds) s to finish",
+                            "。接続中の \(open) 件が終わるのを最大 \(seconds) 秒待ちます")
+    }
+
     /// What BoringSSL cannot serve, when a failed handshake shows the device asked only for it: SSL 3.0 (or older),
     /// or RC4 suites only.
     func unservable(_ report: ConnectionReport) -> String? {

@@ -80,6 +80,9 @@ struct RelayRunCommand: AsyncParsableCommand {
         }, onStart: { endpoints in
             Console.line(json ? JSONLines.encode(RelayLine.listening(endpoints.map { "\($0.address):\($0.port.port)" }))
                          : text.banner(runtime, endpoints: endpoints))
+        }, onStopAccepting: { open, grace in
+            Console.line(json ? JSONLines.encode(RelayLine.stoppedAccepting(open: open, graceSeconds: grace.components.seconds))
+                         : text.stoppedAcceptingLine(open: open, grace: grace))
         })
         // The listener stops first (devices' transactions finish), then delivery (in-flight messages finish).
         defer { runtime.spool.unlock() }
@@ -98,8 +101,10 @@ enum RelayLine: Encodable {
     case listening([String])
     case connection(ConnectionReport)
     case delivery(DeliveryEvent)
+    /// Shutdown closed the listeners; `open` device connections get `graceSeconds` to finish.
+    case stoppedAccepting(open: Int, graceSeconds: Int64)
 
-    enum CodingKeys: String, CodingKey { case event, listeners, connection, delivery }
+    enum CodingKeys: String, CodingKey { case event, listeners, connection, delivery, openConnections, graceSeconds }
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -113,6 +118,10 @@ enum RelayLine: Encodable {
         case .delivery(let event):
             try container.encode("delivery", forKey: .event)
             try container.encode(event, forKey: .delivery)
+        case .stoppedAccepting(let open, let graceSeconds):
+            try container.encode("stopped-accepting", forKey: .event)
+            try container.encode(open, forKey: .openConnections)
+            try container.encode(graceSeconds, forKey: .graceSeconds)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSCore
+import TestSupport
 import Testing
 
 @testable import MailTLSCheck
@@ -15,13 +16,26 @@ import Testing
 
     /// New lines in a server log since `offset`, about the CLEARTEXT_LOGIN instance only (other suites run beside).
     static func failedLoginLines(in path: String, since offset: UInt64, instance: [String]) throws -> [String] {
+        try lines(in: path, since: offset, containing: []).filter { line in
+            instance.contains { line.contains($0) } && failureMarkers.contains { line.contains($0) }
+        }
+    }
+
+    /// New lines in a server log since `offset` that contain all of `parts`.
+    static func lines(in path: String, since offset: UInt64, containing parts: [String]) throws -> [String] {
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         try handle.seek(toOffset: offset)
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        return text.split(separator: "\n").map(String.init).filter { line in
-            instance.contains { line.contains($0) } && failureMarkers.contains { line.contains($0) }
-        }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { line in parts.allSatisfy { line.contains($0) } }
+    }
+
+    /// Waits until a server has logged the end of a conversation since `offset` (a line with all of `parts`): a
+    /// login failure, had there been one, is logged by then. False when none came within 15 seconds.
+    static func waitForEnd(in path: String, since offset: UInt64, containing parts: [String]) async throws -> Bool {
+        try await FileChanges.waitFor(writesTo: [path], timeout: 15) {
+            try lines(in: path, since: offset, containing: parts).isEmpty ? nil : true
+        } ?? false
     }
 
     static func size(_ path: String) -> UInt64 {
@@ -38,7 +52,9 @@ import Testing
         let dovecotStart = NoFailedLoginTests.size(dovecotLog)
         let postfixStart = NoFailedLoginTests.size(postfixLog)
         var first: [Finding]?
+        var lastRunStart = (dovecot: dovecotStart, postfix: postfixStart)
         for run in 1...50 {
+            lastRunStart = (NoFailedLoginTests.size(dovecotLog), NoFailedLoginTests.size(postfixLog))
             let report = try await ServerChecker().run(lab.request("LAB_CLEARTEXT_LOGIN", ports: ports))
             #expect(report.loginProbe == .cancel)
             // A slow greeting is a measured time, not a verdict of the login probe: on a machine busy with the other
@@ -52,8 +68,17 @@ import Testing
                 #expect(cleartext.ports == [110, 143, 587], "all three protocols take a password before TLS")
             }
         }
-        // Dovecot logs a login process's end when it exits; give it a moment to write.
-        try await Task.sleep(for: .milliseconds(300))
+        // The servers log a conversation's end when their process is done with it, on their own time: the last run's
+        // IMAP, POP3 and SMTP conversations must have ended in the logs before their absence of failures means anything.
+        let dovecotInstance = "lip=\(lab["LAB_CLEARTEXT_LOGIN"]),"
+        for login in ["imap-login:", "pop3-login:"] {
+            #expect(try await NoFailedLoginTests.waitForEnd(in: dovecotLog, since: lastRunStart.dovecot,
+                                                            containing: [login, "Disconnected", dovecotInstance]),
+                    "Dovecot logged no end of the last run's \(login) conversations")
+        }
+        #expect(try await NoFailedLoginTests.waitForEnd(in: postfixLog, since: lastRunStart.postfix,
+                                                        containing: ["mailtls-lab/cleartext-", "disconnect from"]),
+                "Postfix logged no end of the last run's conversations")
         #expect(try NoFailedLoginTests.failedLoginLines(in: dovecotLog, since: dovecotStart, instance: instance) == [])
         #expect(try NoFailedLoginTests.failedLoginLines(in: postfixLog, since: postfixStart, instance: instance) == [])
     }
@@ -74,7 +99,10 @@ import Testing
         #expect(report.loginProbe == .failedLogin)
         #expect(report.ports.first?.record.cleartextLogin == .refusedBeforeTLS(
             evidence: "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."))
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(try !NoFailedLoginTests.failedLoginLines(in: dovecotLog, since: start, instance: instance).isEmpty)
+        let logged = try await FileChanges.waitFor(writesTo: [dovecotLog], timeout: 15) {
+            let lines = try NoFailedLoginTests.failedLoginLines(in: dovecotLog, since: start, instance: instance)
+            return lines.isEmpty ? nil : lines
+        }
+        #expect(logged != nil, "the failed login is not in Dovecot's log")
     }
 }

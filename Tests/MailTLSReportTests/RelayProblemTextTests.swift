@@ -156,6 +156,19 @@ import Testing
     }
 
     /// What a server or a token endpoint said reaches the terminal escaped and quoted, in either language.
+    /// What `relay run` says when SIGTERM closes its listeners, in both languages.
+    @Test func theStoppingLine() throws {
+        let english = RelayText(language: .en, color: false)
+        let japanese = RelayText(language: .ja, color: false)
+        #expect(english.stoppedAcceptingLine(open: 0, grace: .seconds(30)) == "stopping: new connections are no longer accepted")
+        #expect(english.stoppedAcceptingLine(open: 1, grace: .seconds(30))
+            == "stopping: new connections are no longer accepted; 1 open connection gets up to 30 s to finish")
+        #expect(english.stoppedAcceptingLine(open: 3, grace: .seconds(30)).hasSuffix("; 3 open connections get up to 30 s to finish"))
+        let line = japanese.stoppedAcceptingLine(open: 2, grace: .seconds(30))
+        #expect(line == "停止中: 新しい接続は受け付けません。接続中の 2 件が終わるのを最大 30 秒待ちます")
+        #expect(try Glossary.shared().problems(inJapanese: line).isEmpty)
+    }
+
     @Test func peerWordsAreQuotedAndEscaped() {
         let hostile = "550 5.7.1 \u{1B}[31mred\u{1B}[0m"
         for problem in [RelayProblem.loginRefused(reply: hostile), .upstreamReply(hostile), .legacy(hostile),

@@ -129,3 +129,17 @@ public final class FileChanges: @unchecked Sendable {
         while buffer.withUnsafeMutableBytes({ read(inotify, $0.baseAddress, $0.count) }) > 0 {}
     }
 }
+
+extension FileChanges {
+    /// Waits until `check` returns a value: it runs at once, then after each write to one of `paths` (a server's log
+    /// that a daemon appends to on its own time), and a last time when `timeout` seconds have passed (nil then).
+    public static func waitFor<T>(writesTo paths: [String], timeout: Double, _ check: () throws -> T?) async rethrows
+        -> T? {
+        let deadline = Date().addingTimeInterval(timeout)
+        let events = FileChanges(watching: paths)  // before the first look, so that no write is missed
+        while true {
+            if let value = try check() { return value }
+            if await !events.next(until: deadline) { return try check() }
+        }
+    }
+}

@@ -88,9 +88,11 @@ public final class MailListener: Sendable {
 
     /// Stops listening, lets open connections finish within `grace` (a message in DATA, a fetch), then closes the
     /// rest. Returns once every connection has ended and its report is written.
-    public func stop(grace: Duration = .zero) async {
+    /// `stoppedAccepting` is told, with the number of connections still open, once no new connection can come.
+    public func stop(grace: Duration = .zero, stoppedAccepting: @Sendable (_ open: Int) -> Void = { _ in }) async {
         for channel in channels { try? await channel.close() }
         let open = openChannels.withLockedValue { Array($0.values) }
+        stoppedAccepting(open.count)
         if grace > .zero {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

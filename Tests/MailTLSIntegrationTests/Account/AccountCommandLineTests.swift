@@ -161,7 +161,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: capture) }
         let tcpdump = try LiveProcess("/usr/bin/tcpdump", ["-i", "lo", "-n", "-U", "-s", "0", "-w", capture.path,
                                                            "tcp and host 127.0.0.1 and port 587"])
-        try await Task.sleep(for: .milliseconds(700))
+        // tcpdump says so on standard error once the capture runs.
+        let listening = await tcpdump.waitForOutput(timeout: 30) { tcpdump.stderr.contains("listening on") ? true : nil }
+        try #require(listening == true, "tcpdump did not start: \(tcpdump.stderr)")
         let result = try await mailtls(["diagnose", "--host", "mail.mailtls.test", "--port", "587", "--security",
                                         "starttls", "--user", "alice@mailtls.test", "--password-env",
                                         "MAILTLS_TEST_PASSWORD", "--address", "alice@mailtls.test", "--send-test",

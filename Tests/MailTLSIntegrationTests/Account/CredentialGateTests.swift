@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSCore
+import TestSupport
 import Testing
 
 @testable import MailTLSAccount
@@ -29,25 +30,29 @@ import Testing
     func loginsSince(_ offsets: (postfix: UInt64, dovecot: UInt64)) throws -> [String] {
         let lab = try Lab.get()
         let selfSigned = lab["LAB_SELF_SIGNED"]
-        let postfix = try CredentialGateTests.lines(lab["LAB_POSTFIX_LOG"], since: offsets.postfix).filter {
+        let postfix = try NoFailedLoginTests.lines(in: lab["LAB_POSTFIX_LOG"], since: offsets.postfix, containing: []).filter {
             $0.contains("mailtls-lab/self-signed-") && ($0.contains(" auth=") || $0.contains("sasl_username="))
         }
-        let dovecot = try CredentialGateTests.lines(lab["LAB_DOVECOT_LOG"], since: offsets.dovecot).filter {
+        let dovecot = try NoFailedLoginTests.lines(in: lab["LAB_DOVECOT_LOG"], since: offsets.dovecot, containing: []).filter {
             $0.contains("lip=\(selfSigned),") && ($0.contains("Login: user=") || $0.contains("auth failed"))
         }
         return postfix + dovecot
     }
 
+    /// Waits until the self-signed instance logged the end of a conversation since `offsets` (Postfix for SMTP,
+    /// Dovecot for IMAP and POP3): a login, had there been one, is logged by then.
+    func waitForConversationEnd(_ mailProtocol: MailProtocol, since offsets: (postfix: UInt64, dovecot: UInt64))
+        async throws -> Bool {
+        let lab = try Lab.get()
+        let (log, offset, parts) = mailProtocol == .smtp
+            ? (lab["LAB_POSTFIX_LOG"], offsets.postfix, ["mailtls-lab/self-signed-", "disconnect from"])
+            : (lab["LAB_DOVECOT_LOG"], offsets.dovecot, ["Disconnected", "lip=\(lab["LAB_SELF_SIGNED"]),"])
+        return try await NoFailedLoginTests.waitForEnd(in: log, since: offset, containing: parts)
+    }
+
     func offsets() throws -> (postfix: UInt64, dovecot: UInt64) {
         let lab = try Lab.get()
         return (NoFailedLoginTests.size(lab["LAB_POSTFIX_LOG"]), NoFailedLoginTests.size(lab["LAB_DOVECOT_LOG"]))
-    }
-
-    static func lines(_ path: String, since offset: UInt64) throws -> [String] {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seek(toOffset: offset)
-        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
     @Test(arguments: [
@@ -62,7 +67,7 @@ import Testing
         #expect(diagnosis.cause == .certificateSelfSigned, "\(diagnosis.steps)")
         #expect(diagnosis.password == .withheldUntrustedCertificate)
         #expect(!diagnosis.steps.contains { $0.kind == .authentication || $0.kind == .testMessage })
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await waitForConversationEnd(mailProtocol, since: start), "the server logged no conversation")
         #expect(try loginsSince(start) == [], "the server saw a login")
     }
 
@@ -72,8 +77,10 @@ import Testing
         #expect(diagnosis.cause == .certificateSelfSigned, "the certificate stays the cause")
         #expect(diagnosis.password == .sentDespiteCertificate)
         #expect(diagnosis.steps.contains { $0.kind == .authentication && $0.status == .passed })
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(try !loginsSince(start).isEmpty, "the forced login reached the server")
+        let lab = try Lab.get()
+        let logins = try await FileChanges.waitFor(writesTo: [lab["LAB_POSTFIX_LOG"], lab["LAB_DOVECOT_LOG"]],
+                                                   timeout: 15) { try loginsSince(start).isEmpty ? nil : true }
+        #expect(logins == true, "the forced login reached the server")
     }
 }
 

@@ -39,8 +39,10 @@ import Glibc
         let config = try Self.writeConfig(directory, port: port)
         let relay = try await Self.startRelay(config)
         let marker = "relay-sigterm-\(UUID().uuidString.prefix(8))"
-        let outcome = await onOwnThread { () -> (String, Bool, String) in
-            guard let client = RawClient(host: "127.0.0.1", port: port, timeout: 15) else { return ("no connection", false, "") }
+        let outcome = await onOwnThread { () -> (String, Bool, String, String?) in
+            guard let client = RawClient(host: "127.0.0.1", port: port, timeout: 15) else {
+                return ("no connection", false, "", nil)
+            }
             _ = client.readSMTPReply()
             client.send("EHLO device.test\r\n")
             _ = client.readSMTPReply()
@@ -48,14 +50,16 @@ import Glibc
             for _ in 0..<3 { _ = client.readSMTPReply() }
             client.send("Subject: \(marker)\r\nDate: Sun, 06 Dec 2026 12:00:00 +0000\r\n\r\nfirst half\r\n")
             relay.stop()  // SIGTERM, in the middle of DATA
-            usleep(500_000)
+            // The relay says when its listeners are closed, and how many connections it waits for.
+            let stopping = relay.waitForLineBlocking(timeout: 15) { $0.contains("\"stopped-accepting\"") }
             let newcomer = RawClient(host: "127.0.0.1", port: port, timeout: 2)
             client.send("second half\r\n.\r\n")
             let accepted = client.readSMTPReply()?.last ?? "no reply"
             client.send("QUIT\r\n")
             let bye = client.readSMTPReply()?.last ?? "no reply"
-            return (accepted, newcomer == nil, bye)
+            return (accepted, newcomer == nil, bye, stopping)
         }
+        #expect(outcome.3?.contains("\"openConnections\":1") == true, "\(relay.stdout)")
         #expect(outcome.0.hasPrefix("250 2.0.0 Ok: queued as"), "\(outcome.0)")
         #expect(outcome.1, "the relay still took new connections after SIGTERM")
         #expect(outcome.2.hasPrefix("221"))

@@ -244,6 +244,12 @@ final class LiveProcess: Sendable {
         await program.waitForOutput(timeout: timeout) { completeLines.first(where: predicate) }
     }
 
+    /// Waits until `check` returns a value, looking again after each write to the program's standard output or error
+    /// (see `Subprocess.Background.waitForOutput`): for what a program says on standard error.
+    func waitForOutput<T>(timeout: Double = 15, _ check: () -> T?) async -> T? {
+        await program.waitForOutput(timeout: timeout, check)
+    }
+
     /// For a peer started on port 0 that prints `ready PORT` once it listens: the port the kernel gave it. Throws
     /// with the peer's standard error when it exits or stays silent instead, so a test never checks a closed port.
     func readyPort(timeout: Double = 30) async throws -> Int {
