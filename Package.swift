@@ -180,7 +180,7 @@ let package = Package(
             name: "MailTLSReport",
             dependencies: ["MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSSandbox", "MailTLSDNS", "MailTLSDomain",
                            "MailTLSDomainCheck", "MailTLSWeb", "MailTLSSetup", "MailTLSAccount", "MailTLSRelay",
-                           "MailTLSWatch"]
+                           "MailTLSSessions", "MailTLSWatch"]
         ),
         .executableTarget(
             name: "mailtls",
@@ -220,7 +220,7 @@ let package = Package(
             name: "MailTLSReportTests",
             dependencies: [
                 "MailTLSReport", "MailTLSCheck", "MailTLSCore", "MailTLSAccount", "MailTLSDNS", "MailTLSSetup",
-                "MailTLSWeb", "MailTLSDomainCheck", "MailTLSSandbox", "TestSupport",
+                "MailTLSWeb", "MailTLSDomainCheck", "MailTLSSandbox", "MailTLSSessions", "TestSupport",
             ]
         ),
         .testTarget(name: "MailTLSSandboxTests", dependencies: ["MailTLSSandbox", "MailTLSSessions", "MailTLSCore"]),

@@ -101,15 +101,9 @@ public struct RelayText: Sendable {
 
     // MARK: Live lines
 
-    /// A device connection: the sandbox's line, plus what the relay's rules refused.
+    /// A device connection: the sandbox's line (with what the relay's rules refused), plus what the relay cannot serve.
     public func connectionLine(_ report: ConnectionReport) -> String {
         var line = SandboxText(language: language, color: color).liveLine(report)
-        let refusals = report.protocolViolations.filter {
-            $0.hasPrefix("recipient") || $0.hasPrefix("sender") || $0.hasPrefix("mail without")
-                || $0.hasPrefix("client network") || $0.hasPrefix("message refused") || $0.hasPrefix("message not stored")
-                || $0.hasPrefix("too many")
-        }
-        if !refusals.isEmpty { line += "  " + red(t("refused: ", "拒否: ") + refusals.joined(separator: "; ")) }
         if let unservable = unservable(report) { line += "\n    " + red(unservable) }
         return line
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MailTLSSandbox
+import MailTLSSessions
 
 /// How the sandbox talks: a live line per connection, the device summaries of `mailtls sandbox report`, and the
 /// list of captured messages, in English and Japanese.
@@ -48,6 +49,12 @@ public struct SandboxText: Sendable {
             warnings.append(t("refused the certificate: validates", "証明書を拒否（検証あり）"))
         }
         if !warnings.isEmpty { line += "  [" + warnings.joined(separator: "; ") + "]" }
+        let refusals = report.problems.filter(\.isRefusal).map { ConnectionProblemText.render($0, language) }
+        if !refusals.isEmpty {
+            line += "  " + paint(t("refused: ", "拒否: ") + refusals.joined(separator: "; "), critical: true)
+        }
+        let others = report.problems.filter { !$0.isRefusal }.map { ConnectionProblemText.render($0, language) }
+        if !others.isEmpty { line += "  (" + others.joined(separator: "; ") + ")" }
         return line
     }
 

@@ -61,7 +61,7 @@ public struct IMAPServerSession: MailboxServerSession {
         case .needMore(let sendContinuation):
             return sendContinuation ? [.reply("+ Ready for literal data")] : []
         case .tooLong:
-            return [.event(.protocolViolation("command too long")), .reply("* BYE Command too long"), .close]
+            return [.event(.problem(.commandTooLong)), .reply("* BYE Command too long"), .close]
         case .command(let bytes):
             return command(bytes)
         }

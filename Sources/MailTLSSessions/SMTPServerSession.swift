@@ -222,15 +222,15 @@ public struct SMTPServerSession: ServerSession {
             return error("501 5.5.4 Syntax: MAIL FROM:<address>")
         }
         if policy.requireTLS && !inTLS {
-            return [.event(.refused("mail without TLS"))] + error("530 5.7.0 Must issue a STARTTLS command first")
+            return [.event(.problem(.mailWithoutTLS))] + error("530 5.7.0 Must issue a STARTTLS command first")
         }
         if policy.requireAuthentication && authenticatedUser == nil {
             let hint = mayAuthenticate ? "" : inTLS || !policy.advertiseSTARTTLS ? "" : " (after STARTTLS)"
-            return [.event(.refused("mail without login"))]
+            return [.event(.problem(.mailWithoutLogin))]
                 + error("530 5.7.0 Authentication required\(hint)")
         }
         guard policy.allowsSender(address) else {
-            return [.event(.refused("sender not allowed: \(address)"))]
+            return [.event(.problem(.senderNotAllowed(address: address)))]
                 + error("553 5.7.1 <\(address)>: Sender address not allowed by this relay")
         }
         mailFrom = address
@@ -244,7 +244,7 @@ public struct SMTPServerSession: ServerSession {
         }
         guard recipients.count < policy.maximumRecipients else { return error("452 4.5.3 Error: too many recipients") }
         guard policy.allowsRecipient(address) else {
-            return [.event(.refused("recipient domain not allowed: \(address)"))]
+            return [.event(.problem(.recipientDomainNotAllowed(address: address)))]
                 + error("550 5.7.1 <\(address)>: Relay access denied: this relay does not send to that domain")
         }
         recipients.append(address)

@@ -51,11 +51,10 @@ public enum SessionEvent: Sendable, Equatable {
     case startTLSWithoutAdvertisement
     case authentication(mechanism: String, user: String, succeeded: Bool, beforeTLS: Bool)
     case messagesDeleted([String])
-    /// The peer broke the protocol (over-long line, too many errors).
-    case protocolViolation(String)
-    /// A request the server's rules refuse: a recipient outside the allowed domains, a sender not allowed, mail
-    /// without the login the relay requires. Peer text in it is escaped by whoever shows it.
-    case refused(String)
+    /// The peer broke the protocol (an over-long command, too many errors), or asked for what the server's rules
+    /// refuse (a recipient outside the allowed domains, a sender not allowed, mail without the login the relay
+    /// requires).
+    case problem(ConnectionProblem)
 }
 
 /// A whole message in memory, for seeding a store (tests) through the same writer the server streams into.
@@ -259,7 +258,7 @@ struct ErrorBudget: Sendable {
     mutating func spend(reply: String, farewell: String) -> [SessionAction] {
         spent += 1
         guard spent >= limit else { return [.reply(reply)] }
-        return [.event(.protocolViolation("too many errors")), .reply(farewell), .close]
+        return [.event(.problem(.tooManyErrors)), .reply(farewell), .close]
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
             let reply = harness.send("RCPT TO:<\(address)>\r\n")
             #expect(reply.hasPrefix("550 5.7.1"), "\(address): \(reply)")
         }
-        #expect(harness.events.contains(.refused("recipient domain not allowed: a@evil.test")))
+        #expect(harness.events.contains(.problem(.recipientDomainNotAllowed(address: "a@evil.test"))))
     }
 
     @Test func loginRequiredBeforeMail() {

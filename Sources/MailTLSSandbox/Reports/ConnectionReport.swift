@@ -1,4 +1,5 @@
 import MailTLSCore
+import MailTLSSessions
 
 /// What one client connection showed about the device: its TLS offer, what it did before TLS, whether it
 /// validated the certificate it was shown. One per connection, written to `events.jsonl`.
@@ -59,5 +60,97 @@ public struct ConnectionReport: Codable, Sendable, Equatable {
     public var authentications: [Authentication]
     public var messages: [Message]
     public var certificateValidation: Validation
-    public var protocolViolations: [String]
+    /// What the connection was refused or cut short for.
+    public var problems: [ConnectionProblem]
+
+    /// The problems' English words: what `events.jsonl` has always kept under `protocolViolations`.
+    public var protocolViolations: [String] { problems.map(\.description) }
+
+    private enum CodingKeys: String, CodingKey {
+        case startedAt, durationMs, clientAddress, clientPort, serverPort, `protocol`, mode, portTest, allowedVersions
+        case offer, negotiatedVersion, negotiatedCipher, handshakeError, startTLS, commandsBeforeTLS
+        case credentialsBeforeTLS, authentications, messages, certificateValidation, protocolViolations, problems
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(durationMs, forKey: .durationMs)
+        try container.encode(clientAddress, forKey: .clientAddress)
+        try container.encode(clientPort, forKey: .clientPort)
+        try container.encode(serverPort, forKey: .serverPort)
+        try container.encode(`protocol`, forKey: .protocol)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(portTest, forKey: .portTest)
+        try container.encode(allowedVersions, forKey: .allowedVersions)
+        try container.encodeIfPresent(offer, forKey: .offer)
+        try container.encodeIfPresent(negotiatedVersion, forKey: .negotiatedVersion)
+        try container.encodeIfPresent(negotiatedCipher, forKey: .negotiatedCipher)
+        try container.encodeIfPresent(handshakeError, forKey: .handshakeError)
+        try container.encode(startTLS, forKey: .startTLS)
+        try container.encode(commandsBeforeTLS, forKey: .commandsBeforeTLS)
+        try container.encode(credentialsBeforeTLS, forKey: .credentialsBeforeTLS)
+        try container.encode(authentications, forKey: .authentications)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(certificateValidation, forKey: .certificateValidation)
+        try container.encode(protocolViolations, forKey: .protocolViolations)
+        try container.encode(problems, forKey: .problems)
+    }
+
+    /// Reads a report this version wrote (`problems`, typed) or an earlier one (only `protocolViolations`, whose
+    /// words are kept as they are).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        startedAt = try container.decode(String.self, forKey: .startedAt)
+        durationMs = try container.decode(Int.self, forKey: .durationMs)
+        clientAddress = try container.decode(String.self, forKey: .clientAddress)
+        clientPort = try container.decode(Int.self, forKey: .clientPort)
+        serverPort = try container.decode(Int.self, forKey: .serverPort)
+        `protocol` = try container.decode(String.self, forKey: .protocol)
+        mode = try container.decode(String.self, forKey: .mode)
+        portTest = try container.decode(String.self, forKey: .portTest)
+        allowedVersions = try container.decode(String.self, forKey: .allowedVersions)
+        offer = try container.decodeIfPresent(Offer.self, forKey: .offer)
+        negotiatedVersion = try container.decodeIfPresent(String.self, forKey: .negotiatedVersion)
+        negotiatedCipher = try container.decodeIfPresent(String.self, forKey: .negotiatedCipher)
+        handshakeError = try container.decodeIfPresent(String.self, forKey: .handshakeError)
+        startTLS = try container.decode(String.self, forKey: .startTLS)
+        commandsBeforeTLS = try container.decode([String].self, forKey: .commandsBeforeTLS)
+        credentialsBeforeTLS = try container.decode(Bool.self, forKey: .credentialsBeforeTLS)
+        authentications = try container.decode([Authentication].self, forKey: .authentications)
+        messages = try container.decode([Message].self, forKey: .messages)
+        certificateValidation = try container.decode(Validation.self, forKey: .certificateValidation)
+        if let problems = try? container.decodeIfPresent([ConnectionProblem].self, forKey: .problems) {
+            self.problems = problems
+        } else {
+            problems = try container.decode([String].self, forKey: .protocolViolations).map(ConnectionProblem.legacy)
+        }
+    }
+
+    public init(startedAt: String, durationMs: Int, clientAddress: String, clientPort: Int, serverPort: Int,
+                protocol: String, mode: String, portTest: String, allowedVersions: String, offer: Offer?,
+                negotiatedVersion: String?, negotiatedCipher: String?, handshakeError: String?, startTLS: String,
+                commandsBeforeTLS: [String], credentialsBeforeTLS: Bool, authentications: [Authentication],
+                messages: [Message], certificateValidation: Validation, problems: [ConnectionProblem]) {
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+        self.clientAddress = clientAddress
+        self.clientPort = clientPort
+        self.serverPort = serverPort
+        self.protocol = `protocol`
+        self.mode = mode
+        self.portTest = portTest
+        self.allowedVersions = allowedVersions
+        self.offer = offer
+        self.negotiatedVersion = negotiatedVersion
+        self.negotiatedCipher = negotiatedCipher
+        self.handshakeError = handshakeError
+        self.startTLS = startTLS
+        self.commandsBeforeTLS = commandsBeforeTLS
+        self.credentialsBeforeTLS = credentialsBeforeTLS
+        self.authentications = authentications
+        self.messages = messages
+        self.certificateValidation = certificateValidation
+        self.problems = problems
+    }
 }

@@ -101,7 +101,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var commandsAfterTLS = 0
     private var authentications: [ConnectionReport.Authentication] = []
     private var messages: [ConnectionReport.Message] = []
-    private var violations: [String] = []
+    private var problems: [ConnectionProblem] = []
     /// Reads a TLS handshake that arrives where a plaintext command was expected (a client set to SSL/TLS on a
     /// STARTTLS port, or one that starts TLS although STARTTLS was refused).
     private var plaintextHello: ClientHelloParser?
@@ -144,7 +144,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let limits = shared.limits
         let address = clientAddress
         guard shared.admits(address) else {
-            violations.append("client network not allowed")
+            problems.append(.clientNetworkNotAllowed)
             refuse(smtp: "554 5.7.1 This relay does not accept connections from your network",
                    imap: "* BYE [UNAVAILABLE] Not allowed from your network",
                    pop3: "-ERR [AUTH] Not allowed from your network", context: context)
@@ -164,7 +164,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         counted = admitted
         if admitted { countedAddress = address }
         guard admitted else {
-            violations.append("too many connections")
+            problems.append(.tooManyConnections)
             refuse(smtp: "421 4.7.0 Too many connections, try again later",
                    imap: "* BYE [UNAVAILABLE] Too many connections, try again later",
                    pop3: "-ERR [SYS/TEMP] Too many connections, try again later", context: context)
@@ -176,7 +176,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         sessionTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.sessionSeconds * 1000))) {
             let (handler, context) = loopBound.value
-            handler.end(context, because: "session deadline (\(Int(limits.sessionSeconds)) s)")
+            handler.end(context, because: .sessionDeadline(seconds: Int(limits.sessionSeconds)))
         }
         if port.mode == .implicitTLS {
             do {
@@ -207,7 +207,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             do {
                 line = try framer.nextLine()
             } catch {
-                violations.append("line longer than \(shared.limits.maximumLineBytes) bytes")
+                problems.append(.lineTooLong(limit: shared.limits.maximumLineBytes))
                 closing = true
                 context.close(promise: nil)
                 return
@@ -228,13 +228,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
             let (handler, context) = loopBound.value
-            handler.end(context, because: "idle timeout")
+            handler.end(context, because: .idleTimeout)
         }
     }
 
-    private func end(_ context: ChannelHandlerContext, because reason: String) {
+    private func end(_ context: ChannelHandlerContext, because reason: ConnectionProblem) {
         guard !closing else { return }
-        violations.append(reason)
+        problems.append(reason)
         closing = true
         context.close(promise: nil)
     }
@@ -254,7 +254,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         plaintextHello = parser
         if verdict == .needMoreBytes { return true }
         if case .clientHello(let hello) = verdict { observation.withLockedValue { $0.clientHello = hello } }
-        violations.append("TLS handshake without STARTTLS (is the client set to SSL/TLS?)")
+        problems.append(.tlsHandshakeWithoutSTARTTLS)
         closing = true
         context.close(promise: nil)
         return true
@@ -313,7 +313,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 context.flush()
                 // RFC 3207 section 4: anything the client pipelined after STARTTLS is discarded, never read as TLS.
                 let leftover = framer.takeUnframedBytes()
-                if !leftover.isEmpty { violations.append("\(leftover.count) bytes pipelined after STARTTLS") }
+                if !leftover.isEmpty { problems.append(.pipelinedAfterSTARTTLS(bytes: leftover.count)) }
                 startTLS = "used"
                 do {
                     try addTLSHandlers(context)
@@ -397,10 +397,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                                   subject: receipt.subject, size: receipt.size))
             outcome = .stored(id: receipt.id)
         case .failure(.refused(let reply)):
-            violations.append("message refused: \(reply)")
+            problems.append(.messageRefused(reply: reply))
             outcome = .refused(reply: reply)
         case .failure(.noRoom(let reason)):
-            violations.append("message not stored: \(reason)")
+            problems.append(.messageNotStored(reason: reason))
             outcome = .notStored(reason: reason)
         }
         perform(session.messageFinished(outcome), context: context)
@@ -446,10 +446,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                                          beforeTLS: beforeTLS))
         case .messagesDeleted(let ids):
             shared.mailbox?.delete(ids: ids)
-        case .refused(let text):
-            violations.append(text.peerSafe)
-        case .protocolViolation(let text):
-            violations.append(text)
+        case .problem(let problem):
+            problems.append(problem)
         }
     }
 
@@ -478,7 +476,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let seen = observation.withLockedValue { $0 }
         let offer = seen.clientHello.map(ConnectionReport.Offer.init(hello:))
         if let plaintext = seen.clientSentPlaintext, !tlsActive, handshakeError != nil || port.mode == .implicitTLS {
-            violations.append("plaintext where TLS was expected: \(Array(plaintext.prefix(60)).printableLine)")
+            problems.append(.plaintextWhereTLSExpected(sample: Array(plaintext.prefix(60)).printableLine))
         }
         let credentialsBeforeTLS = authentications.contains { $0.beforeTLS }
         return ConnectionReport(
@@ -490,7 +488,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             negotiatedCipher: seen.serverHello.map { CipherSuite(code: $0.cipherSuite).ianaName },
             handshakeError: handshakeError, startTLS: startTLS, commandsBeforeTLS: commandsBeforeTLS,
             credentialsBeforeTLS: credentialsBeforeTLS, authentications: authentications, messages: messages,
-            certificateValidation: validationVerdict(), protocolViolations: violations)
+            certificateValidation: validationVerdict(), problems: problems)
     }
 
     /// `2026-12-06T12:00:00Z`, as ISO8601DateFormatter writes it, without making a formatter per connection.

@@ -18,7 +18,7 @@ import Testing
             negotiatedVersion: negotiated, negotiatedCipher: negotiated == nil ? nil : "TLS_RSA_WITH_AES_128_CBC_SHA",
             handshakeError: handshakeError, startTLS: startTLS, commandsBeforeTLS: commandsBeforeTLS,
             credentialsBeforeTLS: credentialsBeforeTLS, authentications: [], messages: [],
-            certificateValidation: validation, protocolViolations: [])
+            certificateValidation: validation, problems: [])
     }
 
     @Test func oldDeviceGetsRelayAdvice() {
@@ -87,7 +87,7 @@ import Testing
                              serverName: nil, alpn: [], groups: [], signatureAlgorithms: []),
                 negotiatedVersion: "TLSv1.2", negotiatedCipher: nil, handshakeError: nil, startTLS: "used",
                 commandsBeforeTLS: [], credentialsBeforeTLS: false, authentications: [], messages: [],
-                certificateValidation: .unknown, protocolViolations: [])
+                certificateValidation: .unknown, problems: [])
         }
         let started = ContinuousClock.now
         let summary = DeviceSummary.summarise(reports)

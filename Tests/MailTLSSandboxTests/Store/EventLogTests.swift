@@ -16,7 +16,7 @@ import Testing
                 serverPort: 25, protocol: "smtp", mode: "starttls", portTest: "standard", allowedVersions: "x",
                 offer: nil, negotiatedVersion: nil, negotiatedCipher: nil, handshakeError: nil, startTLS: "not-used",
                 commandsBeforeTLS: [], credentialsBeforeTLS: false, authentications: [], messages: [],
-                certificateValidation: .unknown, protocolViolations: []))
+                certificateValidation: .unknown, problems: []))
         }
         let sizes = [log.path, log.previousPath].compactMap { PrivateFiles.size($0) }
         #expect(sizes.count == 2)
