@@ -60,7 +60,7 @@ struct WatchConfigOptions: ParsableArguments {
                 try await fleet.migrate()
             } catch {
                 pool.cancel()
-                throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+                throw UserFacingFailure(message: WatchMessages.database(configuration.database, error, language))
             }
             return Storage(store: fleet.store, unleased: fleet.unleasedStore, schedule: fleet.schedule,
                            renewEvery: .milliseconds(Int(configuration.lease * 1000 / 3)), pool: pool)
@@ -71,7 +71,7 @@ struct WatchConfigOptions: ParsableArguments {
                            schedule: WatchSchedule(targets: configuration.targets, jitter: configuration.defaults.jitter, now: Date()),
                            renewEvery: nil, pool: nil)
         } catch {
-            throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+            throw UserFacingFailure(message: WatchMessages.database(configuration.database, error, language))
         }
     }
 

@@ -19,6 +19,14 @@ enum WatchMessages {
             : "\(path.peerSafe) is valid: \(configuration.targets.count) targets (\(ports) ports), \(configuration.alerts.count) alert routes, database \(configuration.database.peerSafe)."
     }
 
+    /// Why the watch database cannot be used: made by a newer mailtls, or any other error in its own words.
+    static func database(_ path: String, _ error: any Error, _ language: Language) -> String {
+        guard let newer = error as? WatchSchemaTooNew else { return database(path, String(describing: error), language) }
+        return language == .ja
+            ? "監視のデータベース「\(path.peerSafe)」は新しい mailtls で更新されています（スキーマ \(newer.found)。この mailtls が扱えるのは \(newer.known) までです）。内容を壊さないよう、読み書きしません。このマシンの mailtls を更新してください。"
+            : "The watch database \(path.peerSafe) was brought to a newer schema by a newer mailtls (\(newer.found); this one knows up to \(newer.known)), and is left untouched so that nothing in it is lost. Update mailtls on this machine."
+    }
+
     static func database(_ path: String, _ detail: String, _ language: Language) -> String {
         language == .ja
             ? "監視のデータベース「\(path.peerSafe)」を使えません（\(detail.peerSafe)）。watch.yaml の database: に書き込み可能な場所を指定してください。"

@@ -37,15 +37,48 @@ public final class PostgresFleet: Service, Sendable {
     public var unleasedStore: PostgresWatchStore { PostgresWatchStore(fleet: self, requireLease: false) }
     public var schedule: PostgresTargetSchedule { PostgresTargetSchedule(fleet: self) }
 
-    /// Creates the tables when missing, once however many workers start together (an advisory lock).
+    /// Brings the database to this version's schema, once however many workers start together (an advisory lock):
+    /// each step not yet recorded in `mailtls_schema` runs, and is recorded, in one transaction. A database from
+    /// before the schema was numbered has the tables of step 1, which creates only what is missing. A database that
+    /// a newer mailtls brought further is refused (`WatchSchemaTooNew`), untouched.
     public func migrate() async throws {
+        do {
+            try await migrateInTransaction()
+        } catch let error as PostgresTransactionError {
+            // What went wrong inside, not the transaction's wrapper (its file and line mean nothing to a user).
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    private func migrateInTransaction() async throws {
         try await client.withTransaction(logger: Self.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(4242420001)", logger: Self.logger)
-            for statement in Self.schema {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS mailtls_schema (
+                    version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL, worker TEXT NOT NULL)
+                """, logger: Self.logger)
+            var current = 0
+            for try await version in try await connection.query(
+                "SELECT COALESCE(max(version), 0) FROM mailtls_schema", logger: Self.logger).decode(Int.self) {
+                current = version
+            }
+            let known = Self.steps.count
+            guard current <= known else { throw WatchSchemaTooNew(found: "v\(current)", known: "v\(known)") }
+            for (index, step) in Self.steps.enumerated() where index + 1 > current {
+                for statement in step {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO mailtls_schema VALUES (\(index + 1), \(unescaped: Self.epoch), \(worker))",
+                    logger: Self.logger)
             }
         }
     }
+
+    /// The schema's steps, in order: step N brings a database at N-1 to N. A new step is added at the end; a step
+    /// once released is never changed.
+    static let steps = [schema]
 
     static let schema = [
         """

@@ -18,7 +18,14 @@ public final class SQLiteWatchStore: WatchStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         database = try DatabaseQueue(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        let migrator = Self.migrator
+        let unknown = try database.read { db in
+            try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
+        }
+        if let found = unknown.sorted().last {
+            throw WatchSchemaTooNew(found: found, known: migrator.migrations.last ?? "")
+        }
+        try migrator.migrate(database)
     }
 
     static var migrator: DatabaseMigrator {

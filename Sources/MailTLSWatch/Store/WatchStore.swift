@@ -16,6 +16,19 @@ public protocol WatchStore: Sendable {
     func prune(before cutoff: Date) async throws
 }
 
+/// The database was brought to a newer schema by a newer mailtls: this one neither reads nor writes it, since it could
+/// misread or lose what the newer one keeps there (during a rolling upgrade of a fleet's workers, say).
+public struct WatchSchemaTooNew: Error, Sendable, Equatable {
+    /// The newest schema in the database, and the newest this mailtls knows (`v2`, `v1`).
+    public var found: String
+    public var known: String
+
+    public init(found: String, known: String) {
+        self.found = found
+        self.known = known
+    }
+}
+
 /// A port as the monitor last saw it.
 public struct PortMemory: Sendable, Equatable {
     public var snapshot: PortSnapshot

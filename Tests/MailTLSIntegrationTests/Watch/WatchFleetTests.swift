@@ -32,6 +32,19 @@ import Testing
         }
 
         func url(_ database: String) -> String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+        /// A new database for one test, named from `prefix`.
+        func newDatabase(_ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) async -> String {
+            let database = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+            let created = await psql("postgres", "CREATE DATABASE \(database)")
+            #expect(created.status == 0, "\(created.stderr)", sourceLocation: sourceLocation)
+            return database
+        }
+
+        /// Drops `database` once its last connection is gone, without waiting (for a `defer`).
+        func dropSoon(_ database: String) {
+            Task { _ = await psql("postgres", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        }
     }
 
     struct Probe {
@@ -44,10 +57,8 @@ import Testing
     @Test func threeWorkersSurviveAKillWithNoTargetLostOrProbedTwiceAtOnce() async throws {
         let lab = try Lab.get()
         let postgres = try Postgres.get()
-        let database = "watch_fleet_\(UUID().uuidString.prefix(8).lowercased())"
-        let created = await postgres.psql("postgres", "CREATE DATABASE \(database)")
-        #expect(created.status == 0, "\(created.stderr)")
-        defer { Task { _ = await postgres.psql("postgres", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") } }
+        let database = await postgres.newDatabase("watch_fleet")
+        defer { postgres.dropSoon(database) }
         let workspace = try WatchWorkspace("watch-fleet")
         defer { workspace.remove() }
         let lease = 6.0
