@@ -55,6 +55,15 @@ public struct VerifiedCandidate: Sendable {
 
     public var works: Bool { failure == nil }
 
+    /// The connection got no answer, or no route: a firewall on this side (an ISP blocking 25 or 587) could be the
+    /// cause, so another network may fare better. A refused port, a certificate or the wrong mode are the server's.
+    public var mayBeBlockedOnThisNetwork: Bool {
+        switch failure {
+        case .transport(.noAnswer), .transport(.unreachable): true
+        default: false
+        }
+    }
+
     public init(candidate: Candidate, observation: PortObservation?, failure: CandidateFailure?,
                 mechanisms: [String] = []) {
         self.candidate = candidate

@@ -47,8 +47,11 @@ public enum AccountText {
     public static let fix = LocalizedText(en: "What to do", ja: "対処")
     public static let working = LocalizedText(en: "Settings that work on this server", ja: "このサーバーで動作する設定")
     public static let noneWorking = LocalizedText(
-        en: "None of the standard settings works from here either: try from another network.",
-        ja: "標準の設定も、この場所からはどれも動作しません。別のネットワークから試してください。")
+        en: "None of the standard settings works either:", ja: "標準の設定も、どれも動作しません。")
+    /// After the tried settings, when a port got no answer (or no route): the network may be what blocks it.
+    public static let maybeBlockedHere = LocalizedText(
+        en: "A port that gets no answer may be blocked on this network (ISPs often block 25 and 587): try from another network.",
+        ja: "応答のないポートは、このネットワークで遮断されている可能性があります（プロバイダーが 25 や 587 を遮断することがよくあります）。別のネットワークから試してください。")
     public static let discoveredForAddress = LocalizedText(
         en: "What mailtls setup finds for {address}", ja: "{address} について mailtls setup が見つけた設定")
 

@@ -40,7 +40,20 @@ public struct DiagnosisTerminalReport: Sendable {
             let working = diagnosis.alternatives.filter(\.works)
             if !diagnosis.alternatives.isEmpty {
                 out += settings.style.bold(AccountText.working(language)) + "\n"
-                if working.isEmpty { out += "  " + AccountText.noneWorking(language) + "\n" }
+                if working.isEmpty {
+                    // Each setting tried, with why it does not work: the certificate or the mode says more than
+                    // "not from here".
+                    out += "  " + AccountText.noneWorking(language) + "\n"
+                    for tried in diagnosis.alternatives {
+                        let setting = tried.candidate.setting
+                        out += "    \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
+                            + "\(setting.socketType.deviceLabel): "
+                            + (tried.failure.map { AccountText.failure($0, language) } ?? "") + "\n"
+                    }
+                    if diagnosis.alternatives.contains(where: \.mayBeBlockedOnThisNetwork) {
+                        out += "  " + AccountText.maybeBlockedHere(language) + "\n"
+                    }
+                }
                 for alternative in working {
                     let setting = alternative.candidate.setting
                     out += settings.style.green("  \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
@@ -85,7 +98,7 @@ public struct DiagnosisTerminalReport: Sendable {
 
 /// `mailtls diagnose --json`. The password never appears; the transcript hides every credential.
 public enum DiagnosisJSONReport {
-    public static let schemaVersion = "2.0"
+    public static let schemaVersion = "2.1"
 
     public struct Document: Codable, Sendable {
         public var schemaVersion: String
@@ -106,7 +119,15 @@ public enum DiagnosisJSONReport {
         public var message: String?
         public var fix: String?
         public var alternatives: [ServerSetting]
+        /// Every standard setting tried besides the one entered, with why it does not work (added in 2.1).
+        public var alternativesTried: [TriedSetting]
         public var discovered: AccountRecommendation?
+    }
+
+    public struct TriedSetting: Codable, Sendable {
+        public var setting: ServerSetting
+        public var works: Bool
+        public var failure: String?
     }
 
     public struct Step: Codable, Sendable {
@@ -129,6 +150,9 @@ public enum DiagnosisJSONReport {
             message: diagnosis.cause.map { DiagnosisCatalog.message($0, language, values) },
             fix: diagnosis.cause.map { DiagnosisCatalog.fix($0, language, values) },
             alternatives: diagnosis.alternatives.filter(\.works).map(\.candidate.setting),
+            alternativesTried: diagnosis.alternatives.map {
+                TriedSetting(setting: $0.candidate.setting, works: $0.works, failure: $0.failure.map { AccountText.failure($0, .en) })
+            },
             discovered: diagnosis.discovered)
         return JSONReport.pretty(document)
     }

@@ -151,6 +151,37 @@ import Testing
         #expect(japanese.stdout.contains("原因"))
     }
 
+    /// When no standard setting works either, each one tried says why: a certificate for another name is the
+    /// server's to fix, not a reason to try another network; a port with no answer may be this network's doing.
+    @Test func eachStandardSettingTriedSaysWhyItDoesNotWork() async throws {
+        let wrongName = try await mailtls(["diagnose", "--host", "wrongname-mx.mailtls.test", "--port", "587",
+                                           "--security", "ssl", "--no-color"])
+        #expect(wrongName.status == 2)
+        #expect(wrongName.stdout.contains("None of the standard settings works either:"), "\(wrongName.stdout)")
+        for tried in ["Port 465, SSL/TLS", "Port 587, STARTTLS"] {
+            #expect(wrongName.stdout.contains("wrongname-mx.mailtls.test, \(tried): certificate is for wrong.example.test"),
+                    "\(wrongName.stdout)")
+        }
+        #expect(!wrongName.stdout.contains("another network"), "\(wrongName.stdout)")
+        let japanese = try await mailtls(["diagnose", "--host", "wrongname-mx.mailtls.test", "--port", "587",
+                                          "--security", "ssl", "--no-color"], language: "ja_JP.UTF-8")
+        #expect(japanese.stdout.contains("標準の設定も、どれも動作しません。"), "\(japanese.stdout)")
+        #expect(japanese.stdout.contains("ポート 465, SSL/TLS: 証明書は wrong.example.test 用"), "\(japanese.stdout)")
+
+        let json = try await mailtls(["diagnose", "--host", "wrongname-mx.mailtls.test", "--port", "587",
+                                      "--security", "ssl", "--json"])
+        let validation = await validateAgainstSchema(json.stdout)
+        #expect(validation.status == 0, "schema: \(validation.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let tried = try #require(document["alternativesTried"] as? [[String: Any]])
+        #expect(tried.contains { $0["failure"] as? String == "certificate is for wrong.example.test" && $0["works"] as? Bool == false })
+
+        let blocked = try await mailtls(["diagnose", "--host", "127.0.0.14", "--port", "587", "--security", "starttls",
+                                         "--no-color"])
+        #expect(blocked.stdout.contains("127.0.0.14, Port 465, SSL/TLS: "), "\(blocked.stdout)")
+        #expect(blocked.stdout.contains("may be blocked on this network"), "\(blocked.stdout)")
+    }
+
     /// The password from an environment variable: never on argv, never in the output, and on the wire only inside
     /// TLS (a capture of the loopback traffic holds neither it nor its base64 forms).
     @Test func thePasswordCrossesOnlyInsideTLS() async throws {
