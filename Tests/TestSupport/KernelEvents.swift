@@ -72,11 +72,13 @@ public final class FileChanges: @unchecked Sendable {
     /// event is missing (a path that cannot be watched, or `fallback` seconds given by a caller that lacks a
     /// descriptor, such as a pidfd on an old kernel), `next` also wakes every 50 ms, or `fallback` seconds, so that the
     /// waiter still sees what it waits for, only later.
-    public init(watching paths: [String], alsoWakingOn others: [Int32] = [], orEvery fallback: Double? = nil) {
+    /// `events` are inotify's: a file written by default, or a directory's entries (`IN_CREATE | IN_MOVED_TO`).
+    public init(watching paths: [String], events: UInt32 = UInt32(IN_MODIFY | IN_CLOSE_WRITE),
+                alsoWakingOn others: [Int32] = [], orEvery fallback: Double? = nil) {
         inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         var watches = 0
         if inotify >= 0 {
-            for path in paths where inotify_add_watch(inotify, path, UInt32(IN_MODIFY | IN_CLOSE_WRITE)) >= 0 {
+            for path in paths where inotify_add_watch(inotify, path, events) >= 0 {
                 watches += 1
             }
         }

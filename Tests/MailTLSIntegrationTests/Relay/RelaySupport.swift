@@ -226,14 +226,18 @@ enum LabMailbox {
     }
 
     /// Waits until `count` messages with the marker are in the mailbox (delivery by LMTP follows Postfix's 250),
-    /// then takes them out. A mailbox that cannot be read is asked again until the deadline, then reported as the
-    /// error it is rather than as an empty mailbox.
+    /// then takes them out. The mailbox is read again each time a message lands in the Maildir (Dovecot moves it into
+    /// new/), and at least every second, for a read that failed. A mailbox that cannot be read is asked again until
+    /// the deadline, then reported as the error it is rather than as an empty mailbox.
     static func waitFor(_ count: Int, marker: String, timeout: Double = 30) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(timeout)
+        let maildir = try Lab.get()["LAB_MAILBOX_MAILDIR"]
+        let arrivals = FileChanges(watching: [maildir + "/new", maildir + "/cur"], events: UInt32(IN_CREATE | IN_MOVED_TO),
+                                   orEvery: 1)
         var seen: [[UInt8]] = []
         while seen.count < count, Date() <= deadline {
             if case .success(let found) = try await messages(marker: marker, delete: false) { seen = found }
-            if seen.count < count { try await Task.sleep(for: .milliseconds(200)) }
+            if seen.count < count, await !arrivals.next(until: deadline) { break }
         }
         while true {
             switch try await messages(marker: marker) {
