@@ -270,6 +270,7 @@ let package = Package(
             dependencies: [
                 "MailTLSCheck", "MailTLSCore", "MailTLSEngine", "MailTLSReport", "MailTLSSandbox", "mailtls",
                 "MailTLSDomainCheck", "MailTLSDNS", "TestSupport", "MailTLSAccount", "MailTLSSetup", "MailTLSRelay",
+                "MailTLSSessions",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

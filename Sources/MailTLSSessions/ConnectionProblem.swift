@@ -30,7 +30,7 @@ public enum ConnectionProblem: Sendable, Hashable, Codable {
     /// The message store refused the message; `reply` is the whole SMTP reply it gave (a rate limit's 450).
     case messageRefused(reply: String)
     /// The message store could not keep the message (a full disk).
-    case messageNotStored(reason: String)
+    case messageNotStored(reason: StorageShortfall)
 
     /// The words an earlier version stored, shown as they are.
     case legacy(String)
@@ -53,7 +53,7 @@ public enum ConnectionProblem: Sendable, Hashable, Codable {
         case .senderNotAllowed(let address): "sender not allowed: \(address.peerSafe)"
         case .recipientDomainNotAllowed(let address): "recipient domain not allowed: \(address.peerSafe)"
         case .messageRefused(let reply): "message refused: \(reply.peerSafe)"
-        case .messageNotStored(let reason): "message not stored: \(reason.peerSafe)"
+        case .messageNotStored(let reason): "message not stored: \(reason.description)"
         case .legacy(let words): words.peerSafe
         }
     }
@@ -68,6 +68,31 @@ public enum ConnectionProblem: Sendable, Hashable, Codable {
         case .lineTooLong, .commandTooLong, .tlsHandshakeWithoutSTARTTLS, .pipelinedAfterSTARTTLS,
              .plaintextWhereTLSExpected, .idleTimeout, .sessionDeadline, .legacy:
             false
+        }
+    }
+}
+
+/// Why a message store could not keep a message: the client hears 452 and tries again later.
+public enum StorageShortfall: Sendable, Hashable, Codable {
+    /// The file system holding the store has less free space than the store keeps in reserve.
+    case lowDiskSpace(freeBytes: Int64)
+    /// The message grew past what a size can count.
+    case tooLarge
+    /// The store's writer was closed before the message ended.
+    case writerClosed
+    /// The system refused a file operation (ENOSPC, EDQUOT, EIO...), in its own words.
+    case systemError(String)
+    /// The store gave no reason.
+    case unknown
+
+    /// The English words, as the relay's and the sandbox's logs have had them.
+    public var description: String {
+        switch self {
+        case .lowDiskSpace(let free): "spool file system has \(free) bytes free"
+        case .tooLarge: "too large"
+        case .writerClosed: "closed"
+        case .systemError(let words): words.peerSafe
+        case .unknown: "not stored"
         }
     }
 }

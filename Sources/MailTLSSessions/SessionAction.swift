@@ -38,7 +38,7 @@ public struct MessageEnvelope: Sendable, Equatable {
 public enum MessageOutcome: Sendable, Equatable {
     case stored(id: String)
     /// Not stored: the store is full or out of its disk allowance (a temporary failure for the client).
-    case notStored(reason: String)
+    case notStored(reason: StorageShortfall)
     /// Not taken, for a reason the sink words itself: the whole SMTP reply (a rate limit's `450 4.7.1 ...`).
     case refused(reply: String)
 }

@@ -16,7 +16,9 @@ import Testing
         .sessionDeadline(seconds: 3), .tooManyConnections, .clientNetworkNotAllowed, .mailWithoutTLS,
         .mailWithoutLogin, .senderNotAllowed(address: "{address}"), .recipientDomainNotAllowed(address: "{address}"),
         // The store's own words are data in a Japanese line: placeholders here.
-        .messageRefused(reply: "{reply}"), .messageNotStored(reason: "{reason}"),
+        .messageRefused(reply: "{reply}"), .messageNotStored(reason: .lowDiskSpace(freeBytes: 4096)),
+        .messageNotStored(reason: .tooLarge), .messageNotStored(reason: .writerClosed),
+        .messageNotStored(reason: .systemError("{words}")), .messageNotStored(reason: .unknown),
     ]
 
     @Test(arguments: every)

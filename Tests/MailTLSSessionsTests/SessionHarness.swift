@@ -52,7 +52,7 @@ struct SessionHarness<Session: ServerSession> {
                 receiving?.1 += bytes
             case .abortMessage: receiving = nil
             case .finishMessage:
-                var outcome = MessageOutcome.notStored(reason: "full")
+                var outcome = MessageOutcome.notStored(reason: .lowDiskSpace(freeBytes: 1024))
                 if let (envelope, data) = receiving, !storeIsFull {
                     messages.append(CapturedMessage(mailFrom: envelope.mailFrom, recipients: envelope.recipients,
                                                     data: data, receivedOverTLS: envelope.receivedOverTLS,

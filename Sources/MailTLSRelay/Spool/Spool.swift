@@ -153,13 +153,13 @@ public final class Spool: MessageSink {
                 reply: "450 4.7.1 Too many messages from your address in the last minute, try again later")
         }
         if let free = Spool.freeBytes(directory), free < minimumFreeBytes {
-            throw MessageSinkError.noRoom("spool file system has \(free) bytes free")
+            throw MessageSinkError.noRoom(.lowDiskSpace(freeBytes: Int64(free)))
         }
         let id = newID()
         do {
             return try SpoolWriter(spool: self, id: id, envelope: envelope, clientAddress: clientAddress)
         } catch {
-            throw MessageSinkError.noRoom("\(error)")
+            throw MessageSinkError.noRoom(.systemError("\(error)"))
         }
     }
 

@@ -74,9 +74,9 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
     }
 
     private func store(_ bytes: [UInt8]) throws {
-        guard descriptor >= 0 else { throw MessageSinkError.noRoom("closed") }
+        guard descriptor >= 0 else { throw MessageSinkError.noRoom(.writerClosed) }
         let (total, overflow) = size.addingReportingOverflow(bytes.count)
-        guard !overflow else { throw MessageSinkError.noRoom("too large") }
+        guard !overflow else { throw MessageSinkError.noRoom(.tooLarge) }
         size = total
         buffer += bytes
         if buffer.count >= SpoolWriter.flushThreshold { try flush() }
@@ -88,7 +88,7 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
             try PrivateFiles.write(descriptor, buffer)
         } catch {
             // ENOSPC and friends: the device hears 452 and keeps its message.
-            throw MessageSinkError.noRoom("\(error)")
+            throw MessageSinkError.noRoom(.systemError("\(error)"))
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -115,7 +115,7 @@ final class SpoolWriter: IncomingMessage, @unchecked Sendable {
         } catch {
             abort()
             unlink(spool.contentURL(id).path)
-            throw error as? MessageSinkError ?? MessageSinkError.noRoom("\(error)")
+            throw error as? MessageSinkError ?? MessageSinkError.noRoom(.systemError("\(error)"))
         }
         spool.accept(record)
         return MessageReceipt(id: id, mailFrom: envelope.mailFrom.peerSafe,

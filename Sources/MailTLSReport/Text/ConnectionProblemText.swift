@@ -24,8 +24,18 @@ public enum ConnectionProblemText {
         case .senderNotAllowed(let address): return "許可されていない送信者: \(address.peerSafe)"
         case .recipientDomainNotAllowed(let address): return "許可されていない宛先ドメイン: \(address.peerSafe)"
         case .messageRefused(let reply): return "メールを拒否しました: \(reply.peerSafe)"
-        case .messageNotStored(let reason): return "メールを保存できませんでした: \(reason.peerSafe)"
+        case .messageNotStored(let reason): return "メールを保存できませんでした: " + shortfall(reason)
         case .legacy(let words): return words.peerSafe
+        }
+    }
+
+    static func shortfall(_ reason: StorageShortfall) -> String {
+        switch reason {
+        case .lowDiskSpace(let free): "保存先のファイルシステムの空きが \(free) バイトしかありません"
+        case .tooLarge: "メールが大きすぎます"
+        case .writerClosed: "保存の途中で書き込みが終了しました"
+        case .systemError(let words): "システムのエラー（\(words.peerSafe)）"
+        case .unknown: "理由は不明です"
         }
     }
 }

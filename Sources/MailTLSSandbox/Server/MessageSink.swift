@@ -1,4 +1,5 @@
 import MailTLSCore
+import MailTLSSessions
 
 /// Where the SMTP listener puts the messages it takes: the sandbox's capture store, or the relay's spool. A message
 /// streams in line by line and is acknowledged only after `commit()` returns.
@@ -37,7 +38,7 @@ public struct MessageReceipt: Sendable, Equatable {
 /// Why a sink would not take a message.
 public enum MessageSinkError: Error, Equatable, Sendable {
     /// A temporary lack of room (disk, allowance, count): the client hears 452 and tries again later.
-    case noRoom(String)
+    case noRoom(StorageShortfall)
     /// Refused with this exact SMTP reply (a rate limit's `450 4.7.1 ...`).
     case refused(reply: String)
 }

@@ -344,7 +344,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 do {
                     writer = try shared.sink.begin(envelope, clientAddress: clientAddress)
                 } catch {
-                    writerFailure = error as? MessageSinkError ?? .noRoom("\(error)")
+                    writerFailure = error as? MessageSinkError ?? .noRoom(.systemError("\(error)"))
                 }
             case .messageData(let bytes):
                 guard let open = writer else { continue }
@@ -353,14 +353,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 } catch {
                     open.abort()
                     writer = nil
-                    writerFailure = error as? MessageSinkError ?? .noRoom("\(error)")
+                    writerFailure = error as? MessageSinkError ?? .noRoom(.systemError("\(error)"))
                 }
             case .abortMessage:
                 writer?.abort()
                 writer = nil
             case .finishMessage:
                 guard let open = writer else {
-                    finish(.failure(writerFailure ?? .noRoom("not stored")), context: context)
+                    finish(.failure(writerFailure ?? .noRoom(.unknown)), context: context)
                     continue
                 }
                 writer = nil
@@ -373,13 +373,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     do {
                         return .success(try open.commit())
                     } catch {
-                        return .failure(error as? MessageSinkError ?? .noRoom("\(error)"))
+                        return .failure(error as? MessageSinkError ?? .noRoom(.systemError("\(error)")))
                     }
                 }.whenComplete { result in
                     let (handler, context) = loopBound.value
                     handler.throttled = false
                     guard !handler.closing else { return }
-                    handler.finish((try? result.get()) ?? .failure(.noRoom("not stored")), context: context)
+                    handler.finish((try? result.get()) ?? .failure(.noRoom(.unknown)), context: context)
                     context.flush()
                     handler.processLines(context)
                 }

@@ -74,7 +74,7 @@ public final class MessageStore: MessageSink {
         do {
             return try open(envelope, clientAddress: clientAddress)
         } catch {
-            throw MessageSinkError.noRoom("\(error)")
+            throw MessageSinkError.noRoom(.systemError("\(error)"))
         }
     }
 

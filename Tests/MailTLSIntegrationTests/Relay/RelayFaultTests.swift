@@ -1,6 +1,7 @@
 import Foundation
 import MailTLSRelay
 import MailTLSSandbox
+import MailTLSSessions
 import NIOConcurrencyHelpers
 import TestSupport
 import Testing
@@ -156,6 +157,17 @@ import Glibc
             let refused = try #require(refusal, "the 1 MB file system never filled")
             #expect(refused.dataCode == 452 || refused.error?.contains("452") == true, "\(refused)")
             #expect(!acknowledged.isEmpty)
+            // The admin's line says why: the system's own words for the full disk (ENOSPC), in both languages.
+            let reports = await relay.waitForReports(acknowledged.count + 1)
+            let notStored = reports.flatMap(\.problems).compactMap { problem -> StorageShortfall? in
+                if case .messageNotStored(let reason) = problem { return reason } else { return nil }
+            }
+            #expect(notStored.count == 1, "\(reports.map(\.protocolViolations))")
+            if case .systemError(let words)? = notStored.first {
+                #expect(words.localizedCaseInsensitiveContains("space"), "\(words)")
+            } else {
+                Issue.record("not the system's words: \(notStored)")
+            }
             // Nothing half-written is left behind, and every acknowledged message is in the queue.
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("spool/incoming").path)) ?? []).isEmpty)
             #expect(Set(relay.runtime.spool.records().map(\.id)) == Set(acknowledged))

@@ -22,7 +22,7 @@ import Testing
         .pipelinedAfterSTARTTLS(bytes: 23), .plaintextWhereTLSExpected(sample: "EHLO x"), .idleTimeout,
         .sessionDeadline(seconds: 3), .tooManyConnections, .clientNetworkNotAllowed, .mailWithoutTLS,
         .mailWithoutLogin, .senderNotAllowed(address: "a@b.test"), .recipientDomainNotAllowed(address: "c@evil.test"),
-        .messageRefused(reply: "450 4.7.1 Too many messages"), .messageNotStored(reason: "spool full"),
+        .messageRefused(reply: "450 4.7.1 Too many messages"), .messageNotStored(reason: .lowDiskSpace(freeBytes: 4096)),
         .legacy("some older words"),
     ]
 
@@ -38,7 +38,7 @@ import Testing
             "plaintext where TLS was expected: EHLO x", "idle timeout", "session deadline (3 s)", "too many connections",
             "client network not allowed", "mail without TLS", "mail without login", "sender not allowed: a@b.test",
             "recipient domain not allowed: c@evil.test", "message refused: 450 4.7.1 Too many messages",
-            "message not stored: spool full", "some older words",
+            "message not stored: spool file system has 4096 bytes free", "some older words",
         ])
     }
 
@@ -68,7 +68,7 @@ import Testing
         #expect(refusals == [
             .tooManyErrors, .tooManyConnections, .clientNetworkNotAllowed, .mailWithoutTLS, .mailWithoutLogin,
             .senderNotAllowed(address: "a@b.test"), .recipientDomainNotAllowed(address: "c@evil.test"),
-            .messageRefused(reply: "450 4.7.1 Too many messages"), .messageNotStored(reason: "spool full"),
+            .messageRefused(reply: "450 4.7.1 Too many messages"), .messageNotStored(reason: .lowDiskSpace(freeBytes: 4096)),
         ])
     }
 }
