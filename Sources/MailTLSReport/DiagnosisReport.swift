@@ -45,9 +45,7 @@ public struct DiagnosisTerminalReport: Sendable {
                     // "not from here".
                     out += "  " + AccountText.noneWorking(language) + "\n"
                     for tried in diagnosis.alternatives {
-                        let setting = tried.candidate.setting
-                        out += "    \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
-                            + "\(setting.socketType.deviceLabel): "
+                        out += "    \(Self.setting(tried.candidate.setting, language)): "
                             + (tried.failure.map { AccountText.failure($0, language) } ?? "") + "\n"
                     }
                     if diagnosis.alternatives.contains(where: \.mayBeBlockedOnThisNetwork) {
@@ -55,9 +53,7 @@ public struct DiagnosisTerminalReport: Sendable {
                     }
                 }
                 for alternative in working {
-                    let setting = alternative.candidate.setting
-                    out += settings.style.green("  \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
-                        + "\(setting.socketType.deviceLabel)") + "\n"
+                    out += settings.style.green("  " + Self.setting(alternative.candidate.setting, language)) + "\n"
                 }
                 out += "\n"
             }
@@ -69,13 +65,17 @@ public struct DiagnosisTerminalReport: Sendable {
             for (title, setting) in [(AccountText.incoming(language), discovered.incoming),
                                      (AccountText.outgoing(language), discovered.outgoing)] {
                 guard let setting else { continue }
-                out += "  \(title): \(setting.hostname), \(AccountText.port(language)) \(setting.port), "
-                    + "\(setting.socketType.deviceLabel)\n"
+                out += "  \(title): \(Self.setting(setting, language))\n"
             }
             out += "\n"
         }
         out += settings.transcript(diagnosis.transcript)
         return out
+    }
+
+    /// A server setting in one line: `mail.example.com, Port 465, SSL/TLS`.
+    static func setting(_ setting: ServerSetting, _ language: Language) -> String {
+        "\(setting.hostname), \(AccountText.port(language)) \(setting.port), \(setting.socketType.deviceLabel)"
     }
 
     static func values(_ diagnosis: Diagnosis, _ language: Language) -> [String: String] {

@@ -53,7 +53,7 @@ struct WatchConfigOptions: ParsableArguments {
             do {
                 fleet = try PostgresFleet(location, lease: configuration.lease)
             } catch {
-                throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+                throw UserFacingFailure(message: WatchMessages.database(configuration.database, error, language))
             }
             let pool = Task { try await fleet.run() }
             do {
@@ -138,7 +138,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             do {
                 outcomes = try await runner.round(configuration.targets)
             } catch {
-                throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+                throw UserFacingFailure(message: WatchMessages.database(configuration.database, error, language))
             }
             var failures: [NoticeDelivery.Failure] = []
             let delivery = makeDelivery(configuration)
@@ -267,7 +267,7 @@ struct WatchHistoryCommand: AsyncParsableCommand {
         do {
             history = try await storage.unleased.history(target: target, limit: max(1, min(limit, 10_000)))
         } catch {
-            throw UserFacingFailure(message: WatchMessages.database(configuration.database, String(describing: error), language))
+            throw UserFacingFailure(message: WatchMessages.database(configuration.database, error, language))
         }
         if output.json {
             print(JSONReport.pretty(WatchJSON.History(history)))

@@ -27,7 +27,7 @@ enum WatchMessages {
             : "The watch database \(path.peerSafe) was brought to a newer schema by a newer mailtls (\(newer.found); this one knows up to \(newer.known)), and is left untouched so that nothing in it is lost. Update mailtls on this machine."
     }
 
-    static func database(_ path: String, _ detail: String, _ language: Language) -> String {
+    private static func database(_ path: String, _ detail: String, _ language: Language) -> String {
         language == .ja
             ? "監視のデータベース「\(path.peerSafe)」を使えません（\(detail.peerSafe)）。watch.yaml の database: に書き込み可能な場所を指定してください。"
             : "Cannot use the watch database \(path.peerSafe) (\(detail.peerSafe)). Set database: in watch.yaml to a writable place."

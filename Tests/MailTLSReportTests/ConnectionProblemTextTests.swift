@@ -1,11 +1,11 @@
 import Foundation
 import MailTLSCore
-import MailTLSSandbox
 import MailTLSSessions
 import TestSupport
 import Testing
 
 @testable import MailTLSReport
+@testable import MailTLSSandbox
 
 /// What a device connection was refused or cut short for, as the sandbox's and the relay's live lines say it: English
 /// is the problem's own words, Japanese is made from the same value, and peer text stays escaped in both.

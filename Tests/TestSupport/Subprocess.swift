@@ -255,8 +255,31 @@ public enum Subprocess {
         /// output or error, and a last time after the program ended. Nil when the program ended without it, or
         /// when `timeout` seconds passed first.
         public func waitForOutputBlocking<T>(timeout: Double, _ check: () -> T?) -> T? {
+            waitBlocking(watchingOutput: true, timeout: timeout, check)
+        }
+
+        /// `waitForOutputBlocking` for a task: `check` runs on the task, each wait for the next event on a thread
+        /// of its own. Cancelling the task ends the wait (nil unless `check` then succeeds).
+        public func waitForOutput<T>(timeout: Double, _ check: () -> T?) async -> T? {
+            await wait(watchingOutput: true, timeout: timeout, check)
+        }
+
+        /// Blocks until the program ends, woken by its pidfd: its exit status, or nil when `timeout` seconds pass
+        /// first (it is left running).
+        public func waitForExitBlocking(timeout: Double) -> Int32? {
+            waitBlocking(watchingOutput: false, timeout: timeout) { exitStatus }
+        }
+
+        /// `waitForExitBlocking` for a task, each wait on a thread of its own. Cancelling the task ends the wait.
+        public func waitForExit(timeout: Double) async -> Int32? {
+            await wait(watchingOutput: false, timeout: timeout) { exitStatus }
+        }
+
+        /// The waits' one loop: `check` at once, then after each event (a write to the output, if watched, and the
+        /// end), and a last time at the deadline; nil once the program ended without it.
+        private func waitBlocking<T>(watchingOutput: Bool, timeout: Double, _ check: () -> T?) -> T? {
             let deadline = Date().addingTimeInterval(timeout)
-            let events = events(watchingOutput: true)  // before the first look, so that no write is missed
+            let events = events(watchingOutput: watchingOutput)  // before the first look, so that no write is missed
             while true {
                 let ended = exitStatus != nil  // before the look, so that a look after the end sees all the output
                 if let value = check() { return value }
@@ -266,40 +289,15 @@ public enum Subprocess {
             }
         }
 
-        /// `waitForOutputBlocking` for a task: `check` runs on the task, each wait for the next event on a thread
-        /// of its own. Cancelling the task ends the wait (nil unless `check` then succeeds).
-        public func waitForOutput<T>(timeout: Double, _ check: () -> T?) async -> T? {
+        /// `waitBlocking` for a task.
+        private func wait<T>(watchingOutput: Bool, timeout: Double, _ check: () -> T?) async -> T? {
             let deadline = Date().addingTimeInterval(timeout)
-            let events = events(watchingOutput: true)
+            let events = events(watchingOutput: watchingOutput)
             while true {
                 let ended = exitStatus != nil
                 if let value = check() { return value }
                 if ended || Task.isCancelled { return nil }
                 if await !events.next(until: deadline) { return check() }
-                collectIfEnded()
-            }
-        }
-
-        /// Blocks until the program ends, woken by its pidfd: its exit status, or nil when `timeout` seconds pass
-        /// first (it is left running).
-        public func waitForExitBlocking(timeout: Double) -> Int32? {
-            let deadline = Date().addingTimeInterval(timeout)
-            let events = events(watchingOutput: false)
-            while true {
-                if let status = exitStatus { return status }
-                if !events.next(until: deadline) { return exitStatus }
-                collectIfEnded()
-            }
-        }
-
-        /// `waitForExitBlocking` for a task, each wait on a thread of its own. Cancelling the task ends the wait.
-        public func waitForExit(timeout: Double) async -> Int32? {
-            let deadline = Date().addingTimeInterval(timeout)
-            let events = events(watchingOutput: false)
-            while true {
-                if let status = exitStatus { return status }
-                if Task.isCancelled { return nil }
-                if await !events.next(until: deadline) { return exitStatus }
                 collectIfEnded()
             }
         }

@@ -65,7 +65,11 @@ public struct ConnectionReport: Codable, Sendable, Equatable {
 
     /// The problems' English words: what `events.jsonl` has always kept under `protocolViolations`.
     public var protocolViolations: [String] { problems.map(\.description) }
+}
 
+/// Encoded with the problems' English words under `protocolViolations` (what `events.jsonl` has always had) and the
+/// typed problems beside them; decoded from either. (In an extension, so that the memberwise initializer stays.)
+extension ConnectionReport {
     private enum CodingKeys: String, CodingKey {
         case startedAt, durationMs, clientAddress, clientPort, serverPort, `protocol`, mode, portTest, allowedVersions
         case offer, negotiatedVersion, negotiatedCipher, handshakeError, startTLS, commandsBeforeTLS
@@ -125,32 +129,5 @@ public struct ConnectionReport: Codable, Sendable, Equatable {
         } else {
             problems = try container.decode([String].self, forKey: .protocolViolations).map(ConnectionProblem.legacy)
         }
-    }
-
-    public init(startedAt: String, durationMs: Int, clientAddress: String, clientPort: Int, serverPort: Int,
-                protocol: String, mode: String, portTest: String, allowedVersions: String, offer: Offer?,
-                negotiatedVersion: String?, negotiatedCipher: String?, handshakeError: String?, startTLS: String,
-                commandsBeforeTLS: [String], credentialsBeforeTLS: Bool, authentications: [Authentication],
-                messages: [Message], certificateValidation: Validation, problems: [ConnectionProblem]) {
-        self.startedAt = startedAt
-        self.durationMs = durationMs
-        self.clientAddress = clientAddress
-        self.clientPort = clientPort
-        self.serverPort = serverPort
-        self.protocol = `protocol`
-        self.mode = mode
-        self.portTest = portTest
-        self.allowedVersions = allowedVersions
-        self.offer = offer
-        self.negotiatedVersion = negotiatedVersion
-        self.negotiatedCipher = negotiatedCipher
-        self.handshakeError = handshakeError
-        self.startTLS = startTLS
-        self.commandsBeforeTLS = commandsBeforeTLS
-        self.credentialsBeforeTLS = credentialsBeforeTLS
-        self.authentications = authentications
-        self.messages = messages
-        self.certificateValidation = certificateValidation
-        self.problems = problems
     }
 }

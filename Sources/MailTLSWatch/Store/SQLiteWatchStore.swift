@@ -19,9 +19,7 @@ public final class SQLiteWatchStore: WatchStore {
         configuration.busyMode = .timeout(5)
         database = try DatabaseQueue(path: path, configuration: configuration)
         let migrator = Self.migrator
-        let unknown = try database.read { db in
-            try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
-        }
+        let unknown = try database.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
         if let found = unknown.sorted().last {
             throw WatchSchemaTooNew(found: found, known: migrator.migrations.last ?? "")
         }

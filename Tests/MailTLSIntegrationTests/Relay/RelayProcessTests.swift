@@ -99,59 +99,15 @@ import Glibc
         // Count what arrives, straight from the Maildir, as it lands (the last relay empties its queue, then
         // Postfix delivers by LMTP): until every acknowledged message is there, or three minutes pass.
         let arrivals = MaildirArrivals(lab["LAB_MAILBOX_MAILDIR"], marker: marker)
-        let deadline = Date().addingTimeInterval(180)
-        let landing = FileChanges(watching: arrivals.folders, events: UInt32(IN_CREATE | IN_MOVED_TO), orEvery: 1)
-        while !accepted.isSubset(of: arrivals.scan().keys), await landing.next(until: deadline) {}
+        await arrivals.wait(until: Date().addingTimeInterval(180)) { accepted.isSubset(of: arrivals.messageIDs.keys) }
         relay.stop()
         _ = await relay.waitForExit(timeout: 30)
-        let arrived = arrivals.scan()
+        let arrived = arrivals.messageIDs
         arrivals.removeAll()
         let lost = accepted.subtracting(arrived.keys)
         let duplicates = arrived.values.reduce(0) { $0 + max(0, $1 - 1) }
         #expect(lost.isEmpty, "\(lost.count) acknowledged messages never arrived: \(lost.sorted().prefix(5))")
         print("kill -9 test: \(accepted.count) acknowledged, \(arrived.count) arrived, \(lost.count) lost, "
               + "\(duplicates) duplicates, \(result.failures ?? 0) sends the devices had to repeat")
-    }
-}
-
-/// The messages with a marker in a Maildir, by Message-ID, counted once per file: a file keeps its base name when
-/// Dovecot moves it from new/ to cur/ (adding ":2,S"), and each file is read once however often it is scanned.
-final class MaildirArrivals {
-    let folders: [String]
-    let marker: String
-    private var idByFile: [String: String?] = [:]
-
-    init(_ maildir: String, marker: String) {
-        folders = [maildir + "/new", maildir + "/cur"]
-        self.marker = marker
-    }
-
-    /// Every message with the marker seen so far: Message-ID → the number of files that hold it.
-    func scan() -> [String: Int] {
-        for (folder, name) in files() {
-            let base = String(name.prefix { $0 != ":" })
-            guard idByFile[base] == nil, let handle = FileHandle(forReadingAtPath: folder + "/" + name) else { continue }
-            let head = String(decoding: handle.readData(ofLength: 4096), as: UTF8.self)
-            try? handle.close()
-            let line = head.contains(marker)
-                ? head.components(separatedBy: "\n").first { $0.lowercased().hasPrefix("message-id:") } : nil
-            idByFile[base] = .some(line.map { $0.dropFirst("Message-ID:".count).trimmingCharacters(in: .whitespacesAndNewlines) })
-        }
-        var counts: [String: Int] = [:]
-        for case let id? in idByFile.values { counts[id, default: 0] += 1 }
-        return counts
-    }
-
-    /// Deletes every file with the marker.
-    func removeAll() {
-        for (folder, name) in files() where (idByFile[String(name.prefix { $0 != ":" })] ?? nil) != nil {
-            try? FileManager.default.removeItem(atPath: folder + "/" + name)
-        }
-    }
-
-    private func files() -> [(String, String)] {
-        folders.flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).map { (folder, $0) }
-        }
     }
 }

@@ -225,20 +225,13 @@ enum LabMailbox {
         return .success((result.messages ?? []).compactMap { Data(base64Encoded: $0).map(Array.init) })
     }
 
-    /// Waits until `count` messages with the marker are in the mailbox (delivery by LMTP follows Postfix's 250),
-    /// then takes them out. The mailbox is read again each time a message lands in the Maildir (Dovecot moves it into
-    /// new/), and at least every second, for a read that failed. A mailbox that cannot be read is asked again until
-    /// the deadline, then reported as the error it is rather than as an empty mailbox.
+    /// Waits until `count` messages with the marker have landed in the Maildir (delivery by LMTP follows Postfix's
+    /// 250), then takes them out as the user reads them. A mailbox that cannot be read is asked again until the
+    /// deadline, then reported as the error it is rather than as an empty mailbox.
     static func waitFor(_ count: Int, marker: String, timeout: Double = 30) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(timeout)
-        let maildir = try Lab.get()["LAB_MAILBOX_MAILDIR"]
-        let arrivals = FileChanges(watching: [maildir + "/new", maildir + "/cur"], events: UInt32(IN_CREATE | IN_MOVED_TO),
-                                   orEvery: 1)
-        var seen: [[UInt8]] = []
-        while seen.count < count, Date() <= deadline {
-            if case .success(let found) = try await messages(marker: marker, delete: false) { seen = found }
-            if seen.count < count, await !arrivals.next(until: deadline) { break }
-        }
+        let arrivals = MaildirArrivals(try Lab.get()["LAB_MAILBOX_MAILDIR"], marker: marker)
+        await arrivals.wait(until: deadline) { arrivals.marked >= count }
         while true {
             switch try await messages(marker: marker) {
             case .success(let taken): return taken
@@ -262,6 +255,72 @@ enum LabMailbox {
             }
         }
         return fields
+    }
+}
+
+/// The messages with a marker that have landed in a Maildir, read from the files Dovecot wrote: each file read once
+/// however often it is scanned, and counted once although Dovecot renames it from new/ to cur/ (adding ":2,S") when
+/// a session opens the mailbox. The marker must stand in the first 4 KB (the Subject).
+final class MaildirArrivals {
+    let folders: [String]
+    let marker: String
+    /// By a file's base name: nil without the marker, else its Message-ID (empty when it has none).
+    private var landed: [String: String?] = [:]
+
+    init(_ maildir: String, marker: String) {
+        folders = [maildir + "/new", maildir + "/cur"]
+        self.marker = marker
+    }
+
+    /// How many files with the marker have landed.
+    var marked: Int { landed.values.filter { $0 != nil }.count }
+
+    /// The messages with the marker by Message-ID, and how many files hold each.
+    var messageIDs: [String: Int] {
+        var counts: [String: Int] = [:]
+        for case let id? in landed.values where !id.isEmpty { counts[id, default: 0] += 1 }
+        return counts
+    }
+
+    /// Reads the files that landed since the last look, until `condition` holds: at once, then each time Dovecot
+    /// moves a file into new/ or cur/. False when `deadline` passes first.
+    @discardableResult
+    func wait(until deadline: Date, for condition: () -> Bool) async -> Bool {
+        let changes = FileChanges(watching: folders, events: UInt32(IN_CREATE | IN_MOVED_TO))  // before the first look
+        while true {
+            scan()
+            if condition() { return true }
+            if await !changes.next(until: deadline) {
+                scan()
+                return condition()
+            }
+        }
+    }
+
+    /// Deletes every file with the marker.
+    func removeAll() {
+        for (folder, name) in files() where (landed[Self.base(name)] ?? nil) != nil {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+    }
+
+    private func scan() {
+        for (folder, name) in files() where landed[Self.base(name)] == nil {
+            guard let handle = FileHandle(forReadingAtPath: folder + "/" + name) else { continue }
+            let head = String(decoding: handle.readData(ofLength: 4096), as: UTF8.self)
+            try? handle.close()
+            let id = head.components(separatedBy: "\n").first { $0.lowercased().hasPrefix("message-id:") }
+                .map { $0.dropFirst("Message-ID:".count).trimmingCharacters(in: .whitespacesAndNewlines) }
+            landed[Self.base(name)] = .some(head.contains(marker) ? id ?? "" : nil)
+        }
+    }
+
+    private static func base(_ name: String) -> String { String(name.prefix { $0 != ":" }) }
+
+    private func files() -> [(String, String)] {
+        folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).map { (folder, $0) }
+        }
     }
 }
 
